@@ -1,0 +1,91 @@
+"""`nahawi train model|lora|recipe`: thin commands over training.trainer and training.recipe (torch needed)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from nahawi.cli.train import app
+from nahawi.errors import ConfigError, MissingExtraError
+
+
+def _require_torch() -> None:
+    try:
+        import torch  # noqa: F401
+    except ImportError as error:
+        raise MissingExtraError("train", "torch") from error
+
+
+def _train_config(config_file: Path | None, overrides: dict):
+    from training.trainer import TrainConfig
+
+    values = json.loads(config_file.read_text(encoding="utf-8")) if config_file else {}
+    values = values.get("train", values)
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return TrainConfig.from_dict(values)
+
+
+@app.command("model")
+def train_model(
+    config: Path = typer.Option(None, help="TrainConfig JSON (fields of training.trainer.TrainConfig)"),
+    data: str = typer.Option(None, help="folder with train.jsonl from `nahawi train prepare`"),
+    tokenizer: str = typer.Option(None, help="SentencePiece model"),
+    out: str = typer.Option(None, help="run folder (checkpoints, train.log); an existing run resumes"),
+    model: str = typer.Option(None, help="model preset: tiny | base | test"),
+    max_steps: int = typer.Option(None, help="optimiser steps"),
+    threads: int = typer.Option(None, help="torch CPU threads"),
+    device: str = typer.Option(None, help="auto | cpu | cuda"),
+    data_root: str = typer.Option("../shared/data", help="for QALB-2014 dev evaluation"),
+) -> None:
+    """Train a seq2seq model from scratch (or from --config's init_checkpoint); resumes an existing run."""
+    _require_torch()
+    from training.evaluate import load_qalb14_dev
+    from training.trainer import Trainer
+
+    train_config = _train_config(config, dict(data_dir=data, tokenizer=tokenizer, out_dir=out, model=model,
+                                              max_steps=max_steps, threads=threads, device=device))
+    dev = _dev_or_none(data_root, train_config.eval_docs)
+    state = Trainer(train_config, dev=dev).train()
+    typer.echo(f"finished at step {state['step']}; best dev F0.5 {state['best']:.4f}")
+
+
+@app.command("lora")
+def train_lora(
+    base: str = typer.Option(..., help="base checkpoint (ours or the original system's)"),
+    config: Path = typer.Option(None, help="TrainConfig JSON"),
+    data: str = typer.Option(None, help="folder with punct-aware train.jsonl"),
+    tokenizer: str = typer.Option(None, help="SentencePiece model"),
+    out: str = typer.Option(None, help="run folder"),
+    rank: int = typer.Option(64, help="LoRA rank"),
+    alpha: float = typer.Option(128.0, help="LoRA alpha (scaling = alpha / rank)"),
+    dropout: float = typer.Option(0.05, help="LoRA dropout"),
+    max_steps: int = typer.Option(None, help="optimiser steps"),
+    lr: float = typer.Option(None, help="peak learning rate"),
+    threads: int = typer.Option(None, help="torch CPU threads"),
+    data_root: str = typer.Option("../shared/data", help="for QALB-2014 dev evaluation"),
+) -> None:
+    """Punct-aware LoRA fine-tuning of a base checkpoint (out_proj, linear1, linear2)."""
+    _require_torch()
+    from training.checkpoint import load_model
+    from training.trainer import Trainer
+
+    if rank <= 0:
+        raise ConfigError(f"--rank must be positive, got {rank}")
+    base_model, _ = load_model(base)
+    train_config = _train_config(config, dict(data_dir=data, tokenizer=tokenizer, out_dir=out, init_checkpoint=base,
+                                              lora_rank=rank, lora_alpha=alpha, lora_dropout=dropout,
+                                              max_steps=max_steps, lr=lr, threads=threads))
+    dev = _dev_or_none(data_root, train_config.eval_docs)
+    state = Trainer(train_config, model_config=base_model.config, dev=dev).train()
+    typer.echo(f"finished at step {state['step']}; best dev F0.5 {state['best']:.4f}")
+
+
+def _dev_or_none(data_root: str, limit: int):
+    from training.evaluate import load_qalb14_dev
+
+    try:
+        return load_qalb14_dev(data_root, limit)
+    except FileNotFoundError:
+        typer.echo(f"QALB-2014 dev not found under {data_root}: training without dev evaluation", err=True)
+        return None

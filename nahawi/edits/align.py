@@ -1,0 +1,110 @@
+"""Step 1 of edit extraction: align source and corrected tokens (ERRANT-style Levenshtein alignment).
+
+Owns the token alignment: match, substitute, delete, insert, with a character-aware substitution cost
+(spellings that differ only in hamza / ta marbuta / alif maqsura are nearly free, similar words are cheap,
+a word never substitutes for punctuation). Knows nothing of character spans, merging or kinds.
+See Bryant et al. 2017, https://aclanthology.org/P17-1074/ for the approach.
+"""
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from nahawi.text.chars import is_punct_or_symbol, skeleton
+
+MATCH, SUB, DELETE, INSERT = "M", "S", "D", "I"
+GAP_COST = 1.0  # deleting or inserting one token
+_MAX_DP_CELLS = 40_000  # above this, anchor on identical token runs first (keeps long documents fast)
+
+
+@dataclass(frozen=True)
+class Op:
+    tag: str  # MATCH, SUB, DELETE or INSERT
+    i: int  # source token index; for INSERT, the source index the insertion comes before
+    j: int  # corrected token index; for DELETE, the corrected index the deletion comes before
+
+
+def is_punct_token(token: str) -> bool:
+    return all(is_punct_or_symbol(ch) for ch in token)
+
+
+@lru_cache(maxsize=1 << 16)
+def substitution_cost(a: str, b: str) -> float:
+    """Cost of aligning token a with token b: 0 if equal, 0.25 if only orthography differs, 0.5..2.0 by
+    character similarity otherwise, and more than a deletion plus an insertion for word ↔ punctuation."""
+    if a == b:
+        return 0.0
+    if is_punct_token(a) != is_punct_token(b):
+        return 2 * GAP_COST + 0.5
+    sa, sb = skeleton(a), skeleton(b)
+    if sa == sb:
+        return 0.25
+    ratio = difflib.SequenceMatcher(None, sa, sb, autojunk=False).ratio()
+    return 0.5 + 1.5 * (1.0 - ratio)
+
+
+def align_tokens(src: Sequence[str], cor: Sequence[str]) -> list[Op]:
+    """Minimum-cost alignment of two token sequences, as one Op per aligned token or gap, in order."""
+    head = 0
+    while head < min(len(src), len(cor)) and src[head] == cor[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(src), len(cor)) - head and src[-1 - tail] == cor[-1 - tail]:
+        tail += 1
+    ops = [Op(MATCH, k, k) for k in range(head)]
+    ops += _align_middle(src, cor, head, len(src) - tail, head, len(cor) - tail)
+    ops += [Op(MATCH, len(src) - tail + k, len(cor) - tail + k) for k in range(tail)]
+    return ops
+
+
+def _align_middle(src: Sequence[str], cor: Sequence[str], i1: int, i2: int, j1: int, j2: int) -> list[Op]:
+    if (i2 - i1) * (j2 - j1) <= _MAX_DP_CELLS:
+        return _align_dp(src, cor, i1, i2, j1, j2)
+    ops: list[Op] = []
+    matcher = difflib.SequenceMatcher(None, src[i1:i2], cor[j1:j2], autojunk=False)
+    i, j = i1, j1
+    for block in matcher.get_matching_blocks():  # the last block is the (len, len, 0) sentinel
+        bi, bj = i1 + block.a, j1 + block.b
+        ops += _align_dp(src, cor, i, bi, j, bj)
+        ops += [Op(MATCH, bi + k, bj + k) for k in range(block.size)]
+        i, j = bi + block.size, bj + block.size
+    return ops
+
+
+def _align_dp(src: Sequence[str], cor: Sequence[str], i1: int, i2: int, j1: int, j2: int) -> list[Op]:
+    """Levenshtein DP over src[i1:i2] × cor[j1:j2], with a backtrace preferring substitution."""
+    n, m = i2 - i1, j2 - j1
+    cost = [[0.0] * (m + 1) for _ in range(n + 1)]  # (n + 1, m + 1)
+    for i in range(1, n + 1):
+        cost[i][0] = i * GAP_COST
+    for j in range(1, m + 1):
+        cost[0][j] = j * GAP_COST
+    for i in range(1, n + 1):
+        row, prev, a = cost[i], cost[i - 1], src[i1 + i - 1]
+        for j in range(1, m + 1):
+            row[j] = min(prev[j - 1] + substitution_cost(a, cor[j1 + j - 1]),
+                         prev[j] + GAP_COST, row[j - 1] + GAP_COST)
+    return _backtrace(cost, src, cor, i1, j1)
+
+
+def _backtrace(cost: list[list[float]], src: Sequence[str], cor: Sequence[str], i1: int, j1: int) -> list[Op]:
+    ops: list[Op] = []
+    i, j = len(cost) - 1, len(cost[0]) - 1
+    while i > 0 or j > 0:
+        a, b = (src[i1 + i - 1] if i else None), (cor[j1 + j - 1] if j else None)
+        if i and j and _close(cost[i][j], cost[i - 1][j - 1] + substitution_cost(a, b)):
+            i, j = i - 1, j - 1
+            ops.append(Op(MATCH if a == b else SUB, i1 + i, j1 + j))
+        elif j and _close(cost[i][j], cost[i][j - 1] + GAP_COST):
+            j -= 1
+            ops.append(Op(INSERT, i1 + i, j1 + j))
+        else:
+            i -= 1
+            ops.append(Op(DELETE, i1 + i, j1 + j))
+    return ops[::-1]
+
+
+def _close(x: float, y: float) -> bool:
+    return abs(x - y) < 1e-9

@@ -1,0 +1,83 @@
+"""Checkpoints: weights + resolved config + step, loaded without code execution.
+
+Accepts our checkpoints and the original system's (a bare state dict or `{'model_state_dict': ...}`).
+"""
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from nahawi.errors import ModelError
+from training.config import ModelConfig
+
+
+def safe_load(path: str | Path):
+    """torch.load with weights_only=True: anything that needs code execution is refused."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelError(f"checkpoint not found: {path}")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        raise ModelError(f"{path}: refused, loading it would execute code ({error.args[0][:120]})") from error
+    except (RuntimeError, EOFError, OSError) as error:
+        raise ModelError(f"{path}: corrupt or truncated checkpoint ({error})") from error
+
+
+def extract_state_dict(payload) -> dict[str, torch.Tensor]:
+    if isinstance(payload, dict) and isinstance(payload.get("model_state_dict"), dict):
+        payload = payload["model_state_dict"]
+    elif isinstance(payload, dict) and isinstance(payload.get("model"), dict):
+        payload = payload["model"]
+    if not isinstance(payload, dict) or not all(isinstance(v, torch.Tensor) for v in payload.values()):
+        raise ModelError("checkpoint holds no model state dict")
+    return {k.removeprefix("module."): v for k, v in payload.items()}
+
+
+def config_from_state_dict(state: dict[str, torch.Tensor], nhead: int | None = None) -> ModelConfig:
+    """Infer the architecture from tensor shapes (head count cannot be inferred: default d_model/64)."""
+    vocab, d_model = state["embedding.weight"].shape
+    count = lambda prefix: len({k.split(".")[2] for k in state if k.startswith(prefix)})
+    return ModelConfig(
+        vocab_size=vocab, d_model=d_model, nhead=nhead or max(1, d_model // 64),
+        num_encoder_layers=count("encoder.layers."), num_decoder_layers=count("decoder.layers."),
+        dim_feedforward=state["encoder.layers.0.linear1.weight"].shape[0],
+        max_seq_len=state["pos_encoder.pe"].reshape(-1, d_model).shape[0],
+        norm_first="encoder.norm.weight" in state, dropout=0.1)
+
+
+def load_weights(model: nn.Module, state: dict[str, torch.Tensor], source: str) -> None:
+    d_model = model.config.d_model
+    if "pos_encoder.pe" in state:  # original tables are (L, 1, d) or (1, L, d)
+        state = dict(state, **{"pos_encoder.pe": state["pos_encoder.pe"].reshape(1, -1, d_model)})
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    missing = [k for k in missing if k != "output_projection.weight"]  # tied
+    if missing or unexpected:
+        raise ModelError(f"{source}: weights do not match the model config "
+                         f"(missing {missing[:3]}, unexpected {unexpected[:3]})")
+
+
+def load_model(path: str | Path, config: ModelConfig | None = None):
+    """Build a Seq2SeqTransformer from a checkpoint; config from the file, the argument, or the shapes."""
+    from training.model import Seq2SeqTransformer
+
+    payload = safe_load(path)
+    state = extract_state_dict(payload)
+    if config is None and isinstance(payload, dict) and isinstance(payload.get("config"), dict):
+        config = ModelConfig.from_dict(payload["config"])
+    config = config or config_from_state_dict(state)
+    model = Seq2SeqTransformer(config)
+    load_weights(model, state, str(path))
+    return model, payload
+
+
+def save_checkpoint(path: str | Path, model: nn.Module, include_lora: bool = False, **extra) -> None:
+    """Weights + resolved config + extras, written atomically. Adapter keys only when asked (resume)."""
+    path = Path(path)
+    tmp = path.with_suffix(".tmp")
+    state = {k: v for k, v in model.state_dict().items() if include_lora or "lora_" not in k}
+    torch.save({"model_state_dict": state, "config": model.config.to_dict(), **extra}, tmp)
+    tmp.replace(path)

@@ -1,0 +1,289 @@
+"""The training mix: real pairs (segmented, punctuation kept, upsampled), synthetic and hamza pairs from
+the clean corpus (punctuation stripped on both sides), identity pairs, and the QALB-2014 dev set.
+
+Owns `PrepareConfig` and `prepare`, which writes `train.jsonl`, `dev.jsonl`, `manifest.json` and
+`prepare_config.json` into one directory. Punctuation is learned from real data only, so every pair made
+from the corpus goes through `strip_punct`. Never reads a test split (`readers.guard_not_test`).
+Knows nothing about tokenizers or models.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+
+from nahawi.errors import ConfigError, InputError
+from training.data.align import SegmentReport, segment_pairs
+from training.data.readers import (
+    Pair,
+    guard_not_test,
+    iter_monolingual,
+    read_m2_pairs,
+    read_qalb_lines,
+    read_zaebuc_pairs,
+)
+from training.data.stats import classifier, measure
+from training.data.synth import OPS, build_error_model, corrupt, corrupt_hamza
+
+QALB_TRAIN_M2 = "qalb/2015/train/QALB-2015-L2-Train.m2"
+ZAEBUC_ROOT = "zaebuc"
+QALB_DEV_SENT = "qalb/2014/dev/QALB-2014-L1-Dev.sent"
+QALB_DEV_M2 = "qalb/2014/dev/QALB-2014-L1-Dev.m2"
+ORIGINS = ("real", "synth", "hamza", "identity")
+
+
+@dataclass(frozen=True)
+class PrepareConfig:
+    corpus_files: tuple[str, ...] = ("saudinewsnet.txt.gz", "cca.txt.gz", "mawdoo3_stories.txt.gz")  # under corpus root
+    corpus_sentences: int = 300_000  # clean corpus sentences turned into synthetic/hamza/identity pairs
+    max_paragraphs: int = 0  # read at most this many paragraphs per corpus file (0 = all)
+    max_words: int = 60  # word budget per segment (real pairs are cut to it, corpus sentences too)
+    min_words: int = 3  # corpus sentences shorter than this are skipped
+    seed: int = 1234  # one seed for segmentation order, corruption and shuffling
+    real_upsample: int = 4  # each real segment appears this many times in train.jsonl
+    identity_share: float = 0.15  # share of train.jsonl that is clean → clean (punctuation stripped)
+    hamza_share: float = 0.15  # share of train.jsonl from the hamza-focused augmentation
+    hamza_prob: float = 0.5  # per-word corruption probability of the hamza augmentation
+    error_rate_scale: float = 0.5  # synthetic errors per word = scale × real rate (real L2 data is dense)
+    max_errors: int = 4  # at most this many errors per synthetic sentence
+    min_op_share: float = 0.02  # floor on each synthetic operation's share so rare kinds still occur
+    write_dev: bool = True  # write dev.jsonl from QALB-2014 dev
+
+    def __post_init__(self):
+        if not 0 <= self.identity_share + self.hamza_share < 1:
+            raise ConfigError("identity_share + hamza_share must be in [0, 1)")
+        if self.max_words < 4 or self.real_upsample < 1 or self.corpus_sentences < 0:
+            raise ConfigError("max_words >= 4, real_upsample >= 1 and corpus_sentences >= 0 are required")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PrepareConfig:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ConfigError(f"unknown PrepareConfig keys: {sorted(unknown)}")
+        if "corpus_files" in data:
+            data = {**data, "corpus_files": tuple(data["corpus_files"])}
+        return cls(**data)
+
+
+SMOKE = PrepareConfig(corpus_sentences=2_000, max_paragraphs=1_500, real_upsample=1)
+
+
+def resolve_roots(data_root: str | None = None, corpus_root: str | None = None) -> tuple[Path, Path]:
+    """Data and corpus roots: explicit value, else NAHAWI_DATA_ROOT / NAHAWI_CORPUS_ROOT, else
+    ../shared/data and ../shared/corpus relative to the working directory."""
+    data = data_root or os.environ.get("NAHAWI_DATA_ROOT") or "../shared/data"
+    corpus = corpus_root or os.environ.get("NAHAWI_CORPUS_ROOT") or "../shared/corpus"
+    return Path(data).resolve(), Path(corpus).resolve()
+
+
+def load_real(data_root: Path) -> list[Pair]:
+    """QALB-2015 train (m2 applied, annotator 0) and ZAEBUC train, whole documents."""
+    return read_m2_pairs(data_root / QALB_TRAIN_M2) + read_zaebuc_pairs(data_root / ZAEBUC_ROOT, "train")
+
+
+def main_kind(source: str, target: str) -> str:
+    """The most frequent kind among a pair's word-level edits ("none" when unchanged)."""
+    stats = measure([(source, target)])
+    return stats.kinds.most_common(1)[0][0] if stats.kinds else "none"
+
+
+def corpus_sentences(corpus_root: Path, config: PrepareConfig, rng: random.Random) -> list[str]:
+    """Punctuation-tokenised sentences (cut like inference input) from the clean corpus, shuffled,
+    at most `config.corpus_sentences`."""
+    from nahawi.text import segment_text, tokenize_punct
+
+    paragraphs = []
+    for name in config.corpus_files:
+        for k, paragraph in enumerate(iter_monolingual(corpus_root / name)):
+            if config.max_paragraphs and k >= config.max_paragraphs:
+                break
+            paragraphs.append(paragraph)
+    rng.shuffle(paragraphs)
+    out: list[str] = []
+    for paragraph in paragraphs:
+        for segment in segment_text(paragraph, config.max_words):
+            sentence = tokenize_punct(segment.text)
+            if len(sentence.split()) >= config.min_words:
+                out.append(sentence)
+        if len(out) >= config.corpus_sentences:
+            break
+    return out[:config.corpus_sentences]
+
+
+def _quota(weights: dict[str, float], n: int, rng: random.Random) -> list[str]:
+    """n operation names in proportion to weights (largest remainders), shuffled: stratification."""
+    raw = {op: w * n for op, w in weights.items()}
+    counts = {op: int(v) for op, v in raw.items()}
+    for op in sorted(raw, key=lambda o: raw[o] - counts[o], reverse=True)[:n - sum(counts.values())]:
+        counts[op] += 1
+    items = [op for op in sorted(counts) for _ in range(counts[op])]
+    rng.shuffle(items)
+    return items
+
+
+def make_corpus_pairs(sentences: list[str], counts: dict[str, int], model, config: PrepareConfig,
+                      rng: random.Random) -> tuple[list[Pair], Counter]:
+    """identity, hamza and synth pairs (in that order through the sentence list), punctuation stripped
+    on both sides; returns the pairs and a Counter of sentences skipped by reason."""
+    skipped: Counter = Counter()
+    stream = _word_lists(sentences, config.min_words, skipped)
+    pairs: list[Pair] = []
+    for words in _take(stream, counts["identity"]):
+        text = " ".join(words)
+        pairs.append(Pair(text, text, "identity", "none"))
+    made = 0
+    while made < counts["hamza"] and (words := next(stream, None)) is not None:
+        result = corrupt_hamza(words, rng, model, config.hamza_prob)
+        if result is None:
+            skipped["no_hamza_site"] += 1
+            continue
+        pairs.append(Pair(result.source, result.target, "hamza", "hamza"))
+        made += 1
+    primaries = _quota(model.op_weights, counts["synth"], rng)
+    while primaries and (words := next(stream, None)) is not None:
+        result = _corrupt_with_fallback(words, rng, model, primaries[-1], config)
+        if result is None:
+            skipped["no_site"] += 1
+            continue
+        primaries.pop()
+        pairs.append(Pair(result.source, result.target, "synth", result.kinds[0]))
+    skipped["unused_primaries"] += len(primaries)
+    return pairs, skipped
+
+
+def _word_lists(sentences: list[str], min_words: int, skipped: Counter):
+    """Words of each sentence with punctuation stripped; too-short ones are counted and skipped."""
+    from nahawi.text import strip_punct
+
+    for sentence in sentences:
+        words = strip_punct(sentence).split()
+        if len(words) >= min_words:
+            yield words
+        else:
+            skipped["too_short_without_punct"] += 1
+
+
+def _take(stream, n: int):
+    for _ in range(n):
+        item = next(stream, None)
+        if item is None:
+            return
+        yield item
+
+
+def _corrupt_with_fallback(words, rng, model, primary, config):
+    result = corrupt(words, rng, model, primary, config.error_rate_scale, config.max_errors)
+    for _ in range(3):
+        if result is not None:
+            break
+        result = corrupt(words, rng, model, None, config.error_rate_scale, config.max_errors)
+    return result
+
+
+def _counts(config: PrepareConfig, n_real: int, n_sentences: int) -> dict[str, int]:
+    """Identity and hamza as shares of the whole mix; the corpus remainder is synthetic."""
+    total = n_real + n_sentences
+    identity = min(round(config.identity_share * total), n_sentences)
+    hamza = min(round(config.hamza_share * total), n_sentences - identity)
+    return {"real": n_real, "identity": identity, "hamza": hamza,
+            "synth": max(n_sentences - identity - hamza, 0)}
+
+
+def read_dev(data_root: Path) -> list[dict]:
+    """QALB-2014 dev: `.sent.no_ids` sources (= the M2 S lines), targets from the gold M2 edits."""
+    ids = [doc_id for doc_id, _ in read_qalb_lines(data_root / QALB_DEV_SENT)]
+    sources = [text for _, text in read_qalb_lines(data_root / (QALB_DEV_SENT + ".no_ids"))]
+    gold = read_m2_pairs(data_root / QALB_DEV_M2)
+    if not (len(ids) == len(sources) == len(gold)):
+        raise InputError("QALB-2014 dev .sent, .sent.no_ids and .m2 disagree on the number of documents")
+    for k, (source, pair) in enumerate(zip(sources, gold)):
+        if source.split() != pair.source.split():
+            raise InputError(f"QALB-2014 dev document {k + 1}: .sent.no_ids differs from the M2 S line")
+    return [{"source": s, "target": p.target, "origin": "dev", "kind": "", "id": i}
+            for i, s, p in zip(ids, sources, gold)]
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_jsonl(path: Path, records) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for record in records:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+
+def prepare(out_dir: str | Path, config: PrepareConfig = PrepareConfig(), data_root: str | Path | None = None,
+            corpus_root: str | Path | None = None, log=print) -> dict:
+    """Build the training mix into out_dir; returns the manifest (also written as manifest.json)."""
+    started = time.time()
+    data, corpus = resolve_roots(data_root and str(data_root), corpus_root and str(corpus_root))
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(config.seed)
+    real_docs = load_real(data)
+    stats = measure(real_docs)
+    model = build_error_model(stats, config.min_op_share)
+    report = SegmentReport()
+    real, report = segment_pairs(real_docs, config.max_words, report)
+    real = [replace(p, kind=main_kind(p.source, p.target)) for p in real]
+    log(f"real: {len(real_docs)} documents → {len(real)} segments ({report.as_dict()})")
+    sentences = corpus_sentences(corpus, config, rng)
+    counts = _counts(config, len(real) * config.real_upsample, len(sentences))
+    corpus_pairs, skipped = make_corpus_pairs(sentences, counts, model, config, rng)
+    log(f"corpus: {len(sentences)} sentences → {len(corpus_pairs)} pairs (skipped {dict(skipped)})")
+    records = [_record(p) for p in real for _ in range(config.real_upsample)]
+    records += [_record(p) for p in corpus_pairs]
+    rng.shuffle(records)
+    _write_jsonl(out / "train.jsonl", records)
+    if config.write_dev:
+        _write_jsonl(out / "dev.jsonl", read_dev(data))
+    (out / "prepare_config.json").write_text(json.dumps(asdict(config), indent=2, ensure_ascii=False) + "\n")
+    manifest = _manifest(out, config, data, corpus, records, report, skipped, stats, model, started)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+    return manifest
+
+
+def _record(pair: Pair) -> dict:
+    return {"source": pair.source, "target": pair.target, "origin": pair.origin, "kind": pair.kind}
+
+
+def _input_files(config: PrepareConfig, data: Path, corpus: Path) -> list[Path]:
+    files = [data / QALB_TRAIN_M2, data / ZAEBUC_ROOT / "train/train.sent.raw.pnx.tok",
+             data / ZAEBUC_ROOT / "train/train.sent.cor.pnx.tok"]
+    if config.write_dev:
+        files += [data / QALB_DEV_SENT, data / (QALB_DEV_SENT + ".no_ids"), data / QALB_DEV_M2]
+    return files + [corpus / name for name in config.corpus_files]
+
+
+def _manifest(out: Path, config, data, corpus, records, report, skipped, stats, model, started) -> dict:
+    by_origin = Counter(r["origin"] for r in records)
+    by_kind: dict[str, Counter] = {o: Counter() for o in ORIGINS}
+    for r in records:
+        by_kind[r["origin"]][r["kind"]] += 1
+    outputs = [p for p in (out / "train.jsonl", out / "dev.jsonl", out / "prepare_config.json") if p.exists()]
+    return {
+        "config": asdict(config),
+        "data_root": str(data), "corpus_root": str(corpus),
+        "counts": {"train": len(records), "by_origin": dict(by_origin),
+                   "by_origin_kind": {o: dict(c.most_common()) for o, c in by_kind.items()}},
+        "segmentation": report.as_dict(), "corpus_skipped": dict(skipped),
+        "real_stats": stats.summary(), "error_model": model.describe(),
+        "classifier": classifier()[1],
+        "inputs": {str(guard_not_test(p)): sha256(p) for p in _input_files(config, data, corpus)},
+        "outputs": {p.name: sha256(p) for p in outputs},
+        "seconds": round(time.time() - started, 1),
+    }
+
+
+__all__ = ["OPS", "SMOKE", "PrepareConfig", "load_real", "prepare", "read_dev", "resolve_roots"]

@@ -1,0 +1,72 @@
+"""Dev evaluation during training: decode benchmark-tokenised documents and score them with our M2 scorer."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from training.decode import greedy_decode
+
+SENTENCE_END = {".", "!", "?", "؟", "،", "؛", ":"}
+
+
+@dataclass(frozen=True)
+class DevSet:
+    sources: list[str]  # benchmark-tokenised documents
+    m2_path: Path  # gold with punctuation
+    nopnx_m2_path: Path | None  # gold without punctuation
+    limit: int  # number of leading documents used
+
+
+def chunk_words(words: list[str], max_words: int = 48, min_words: int = 12) -> list[list[str]]:
+    """Cut a document into model-sized chunks, preferring cuts after sentence punctuation."""
+    chunks, current = [], []
+    for word in words:
+        current.append(word)
+        if len(current) >= max_words or (len(current) >= min_words and word in SENTENCE_END):
+            chunks.append(current)
+            current = []
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def correct_documents(model, sp, documents: list[str], batch_size: int = 32) -> list[str]:
+    model.eval()
+    pieces = [(doc_index, " ".join(chunk)) for doc_index, doc in enumerate(documents)
+              for chunk in chunk_words(doc.split())]
+    order = sorted(range(len(pieces)), key=lambda i: len(pieces[i][1]))
+    outputs: dict[int, str] = {}
+    eos, pad = model.config.eos_id, model.config.pad_id
+    for start in range(0, len(order), batch_size):
+        indices = order[start:start + batch_size]
+        encoded = [sp.encode(pieces[i][1])[: model.config.max_seq_len - 1] + [eos] for i in indices]
+        src = torch.full((len(encoded), max(map(len, encoded))), pad, dtype=torch.long)
+        for row, ids in enumerate(encoded):
+            src[row, :len(ids)] = torch.tensor(ids)
+        for i, ids in zip(indices, greedy_decode(model, src)):
+            outputs[i] = sp.decode(ids)
+    corrected = [[] for _ in documents]
+    for i, (doc_index, _) in enumerate(pieces):
+        corrected[doc_index].append(outputs[i])
+    return [" ".join(" ".join(parts).split()) for parts in corrected]
+
+
+def score_dev(model, sp, dev: DevSet) -> dict:
+    from nahawi.bench.quality import score_hypotheses
+
+    hypotheses = correct_documents(model, sp, dev.sources[:dev.limit])
+    result = {"with_punct": score_hypotheses(hypotheses, dev.m2_path, limit=dev.limit)}
+    if dev.nopnx_m2_path is not None:
+        result["no_punct"] = score_hypotheses(hypotheses, dev.nopnx_m2_path, limit=dev.limit, no_punct=True)
+    return result
+
+
+def load_qalb14_dev(data_root: str | Path, limit: int) -> DevSet:
+    """QALB-2014 dev (the selection set; never the test split)."""
+    folder = Path(data_root) / "qalb" / "2014" / "dev"
+    sources = (folder / "QALB-2014-L1-Dev.sent.no_ids").read_text(encoding="utf-8").splitlines()
+    nopnx = folder / "QALB-2014-L1-Dev.nopnx.m2"
+    return DevSet(sources=sources, m2_path=folder / "QALB-2014-L1-Dev.m2",
+                  nopnx_m2_path=nopnx if nopnx.exists() else None, limit=min(limit, len(sources)))
