@@ -1,15 +1,14 @@
-"""Spelling-variant lexicon: corpus word and bigram counts that pick the right hamza / ta marbuta /
-alif maqsura spelling of a word in context.
+"""Spelling-variant lexicon: corpus word counts that pick the usual hamza / ta marbuta / alif maqsura
+spelling of a word.
 
-Words are grouped by a fold that erases exactly those distinctions; within a group the variant with the
-best smoothed bigram score in its context (previous and next word) wins when it beats the written word by a
-margin. It works on benchmark-tokenised words and knows nothing of models or user spacing.
+Words are grouped by a fold that erases exactly those distinctions; within a group the most frequent
+spelling replaces the written one when it is `ratio` times more frequent (context-aware bigram scoring was
+measured on QALB-2014 dev and did not beat this; see docs/RESULTS.md). Works on benchmark-tokenised words
+and knows nothing of models or user spacing.
 """
 from __future__ import annotations
 
 import gzip
-import math
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,76 +24,52 @@ def fold_variants(word: str) -> str:
 
 @dataclass(frozen=True)
 class LexiconConfig:
-    ratio: float = 3.0  # a variant must score this many times better than the written word
-    smoothing: float = 2.0  # Dirichlet prior weight of the unigram distribution in bigram estimates
-    min_count: int = 3  # ignore candidate variants seen fewer times in the corpus
+    ratio: float = 3.0  # the usual spelling must be this many times more frequent than the written one
+    min_count: int = 3  # never suggest a spelling seen fewer times in the corpus
 
 
 class Lexicon:
-    def __init__(self, unigrams: dict[str, int], bigrams: dict[tuple[str, str], int],
-                 config: LexiconConfig = LexiconConfig()):
-        self.unigrams, self.bigrams, self.config = unigrams, bigrams, config
-        self.total = max(1, sum(unigrams.values()))
-        self.groups: dict[str, list[str]] = defaultdict(list)
-        for word in unigrams:
-            self.groups[fold_variants(word)].append(word)
+    def __init__(self, counts: dict[str, int], config: LexiconConfig = LexiconConfig()):
+        self.counts, self.config = counts, config
+        self.best: dict[str, str] = {}  # fold key -> most frequent spelling
+        for word, count in counts.items():
+            key = fold_variants(word)
+            if count > counts.get(self.best.get(key, ""), 0):
+                self.best[key] = word
 
     def knows(self, word: str) -> bool:
-        return word in self.unigrams
+        return word in self.counts
 
-    def _log_prob(self, prev: str | None, word: str) -> float:
-        """log P(word | prev) with a Dirichlet-smoothed unigram backoff."""
-        p_word = (self.unigrams.get(word, 0) + 0.5) / self.total
-        if prev is None:
-            return math.log(p_word)
-        mu = self.config.smoothing
-        pair = self.bigrams.get((prev, word), 0)
-        return math.log((pair + mu * p_word) / (self.unigrams.get(prev, 0) + mu))
-
-    def score(self, prev: str | None, word: str, nxt: str | None) -> float:
-        total = self._log_prob(prev, word)
-        if nxt is not None:
-            total += self._log_prob(word, nxt) - self._log_prob(None, nxt)
-        return total
-
-    def best_variant(self, words: list[str], index: int) -> str | None:
-        """The variant that should replace words[index], or None to keep it."""
-        word = words[index]
-        candidates = [w for w in self.groups.get(fold_variants(word), ())
-                      if w != word and self.unigrams[w] >= self.config.min_count]
-        if not candidates:
+    def suggest(self, word: str) -> str | None:
+        """The usual spelling that should replace `word`, or None to keep it."""
+        best = self.best.get(fold_variants(word))
+        if best is None or best == word:
             return None
-        prev = words[index - 1] if index > 0 else None
-        nxt = words[index + 1] if index + 1 < len(words) else None
-        written = self.score(prev, word, nxt)
-        best = max(candidates, key=lambda w: self.score(prev, w, nxt))
-        return best if self.score(prev, best, nxt) - written > math.log(self.config.ratio) else None
+        count = self.counts[best]
+        if count < self.config.min_count or count < self.config.ratio * self.counts.get(word, 0):
+            return None
+        return best
 
     def correct_words(self, words: list[str]) -> list[str]:
-        return [self.best_variant(words, i) or word for i, word in enumerate(words)]
+        return [self.suggest(word) or word for word in words]
 
 
-def save_lexicon(path: str | Path, unigrams: dict[str, int], bigrams: dict[tuple[str, str], int]) -> None:
-    """gzip TSV: `1<TAB>word<TAB>count` and `2<TAB>prev<TAB>word<TAB>count` lines, sorted for stable bytes."""
+def save_lexicon(path: str | Path, counts: dict[str, int]) -> None:
+    """gzip TSV `word<TAB>count`, sorted, no timestamp: the same counts give the same bytes."""
+    lines = "".join(f"{w}\t{c}\n" for w, c in sorted(counts.items()))
     with gzip.GzipFile(path, "wb", mtime=0) as raw:
-        lines = [f"1\t{w}\t{c}" for w, c in sorted(unigrams.items())]
-        lines += [f"2\t{a}\t{b}\t{c}" for (a, b), c in sorted(bigrams.items())]
-        raw.write(("\n".join(lines) + "\n").encode("utf-8"))
+        raw.write(lines.encode("utf-8"))
 
 
 def load_lexicon(path: str | Path, config: LexiconConfig = LexiconConfig()) -> Lexicon:
-    unigrams: dict[str, int] = {}
-    bigrams: dict[tuple[str, str], int] = {}
+    counts: dict[str, int] = {}
     try:
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             for number, line in enumerate(handle, 1):
-                fields = line.rstrip("\n").split("\t")
-                if fields[0] == "1" and len(fields) == 3:
-                    unigrams[fields[1]] = int(fields[2])
-                elif fields[0] == "2" and len(fields) == 4:
-                    bigrams[(fields[1], fields[2])] = int(fields[3])
-                else:
+                word, _, count = line.rstrip("\n").partition("\t")
+                if not word or not count.isdigit():
                     raise ModelError(f"{path}: malformed lexicon line {number}")
-    except (OSError, EOFError, ValueError, UnicodeDecodeError) as error:
+                counts[word] = int(count)
+    except (OSError, EOFError, UnicodeDecodeError) as error:
         raise ModelError(f"{path}: unreadable lexicon ({error})") from error
-    return Lexicon(unigrams, bigrams, config)
+    return Lexicon(counts, config)

@@ -30,7 +30,7 @@ class ModelConfig:
         return dataclasses.asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict) -> "ModelConfig":
+    def from_dict(cls, values: dict) -> ModelConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
@@ -40,7 +40,7 @@ class ModelConfig:
 
 PRESETS: dict[str, ModelConfig] = {
     # trains on a 2-core CPU in a few hours
-    "tiny": ModelConfig(vocab_size=16000, d_model=256, nhead=4, num_encoder_layers=4, num_decoder_layers=3,
+    "tiny": ModelConfig(vocab_size=8000, d_model=256, nhead=4, num_encoder_layers=4, num_decoder_layers=3,
                         dim_feedforward=1024, dropout=0.1, max_seq_len=256, norm_first=True),
     # the original 124M system
     "base": ModelConfig(vocab_size=32000, d_model=768, nhead=12, num_encoder_layers=6, num_decoder_layers=6,

@@ -53,9 +53,18 @@ def correct_documents(model, sp, documents: list[str], batch_size: int = 32) -> 
     return [" ".join(" ".join(parts).split()) for parts in corrected]
 
 
-def score_dev(model, sp, dev: DevSet) -> dict:
-    from nahawi.bench.quality import score_hypotheses
+def score_hypotheses(hypotheses: list[str], m2_path: Path, limit: int, no_punct: bool = False) -> dict:
+    from nahawi.m2.reader import read_m2
+    from nahawi.m2.scorer import score_corpus
+    from nahawi.text.punct import strip_punct, tokenize_punct
 
+    lines = [strip_punct(h) if no_punct else tokenize_punct(h) for h in hypotheses]
+    score = score_corpus(read_m2(m2_path)[:limit], lines)
+    return {"precision": score.precision, "recall": score.recall, "f0.5": score.f_beta,
+            "correct": score.correct, "proposed": score.proposed, "gold": score.gold}
+
+
+def score_dev(model, sp, dev: DevSet) -> dict:
     hypotheses = correct_documents(model, sp, dev.sources[:dev.limit])
     result = {"with_punct": score_hypotheses(hypotheses, dev.m2_path, limit=dev.limit)}
     if dev.nopnx_m2_path is not None:

@@ -1,39 +1,26 @@
-"""Build the spelling-variant lexicon (nahawi.lexicon) from clean text: word counts and the bigram counts
-around words that have hamza / ta marbuta / alif maqsura variants. No torch needed.
+"""Build the spelling-variant lexicon (nahawi.lexicon) from clean text: benchmark-tokenised word counts.
+No torch needed. Only words that share a fold key with another word, or contain a foldable letter, matter
+for suggestions, but every word is kept (with min_count) so the engine can also ask whether a word is known.
 """
 from __future__ import annotations
 
+import gzip
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
-from nahawi.lexicon import fold_variants
-from nahawi.text.punct import tokenize_punct
+from nahawi.text.punct import is_punct_char, tokenize_punct
 
 
-def count_words(lines: Iterable[str]) -> tuple[Counter, list[list[str]]]:
-    counts, tokenised = Counter(), []
+def read_lines(paths: Iterable[Path]) -> Iterator[str]:
+    for path in paths:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as handle:
+            yield from handle
+
+
+def count_words(lines: Iterable[str], min_count: int = 2) -> dict[str, int]:
+    counts: Counter = Counter()
     for line in lines:
-        words = tokenize_punct(line).split()
-        counts.update(words)
-        tokenised.append(words)
-    return counts, tokenised
-
-
-def variant_words(counts: Counter) -> set[str]:
-    """Words whose fold group has more than one spelling in the corpus."""
-    groups: dict[str, list[str]] = {}
-    for word in counts:
-        groups.setdefault(fold_variants(word), []).append(word)
-    return {w for group in groups.values() if len(group) > 1 for w in group}
-
-
-def build_lexicon(lines: Iterable[str], min_unigram: int = 2, min_bigram: int = 2):
-    counts, tokenised = count_words(lines)
-    targets = variant_words(counts)
-    bigrams: Counter = Counter()
-    for words in tokenised:
-        for a, b in zip(words, words[1:]):
-            if a in targets or b in targets:
-                bigrams[(a, b)] += 1
-    unigrams = {w: c for w, c in counts.items() if c >= min_unigram}
-    return unigrams, {k: c for k, c in bigrams.items() if c >= min_bigram}
+        counts.update(w for w in tokenize_punct(line).split() if not all(map(is_punct_char, w)))
+    return {w: c for w, c in counts.items() if c >= min_count}

@@ -4,6 +4,7 @@ periodic dev M2 evaluation with best-checkpoint selection, resumable checkpoints
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import os
@@ -44,14 +45,14 @@ class TrainConfig:
     seed: int = 13
     threads: int = 1  # torch CPU threads (size to the cores actually free)
     device: str = "auto"  # auto | cpu | cuda
-    bf16: bool = True  # bf16 autocast on CUDA
+    bf16: bool = True  # bf16 autocast (CUDA, and CPUs with avx512_bf16/AMX: 2.4x faster here)
     select_on: str = "no_punct"  # dev score used for best checkpoint: no_punct | with_punct
     lora_rank: int = 0  # > 0: freeze init_checkpoint and train LoRA adapters of this rank
     lora_alpha: float = 128.0  # LoRA scaling numerator (alpha / rank)
     lora_dropout: float = 0.05  # dropout on the adapter input
 
     @classmethod
-    def from_dict(cls, values: dict) -> "TrainConfig":
+    def from_dict(cls, values: dict) -> TrainConfig:
         unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
         if unknown:
             raise ConfigError(f"unknown training config keys: {', '.join(unknown)}")
@@ -80,6 +81,15 @@ class Logger:
             handle.write(f"{stamp} {message}\n")
 
 
+@functools.lru_cache(maxsize=1)
+def cpu_has_bf16() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 def pick_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -93,8 +103,8 @@ class Trainer:
         import sentencepiece as spm
 
         self.config, self.dev = config, dev
-        self.rank = int(os.environ.get("RANK", 0))
-        self.world = int(os.environ.get("WORLD_SIZE", 1))
+        self.rank = int(os.environ.get("RANK", "0"))
+        self.world = int(os.environ.get("WORLD_SIZE", "1"))
         torch.set_num_threads(config.threads)
         torch.manual_seed(config.seed)
         self.device = pick_device(config.device)
@@ -162,7 +172,7 @@ class Trainer:
         c = self.model_config
         src, dec_in, labels = (t.to(self.device) for t in collate(indices, self.sources, self.targets,
                                                                        c.pad_id, c.bos_id, c.eos_id))
-        use_bf16 = self.config.bf16 and self.device.type == "cuda"
+        use_bf16 = self.config.bf16 and (self.device.type == "cuda" or cpu_has_bf16())
         with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=use_bf16):
             logits = self.model(src, dec_in)
         loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), labels.reshape(-1),

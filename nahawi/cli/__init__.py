@@ -15,7 +15,7 @@ app = typer.Typer(help="Nahawi (نحوي): Arabic grammatical error correction."
 
 
 def _register() -> None:
-    from nahawi.cli import bench, correct, export, train
+    from nahawi.cli import bench, correct, export, train, train_model  # noqa: F401  (train_model adds to train.app)
 
     app.add_typer(bench.app, name="bench")
     app.add_typer(train.app, name="train")

@@ -40,7 +40,6 @@ def train_model(
 ) -> None:
     """Train a seq2seq model from scratch (or from --config's init_checkpoint); resumes an existing run."""
     _require_torch()
-    from training.evaluate import load_qalb14_dev
     from training.trainer import Trainer
 
     train_config = _train_config(config, dict(data_dir=data, tokenizer=tokenizer, out_dir=out, model=model,
@@ -89,3 +88,25 @@ def _dev_or_none(data_root: str, limit: int):
     except FileNotFoundError:
         typer.echo(f"QALB-2014 dev not found under {data_root}: training without dev evaluation", err=True)
         return None
+
+
+@app.command("lexicon")
+def train_lexicon(
+    out: Path = typer.Option(..., help="output .tsv.gz (shipped in the model directory as lexicon.tsv.gz)"),
+    corpus_root: Path = typer.Option(Path("../shared/corpus"), help="clean corpus folder (*.txt.gz)"),
+    data_root: Path = typer.Option(Path("../shared/data"), help="adds the corrected side of the training splits"),
+    min_count: int = typer.Option(2, help="drop words seen fewer times"),
+) -> None:
+    """Count words of the clean corpus and of the training targets (never a dev or test split)."""
+    from nahawi.lexicon import save_lexicon
+    from training.lexicon import count_words, read_lines
+
+    paths = sorted(corpus_root.glob("*.txt.gz"))
+    paths += [p for p in (data_root / "qalb/2015/train/QALB-2015-L2-Train.cor.no_ids",
+                          data_root / "zaebuc/train/train.sent.cor") if p.exists()]
+    if not paths:
+        raise ConfigError(f"no corpus files under {corpus_root}")
+    counts = count_words(read_lines(paths), min_count)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    save_lexicon(out, counts)
+    typer.echo(f"{len(counts)} words from {len(paths)} files -> {out} ({out.stat().st_size / 1e6:.1f} MB)")

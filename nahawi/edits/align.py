@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from nahawi.text.chars import is_punct_or_symbol, skeleton
+from nahawi.text.chars import skeleton
+from nahawi.text.punct import is_punct_char
 
 MATCH, SUB, DELETE, INSERT = "M", "S", "D", "I"
 GAP_COST = 1.0  # deleting or inserting one token
@@ -27,17 +28,21 @@ class Op:
 
 
 def is_punct_token(token: str) -> bool:
-    return all(is_punct_or_symbol(ch) for ch in token)
+    return all(is_punct_char(ch) for ch in token)
 
 
 @lru_cache(maxsize=1 << 16)
 def substitution_cost(a: str, b: str) -> float:
-    """Cost of aligning token a with token b: 0 if equal, 0.25 if only orthography differs, 0.5..2.0 by
-    character similarity otherwise, and more than a deletion plus an insertion for word ↔ punctuation."""
+    """Cost of aligning token a with token b: 0 if equal, 0.25 if only orthography differs, 1 for two
+    punctuation marks, 0.5..2.0 by character similarity for two words, and more than a deletion plus an
+    insertion for a word and a punctuation mark."""
     if a == b:
         return 0.0
-    if is_punct_token(a) != is_punct_token(b):
+    punct_a, punct_b = is_punct_token(a), is_punct_token(b)
+    if punct_a != punct_b:
         return 2 * GAP_COST + 0.5
+    if punct_a:
+        return GAP_COST  # one mark replacing another (، → .) is a substitution, not a deletion + insertion
     sa, sb = skeleton(a), skeleton(b)
     if sa == sb:
         return 0.25
@@ -60,21 +65,35 @@ def align_tokens(src: Sequence[str], cor: Sequence[str]) -> list[Op]:
 
 
 def _align_middle(src: Sequence[str], cor: Sequence[str], i1: int, i2: int, j1: int, j2: int) -> list[Op]:
+    """Align src[i1:i2] with cor[j1:j2]: exactly when small, else between identical-token anchors."""
     if (i2 - i1) * (j2 - j1) <= _MAX_DP_CELLS:
         return _align_dp(src, cor, i1, i2, j1, j2)
+    blocks = difflib.SequenceMatcher(None, src[i1:i2], cor[j1:j2], autojunk=False).get_matching_blocks()
+    if len(blocks) == 1:  # only the (len, len, 0) sentinel: nothing in common, pair tokens by position
+        return _align_positional(src, cor, i1, i2, j1, j2)
     ops: list[Op] = []
-    matcher = difflib.SequenceMatcher(None, src[i1:i2], cor[j1:j2], autojunk=False)
     i, j = i1, j1
-    for block in matcher.get_matching_blocks():  # the last block is the (len, len, 0) sentinel
+    for block in blocks:
         bi, bj = i1 + block.a, j1 + block.b
-        ops += _align_dp(src, cor, i, bi, j, bj)
+        ops += _align_middle(src, cor, i, bi, j, bj)
         ops += [Op(MATCH, bi + k, bj + k) for k in range(block.size)]
         i, j = bi + block.size, bj + block.size
     return ops
 
 
+def _align_positional(src: Sequence[str], cor: Sequence[str], i1: int, i2: int, j1: int, j2: int) -> list[Op]:
+    """Cheap alignment of two long unrelated stretches: k-th with k-th, then the rest deleted/inserted."""
+    n = min(i2 - i1, j2 - j1)
+    ops = [Op(MATCH if src[i1 + k] == cor[j1 + k] else SUB, i1 + k, j1 + k) for k in range(n)]
+    ops += [Op(DELETE, i, j1 + n) for i in range(i1 + n, i2)]
+    ops += [Op(INSERT, i1 + n, j) for j in range(j1 + n, j2)]
+    return ops
+
+
 def _align_dp(src: Sequence[str], cor: Sequence[str], i1: int, i2: int, j1: int, j2: int) -> list[Op]:
-    """Levenshtein DP over src[i1:i2] × cor[j1:j2], with a backtrace preferring substitution."""
+    """Levenshtein DP over src[i1:i2] × cor[j1:j2]. On ties the backtrace prefers substitution, and puts an
+    insertion before an adjacent deletion (so in `و يمدوون` → `، ويمدون` the deleted clitic meets its
+    host)."""
     n, m = i2 - i1, j2 - j1
     cost = [[0.0] * (m + 1) for _ in range(n + 1)]  # (n + 1, m + 1)
     for i in range(1, n + 1):
@@ -97,12 +116,12 @@ def _backtrace(cost: list[list[float]], src: Sequence[str], cor: Sequence[str], 
         if i and j and _close(cost[i][j], cost[i - 1][j - 1] + substitution_cost(a, b)):
             i, j = i - 1, j - 1
             ops.append(Op(MATCH if a == b else SUB, i1 + i, j1 + j))
-        elif j and _close(cost[i][j], cost[i][j - 1] + GAP_COST):
-            j -= 1
-            ops.append(Op(INSERT, i1 + i, j1 + j))
-        else:
+        elif i and _close(cost[i][j], cost[i - 1][j] + GAP_COST):
             i -= 1
             ops.append(Op(DELETE, i1 + i, j1 + j))
+        else:
+            j -= 1
+            ops.append(Op(INSERT, i1 + i, j1 + j))
     return ops[::-1]
 
 

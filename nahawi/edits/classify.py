@@ -1,10 +1,10 @@
 """Step 3 of edit extraction: give an edit a stable kind id from `nahawi.kinds.KINDS`.
 
-Owns the rules that name an error from the original and replacement text alone:
-punctuation (only punctuation differs), spacing (same letters, different spaces), then, word by word,
-hamza / ta_marbuta / alif_maqsura / letter_confusion when every character-level difference is of that sort,
-morphology when only an affix or ending differs around a shared stem, and word_choice or other by how
-similar the words are. Knows nothing of offsets, alignment or where the edit came from.
+Owns the rules that name an error from the original and replacement text alone: punctuation (only
+punctuation differs), spacing (words joined or split, letters the same or nearly so), then, for the first
+changed word, hamza / ta_marbuta / alif_maqsura / letter_confusion when every character-level difference is
+of that sort, morphology when only an affix or ending differs around a shared stem, and word_choice or other
+by how similar the words are. Knows nothing of offsets, alignment or where the edit came from.
 """
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ from nahawi.text.chars import (
     TA_MARBUTA,
     YA,
     is_confusable,
-    is_punct_or_symbol,
     skeleton,
     strip_diacritics,
 )
+from nahawi.text.punct import is_punct_char
 
 _HAMZA_CLASS = HAMZA_FORMS | ALIF_FORMS | frozenset("وي" + ALIF_MAQSURA)
 _HAMZA_MARKED = HAMZA_FORMS | frozenset("\u0671")  # forms that carry (or, for ٱ, mark) a hamza decision
@@ -34,6 +34,7 @@ _MAQSURA_PAIRS = frozenset({(ALIF_MAQSURA, YA), (YA, ALIF_MAQSURA)})
 _MAQSURA_END_PAIRS = frozenset({(ALIF_MAQSURA, ALIF), (ALIF, ALIF_MAQSURA)})
 _MAX_AFFIX = 3  # longest affix (in letters) a morphology edit may change
 _SAME_WORD_RATIO = 0.5  # below this character similarity a replacement is a different word
+_RESPACED_RATIO = 0.75  # a split/merge whose letters are this similar is a spacing error first
 
 
 def classify_edit(original: str, replacement: str) -> str:
@@ -42,15 +43,16 @@ def classify_edit(original: str, replacement: str) -> str:
     if o == r:
         return "spacing" if original != replacement else "other"
     o_words, r_words = _words(o), _words(r)
-    if o_words == r_words:
-        return "punctuation" if _marks(o) != _marks(r) else "spacing"
+    if o_words == r_words:  # the words are untouched: punctuation added, removed, changed or moved
+        return "spacing" if "".join(o.split()) == "".join(r.split()) else "punctuation"
     if not o_words or not r_words:
         return "word_choice"
-    if len(o_words) != len(r_words):
-        if skeleton("".join(o_words)) == skeleton("".join(r_words)):
+    if len(o_words) != len(r_words):  # split or merge, perhaps with a spelling fix (`لاتعلمو` → `لا تعلمون`)
+        joined_o, joined_r = "".join(o_words), "".join(r_words)
+        if _similarity(skeleton(joined_o), skeleton(joined_r)) >= _RESPACED_RATIO:
             return "spacing"
-        return classify_word("".join(o_words), "".join(r_words))
-    return next(classify_word(a, b) for a, b in zip(o_words, r_words) if a != b)
+        return classify_word(joined_o, joined_r)
+    return next(classify_word(a, b) for a, b in zip(o_words, r_words, strict=True) if a != b)
 
 
 def classify_word(a: str, b: str) -> str:
@@ -66,17 +68,16 @@ def classify_word(a: str, b: str) -> str:
     sa, sb = skeleton(a0), skeleton(b0)
     if _affix_change(sa, sb):
         return "morphology"
-    similar = difflib.SequenceMatcher(None, sa, sb, autojunk=False).ratio() >= _SAME_WORD_RATIO
-    return "other" if similar else "word_choice"
+    return "other" if _similarity(sa, sb) >= _SAME_WORD_RATIO else "word_choice"
+
+
+def _similarity(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
 
 
 def _words(text: str) -> list[str]:
     """Words of text with punctuation and symbols treated as separators."""
-    return "".join(" " if is_punct_or_symbol(ch) else ch for ch in text).split()
-
-
-def _marks(text: str) -> list[str]:
-    return [ch for ch in text if is_punct_or_symbol(ch)]
+    return "".join(" " if is_punct_char(ch) else ch for ch in text).split()
 
 
 def _diff_blocks(a: str, b: str) -> list[tuple[str, str, bool]]:
@@ -95,7 +96,7 @@ def _block_kind(x: str, y: str, at_end: bool) -> str | None:
         return "ta_marbuta"
     if (x, y) in _MAQSURA_PAIRS or (at_end and (x, y) in _MAQSURA_END_PAIRS):
         return "alif_maqsura"
-    if len(x) == len(y) == 1 and is_confusable(x, y):
+    if x and len(x) == len(y) and all(is_confusable(p, q) for p, q in zip(x, y, strict=True)):
         return "letter_confusion"
     return None
 
@@ -114,8 +115,8 @@ def _collapse_alif_hamza(word: str) -> str:
 
 def _hamza_only(a: str, b: str) -> bool:
     """True when a and b differ only in how hamza and alif are written (`هاؤلاء` → `هؤلاء`, `جا` → `جاء`)."""
-    hamzas_a, hamzas_b = ([ch for ch in w if ch in HAMZA_FORMS] for w in (a, b))
-    return hamzas_a != hamzas_b and _collapse_alif_hamza(a) == _collapse_alif_hamza(b)
+    has_hamza = any(ch in HAMZA_FORMS for ch in a + b)
+    return has_hamza and _collapse_alif_hamza(a) == _collapse_alif_hamza(b)
 
 
 def _affix_change(a: str, b: str) -> bool:

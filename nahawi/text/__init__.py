@@ -9,7 +9,6 @@ from nahawi.text.chars import (
     is_arabic_letter,
     is_confusable,
     is_diacritic,
-    is_punct_or_symbol,
     skeleton,
     strip_diacritics,
 )
@@ -28,7 +27,6 @@ __all__ = [
     "is_confusable",
     "is_diacritic",
     "is_punct_char",
-    "is_punct_or_symbol",
     "model_tokens",
     "segment_text",
     "skeleton",

@@ -3,7 +3,8 @@
 Owns: which code points count as Arabic letters, hamza forms, diacritics, tatweel, punctuation, digits and
 confusable letter pairs, plus folds (`strip_diacritics`, `fold_hamza`, `skeleton`) that make two spellings
 comparable. The folds are for *comparing* words (alignment, edit classification); they are never applied to
-user text, which Nahawi always keeps byte for byte. Knows nothing of tokens, sentences or edits.
+user text, which Nahawi always keeps byte for byte. Knows nothing of tokens, sentences or edits; the
+benchmark's punctuation predicate is `nahawi.text.punct.is_punct_char`.
 """
 from __future__ import annotations
 
@@ -43,7 +44,8 @@ SENTENCE_FINAL: frozenset[str] = frozenset(".!?؟…۔‼⁇⁈⁉")
 CLOSERS: frozenset[str] = frozenset(")]}»\"'”’›")
 CLAUSE_BREAKS: frozenset[str] = frozenset("،؛,;:")
 
-# Letters that writers confuse by sound (ض/ظ, د/ذ, ت/ط, س/ص, ث/ت, ز/ذ, ق/ك ...) or by dots (ب/ت/ث/ن, ج/ح/خ ...).
+# Letters that writers confuse by sound (ض/ظ, د/ذ, ت/ط, س/ص, ث/ت, ز/ذ, ق/ك ...)
+# or by dots (ب/ت/ث/ن, ج/ح/خ ...).
 _CONFUSABLE_GROUPS = ("ضظ", "ضد", "دذ", "ذز", "ذظ", "زظ", "تط", "ثت", "ثس", "سص", "صض", "طظ", "قك", "قغ",
                       "حه", "رز", "سش", "عغ", "فق", "جحخ", "بتثن")
 CONFUSABLE_PAIRS: frozenset[frozenset[str]] = frozenset(
@@ -51,7 +53,9 @@ CONFUSABLE_PAIRS: frozenset[frozenset[str]] = frozenset(
 
 _HAMZA_FOLD = str.maketrans({"أ": ALIF, "إ": ALIF, "آ": ALIF, ALIF_WASLA: ALIF, "ؤ": "و", "ئ": YA})
 _SKELETON_FOLD = str.maketrans({"أ": ALIF, "إ": ALIF, "آ": ALIF, ALIF_WASLA: ALIF, "ؤ": "و", "ئ": YA,
-                                TA_MARBUTA: HA, ALIF_MAQSURA: YA})
+                                TA_MARBUTA: HA, ALIF_MAQSURA: YA,
+                                **{d: str(n) for n, d in enumerate("٠١٢٣٤٥٦٧٨٩")},
+                                **{d: str(n) for n, d in enumerate("۰۱۲۳۴۵۶۷۸۹")}})
 
 
 def is_arabic_letter(ch: str) -> bool:
@@ -62,11 +66,6 @@ def is_arabic_letter(ch: str) -> bool:
 def is_diacritic(ch: str) -> bool:
     """True for one Arabic combining mark (harakat, shadda, superscript alif, Quranic marks)."""
     return ch in DIACRITICS
-
-
-def is_punct_or_symbol(ch: str) -> bool:
-    """True for a Unicode punctuation (P*) or symbol (S*) character: what the benchmark tokeniser splits off."""
-    return unicodedata.category(ch)[0] in "PS"
 
 
 def is_confusable(a: str, b: str) -> bool:
@@ -90,8 +89,10 @@ def fold_hamza(word: str) -> str:
 
 
 def skeleton(word: str) -> str:
-    """The comparison key of a word: NFC, no diacritics or tatweel, hamza seats folded, ة → ه, ى → ي.
+    """The comparison key of a word: NFC, no diacritics or tatweel, hamza seats folded, ة → ه, ى → ي,
+    Arabic-Indic digits → ASCII digits.
 
-    Two spellings with the same skeleton differ only in hamza, ta marbuta, alif maqsura or diacritics.
+    Two spellings with the same skeleton differ only in hamza, ta marbuta, alif maqsura, diacritics or digit
+    script.
     """
     return strip_diacritics(unicodedata.normalize("NFC", word)).translate(_SKELETON_FOLD)

@@ -1,17 +1,18 @@
 """Tokens with code-point spans into the user's original text.
 
 Owns two tokenisations: `tokenize_words` (whitespace-separated words, as the user sees them) and
-`model_tokens` (the benchmark tokenisation the model reads: every punctuation or symbol character is a
-token of its own unless a digit follows it, as in `كلمة ، كلمة`). Both return spans into the original
-string, so model output can be mapped back onto the user's own spacing; neither ever changes the text.
-Knows nothing of sentences, models or edits.
+`model_tokens` (the benchmark tokenisation the model reads, defined by `nahawi.text.punct.tokenize_punct`:
+every punctuation or symbol character is a token of its own unless a digit follows it, as in `كلمة ، كلمة`).
+Both return spans into the original string, so model output can be mapped back onto the user's own
+spacing; neither ever changes the text. Knows nothing of sentences, models or edits.
 """
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-from nahawi.text.chars import is_punct_or_symbol
+from nahawi.errors import NahawiError
+from nahawi.text.punct import tokenize_punct
 
 _WORD = re.compile(r"\S+")  # \s on str patterns is Unicode whitespace, the same set as str.isspace()
 
@@ -28,29 +29,18 @@ def tokenize_words(text: str) -> list[Token]:
     return [Token(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
-def _splits_off(text: str, i: int) -> bool:
-    """True when text[i] is punctuation or a symbol that is not followed by a digit (so `3.5` stays whole)."""
-    nxt = i + 1
-    return is_punct_or_symbol(text[i]) and not (nxt < len(text) and text[nxt].isdecimal())
-
-
-def _split_word(text: str, word: Token) -> list[Token]:
-    out, begin = [], word.start
-    for i in range(word.start, word.end):
-        if _splits_off(text, i):
-            if begin < i:
-                out.append(Token(text[begin:i], begin, i))
-            out.append(Token(text[i], i, i + 1))
-            begin = i + 1
-    if begin < word.end:
-        out.append(Token(text[begin:word.end], begin, word.end))
-    return out
-
-
 def model_tokens(text: str) -> list[Token]:
-    """The tokens the model sees, each with its span in the original text.
+    """The tokens the model sees (`nahawi.text.punct.tokenize_punct`), with spans in the original text.
 
-    Together they cover every non-whitespace character exactly once; `" ".join(t.text ...)` is the
-    benchmark-style input line.
+    The benchmark tokeniser only adds and collapses spaces, so its tokens are found, in order, among the
+    user's non-whitespace characters; together they cover every non-whitespace character exactly once.
     """
-    return [tok for word in tokenize_words(text) for tok in _split_word(text, word)]
+    tokens, pos = [], 0
+    for piece in tokenize_punct(text).split():
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if not text.startswith(piece, pos):
+            raise NahawiError(f"benchmark tokeniser changed the text at offset {pos}: {piece!r}")
+        tokens.append(Token(piece, pos, pos + len(piece)))
+        pos += len(piece)
+    return tokens

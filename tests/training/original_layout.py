@@ -1,5 +1,9 @@
-import math, torch
+import math
+
+import torch
 from torch import nn
+
+
 class PositionalEncoding(nn.Module):
     def __init__(self, d_model, max_len=256, dropout=0.1):
         super().__init__(); self.dropout = nn.Dropout(dropout)

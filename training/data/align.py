@@ -3,7 +3,8 @@
 A QALB or ZAEBUC line is a whole document, often longer than the model's window. We align the two
 token sequences, find the cut points where both sides agree (boundaries inside or at the edge of an
 unchanged run), and cut where inference cuts (after the source's sentence-final punctuation), else
-greedily so every segment stays within a word budget. Nothing is ever truncated: the concatenation of the segments is the
+greedily so every segment stays within a word budget. Nothing is ever truncated: the concatenation of
+the segments is the
 original token sequence on both sides, and a piece that cannot be cut within the budget is returned
 flagged so the caller can drop it and count it. Knows nothing about error kinds or file formats.
 """

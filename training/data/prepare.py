@@ -1,9 +1,9 @@
 """The training mix: real pairs (segmented, punctuation kept, upsampled), synthetic and hamza pairs from
-the clean corpus (punctuation stripped on both sides), identity pairs, and the QALB-2014 dev set.
+the clean corpus (punctuation dropped on both sides), identity pairs, and the QALB-2014 dev set.
 
 Owns `PrepareConfig` and `prepare`, which writes `train.jsonl`, `dev.jsonl`, `manifest.json` and
 `prepare_config.json` into one directory. Punctuation is learned from real data only, so every pair made
-from the corpus goes through `strip_punct`. Never reads a test split (`readers.guard_not_test`).
+from the corpus goes through `drop_punct`. Never reads a test split (`readers.guard_not_test`).
 Knows nothing about tokenizers or models.
 """
 from __future__ import annotations
@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import random
+import re
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, fields, replace
@@ -27,20 +28,23 @@ from training.data.readers import (
     read_qalb_lines,
     read_zaebuc_pairs,
 )
-from training.data.stats import classifier, measure
-from training.data.synth import OPS, build_error_model, corrupt, corrupt_hamza
+from training.data.stats import HAMZA_FOLD, classifier, measure
+from training.data.synth import HAMZA_CHARS, OPS, build_error_model, calibrate, corrupt, corrupt_hamza
 
 QALB_TRAIN_M2 = "qalb/2015/train/QALB-2015-L2-Train.m2"
 ZAEBUC_ROOT = "zaebuc"
 QALB_DEV_SENT = "qalb/2014/dev/QALB-2014-L1-Dev.sent"
 QALB_DEV_M2 = "qalb/2014/dev/QALB-2014-L1-Dev.m2"
 ORIGINS = ("real", "synth", "hamza", "identity")
+_DIACRITIC = re.compile("[\u064b-\u0652]")  # harakat: fathatan .. sukun
+_PRESENTATION = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")  # Arabic presentation forms (legacy encodings)
 
 
 @dataclass(frozen=True)
 class PrepareConfig:
-    corpus_files: tuple[str, ...] = ("saudinewsnet.txt.gz", "cca.txt.gz", "mawdoo3_stories.txt.gz")  # under corpus root
-    corpus_sentences: int = 300_000  # clean corpus sentences turned into synthetic/hamza/identity pairs
+    # clean corpus files under the corpus root
+    corpus_files: tuple[str, ...] = ("saudinewsnet.txt.gz", "cca.txt.gz", "mawdoo3_stories.txt.gz")
+    corpus_sentences: int = 220_000  # synthetic + hamza + identity pairs (the corpus holds ~250k sentences)
     max_paragraphs: int = 0  # read at most this many paragraphs per corpus file (0 = all)
     max_words: int = 60  # word budget per segment (real pairs are cut to it, corpus sentences too)
     min_words: int = 3  # corpus sentences shorter than this are skipped
@@ -50,8 +54,13 @@ class PrepareConfig:
     hamza_share: float = 0.15  # share of train.jsonl from the hamza-focused augmentation
     hamza_prob: float = 0.5  # per-word corruption probability of the hamza augmentation
     error_rate_scale: float = 0.5  # synthetic errors per word = scale × real rate (real L2 data is dense)
-    max_errors: int = 4  # at most this many errors per synthetic sentence
-    min_op_share: float = 0.02  # floor on each synthetic operation's share so rare kinds still occur
+    max_errors: int = 3  # at most this many errors per synthetic sentence (real sentences: mostly 0-3)
+    suspect_ratio: float = 10.0  # drop sentences holding a word whose hamza spelling is this much commoner
+    spelling_drop_guess: float = 0.1  # expected share of sentences that filter drops (read this many more)
+    min_op_share: float = 0.01  # floor on each synthetic operation's share so rare kinds still occur
+    calibration_sentences: int = 1500  # pilot sentences used to reweight operations toward the real shares
+    calibration_rounds: int = 3  # pilot rounds (0 = use the raw measured weights)
+    max_op_share: float = 0.4  # cap on one operation's share (keeps mined confusions from dominating)
     write_dev: bool = True  # write dev.jsonl from QALB-2014 dev
 
     def __post_init__(self):
@@ -71,7 +80,8 @@ class PrepareConfig:
         return cls(**data)
 
 
-SMOKE = PrepareConfig(corpus_sentences=2_000, max_paragraphs=1_500, real_upsample=1)
+SMOKE = PrepareConfig(corpus_sentences=2_000, max_paragraphs=1_500, real_upsample=1,
+                      calibration_sentences=400)
 
 
 def resolve_roots(data_root: str | None = None, corpus_root: str | None = None) -> tuple[Path, Path]:
@@ -93,11 +103,15 @@ def main_kind(source: str, target: str) -> str:
     return stats.kinds.most_common(1)[0][0] if stats.kinds else "none"
 
 
-def corpus_sentences(corpus_root: Path, config: PrepareConfig, rng: random.Random) -> list[str]:
-    """Punctuation-tokenised sentences (cut like inference input) from the clean corpus, shuffled,
-    at most `config.corpus_sentences`."""
+def corpus_sentences(corpus_root: Path, config: PrepareConfig, rng: random.Random,
+                     skipped: Counter | None = None) -> list[str]:
+    """Punctuation-tokenised sentences (cut like inference input) from the clean corpus, shuffled, without
+    sentences of unreliable hamza spelling: 10% more than `config.corpus_sentences`, as spares for
+    sentences a generator cannot corrupt."""
     from nahawi.text import segment_text, tokenize_punct
 
+    skipped = Counter() if skipped is None else skipped
+    wanted = config.corpus_sentences + config.corpus_sentences // 10
     paragraphs = []
     for name in config.corpus_files:
         for k, paragraph in enumerate(iter_monolingual(corpus_root / name)):
@@ -105,15 +119,46 @@ def corpus_sentences(corpus_root: Path, config: PrepareConfig, rng: random.Rando
                 break
             paragraphs.append(paragraph)
     rng.shuffle(paragraphs)
-    out: list[str] = []
+    out: list[str] = []  # sentences before the spelling filter
     for paragraph in paragraphs:
         for segment in segment_text(paragraph, config.max_words):
             sentence = tokenize_punct(segment.text)
-            if len(sentence.split()) >= config.min_words:
+            n_words = len(sentence.split())
+            if n_words < config.min_words:
+                skipped["too_short"] += 1
+            elif len(_DIACRITIC.findall(sentence)) > 0.3 * n_words:  # fully vowelled verse, not MSA prose
+                skipped["diacritised"] += 1
+            elif _PRESENTATION.search(sentence):  # nobody types these; they tokenise into bytes
+                skipped["presentation_forms"] += 1
+            else:
                 out.append(sentence)
-        if len(out) >= config.corpus_sentences:
+        if len(out) >= wanted / (1 - config.spelling_drop_guess):
             break
-    return out[:config.corpus_sentences]
+    suspects = hamza_suspects(out, config.suspect_ratio)
+    kept = [s for s in out if suspects.isdisjoint(s.split())]
+    skipped["unreliable_hamza_spelling"] += len(out) - len(kept)
+    return kept[:wanted]
+
+
+def hamza_suspects(sentences: list[str], ratio: float) -> frozenset[str]:
+    """Words the corpus itself spells with more hamza letters at least `ratio` times more often (ان, الى,
+    اكثر …): sentences holding them carry the very errors we teach to fix, so they make bad targets."""
+    counts = Counter(word for sentence in sentences for word in sentence.split())
+    best: dict[str, tuple[int, str]] = {}
+    for word, n in counts.items():
+        key = word.translate(HAMZA_FOLD)
+        if n > best.get(key, (0, ""))[0]:
+            best[key] = (n, word)
+    suspects = set()
+    for word, n in counts.items():
+        top_n, top = best[word.translate(HAMZA_FOLD)]
+        if top != word and top_n >= ratio * n and _hamzas(top) > _hamzas(word):
+            suspects.add(word)
+    return frozenset(suspects)
+
+
+def _hamzas(word: str) -> int:
+    return sum(c in HAMZA_CHARS for c in word)
 
 
 def _quota(weights: dict[str, float], n: int, rng: random.Random) -> list[str]:
@@ -129,10 +174,11 @@ def _quota(weights: dict[str, float], n: int, rng: random.Random) -> list[str]:
 
 def make_corpus_pairs(sentences: list[str], counts: dict[str, int], model, config: PrepareConfig,
                       rng: random.Random) -> tuple[list[Pair], Counter]:
-    """identity, hamza and synth pairs (in that order through the sentence list), punctuation stripped
-    on both sides; returns the pairs and a Counter of sentences skipped by reason."""
+    """identity, hamza and synth pairs (in that order through the sentence list), punctuation dropped
+    on both sides; synth primaries follow a quota per operation (stratified by kind). Returns the pairs
+    and a Counter of sentences skipped by reason."""
     skipped: Counter = Counter()
-    stream = _word_lists(sentences, config.min_words, skipped)
+    stream = _word_lists(sentences, config.min_words, config.max_words, skipped)
     pairs: list[Pair] = []
     for words in _take(stream, counts["identity"]):
         text = " ".join(words)
@@ -157,16 +203,35 @@ def make_corpus_pairs(sentences: list[str], counts: dict[str, int], model, confi
     return pairs, skipped
 
 
-def _word_lists(sentences: list[str], min_words: int, skipped: Counter):
-    """Words of each sentence with punctuation stripped; too-short ones are counted and skipped."""
-    from nahawi.text import strip_punct
+def drop_punct(tokenized: str) -> list[str]:
+    """Words of punctuation-tokenised text without punctuation: punctuation tokens are dropped and marks
+    left glued to a word's edge (`(21`, kept whole by the tokeniser because a digit follows) are trimmed.
+    Unlike the scorer's `strip_punct` this keeps marks inside numbers (`3.5`) and Latin letters whole,
+    so pairs stay text a user could type."""
+    from nahawi.text import is_punct_char
 
+    words = []
+    for token in tokenized.split():
+        start, end = 0, len(token)
+        while start < end and is_punct_char(token[start]):
+            start += 1
+        while end > start and is_punct_char(token[end - 1]):
+            end -= 1
+        if start < end:
+            words.append(token[start:end])
+    return words
+
+
+def _word_lists(sentences: list[str], min_words: int, max_words: int, skipped: Counter):
+    """Words of each sentence with punctuation dropped; too short or long ones are counted and skipped."""
     for sentence in sentences:
-        words = strip_punct(sentence).split()
-        if len(words) >= min_words:
-            yield words
-        else:
+        words = drop_punct(sentence)
+        if len(words) < min_words:
             skipped["too_short_without_punct"] += 1
+        elif len(words) > max_words:
+            skipped["too_long_after_tokenising"] += 1
+        else:
+            yield words
 
 
 def _take(stream, n: int):
@@ -209,6 +274,31 @@ def read_dev(data_root: Path) -> list[dict]:
             for i, s, p in zip(ids, sources, gold)]
 
 
+def calibrated_model(model, sentences: list[str], real, config: PrepareConfig):
+    """`synth.calibrate` on the last `calibration_sentences` corpus sentences (the generators consume the
+    list from the front; the pilot pairs are thrown away)."""
+    if not config.calibration_rounds:
+        return model
+    pilot = [w for w in (drop_punct(s) for s in sentences[-config.calibration_sentences:])
+             if config.min_words <= len(w) <= config.max_words]
+    return calibrate(model, pilot, real, config.seed, config.calibration_rounds, config.error_rate_scale,
+                     config.max_errors, config.min_op_share, config.max_op_share)
+
+
+def synth_sample(n: int, config: PrepareConfig, hamza: bool = False, data_root=None, corpus_root=None):
+    """(pairs, real stats, generated stats): n corpus sentences corrupted by the synthetic generator
+    (or the hamza augmentation), measured with the same procedure as the real data."""
+    data, corpus = resolve_roots(data_root and str(data_root), corpus_root and str(corpus_root))
+    rng = random.Random(config.seed)
+    real = measure(load_real(data))
+    model = build_error_model(real, config.min_op_share)
+    sentences = corpus_sentences(corpus, replace(config, corpus_sentences=n), rng)
+    model = calibrated_model(model, sentences, real, config)
+    counts = {"identity": 0, "hamza": n if hamza else 0, "synth": 0 if hamza else n}
+    pairs, _ = make_corpus_pairs(sentences, counts, model, config, rng)
+    return pairs, real, measure(pairs)
+
+
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
@@ -219,8 +309,7 @@ def sha256(path: Path) -> str:
 
 def _write_jsonl(path: Path, records) -> None:
     with open(path, "w", encoding="utf-8") as handle:
-        for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        handle.writelines(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
 
 
 def prepare(out_dir: str | Path, config: PrepareConfig = PrepareConfig(), data_root: str | Path | None = None,
@@ -238,10 +327,13 @@ def prepare(out_dir: str | Path, config: PrepareConfig = PrepareConfig(), data_r
     real, report = segment_pairs(real_docs, config.max_words, report)
     real = [replace(p, kind=main_kind(p.source, p.target)) for p in real]
     log(f"real: {len(real_docs)} documents → {len(real)} segments ({report.as_dict()})")
-    sentences = corpus_sentences(corpus, config, rng)
-    counts = _counts(config, len(real) * config.real_upsample, len(sentences))
+    filtered: Counter = Counter()
+    sentences = corpus_sentences(corpus, config, rng, filtered)
+    model = calibrated_model(model, sentences, stats, config)
+    counts = _counts(config, len(real) * config.real_upsample, config.corpus_sentences)
     corpus_pairs, skipped = make_corpus_pairs(sentences, counts, model, config, rng)
-    log(f"corpus: {len(sentences)} sentences → {len(corpus_pairs)} pairs (skipped {dict(skipped)})")
+    skipped.update(filtered)
+    log(f"corpus: {len(corpus_pairs)} pairs from {len(sentences)} sentences (skipped {dict(skipped)})")
     records = [_record(p) for p in real for _ in range(config.real_upsample)]
     records += [_record(p) for p in corpus_pairs]
     rng.shuffle(records)
@@ -286,4 +378,5 @@ def _manifest(out: Path, config, data, corpus, records, report, skipped, stats, 
     }
 
 
-__all__ = ["OPS", "SMOKE", "PrepareConfig", "load_real", "prepare", "read_dev", "resolve_roots"]
+__all__ = ["OPS", "SMOKE", "PrepareConfig", "corpus_sentences", "drop_punct", "hamza_suspects", "load_real",
+           "prepare", "read_dev", "resolve_roots", "synth_sample"]

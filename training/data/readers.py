@@ -25,8 +25,9 @@ class Pair:
     doc_id: str = ""  # document id when the corpus has one
 
 
-# A path component naming a test split: "test", "Test", "QALB-2014-L1-Test.m2", "test.sent" ...
-_TEST_PART = re.compile(r"(^|[^a-z])test([^a-z]|$)", re.IGNORECASE)
+# A path component naming a test split: a folder "test"/"Test", or a file "QALB-2014-L1-Test.m2",
+# "test.sent.raw" ... (but not "test_readers0" or "contest.txt").
+_TEST_PART = re.compile(r"^test$|(^|[-.])test\.", re.IGNORECASE)
 
 
 def guard_not_test(path: str | Path) -> Path:

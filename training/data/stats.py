@@ -16,6 +16,9 @@ from difflib import SequenceMatcher
 from training.data.align import align_tokens
 
 HAMZA_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ؤ": "و", "ئ": "ي", "ء": None})
+# Clitic/article prefixes after which a letter still counts as word-initial (وأن → وان is like أن → ان).
+PREFIXES = ("", "و", "ف", "ب", "ل", "ك", "س", "ال", "وال", "فال", "بال", "كال", "لل", "ول", "فل", "وب", "فب",
+            "وك", "وس", "ولل", "فلل")
 LETTER_PAIRS = ("ضظ", "دذ", "تط", "سص", "ثت", "زذ", "ثس", "قك", "حه", "ظذ")
 _LETTER_SET = {frozenset(p) for p in LETTER_PAIRS}
 
@@ -77,6 +80,7 @@ class ErrorStats:
     char_patterns: Counter = field(default_factory=Counter)  # (kind, clean, error, where) -> count
     confusions: dict = field(default_factory=lambda: defaultdict(Counter))  # clean -> Counter(error)
     errors_per_sentence: Counter = field(default_factory=Counter)  # n non-punct edits -> sentences
+    target_words: Counter = field(default_factory=Counter)  # word -> occurrences on the correct side
 
     def rate(self, kind: str) -> float:
         return self.kinds[kind] / max(self.words, 1)
@@ -102,13 +106,34 @@ def measure(pairs, stats: ErrorStats | None = None) -> ErrorStats:
         src, tgt = source.split(), target.split()
         stats.sentences += 1
         stats.words += sum(not is_punct_token(t) for t in tgt)
+        stats.target_words.update(tgt)
         before = sum(v for k, v in stats.kinds.items() if k != "punctuation")
-        for block in align_tokens(src, tgt):
-            if block.op != "equal":
-                _count_block(stats, classify, src[block.i1:block.i2], tgt[block.j1:block.j2])
+        for group in _edit_groups(src, tgt):
+            _count_block(stats, classify, src[group[0]:group[1]], tgt[group[2]:group[3]])
         after = sum(v for k, v in stats.kinds.items() if k != "punctuation")
         stats.errors_per_sentence[after - before] += 1
     return stats
+
+
+def _edit_groups(src: list[str], tgt: list[str]) -> list[tuple[int, int, int, int]]:
+    """Token spans of each edit: the non-equal blocks of a fast difflib alignment, each multi-token block
+    refined by `nahawi.edits` align → merge (Arabic split/merge and clitic rules) when available."""
+    try:
+        from nahawi.edits import align_tokens as edit_align
+        from nahawi.edits import merge_ops
+    except ImportError:
+        edit_align = merge_ops = None
+    groups = []
+    for b in align_tokens(src, tgt):
+        if b.op == "equal":
+            continue
+        if merge_ops is None or (b.i2 - b.i1 <= 1 and b.j2 - b.j1 <= 1):
+            groups.append((b.i1, b.i2, b.j1, b.j2))
+            continue
+        s, t = src[b.i1:b.i2], tgt[b.j1:b.j2]
+        groups += [(b.i1 + g.i1, b.i1 + g.i2, b.j1 + g.j1, b.j1 + g.j2)
+                   for g in merge_ops(edit_align(s, t), s, t)]
+    return groups
 
 
 def _count_block(stats: ErrorStats, classify, src: list[str], tgt: list[str]) -> None:
@@ -149,8 +174,9 @@ def _count_substitution(stats: ErrorStats, classify, error: str, clean: str) -> 
     stats.kinds[kind] += 1
     stats.ops["substitute"] += 1
     stats.confusions[clean][error] += 1
-    diffs = [op for op in SequenceMatcher(None, clean, error, autojunk=False).get_opcodes() if op[0] != "equal"]
+    opcodes = SequenceMatcher(None, clean, error, autojunk=False).get_opcodes()
+    diffs = [op for op in opcodes if op[0] != "equal"]
     if len(diffs) == 1:  # one clean change: a reusable character pattern
         _, i1, i2, j1, j2 = diffs[0]
-        where = "initial" if i1 == 0 else "final" if i2 == len(clean) else "medial"
+        where = "initial" if clean[:i1] in PREFIXES else "final" if i2 == len(clean) else "medial"
         stats.char_patterns[(kind, clean[i1:i2], error[j1:j2], where)] += 1

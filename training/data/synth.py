@@ -3,18 +3,20 @@
 An `ErrorModel` is built from the real error statistics (`stats.measure` on QALB-2015 train + ZAEBUC
 train): the relative weight of every corruption operation, the per-kind character patterns
 (clean → error, with their position in the word) and the word→word confusions seen in real pairs.
-`corrupt` draws a primary operation (so data can be stratified by kind) plus a Poisson number of
-extra ones; `corrupt_hamza` is the separate hamza-focused augmentation. Both are deterministic given a
-`random.Random`, never touch a word twice, and report what they changed. Knows nothing about
-punctuation (callers strip it first) or files.
+`calibrate` then reweights the operations on a pilot run so the generated kind shares approach the
+real ones. `corrupt` draws a primary operation (so data can be stratified by kind) plus a truncated
+Poisson number of extra ones; `corrupt_hamza` is the separate hamza-focused augmentation. Both are
+deterministic given a `random.Random`, never touch a word twice, and report what they changed. Knows
+nothing about punctuation (callers drop it first) or files.
 """
 from __future__ import annotations
 
 import math
 import random
+import re
 from dataclasses import dataclass
 
-from training.data.stats import LETTER_PAIRS, ErrorStats, classifier
+from training.data.stats import LETTER_PAIRS, PREFIXES, ErrorStats, classifier, is_punct_token
 
 # Operation -> the kind id (nahawi.kinds) it produces; "confusion" takes the kind of the mined pair.
 OP_KIND = {"hamza": "hamza", "ta_marbuta": "ta_marbuta", "alif_maqsura": "alif_maqsura",
@@ -27,7 +29,7 @@ PATTERN_OPS = ("hamza", "ta_marbuta", "alif_maqsura", "letter_confusion")
 # Prior patterns (clean, error, where, pseudo-count) so that rare but real confusions always exist.
 PRIOR_PATTERNS = {
     "hamza": [("أ", "ا", "initial", 20), ("إ", "ا", "initial", 10), ("آ", "ا", "initial", 5),
-              ("أ", "ا", "medial", 10), ("إ", "ا", "medial", 5), ("آ", "ا", "medial", 3),
+              ("أ", "ا", "medial", 10), ("آ", "ا", "medial", 3),
               ("ؤ", "ئ", "medial", 3), ("ؤ", "و", "medial", 3), ("ئ", "ي", "medial", 3),
               ("ئ", "ء", "final", 2), ("ء", "ئ", "final", 2), ("ء", "", "final", 2),
               ("ا", "إ", "initial", 5), ("ا", "أ", "initial", 3), ("أ", "إ", "initial", 3),
@@ -42,10 +44,15 @@ MERGE_FIRST = frozenset({"لا", "ما", "عبد", "إن", "ان", "أن", "في
 FUNCTION_WORDS = frozenset({"في", "من", "على", "إلى", "عن", "أن", "ان", "التي", "الذي", "قد", "ما", "لا",
                             "هذا", "هذه", "و", "ثم", "مع", "كان", "بل", "حتى"})
 ARABIC_LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
+HAMZA_CHARS = frozenset("أإآؤئء")
+
+
+_ARABIC_WORD = re.compile(r"^[\u0621-\u064a\u064b-\u0652\u0670\u0640]+$")
 
 
 def _is_arabic_word(word: str) -> bool:
-    return any("\u0621" <= c <= "\u064a" for c in word) and not any(c.isdigit() for c in word)
+    """Only plain Arabic words (letters, diacritics, tatweel) are corrupted: no digits, Latin or marks."""
+    return _ARABIC_WORD.match(word) is not None
 
 
 @dataclass(frozen=True)
@@ -53,8 +60,8 @@ class ErrorModel:
     op_weights: dict[str, float]  # operation -> relative weight (sums to 1)
     rate_per_word: float  # non-punctuation edits per word in the real data
     patterns: dict[str, tuple[tuple[str, str, str, float], ...]]  # kind -> (clean, error, where, weight)
-    confusions: dict[str, tuple[tuple[str, ...], tuple[float, ...], tuple[str, ...]]]  # clean -> errors,
-    # their cumulative weights and their kinds
+    confusions: dict[str, tuple[tuple[str, ...], tuple[float, ...], tuple[str, ...], float]]  # clean ->
+    # errors, their cumulative weights, their kinds, and how often the clean word was miswritten (0..1)
 
     def describe(self) -> dict:
         return {"op_weights": {k: round(v, 4) for k, v in self.op_weights.items()},
@@ -70,10 +77,7 @@ def build_error_model(stats: ErrorStats, min_share: float = 0.02, min_confusion_
                word_delete=stats.ops["missing_word"], word_duplicate=stats.ops["extra_word"],
                confusion=stats.kinds["morphology"] + stats.kinds["other"] * 0.5
                + max(0, stats.kinds["word_choice"] - stats.ops["missing_word"] - stats.ops["extra_word"]))
-    total = sum(raw.values()) or 1.0
-    floored = {op: max(raw[op] / total, min_share) for op in OPS}
-    norm = sum(floored.values())
-    weights = {op: w / norm for op, w in floored.items()}
+    weights = _normalise(raw, min_share)
     errors = sum(v for k, v in stats.kinds.items() if k != "punctuation")
     return ErrorModel(weights, errors / max(stats.words, 1), _patterns(stats),
                       _confusions(stats, min_confusion_count))
@@ -85,17 +89,32 @@ def _patterns(stats: ErrorStats) -> dict:
         for clean, error, where, weight in prior:
             counts[kind][(clean, error, where)] = float(weight)
     for (kind, clean, error, where), n in stats.char_patterns.items():
-        if kind in counts and clean:
+        if kind in counts and n >= 2 and _plausible(kind, clean, error, where):  # singletons: noise
             key = (clean, error, where)
             counts[kind][key] = counts[kind].get(key, 0.0) + n
     return {kind: tuple((*key, w) for key, w in sorted(table.items())) for kind, table in counts.items()}
+
+
+def _plausible(kind: str, clean: str, error: str, where: str) -> bool:
+    """Keep measured patterns that generalise: the clean side must hold the letter the kind is about
+    (a hamza, ة, ى/ي, one confusable letter); adding a hamza is kept only on a word-initial alif."""
+    if not clean:
+        return False
+    if kind == "hamza":
+        return bool(HAMZA_CHARS & set(clean)) or (clean == "ا" and where == "initial")
+    if kind == "ta_marbuta":
+        return where == "final" and clean in ("ة", "ه")
+    if kind == "alif_maqsura":
+        return where == "final" and clean in ("ى", "ي")
+    return len(clean) == 1 and len(error) == 1 and any({clean, error} == set(p) for p in LETTER_PAIRS)
 
 
 def _confusions(stats: ErrorStats, min_count: int) -> dict:
     classify, _ = classifier()
     table = {}
     for clean in sorted(stats.confusions):
-        errors = sorted((e, n) for e, n in stats.confusions[clean].items() if n >= min_count and e != clean)
+        errors = sorted((e, n) for e, n in stats.confusions[clean].items()
+                        if n >= min_count and e != clean and not any(is_punct_token(c) for c in e))
         if not errors:
             continue
         cumulative, running = [], 0.0
@@ -103,7 +122,8 @@ def _confusions(stats: ErrorStats, min_count: int) -> dict:
             running += n
             cumulative.append(running)
         kinds = tuple(_kind(classify, e, clean) for e, _ in errors)
-        table[clean] = (tuple(e for e, _ in errors), tuple(cumulative), kinds)
+        rate = min(1.0, running / max(stats.target_words[clean], 1))
+        table[clean] = (tuple(e for e, _ in errors), tuple(cumulative), kinds, rate)
     return table
 
 
@@ -127,9 +147,10 @@ class _Slots:
         self.words = words
         self.out = list(words)
         self.touched: set[int] = set()
+        self.arabic = [i for i, w in enumerate(words) if _is_arabic_word(w)]
 
     def free(self) -> list[int]:
-        return [i for i in range(len(self.words)) if i not in self.touched and _is_arabic_word(self.words[i])]
+        return [i for i in self.arabic if i not in self.touched]
 
     def set(self, index: int, value: str) -> None:
         self.out[index] = value
@@ -157,8 +178,15 @@ def _apply_pattern(slots: _Slots, rng: random.Random, patterns, tries: int = 6) 
 
 def _pattern_on(word: str, pattern, rng: random.Random) -> str | None:
     clean, error, where, _ = pattern
-    if where == "initial":
-        return error + word[len(clean):] if word.startswith(clean) else None
+    if clean not in word:
+        return None
+    if where == "initial":  # at the start of the stem, after any clitic/article prefix
+        spots = [len(p) for p in PREFIXES if word.startswith(p + clean) and len(word) > len(p) + len(clean)
+                 and not (clean == "ا" and word.startswith("ال", len(p)))]  # the article's alif is no seat
+        if not spots:
+            return None
+        i = rng.choice(spots)
+        return word[:i] + error + word[i + len(clean):]
     if where == "final":
         return word[:-len(clean)] + error if word.endswith(clean) and len(word) > len(clean) else None
     spots = [i for i in range(1, len(word) - len(clean)) if word.startswith(clean, i)]
@@ -172,7 +200,8 @@ def _split(slots: _Slots, rng: random.Random) -> bool:
     candidates = [i for i in slots.free() if len(slots.words[i]) >= 4 and slots.words[i][0] in CLITICS]
     if not candidates:
         return False
-    i = rng.choice(candidates)
+    # Real splits are almost all "و …" (و فوائد for وفوائد): weight و far above the other clitics.
+    i = rng.choices(candidates, weights=[20 if slots.words[j][0] == "و" else 1 for j in candidates])[0]
     slots.set(i, slots.words[i][0] + " " + slots.words[i][1:])
     return True
 
@@ -229,8 +258,9 @@ def _confusion(slots: _Slots, rng: random.Random, model: ErrorModel) -> str | No
     candidates = [i for i in slots.free() if slots.words[i] in model.confusions]
     if not candidates:
         return None
-    i = rng.choice(candidates)
-    errors, cumulative, kinds = model.confusions[slots.words[i]]
+    # A word is picked as often as real writers got it wrong (فى for في: a few %, not every time).
+    i = rng.choices(candidates, weights=[model.confusions[slots.words[j]][3] for j in candidates])[0]
+    errors, cumulative, kinds, _ = model.confusions[slots.words[i]]
     pick = min(_bisect(cumulative, rng.random() * cumulative[-1]), len(errors) - 1)
     slots.set(i, errors[pick])
     return kinds[pick]
@@ -260,11 +290,20 @@ def _poisson(rng: random.Random, lam: float) -> int:
     return k
 
 
+def _truncated_poisson(rng: random.Random, lam: float, most: int) -> int:
+    """Poisson(lam) conditioned on <= most (rejection), so the cap does not pile mass onto `most`."""
+    for _ in range(50):
+        k = _poisson(rng, lam)
+        if k <= most:
+            return k
+    return most
+
+
 def corrupt(words: list[str], rng: random.Random, model: ErrorModel, primary: str | None = None,
-            rate_scale: float = 0.5, max_errors: int = 4) -> Corruption | None:
+            rate_scale: float = 0.5, max_errors: int = 3) -> Corruption | None:
     """Corrupt a clean sentence (list of words): the primary operation (drawn by weight when None) plus
-    extra ones so that the total is Poisson(rate_scale · real rate · words) (at least 1, at most
-    `max_errors`). None when the primary
+    extra ones so that the total is Poisson(rate_scale · real rate · words) truncated to `max_errors`
+    (at least 1). None when the primary
     operation cannot apply (e.g. no hamza word for "hamza")."""
     slots = _Slots(list(words))
     ops_list, weights = list(model.op_weights), list(model.op_weights.values())
@@ -273,8 +312,8 @@ def corrupt(words: list[str], rng: random.Random, model: ErrorModel, primary: st
     if kind is None:
         return None
     kinds, ops = [kind], [primary]
-    total = _poisson(rng, rate_scale * model.rate_per_word * len(words))  # the primary counts as one
-    extra = min(max(total - 1, 0), max_errors - 1)
+    total = _truncated_poisson(rng, rate_scale * model.rate_per_word * len(words), max_errors)
+    extra = max(total - 1, 0)  # the primary counts as one
     for op in rng.choices(ops_list, weights=weights, k=extra):
         produced = apply_op(op, slots, rng, model)
         if produced is not None:
@@ -283,18 +322,64 @@ def corrupt(words: list[str], rng: random.Random, model: ErrorModel, primary: st
     return Corruption(slots.text(), " ".join(words), tuple(kinds), tuple(ops))
 
 
-def corrupt_hamza(words: list[str], rng: random.Random, model: ErrorModel, prob: float = 0.5) -> Corruption | None:
+def corrupt_hamza(words: list[str], rng: random.Random, model: ErrorModel,
+                  prob: float = 0.5) -> Corruption | None:
     """Hamza-focused augmentation: each word that a hamza pattern fits is corrupted with `prob`;
     None when nothing changed."""
     slots = _Slots(list(words))
     patterns = model.patterns["hamza"]
     for index in slots.free():
         word = slots.words[index]
+        if not (HAMZA_CHARS & set(word) or "ا" in word[:5]):
+            continue
         fits = [(p, new) for p in patterns if (new := _pattern_on(word, p, rng)) is not None and new != word]
         if fits and rng.random() < prob:
-            pattern, new = rng.choices(fits, weights=[p[3] for p, _ in fits])[0]
+            _, new = rng.choices(fits, weights=[p[3] for p, _ in fits])[0]
             slots.set(index, new)
     if not slots.touched:
         return None
     n = len(slots.touched)
     return Corruption(slots.text(), " ".join(words), ("hamza",) * n, ("hamza",) * n)
+
+
+def calibrate(model: ErrorModel, sentences: list[list[str]], real: ErrorStats, seed: int, rounds: int = 3,
+              rate_scale: float = 0.5, max_errors: int = 3, min_share: float = 0.01,
+              max_share: float = 0.4) -> ErrorModel:
+    """Reweight operations so the generated kind shares (measured by `stats.measure`, like the real ones)
+    approach the real non-punctuation shares: a few pilot rounds on `sentences`, each multiplying an
+    operation's weight by real/generated share of its kind (clamped to [1/3, 3]). No operation gets more
+    than `max_share`: the mined confusions (the only source of morphology) come from ~60k real words,
+    and letting them dominate would replay the same few thousand pairs. Deterministic."""
+    from dataclasses import replace
+
+    from training.data.stats import measure
+
+    target = _kind_shares(real)
+    for round_ in range(rounds):
+        rng = random.Random(seed * 1000 + round_)
+        pilot = [corrupt(words, rng, model, None, rate_scale, max_errors) for words in sentences]
+        generated = _kind_shares(measure([(c.source, c.target) for c in pilot if c is not None]))
+        weights = {}
+        for op, weight in model.op_weights.items():
+            kind = OP_KIND[op] or "morphology"  # mined confusions are the only source of morphology
+            ratio = target.get(kind, 0.0) / max(generated.get(kind, 0.0), 1e-3)
+            weights[op] = weight * min(max(ratio, 1 / 3), 3.0)
+        model = replace(model, op_weights=_normalise(weights, min_share, max_share))
+    return model
+
+
+def _kind_shares(stats: ErrorStats) -> dict[str, float]:
+    errors = {k: v for k, v in stats.kinds.items() if k != "punctuation"}
+    total = sum(errors.values()) or 1
+    return {k: v / total for k, v in errors.items()}
+
+
+def _normalise(raw: dict[str, float], min_share: float, max_share: float = 1.0) -> dict[str, float]:
+    """Shares summing to 1 with every operation between min_share and max_share (a few clip rounds)."""
+    total = sum(raw.values()) or 1.0
+    shares = {op: raw.get(op, 0.0) / total for op in OPS}
+    for _ in range(5):
+        shares = {op: min(max(w, min_share), max_share) for op, w in shares.items()}
+        norm = sum(shares.values())
+        shares = {op: w / norm for op, w in shares.items()}
+    return shares

@@ -1,0 +1,113 @@
+"""Code actions and workspace edits for Nahawi's findings.
+
+Owns what the user can do with a diagnostic: replace with the suggestion; fix every finding of that kind
+in the document; fix everything (`source.fixAll.nahawi`); ignore this one; add the word to the dictionary;
+disable the kind for the session. Fixes are workspace edits computed from the server's own findings for
+the document version they were computed on (not from what the client echoes back), so they apply the
+engine's edits exactly; the other actions are commands the server executes. Knows nothing of engines or
+scheduling.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from lsprotocol import types
+
+from lsp_server.diagnostics import Finding, LineIndex
+from lsp_server.dictionary import normalize_word, words_at
+from nahawi.kinds import KINDS
+
+FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.nahawi"
+CMD_CHECK = "nahawi.checkDocument"
+CMD_APPLY_ALL = "nahawi.applyAll"
+CMD_IGNORE = "nahawi.ignore"
+CMD_ADD_WORD = "nahawi.addToDictionary"
+CMD_DISABLE_KIND = "nahawi.disableKind"
+CMD_STATS = "nahawi.stats"
+COMMANDS = (CMD_CHECK, CMD_APPLY_ALL, CMD_IGNORE, CMD_ADD_WORD, CMD_DISABLE_KIND, CMD_STATS)
+
+_TITLES = {
+    "ar": {"replace": 'استبدل بـ "{0}"', "remove": 'احذف "{0}"', "insert": 'أضف "{0}"',
+           "kind": 'أصلح كل أخطاء "{0}" في المستند ({1})', "all": "طبّق كل اقتراحات نحوي ({0})",
+           "ignore": "تجاهل هنا", "word": 'أضف "{0}" إلى القاموس', "disable": 'عطّل "{0}" في هذه الجلسة'},
+    "en": {"replace": 'Replace with "{0}"', "remove": 'Remove "{0}"', "insert": 'Insert "{0}"',
+           "kind": 'Fix all "{0}" issues in the document ({1})', "all": "Apply all Nahawi fixes ({0})",
+           "ignore": "Ignore here", "word": 'Add "{0}" to the dictionary', "disable": 'Disable "{0}" for this session'},
+}
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    uri: str
+    version: int  # the document version the findings belong to
+    index: LineIndex  # over the text of that version
+    findings: Sequence[Finding]  # the visible findings, in document order
+    language: str  # ar | en, for titles
+    document_changes: bool  # the client accepts versioned documentChanges in workspace edits
+    to_diagnostic: Callable[[Finding], types.Diagnostic]
+
+
+def workspace_edit(ctx: ActionContext, findings: Sequence[Finding]) -> types.WorkspaceEdit:
+    """All edits of findings as one workspace edit on ctx's document version."""
+    edits = [types.TextEdit(range=ctx.index.range(f.edit.start, f.edit.end), new_text=f.edit.replacement)
+             for f in sorted(findings, key=lambda f: (f.edit.start, f.edit.end))]
+    if ctx.document_changes:
+        document = types.OptionalVersionedTextDocumentIdentifier(uri=ctx.uri, version=ctx.version)
+        return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=document, edits=edits)])
+    return types.WorkspaceEdit(changes={ctx.uri: edits})
+
+
+def _wanted(kind: str, only: Sequence[str] | None) -> bool:
+    return not only or any(kind == o or kind.startswith(f"{o}.") for o in only)
+
+
+def _replace_title(finding: Finding, titles: dict[str, str]) -> str:
+    edit = finding.edit
+    if not edit.original:
+        return titles["insert"].format(edit.replacement)
+    if not edit.replacement:
+        return titles["remove"].format(edit.original)
+    return titles["replace"].format(edit.replacement)
+
+
+def _at(findings: Sequence[Finding], start: int, end: int) -> list[Finding]:
+    return [f for f in findings if f.edit.start <= end and f.edit.end >= start]
+
+
+def code_actions(ctx: ActionContext, start: int, end: int, only: Sequence[str] | None) -> list[types.CodeAction]:
+    """Actions for the findings overlapping [start, end] (code points), then the document-wide fix."""
+    titles = _TITLES.get(ctx.language, _TITLES["ar"])
+    actions: list[types.CodeAction] = []
+    quick = types.CodeActionKind.QuickFix
+    for finding in _at(ctx.findings, start, end) if _wanted(quick, only) else ():
+        actions.extend(_finding_actions(ctx, finding, titles))
+    if ctx.findings and _wanted(FIX_ALL_KIND, only):
+        actions.append(types.CodeAction(title=titles["all"].format(len(ctx.findings)), kind=FIX_ALL_KIND,
+                                        edit=workspace_edit(ctx, ctx.findings)))
+    return actions
+
+
+def _finding_actions(ctx: ActionContext, finding: Finding, titles: dict[str, str]) -> list[types.CodeAction]:
+    quick = types.CodeActionKind.QuickFix
+    diagnostic = ctx.to_diagnostic(finding)
+    kind = KINDS.get(finding.edit.kind, KINDS["other"])
+    name = kind.name_en if ctx.language == "en" else kind.name_ar
+    actions = [types.CodeAction(title=_replace_title(finding, titles), kind=quick, diagnostics=[diagnostic],
+                                is_preferred=True, edit=workspace_edit(ctx, [finding]))]
+    same_kind = [f for f in ctx.findings if f.edit.kind == finding.edit.kind]
+    if len(same_kind) > 1:
+        actions.append(types.CodeAction(title=titles["kind"].format(name, len(same_kind)), kind=quick,
+                                        diagnostics=[diagnostic], edit=workspace_edit(ctx, same_kind)))
+    actions.append(_command_action(titles["ignore"], CMD_IGNORE, [ctx.uri, *finding.key], diagnostic))
+    words = [normalize_word(w) for w in words_at(ctx.index.text, finding.edit.start, finding.edit.end)]
+    if len(words) == 1 and words[0]:
+        actions.append(_command_action(titles["word"].format(words[0]), CMD_ADD_WORD, [words[0]], diagnostic))
+    actions.append(_command_action(titles["disable"].format(name), CMD_DISABLE_KIND, [finding.edit.kind],
+                                   diagnostic))
+    return actions
+
+
+def _command_action(title: str, command: str, arguments: list, diagnostic: types.Diagnostic) -> types.CodeAction:
+    return types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix, diagnostics=[diagnostic],
+                            command=types.Command(title=title, command=command, arguments=arguments))

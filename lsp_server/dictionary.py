@@ -1,0 +1,121 @@
+"""The user's dictionary: words that are never flagged, kept in plain text files the server writes itself.
+
+Owns where the files live (the user file `$XDG_CONFIG_HOME/nahawi/dictionary.txt`, `~/.config/...` or
+`%APPDATA%\\nahawi\\dictionary.txt`; or `<workspace>/.nahawi/dictionary.txt`), their format (UTF-8, one
+word a line, `#` comments), adding a word, and which words an edit touches. Writing the file server-side
+makes "add to dictionary" work in every editor. Knows nothing of LSP or models.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
+
+from nahawi.text.punct import is_punct_char
+
+log = logging.getLogger("nahawi.lsp")
+
+FILE_NAME = "dictionary.txt"
+WORKSPACE_DIR = ".nahawi"
+TATWEEL = "\u0640"
+
+
+def user_dictionary_path() -> Path:
+    """The per-user dictionary file (XDG config dir on Unix, %APPDATA% on Windows)."""
+    if sys.platform == "win32" and os.environ.get("APPDATA"):
+        return Path(os.environ["APPDATA"]) / "nahawi" / FILE_NAME
+    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(base) / "nahawi" / FILE_NAME
+
+
+def workspace_dictionary_path(root: str | Path) -> Path:
+    return Path(root) / WORKSPACE_DIR / FILE_NAME
+
+
+def normalize_word(word: str) -> str:
+    """The form words are compared in: NFC, without tatweel or surrounding punctuation and spaces."""
+    word = unicodedata.normalize("NFC", word).replace(TATWEEL, "").strip()
+    start, end = 0, len(word)
+    while start < end and is_punct_char(word[start]):
+        start += 1
+    while end > start and is_punct_char(word[end - 1]):
+        end -= 1
+    return word[start:end]
+
+
+def read_words(path: Path) -> set[str]:
+    """Words of one dictionary file; a missing file is empty, an unreadable one raises OSError."""
+    if not path.is_file():
+        return set()
+    words = set()
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            word = normalize_word(line)
+            if word:
+                words.add(word)
+    return words
+
+
+class Dictionary:
+    """Words from the writable file plus any read-only word lists."""
+
+    def __init__(self, path: Path, extra_paths: Iterable[Path] = ()):
+        self.path = path
+        self.extra_paths = tuple(extra_paths)
+        self.words: set[str] = set()
+
+    def load(self) -> list[str]:
+        """(Re)read every file; returns one line per file that could not be read."""
+        words, problems = set(), []
+        for path in (self.path, *self.extra_paths):
+            try:
+                words |= read_words(path)
+            except OSError as error:
+                problems.append(f"{path}: {error.strerror or error}")
+        self.words = words
+        return problems
+
+    def __contains__(self, word: str) -> bool:
+        return normalize_word(word) in self.words
+
+    def add(self, word: str) -> str:
+        """Append word to the writable file (creating it and its folder); returns the stored form.
+        Raises ValueError for an empty word and OSError when the file cannot be written."""
+        word = normalize_word(word)
+        if not word or any(ch.isspace() for ch in word):
+            raise ValueError(f"not a single word: {word!r}")
+        if word not in self.words:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            needs_newline = self.path.is_file() and not self.path.read_bytes().endswith(b"\n") \
+                and self.path.stat().st_size > 0
+            with self.path.open("a", encoding="utf-8", newline="\n") as handle:
+                handle.write(("\n" if needs_newline else "") + word + "\n")
+            self.words.add(word)
+            log.info("added %r to %s", word, self.path)
+        return word
+
+    def touches(self, text: str, start: int, end: int) -> bool:
+        """True when the edit [start, end) of text changes a dictionary word (insertions at a word's edge
+        do not change it)."""
+        return any(normalize_word(w) in self.words for w in words_at(text, start, end))
+
+
+def words_at(text: str, start: int, end: int) -> list[str]:
+    """The whitespace-delimited words that the span [start, end) changes: those it overlaps, or for an
+    insertion, the word it falls strictly inside."""
+    if start == end:
+        if 0 < start < len(text) and not text[start - 1].isspace() and not text[start].isspace():
+            end = start + 1
+            start -= 1
+        else:
+            return []
+    left = start
+    while left > 0 and not text[left - 1].isspace():
+        left -= 1
+    right = end
+    while right < len(text) and not text[right].isspace():
+        right += 1
+    return text[left:right].split()

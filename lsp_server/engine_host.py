@@ -1,0 +1,100 @@
+"""The one engine of the server, behind one worker thread.
+
+Owns loading the `nahawi.engine.Corrector` for the configured model directory and device (off the event
+loop, once per setting; a failure is kept, not retried, until the setting changes) and running
+`correct_batch` on that same thread, so inference never blocks the LSP loop and engine calls are
+serialized. Jobs that became stale while queued are skipped. Knows nothing of LSP or documents.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from nahawi.contract import Edit
+from nahawi.errors import NahawiError
+
+log = logging.getLogger("nahawi.lsp")
+
+
+@dataclass
+class EngineStats:
+    loads: int = 0
+    load_seconds: float = 0.0
+    calls: int = 0  # correct_batch calls
+    segments: int = 0  # sentences sent to the engine
+    skipped_jobs: int = 0  # queued jobs dropped because their document changed first
+    seconds: float = 0.0  # time spent in correct_batch
+    last: dict = field(default_factory=dict)  # the latest call: segments and seconds
+
+
+class EngineHost:
+    def __init__(self):
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nahawi-engine")
+        self._lock = asyncio.Lock()
+        self.key: tuple[str | None, str] | None = None  # (model_dir, device) of the engine or failure
+        self.corrector = None
+        self.error: str = ""  # why the engine for `key` could not be loaded
+        self.stats = EngineStats()
+
+    async def ensure(self, model_dir: str | None, device: str):
+        """The Corrector for (model_dir, device), loading it on the worker thread if the setting changed;
+        None when it cannot be loaded (the reason is in `error`)."""
+        async with self._lock:
+            if self.key != (model_dir, device):
+                self.corrector, self.error = None, ""
+                loop = asyncio.get_running_loop()
+                self.corrector, self.error = await loop.run_in_executor(self._executor, self._load,
+                                                                        model_dir, device)
+                self.key = (model_dir, device)
+            return self.corrector
+
+    def _load(self, model_dir: str | None, device: str):
+        from nahawi.engine import Corrector
+
+        started = time.perf_counter()
+        try:
+            corrector = Corrector.from_dir(model_dir, device=device)
+        except NahawiError as error:
+            log.error("model not loaded: %s", error)
+            return None, str(error)
+        except Exception as error:  # onnxruntime and friends raise their own types
+            log.exception("model not loaded")
+            return None, f"{type(error).__name__}: {error}"
+        self.stats.loads += 1
+        self.stats.load_seconds = time.perf_counter() - started
+        log.info("model loaded in %.2fs: %s", self.stats.load_seconds, corrector.info)
+        return corrector, ""
+
+    def correct(self, corrector, texts: Sequence[str], still_wanted: Callable[[], bool]) -> asyncio.Future:
+        """A future of {text: edits} for texts, computed by corrector on the worker thread; None when the
+        job was dropped because still_wanted() was false when its turn came."""
+        loop = asyncio.get_running_loop()
+        return loop.run_in_executor(self._executor, self._correct, corrector, list(texts), still_wanted)
+
+    def _correct(self, corrector, texts: list[str],
+                 still_wanted: Callable[[], bool]) -> dict[str, tuple[Edit, ...]] | None:
+        if not still_wanted():
+            self.stats.skipped_jobs += 1
+            return None
+        started = time.perf_counter()
+        corrections = corrector.correct_batch(texts)
+        seconds = time.perf_counter() - started
+        self.stats.calls += 1
+        self.stats.segments += len(texts)
+        self.stats.seconds += seconds
+        self.stats.last = {"segments": len(texts), "seconds": round(seconds, 4)}
+        return {text: correction.edits for text, correction in zip(texts, corrections)}
+
+    def info(self) -> dict:
+        info = self.corrector.info if self.corrector is not None else None
+        return {"loaded": self.corrector is not None, "error": self.error,
+                "modelDir": info.model_dir if info else None, "device": info.device if info else None,
+                "provider": info.provider if info else None, "loadSeconds": round(self.stats.load_seconds, 3),
+                "cache": vars(self.corrector.cache_stats()) if self.corrector is not None else None}
+
+    def shutdown(self) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,61 @@
+"""`nahawi-lsp`: start the language server on stdio (default) or TCP.
+
+Thin entry point: parses options, sets up logging (a file with --log-file, else warnings to stderr;
+stdout belongs to the protocol) and starts the server. pygls is imported only here, with a clear
+message when the `lsp` extra is missing.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from nahawi import __version__
+from nahawi.errors import MissingExtraError
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="nahawi-lsp", description="Nahawi (نحوي) Arabic grammar language server.")
+    parser.add_argument("--stdio", action="store_true", help="talk LSP over stdin/stdout (the default)")
+    parser.add_argument("--tcp", nargs=2, metavar=("HOST", "PORT"), help="listen for one client on HOST PORT")
+    parser.add_argument("--log-file", help="write the server log to this file")
+    parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+                        help="log level for --log-file (stderr always gets warnings and errors)")
+    parser.add_argument("--version", action="version", version=f"nahawi-lsp {__version__}")
+    args = parser.parse_args(argv)
+    if args.tcp is not None:
+        try:
+            args.port = int(args.tcp[1])
+        except ValueError:
+            parser.error(f"--tcp PORT must be an integer, got {args.tcp[1]!r}")
+    return args
+
+
+def _logging(log_file: str | None, level: str) -> None:
+    handlers: list[logging.Handler] = []
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setLevel(logging.WARNING)
+    handlers.append(stderr)
+    if log_file:
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    logging.basicConfig(level=getattr(logging, level) if log_file else logging.WARNING, handlers=handlers,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    _logging(args.log_file, args.log_level)
+    try:
+        from lsp_server.server import build_server
+    except ImportError as error:
+        print(f"nahawi-lsp: error: {MissingExtraError('lsp', error.name or 'pygls')}", file=sys.stderr)
+        sys.exit(2)
+    server = build_server()
+    if args.tcp is not None:
+        server.start_tcp(args.tcp[0], args.port)
+    else:
+        server.start_io()
+
+
+if __name__ == "__main__":
+    main()

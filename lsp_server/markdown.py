@@ -1,0 +1,170 @@
+"""Prose ranges of a document: what the checker may read, and what it must leave alone.
+
+Owns the skipping rules. Every document: regions between `<!-- nahawi: ignore -->` and
+`<!-- nahawi: enable -->` (or the end), URLs and e-mail addresses. Markdown also: front matter, fenced and
+indented code blocks, inline code, HTML comments and tags, link destinations and reference definitions,
+autolinks, and the markup characters themselves (heading hashes, quote and list markers, emphasis runs,
+table pipes, rules). The result keeps every offset: skipped characters become spaces (line breaks stay),
+so sentences, edits and positions computed on it are positions in the user's document. A pragmatic
+CommonMark approximation, line-based; knows nothing of models, edits or LSP.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+Span = tuple[int, int]  # code-point [start, end) into the document
+
+IGNORE_REGION = re.compile(r"<!--\s*nahawi:\s*ignore\s*-->.*?(?:<!--\s*nahawi:\s*enable\s*-->|\Z)", re.DOTALL)
+URL = re.compile(r"\b(?:(?:https?|ftp|file)://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?،؛؟)\]]"
+                 r"|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # LSP line breaks: \r\n, \r, \n
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_FENCE_CLOSE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*(?:\r\n|\r|\n)?\Z")
+_INDENTED = re.compile(r"(?: {4}|\t)")
+_LIST_ITEM = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
+_HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.DOTALL)
+_LINE_MARKUP = re.compile(
+    r"^[ \t]*(?:>[ \t]?)+"  # block quote markers
+    r"|^ {0,3}#{1,6}(?=[ \t]|$)|[ \t]+#+[ \t]*$"  # ATX heading hashes, opening and closing
+    r"|^[ \t]*(?:[-+*]|\d{1,9}[.)])(?=[ \t])(?:[ \t]+\[[ xX]\](?=[ \t]))?"  # list markers, task boxes
+    r"|^ {0,3}(?:=+|-+|(?:[*_-][ \t]*){3,})[ \t]*$"  # setext underlines and thematic breaks
+    r"|^ {0,3}\[[^\]\n]+\]:[ \t]*\S.*$"  # link reference definitions
+    r"|^[ \t]*\|?(?:[ \t]*:?-+:?[ \t]*\|)+(?:[ \t]*:?-+:?[ \t]*)?$",  # table delimiter rows
+    re.MULTILINE)
+_INLINE_MARKUP = re.compile(
+    r"<(?:(?:https?|ftp|mailto):[^\s>]+|[\w.+-]+@[\w.-]+)>"  # autolinks
+    r"|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>"  # HTML tags
+    r"|\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+(?:\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"  # ](destination "title")
+    r"|\]\[[^\]\n]*\]"  # ][reference]
+    r"|!?\[(?=[^\]\n]*\][(\[])"  # the bracket opening a link or image
+    r"|\*+|~~+|\|"  # emphasis, strike-through, table pipes
+    r"|(?<![^\W_])_+|_+(?![^\W_])"  # underscores not inside a word (بوتن_مدفيدف stays)
+    r"|\\(?=[!-/:-@\[-`{-~])"  # backslash escapes
+    r"|&(?:[A-Za-z]+|#[0-9]+|#[xX][0-9A-Fa-f]+);")  # character references
+_BACKTICKS = re.compile(r"`+")
+_BLANK_LINE = re.compile(r"(?:\r\n|\r|\n)[ \t]*(?:\r\n|\r|\n)")
+_LINE_BREAKS = frozenset("\r\n")
+
+
+@dataclass(frozen=True)
+class Prose:
+    text: str  # the document with every skipped character replaced by a space (line breaks kept)
+    skipped: tuple[Span, ...]  # sorted, non-overlapping spans that are not prose
+
+
+def prose(text: str, markdown: bool = False) -> Prose:
+    """The prose of a document (Markdown rules when markdown is True, else plain text rules)."""
+    chars = list(text)
+    spans = _mask(chars, [m.span() for m in IGNORE_REGION.finditer(text)])
+    if markdown:
+        spans += _mask(chars, _block_spans(text))
+        current = "".join(chars)
+        spans += _mask(chars, [m.span() for m in _HTML_COMMENT.finditer(current)])
+        spans += _mask(chars, _code_spans("".join(chars)))
+        current = "".join(chars)
+        spans += _mask(chars, [m.span() for m in URL.finditer(current)])
+        current = "".join(chars)
+        spans += _mask(chars, [m.span() for m in _LINE_MARKUP.finditer(current) if m.end() > m.start()])
+        current = "".join(chars)
+        spans += _mask(chars, [m.span() for m in _INLINE_MARKUP.finditer(current)])
+    else:
+        spans += _mask(chars, [m.span() for m in URL.finditer("".join(chars))])
+    return Prose("".join(chars), merge_spans(spans))
+
+
+def overlaps(spans: tuple[Span, ...], start: int, end: int) -> bool:
+    """True when [start, end) touches a skipped span: shares a character with it, or, for an insertion
+    (start == end), falls strictly inside it."""
+    for s, e in spans:
+        if s >= max(end, start + 1):
+            break
+        if (start < e and s < end) or (start == end and s < start < e):
+            return True
+    return False
+
+
+def merge_spans(spans: list[Span]) -> tuple[Span, ...]:
+    merged: list[list[int]] = []
+    for start, end in sorted(s for s in spans if s[1] > s[0]):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return tuple((s, e) for s, e in merged)
+
+
+def _mask(chars: list[str], spans: list[Span]) -> list[Span]:
+    for start, end in spans:
+        for i in range(start, end):
+            if chars[i] not in _LINE_BREAKS:
+                chars[i] = " "
+    return spans
+
+
+def _lines(text: str) -> Iterator[tuple[int, int, str]]:
+    for match in _LINE.finditer(text):
+        yield match.start(), match.end(), match.group()
+
+
+def _front_matter(lines: list[tuple[int, int, str]]) -> int:
+    """Number of lines of a leading `---`/`+++` front matter block (0 when there is none)."""
+    if not lines or lines[0][2].strip() not in ("---", "+++"):
+        return 0
+    marker = lines[0][2].strip()
+    closers = (marker, "...") if marker == "---" else (marker,)
+    for k in range(1, len(lines)):
+        if lines[k][2].strip() in closers:
+            return k + 1
+    return 0
+
+
+def _block_spans(text: str) -> list[Span]:
+    """Front matter, fenced code blocks (to the closing fence or the end) and indented code blocks (after
+    a blank line, outside lists)."""
+    lines = list(_lines(text))
+    skip = _front_matter(lines)
+    spans = [(0, lines[skip - 1][1])] if skip else []
+    fence, prev_blank, prev_code, in_list = "", True, False, False
+    for start, end, line in lines[skip:]:
+        if fence:
+            spans.append((start, end))
+            close = _FENCE_CLOSE.match(line)
+            if close and close.group(1)[0] == fence[0] and len(close.group(1)) >= len(fence):
+                fence = ""
+            continue
+        opening = _FENCE.match(line)
+        if opening and not (opening.group(1)[0] == "`" and "`" in line[opening.end():]):
+            fence, prev_blank, prev_code = opening.group(1), False, False
+            spans.append((start, end))
+            continue
+        blank = not line.strip()
+        if not blank and _INDENTED.match(line) and (prev_blank or prev_code) and not in_list:
+            spans.append((start, end))
+            prev_blank, prev_code = False, True
+            continue
+        if _LIST_ITEM.match(line):
+            in_list = True
+        elif not blank and not line[:1].isspace():
+            in_list = False
+        prev_code = prev_code and blank
+        prev_blank = blank
+    return spans
+
+
+def _code_spans(text: str) -> list[Span]:
+    """Inline code: a backtick run up to the next run of the same length, not across a blank line."""
+    runs = list(_BACKTICKS.finditer(text))
+    spans, i = [], 0
+    while i < len(runs):
+        opening = runs[i]
+        for j in range(i + 1, len(runs)):
+            if _BLANK_LINE.search(text, opening.end(), runs[j].start()):
+                break
+            if len(runs[j].group()) == len(opening.group()):
+                spans.append((opening.start(), runs[j].end()))
+                i = j
+                break
+        i += 1
+    return spans

@@ -1,0 +1,511 @@
+"""The Nahawi language server: LSP in, one engine behind a worker thread, diagnostics and fixes out.
+
+Owns the LSP side: settings (initializationOptions, then `workspace/configuration` section `nahawi`,
+refreshed on `workspace/didChangeConfiguration`), the document lifecycle (incremental sync; a debounced
+check per document that a newer edit cancels; results never published for an old version; diagnostics
+cleared on close), progress on the first check of a large document, code actions and commands, and
+robustness (bad settings fall back with one message; a model that fails to load is reported once and the
+server keeps answering; malformed requests get JSON-RPC errors). The correcting itself is the engine's
+(`nahawi.engine`), reached only through `EngineHost`; the core knows nothing of LSP.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from lsprotocol import types
+from pygls.capabilities import get_capability
+from pygls.exceptions import FeatureRequestError, JsonRpcException, JsonRpcInvalidParams
+from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+
+from lsp_server.actions import (
+    CMD_ADD_WORD,
+    CMD_APPLY_ALL,
+    CMD_CHECK,
+    CMD_DISABLE_KIND,
+    CMD_IGNORE,
+    CMD_STATS,
+    FIX_ALL_KIND,
+    ActionContext,
+    code_actions,
+    workspace_edit,
+)
+from lsp_server.diagnostics import LineIndex, to_diagnostic, visible
+from lsp_server.dictionary import Dictionary, user_dictionary_path, workspace_dictionary_path
+from lsp_server.documents import DocumentState, plan_document
+from lsp_server.engine_host import EngineHost
+from lsp_server.settings import (
+    SECTION,
+    Settings,
+    merge_sections,
+    parse_settings,
+    settings_section,
+    settings_to_dict,
+)
+from nahawi import __version__
+from nahawi.kinds import KINDS
+
+log = logging.getLogger("nahawi.lsp")
+
+PROGRESS_MIN_SEGMENTS = 24  # a first check with at least this many sentences to correct reports progress
+CHUNK_SEGMENTS = 32  # sentences per engine call: progress steps, and where a stale check stops
+
+
+class NahawiProtocol(LanguageServerProtocol):
+    """pygls' protocol, except that a request whose params cannot be read gets an Invalid Params error
+    response (pygls only logs it, and the client would wait forever)."""
+
+    def structure_message(self, data: Any):
+        try:
+            return super().structure_message(data)
+        except JsonRpcException as error:
+            if isinstance(data, dict) and "id" in data and "method" in data:
+                reply = JsonRpcInvalidParams(f"invalid params for {data['method']}", data=str(error.__cause__ or ""))
+                self._send_response(data["id"], error=reply.to_response_error())
+            raise
+
+
+class NahawiServer(LanguageServer):
+    def __init__(self):
+        super().__init__("nahawi-lsp", __version__, protocol_cls=NahawiProtocol,
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        self.initialization_options: Any = None
+        self.settings = Settings()
+        self.session_disabled: set[str] = set()  # kinds disabled from a code action, kept across reloads
+        self.host = EngineHost()
+        self.documents: dict[str, DocumentState] = {}
+        self.dictionary = Dictionary(user_dictionary_path())
+        self.ready = asyncio.Event()  # set once the first settings are in: checks wait for it
+        self.counters: Counter[str] = Counter()
+        self._shown: set[str] = set()
+        self._settings_problems: tuple[str, ...] = ()
+
+    # -- messages -------------------------------------------------------------------------------------
+
+    def show(self, kind: types.MessageType, text: str, once: str | None = None) -> None:
+        """window/showMessage, at most once per `once` key for the session."""
+        if once is not None:
+            if once in self._shown:
+                return
+            self._shown.add(once)
+        log.log(logging.ERROR if kind == types.MessageType.Error else logging.WARNING, "%s", text)
+        self.window_show_message(types.ShowMessageParams(type=kind, message=text))
+
+    def report_server_error(self, error: Exception, source) -> None:
+        log.error("%s: %s", getattr(source, "__name__", source), error)
+        if isinstance(source, type) and issubclass(source, (JsonRpcException, FeatureRequestError)):
+            return  # a client's malformed message, or a request that already got its error response
+        self.show(types.MessageType.Error, f"نحوي: خطأ داخلي ({error})\nNahawi: internal error ({error})",
+                  once=f"error:{error}")
+
+    def client_supports(self, path: str) -> bool:
+        return bool(get_capability(self.client_capabilities, path, False))
+
+    # -- settings -------------------------------------------------------------------------------------
+
+    async def load_settings(self, pushed: Any = None) -> None:
+        """Read settings: initializationOptions, overridden by the client's `nahawi` section (pulled with
+        workspace/configuration when the client supports it, else what it pushed)."""
+        pulled, problems = pushed, []
+        if self.client_supports("workspace.configuration"):
+            try:
+                items = [types.ConfigurationItem(section=SECTION)]
+                answer = await self.workspace_configuration_async(types.ConfigurationParams(items=items))
+                pulled = answer[0] if answer else None
+            except Exception as error:  # noqa: BLE001 - a client that fails the request keeps its old settings
+                log.warning("workspace/configuration failed: %s", error)
+        if pulled is not None and not isinstance(pulled, Mapping):
+            problems.append(SECTION)
+        merged = merge_sections(settings_section(self.initialization_options), pulled)
+        settings, bad = parse_settings(merged)
+        self.apply_settings(settings, problems + bad)
+
+    def apply_settings(self, settings: Settings, problems: list[str]) -> None:
+        enabled = tuple(k for k in settings.enabled_kinds if k not in self.session_disabled)
+        self.settings = dataclasses.replace(settings, enabled_kinds=enabled)
+        if problems and tuple(problems) != self._settings_problems:
+            keys = ", ".join(problems)
+            self.show(types.MessageType.Warning,
+                      f"نحوي: إعدادات غير صالحة استُبدلت بالقيم الافتراضية: {keys}\n"
+                      f"Nahawi: invalid settings replaced by their defaults: {keys}")
+        self._settings_problems = tuple(problems)
+        self.dictionary = self._make_dictionary()
+
+    def _make_dictionary(self) -> Dictionary:
+        root = self._workspace_root()
+        extras = [workspace_dictionary_path(root)] if root else []
+        path = user_dictionary_path()
+        if self.settings.dictionary_scope == "workspace":
+            if root:
+                path, extras = extras[0], [user_dictionary_path()]
+            else:
+                self.show(types.MessageType.Warning, "نحوي: لا يوجد مجلد عمل لقاموس المساحة\n"
+                          "Nahawi: dictionaryScope is 'workspace' but no workspace folder is open; "
+                          "using the user dictionary", once="dictionary:no-root")
+        for name in self.settings.dictionary_paths:
+            extra = Path(name).expanduser()
+            extras.append(extra if extra.is_absolute() or not root else Path(root) / extra)
+        dictionary = Dictionary(path, extras)
+        for problem in dictionary.load():
+            self.show(types.MessageType.Warning, f"نحوي: تعذّرت قراءة القاموس {problem}\n"
+                      f"Nahawi: cannot read dictionary {problem}", once=f"dictionary:{problem}")
+        return dictionary
+
+    def _workspace_root(self) -> str | None:
+        try:
+            return self.workspace.root_path or None
+        except RuntimeError:
+            return None
+
+    async def settings_changed(self, pushed: Any = None) -> None:
+        old = self.settings
+        await self.load_settings(pushed)
+        engine_changed = (old.model_dir, old.device) != (self.settings.model_dir, self.settings.device)
+        for state in list(self.documents.values()):
+            if engine_changed:
+                state.forget()
+            if self.settings.check_on != "manual":
+                self.schedule(state, 0)
+            else:
+                self.publish(state)
+
+    # -- the engine -----------------------------------------------------------------------------------
+
+    async def engine(self):
+        """The loaded Corrector, or None after reporting (once per setting) why it could not be loaded."""
+        corrector = await self.host.ensure(self.settings.model_dir, self.settings.device)
+        if corrector is None:
+            where = self.settings.model_dir or "the default model"
+            self.show(types.MessageType.Error,
+                      f"نحوي: تعذّر تحميل النموذج من {where}: {self.host.error}. لن تظهر تشخيصات.\n"
+                      f"Nahawi: could not load the model from {where}: {self.host.error}. "
+                      "No diagnostics will be shown.", once=f"model:{self.host.key}")
+        return corrector
+
+    # -- checking -------------------------------------------------------------------------------------
+
+    def schedule(self, state: DocumentState, delay_s: float) -> None:
+        """(Re)start the check of a document after delay_s; a pending or running check is cancelled."""
+        if state.task is not None and not state.task.done():
+            state.task.cancel()
+        state.task = asyncio.get_running_loop().create_task(self._check_later(state, delay_s))
+
+    async def check_now(self, state: DocumentState) -> None:
+        """Check a document now and wait for it; returns early when a newer edit cancels that check."""
+        self.schedule(state, 0)
+        task = state.task
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not task.cancelled():
+                raise
+
+    async def _check_later(self, state: DocumentState, delay_s: float) -> None:
+        try:
+            if delay_s > 0:
+                await asyncio.sleep(delay_s)
+            await self.ready.wait()
+            await self.check(state)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # one failed check must not take the server down
+            log.exception("checking %s failed", state.uri)
+
+    async def check(self, state: DocumentState) -> None:
+        doc = self.workspace.text_documents.get(state.uri)
+        if doc is None or self.documents.get(state.uri) is not state:
+            return
+        text, version, generation = doc.source, doc.version, state.generation
+        if state.language_id not in self.settings.languages or self._too_large(state, text):
+            state.forget()
+            self._publish_empty(state.uri, version)
+            return
+        corrector = await self.engine()
+        if corrector is None:
+            self._publish_empty(state.uri, version)
+            return
+        plan = plan_document(text, state.language_id, corrector.options.segment_words)
+        missing = state.missing(plan)
+        self.counters["checks"] += 1
+        self.counters["segments_reused"] += len(plan.segments) - len(missing)
+        token = None
+        if state.checked_version is None and len(missing) >= PROGRESS_MIN_SEGMENTS:
+            token = await self._progress_begin(len(missing))
+        try:
+            for done in range(0, len(missing), CHUNK_SEGMENTS):
+                if not await self._infer(state, corrector, missing[done:done + CHUNK_SEGMENTS], generation):
+                    return
+                self._progress_report(token, done + CHUNK_SEGMENTS, len(missing))
+        finally:
+            self._progress_end(token)
+        if state.generation != generation or doc.version != version:
+            self.counters["stale_checks"] += 1
+            return
+        state.complete(plan, text, version)
+        self.publish(state)
+
+    async def _infer(self, state: DocumentState, corrector, texts: list[str], generation: int) -> bool:
+        """Correct texts on the engine thread and store their results in state, even when this check is
+        cancelled meanwhile (the sentences stay valid); False when the job was dropped as stale."""
+        future = self.host.correct(corrector, texts, lambda: state.generation == generation)
+
+        def store(done: asyncio.Future) -> None:
+            if done.cancelled():
+                return
+            if done.exception() is not None:
+                log.error("engine call failed: %s", done.exception())
+            elif done.result() is not None and self.host.corrector is corrector:
+                state.results.update(done.result())
+
+        future.add_done_callback(store)
+        result = await asyncio.shield(future)
+        return result is not None
+
+    def _too_large(self, state: DocumentState, text: str) -> bool:
+        limit = self.settings.max_file_size
+        if len(text) <= limit // 4 or len(text.encode("utf-8", "surrogatepass")) <= limit:
+            state.too_large = False
+            return False
+        if not state.too_large:
+            state.too_large = True
+            self.show(types.MessageType.Warning,
+                      f"نحوي: الملف أكبر من الحد ({limit} بايت) فلن يُدقَّق: {state.uri}\n"
+                      f"Nahawi: not checking {state.uri}: larger than maxFileSize ({limit} bytes)")
+        return True
+
+    async def _progress_begin(self, count: int) -> str | None:
+        if not self.client_supports("window.work_done_progress"):
+            return None
+        token = f"nahawi-check-{uuid.uuid4().hex}"
+        try:
+            await self.work_done_progress.create_async(token)
+        except Exception as error:  # noqa: BLE001 - no progress bar is not worth failing the check
+            log.info("no progress: %s", error)
+            return None
+        self.work_done_progress.begin(token, types.WorkDoneProgressBegin(
+            title="Nahawi", message=f"تدقيق {count} جملة / checking {count} sentences", percentage=0))
+        return token
+
+    def _progress_report(self, token: str | None, done: int, total: int) -> None:
+        if token is not None:
+            percentage = min(100, round(100 * done / max(total, 1)))
+            self.work_done_progress.report(token, types.WorkDoneProgressReport(percentage=percentage))
+
+    def _progress_end(self, token: str | None) -> None:
+        if token is not None:
+            self.work_done_progress.end(token, types.WorkDoneProgressEnd())
+            self.work_done_progress.tokens.pop(token, None)
+
+    # -- publishing -----------------------------------------------------------------------------------
+
+    def visible_findings(self, state: DocumentState):
+        return visible(state.findings, state.checked_text, self.settings, self.dictionary, state.ignored)
+
+    def publish(self, state: DocumentState) -> None:
+        """Publish the findings of the last check, unless the document has changed since."""
+        doc = self.workspace.text_documents.get(state.uri)
+        if doc is None or state.checked_version is None:
+            return
+        if doc.version != state.checked_version:
+            self.counters["stale_publishes"] += 1
+            return
+        index = self.line_index(state)
+        diagnostics = [to_diagnostic(f, index, self.settings) for f in self.visible_findings(state)]
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
+            uri=state.uri, diagnostics=diagnostics, version=state.checked_version))
+        self.counters["publishes"] += 1
+
+    def _publish_empty(self, uri: str, version: int | None) -> None:
+        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[],
+                                                                              version=version))
+
+    def line_index(self, state: DocumentState) -> LineIndex:
+        if state.index is None or state.index.text is not state.checked_text:
+            state.index = LineIndex(state.checked_text, self.workspace.position_codec)
+        return state.index
+
+    def action_context(self, state: DocumentState) -> ActionContext:
+        index = self.line_index(state)
+        return ActionContext(state.uri, state.checked_version, index, self.visible_findings(state),
+                             self.settings.message_language,
+                             self.client_supports("workspace.workspace_edit.document_changes"),
+                             lambda finding: to_diagnostic(finding, index, self.settings))
+
+    def current_state(self, uri: Any) -> DocumentState:
+        """The open document's state whose findings match its current version, for actions and commands."""
+        if not isinstance(uri, str) or uri not in self.documents:
+            raise JsonRpcInvalidParams(f"not an open document: {uri!r}")
+        return self.documents[uri]
+
+    def republish_all(self) -> None:
+        for state in self.documents.values():
+            self.publish(state)
+
+    def stats(self) -> dict[str, Any]:
+        documents = {uri: {"version": s.checked_version, "sentences": len(s.results), "findings": len(s.findings),
+                           "ignored": len(s.ignored)} for uri, s in self.documents.items()}
+        engine = {**self.host.info(), **dataclasses.asdict(self.host.stats)}
+        return {"version": __version__, "settings": settings_to_dict(self.settings), "engine": engine,
+                "counters": dict(self.counters), "documents": documents,
+                "dictionary": {"path": str(self.dictionary.path), "words": len(self.dictionary.words)}}
+
+
+def build_server() -> NahawiServer:
+    server = NahawiServer()
+    _register_lifecycle(server)
+    _register_documents(server)
+    _register_actions(server)
+    return server
+
+
+def _register_lifecycle(server: NahawiServer) -> None:
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: NahawiServer, params: types.InitializeParams) -> None:
+        ls.initialization_options = params.initialization_options
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: NahawiServer, params: types.InitializedParams) -> None:
+        await ls.load_settings()
+        ls.ready.set()
+        await ls.engine()  # load the model now rather than on the first keystroke
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: NahawiServer, params: types.DidChangeConfigurationParams) -> None:
+        await ls.settings_changed(settings_section(params.settings) if params.settings else None)
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: NahawiServer, params: None) -> None:
+        for state in ls.documents.values():
+            if state.task is not None:
+                state.task.cancel()
+        ls.host.shutdown()
+
+
+def _register_documents(server: NahawiServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: NahawiServer, params: types.DidOpenTextDocumentParams) -> None:
+        doc = params.text_document
+        previous = ls.documents.pop(doc.uri, None)
+        if previous is not None and previous.task is not None:
+            previous.task.cancel()
+        state = ls.documents[doc.uri] = DocumentState(doc.uri, doc.language_id)
+        if ls.settings.check_on != "manual":
+            ls.schedule(state, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: NahawiServer, params: types.DidChangeTextDocumentParams) -> None:
+        state = ls.documents.get(params.text_document.uri)
+        if state is None:
+            return
+        state.generation += 1
+        if state.task is not None and not state.task.done():
+            state.task.cancel()  # a newer edit cancels the pending check
+        if ls.settings.check_on == "change":
+            ls.schedule(state, ls.settings.debounce_ms / 1000)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: NahawiServer, params: types.DidSaveTextDocumentParams) -> None:
+        state = ls.documents.get(params.text_document.uri)
+        if state is not None and ls.settings.check_on in ("change", "save"):
+            ls.schedule(state, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: NahawiServer, params: types.DidCloseTextDocumentParams) -> None:
+        state = ls.documents.pop(params.text_document.uri, None)
+        if state is not None and state.task is not None:
+            state.task.cancel()
+        ls._publish_empty(params.text_document.uri, None)
+
+
+def _register_actions(server: NahawiServer) -> None:
+    options = types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND])
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, options)
+    def code_action(ls: NahawiServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        state = ls.documents.get(params.text_document.uri)
+        doc = ls.workspace.text_documents.get(params.text_document.uri)
+        if state is None or doc is None or state.checked_version != doc.version:
+            return []
+        ctx = ls.action_context(state)
+        start, end = ctx.index.offset(params.range.start), ctx.index.offset(params.range.end)
+        return code_actions(ctx, min(start, end), max(start, end), params.context.only)
+
+    @server.command(CMD_CHECK)
+    async def check_document(ls: NahawiServer, *args: Any) -> dict:
+        uris = [_uri_argument(args)] if args else list(ls.documents)
+        states = [ls.current_state(uri) for uri in uris]
+        await asyncio.gather(*(ls.check_now(state) for state in states))
+        return {"checked": uris, "findings": {s.uri: len(ls.visible_findings(s)) for s in states}}
+
+    @server.command(CMD_APPLY_ALL)
+    async def apply_all(ls: NahawiServer, *args: Any) -> dict:
+        state = ls.current_state(_uri_argument(args))
+        doc = ls.workspace.text_documents[state.uri]
+        if state.checked_version != doc.version:
+            await ls.check_now(state)
+        if state.checked_version != doc.version:
+            raise JsonRpcInvalidParams(f"{state.uri} changed while it was being checked; try again")
+        ctx = ls.action_context(state)
+        if not ctx.findings:
+            return {"applied": False, "edits": 0}
+        if not ls.client_supports("workspace.apply_edit"):
+            raise JsonRpcInvalidParams("the client does not support workspace/applyEdit")
+        result = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(
+            edit=workspace_edit(ctx, ctx.findings), label="Nahawi: apply all"))
+        return {"applied": bool(result.applied), "edits": len(ctx.findings)}
+
+    @server.command(CMD_IGNORE)
+    def ignore(ls: NahawiServer, *args: Any) -> dict:
+        if len(args) != 5 or not (isinstance(args[1], str) and isinstance(args[4], str)
+                                  and all(isinstance(a, int) for a in args[2:4])):
+            raise JsonRpcInvalidParams("nahawi.ignore takes [uri, sentence, start, end, replacement]")
+        state = ls.current_state(args[0])
+        state.ignored.add(tuple(args[1:]))
+        ls.publish(state)
+        return {"ignored": len(state.ignored)}
+
+    @server.command(CMD_ADD_WORD)
+    def add_word(ls: NahawiServer, *args: Any) -> dict:
+        if not args or not isinstance(args[0], str):
+            raise JsonRpcInvalidParams("nahawi.addToDictionary takes [word]")
+        try:
+            word = ls.dictionary.add(args[0])
+        except ValueError as error:
+            raise JsonRpcInvalidParams(str(error)) from None
+        except OSError as error:
+            ls.show(types.MessageType.Error, f"نحوي: تعذّرت الكتابة في القاموس {ls.dictionary.path}: {error}\n"
+                    f"Nahawi: cannot write the dictionary {ls.dictionary.path}: {error}")
+            return {"added": False, "path": str(ls.dictionary.path)}
+        ls.republish_all()
+        return {"added": True, "word": word, "path": str(ls.dictionary.path)}
+
+    @server.command(CMD_DISABLE_KIND)
+    def disable_kind(ls: NahawiServer, *args: Any) -> dict:
+        if not args or args[0] not in KINDS:
+            raise JsonRpcInvalidParams(f"nahawi.disableKind takes a kind id, one of {', '.join(KINDS)}")
+        ls.session_disabled.add(args[0])
+        enabled = tuple(k for k in ls.settings.enabled_kinds if k != args[0])
+        ls.settings = dataclasses.replace(ls.settings, enabled_kinds=enabled)
+        ls.republish_all()
+        return {"enabledKinds": list(enabled)}
+
+    @server.command(CMD_STATS)
+    def stats(ls: NahawiServer, *args: Any) -> dict:
+        return ls.stats()
+
+
+def _uri_argument(args: tuple) -> str:
+    """A command's document: its first argument, a URI string or an object with "uri"."""
+    first = args[0] if args else None
+    if isinstance(first, Mapping):
+        first = first.get("uri")
+    if not isinstance(first, str):
+        raise JsonRpcInvalidParams("this command takes a document URI as its first argument")
+    return first

@@ -1,0 +1,239 @@
+"""Speed benchmark: the engine against the way the original system decoded, same weights, same sentences.
+
+Owns the measurement: latency (p50/p95) of single-sentence calls, sentences/s and words/s, and peak memory
+(peak RSS from the OS, `VmHWM` or `getrusage`: tracemalloc does not see ORT's or torch's native memory),
+for (1) `nahawi.engine.Corrector` (ONNX Runtime, key/value cache, batched) and, when a checkpoint is given,
+(2) a naive PyTorch greedy decoder that re-runs the whole decoder over the growing prefix at every step
+with no cache. Each system runs in a fresh process so its peak memory is its own. torch is imported only
+for (2). Sentences: the first documents of QALB-2014 dev (sentence segments) when the shared data is
+present, else `nahawi/resources/sample.txt`. Returns a plain dict; the CLI prints it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from nahawi.errors import InputError, MissingExtraError, NahawiError
+
+QALB_DEV_SOURCE = Path("qalb/2014/dev/QALB-2014-L1-Dev.sent.no_ids")
+SAMPLE = Path(__file__).resolve().parent.parent / "resources" / "sample.txt"
+
+
+def data_roots(data_root: str | Path | None = None) -> list[Path]:
+    """Where the shared data may be: the argument, NAHAWI_DATA_ROOT, ../shared/data from the working
+    directory, then from the repository."""
+    candidates = [data_root, os.environ.get("NAHAWI_DATA_ROOT"), "../shared/data",
+                  Path(__file__).resolve().parents[2].parent / "shared" / "data"]
+    return [Path(c) for c in candidates if c]
+
+
+def load_sentences(documents: int = 50, data_root: str | Path | None = None) -> tuple[list[str], str]:
+    """(sentence segments of the first QALB-2014 dev documents, or of the bundled sample; where from)."""
+    from nahawi.text.segment import segment_text
+
+    for root in data_roots(data_root):
+        path = root / QALB_DEV_SOURCE
+        if path.is_file():
+            lines = path.read_text(encoding="utf-8").splitlines()[:documents]
+            return [s.text for line in lines for s in segment_text(line)], str(path.resolve())
+    return sample_sentences(), str(SAMPLE)
+
+
+def sample_sentences() -> list[str]:
+    """The bundled sample text (original sentences with typical hamza / ta marbuta / alif maqsura slips)."""
+    from nahawi.text.segment import segment_text
+
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    return [s.text for line in lines for s in segment_text(line)]
+
+
+def max_rss_mb() -> float:
+    """This process's peak resident set size so far, in MiB: Linux's VmHWM (reset at exec, unlike
+    ru_maxrss, which a child inherits from the parent that forked it), else ru_maxrss (KiB on Linux,
+    bytes on macOS)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (1 << 20) if sys.platform == "darwin" else peak / 1024
+
+
+def _summary(latencies: list[float], words: int) -> dict:
+    total = sum(latencies)
+    ordered = sorted(latencies)
+    return {"p50_ms": 1000 * statistics.median(ordered),
+            "p95_ms": 1000 * ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
+            "sentences_per_s": len(latencies) / total if total else 0.0,
+            "words_per_s": words / total if total else 0.0}
+
+
+def _time_each(function, sentences: list[str]) -> list[float]:
+    latencies = []
+    for sentence in sentences:
+        start = time.perf_counter()
+        function(sentence)
+        latencies.append(time.perf_counter() - start)
+    return latencies
+
+
+def measure_engine(model_dir: str, sentences: list[str], beam: int, device: str, threads: int | None,
+                   warmup: int) -> dict:
+    """Single-sentence calls and one batched call through the Corrector (cache off), plus greedy ids."""
+    import numpy as np
+
+    from nahawi.engine import Corrector, CorrectorOptions
+    from nahawi.engine.mapping import model_input
+    from nahawi.engine.search import greedy_search, length_limits
+
+    baseline = max_rss_mb()
+    options = CorrectorOptions(threads=threads, cache_size=0)  # every call really decodes
+    engine = Corrector.from_dir(model_dir, device=device, options=options)
+    for sentence in sentences[:warmup]:
+        engine.correct(sentence, beam=beam)
+    words = sum(len(s.split()) for s in sentences)
+    single = _summary(_time_each(lambda s: engine.correct(s, beam=beam), sentences), words)
+    start = time.perf_counter()
+    engine.correct_batch(sentences, beam=beam)
+    batched = time.perf_counter() - start
+    pieces = [[piece.text for piece in engine.segments(sentence)] for sentence in sentences]
+    ids = []
+    for piece in (p for group in pieces for p in group):
+        row = engine.codec.encode(model_input(piece).line)
+        src = np.array([[*row, engine.special.eos]], dtype=np.int64)
+        limit = length_limits(np.array([len(row)]), engine.max_len_a, engine.max_len_b,
+                              engine.model_info.max_seq_len - 1)
+        ids.append(list(greedy_search(engine.model, src, limit, engine.special)[0].ids))
+    info = engine.info
+    return {"system": "nahawi engine (ONNX Runtime, KV cache)", "device": info.device,
+            "provider": info.provider, "threads": info.threads, "precision": info.precision, "single": single,
+            "batched": {"seconds": batched, "sentences_per_s": len(sentences) / batched,
+                        "words_per_s": words / batched},
+            "peak_rss_mb": max_rss_mb(), "model_rss_mb": max_rss_mb() - baseline, "greedy_ids": ids,
+            "pieces": pieces}
+
+
+def measure_naive_torch(checkpoint: str, model_dir: str, pieces: list[list[str]], words: int,
+                        threads: int | None, warmup: int) -> dict:
+    """Greedy decoding that recomputes the full decoder over the prefix at every step, no cache; each
+    sentence is decoded as the same pieces the engine cut it into (see `Corrector.segments`)."""
+    try:
+        import torch
+    except ImportError:
+        raise MissingExtraError("train", "torch") from None
+    from nahawi.engine.mapping import SubwordCodec, model_input
+    from nahawi.engine.sessions import resolve_threads
+    from nahawi.model_dir import load_model_info
+    from training.checkpoint import load_model
+
+    baseline = max_rss_mb()
+    torch.set_num_threads(resolve_threads(threads))
+    info = load_model_info(model_dir)
+    codec = SubwordCodec(info.tokenizer_path)
+    model, _ = load_model(checkpoint)
+    model.eval()
+    a, b = float(info.decoding.get("max_len_a", 1.2)), int(info.decoding.get("max_len_b", 10))
+
+    def decode(piece: str) -> list[int]:
+        row = codec.encode(model_input(piece).line)
+        limit = max(1, min(int(len(row) * a) + b, info.max_seq_len - 1))
+        return naive_greedy(model, row, limit, info.bos_id, info.eos_id, info.pad_id)
+
+    def decode_sentence(group: list[str]) -> None:
+        for piece in group:
+            decode(piece)
+
+    with torch.inference_mode():
+        for group in pieces[:warmup]:
+            decode_sentence(group)
+        single = _summary(_time_each(decode_sentence, pieces), words)
+        ids = [decode(piece) for group in pieces for piece in group]
+    return {"system": "naive PyTorch greedy (full decoder every step, no cache)", "device": "cpu",
+            "threads": torch.get_num_threads(), "single": single, "peak_rss_mb": max_rss_mb(),
+            "model_rss_mb": max_rss_mb() - baseline, "greedy_ids": ids}
+
+
+def naive_greedy(model, row: list[int], limit: int, bos: int, eos: int, pad: int) -> list[int]:
+    """The original system's decoding loop: the whole target prefix goes through the decoder each step."""
+    import torch
+
+    src = torch.tensor([[*row, eos]])
+    memory = model.encode(src)
+    out: list[int] = []
+    while True:
+        tgt = torch.tensor([[bos, *out]])
+        logits = model.decode(tgt, memory, src)[0, -1]  # (V,) recomputed from scratch
+        logits[[pad, bos]] = -float("inf")
+        token = int(logits.argmax())
+        if token == eos or len(out) >= limit:
+            return out
+        out.append(token)
+
+
+_MEASURES = {"engine": measure_engine, "naive_torch": measure_naive_torch}
+
+
+def _in_child(name: str, *args) -> dict:
+    """Run one measurement in a fresh interpreter (its own peak memory, no torch or ORT state shared);
+    arguments and result travel as JSON files."""
+    with tempfile.TemporaryDirectory(prefix="nahawi-speed-") as work:
+        request, answer = Path(work) / "request.json", Path(work) / "answer.json"
+        request.write_text(json.dumps({"measure": name, "args": args}, ensure_ascii=False), encoding="utf-8")
+        done = subprocess.run([sys.executable, "-m", "nahawi.bench.speed", str(request), str(answer)],
+                              capture_output=True, text=True, check=False)
+        if done.returncode != 0 or not answer.is_file():
+            last = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
+            raise NahawiError(f"{name} benchmark failed: {last}")
+        return json.loads(answer.read_text(encoding="utf-8"))
+
+
+def _in_process(name: str, *args) -> dict:
+    return _MEASURES[name](*args)
+
+
+def run_speed_benchmark(model_dir: str | Path, checkpoint: str | Path | None = None,
+                        sentences: list[str] | None = None, documents: int = 50, limit: int | None = 200,
+                        beam: int = 1, device: str = "cpu", threads: int | None = None, warmup: int = 3,
+                        isolate: bool = True, data_root: str | Path | None = None) -> dict:
+    """Benchmark the engine on model_dir and, given the checkpoint it was exported from, the naive
+    PyTorch decoder side by side. limit caps the number of sentences (None: all)."""
+    if sentences is None:
+        sentences, origin = load_sentences(documents, data_root)
+    else:
+        origin = "given"
+    sentences = [s for s in sentences if s.strip()][:limit]
+    if not sentences:
+        raise InputError("no sentences to benchmark")
+    run = _in_child if isolate else _in_process
+    results = {"sentences": len(sentences), "words": sum(len(s.split()) for s in sentences),
+               "source": origin, "beam": beam, "model_dir": str(model_dir), "machine": platform.machine(),
+               "cpus": os.cpu_count(), "isolated_processes": isolate}
+    engine = run("engine", str(model_dir), sentences, beam, device, threads, warmup)
+    results["engine"] = {k: v for k, v in engine.items() if k not in ("greedy_ids", "pieces")}
+    if checkpoint is not None:
+        naive = run("naive_torch", str(checkpoint), str(model_dir), engine["pieces"], results["words"],
+                    threads, warmup)
+        results["naive_torch"] = {k: v for k, v in naive.items() if k != "greedy_ids"}
+        agree = sum(x == y for x, y in zip(engine["greedy_ids"], naive["greedy_ids"], strict=True))
+        results["greedy_outputs_identical"] = agree / max(1, len(engine["greedy_ids"]))
+        results["speedup_p50"] = naive["single"]["p50_ms"] / max(engine["single"]["p50_ms"], 1e-9)
+        results["speedup_sentences_per_s"] = (engine["single"]["sentences_per_s"]
+                                              / max(naive["single"]["sentences_per_s"], 1e-9))
+    return results
+
+
+if __name__ == "__main__":  # the child side of _in_child
+    _request = json.loads(Path(sys.argv[1]).read_text(encoding="utf-8"))
+    _result = _MEASURES[_request["measure"]](*_request["args"])
+    Path(sys.argv[2]).write_text(json.dumps(_result, ensure_ascii=False), encoding="utf-8")

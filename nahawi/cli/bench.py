@@ -1,0 +1,163 @@
+"""`nahawi bench …`: benchmark commands. Thin: options are parsed here, the work is in `nahawi.bench`.
+
+Exit codes as in `nahawi correct`: 0 ok, 1 input error (missing or malformed file, wrong line count, bad
+option), 2 model error. Errors are one line on stderr, never a traceback.
+"""
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from nahawi.errors import InputError, M2FormatError, NahawiError
+
+app = typer.Typer(help="Quality and speed benchmarks.", no_args_is_help=True)
+
+DATA_HELP = "GEC data root [env NAHAWI_DATA_ROOT, default ../shared/data]"
+
+
+def _guard(work: Callable[[], None]) -> None:
+    try:
+        work()
+    except (InputError, M2FormatError) as error:
+        typer.echo(f"nahawi: error: {error}", err=True)
+        raise typer.Exit(1) from None
+    except NahawiError as error:
+        typer.echo(f"nahawi: error: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _pct(x: float | None) -> str:
+    return "–" if x is None else f"{100 * x:.1f}"
+
+
+def _print_quality(report) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    scores = Table(title=f"MaxMatch (M2, F0.5) — {report.name}, {report.sentences} sentences")
+    for column in ("", "P", "R", "F0.5", "correct", "proposed", "gold"):
+        scores.add_column(column, justify="left" if not column else "right")
+    for label, score in (("with punctuation", report.punct), ("without punctuation", report.nopunct)):
+        if score is not None:
+            scores.add_row(label, _pct(score.precision), _pct(score.recall), _pct(score.f_beta),
+                           str(score.correct), str(score.proposed), str(score.gold))
+    console.print(scores)
+    kinds = Table(title="By error kind")
+    for column in ("kind", "gold", "recall", "proposed", "precision"):
+        kinds.add_column(column, justify="left" if column == "kind" else "right")
+    for k in report.kinds:
+        kinds.add_row(k.group, str(k.gold), _pct(k.recall), str(k.proposed), _pct(k.precision))
+    console.print(kinds)
+    for label, score in (("with", report.punct), ("without", report.nopunct)):
+        if score is not None and score.inexact_lines:
+            console.print(f"note ({label} punctuation): lines {list(score.inexact_lines)} have edit lattices "
+                          "too large for the exact search; they were scored with the reduced search")
+
+
+def _print_pairs(report) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Pairs — {report.name}, {report.pairs} pairs")
+    for column in ("category", "correct", "total", "accuracy"):
+        table.add_column(column, justify="left" if column == "category" else "right")
+    for category, (correct, total) in report.accuracy.items():
+        table.add_row(category, str(correct), str(total), _pct(correct / total))
+    console = Console()
+    console.print(table)
+    changed, clean = report.false_alarms
+    console.print(f"false alarms: {changed} of {clean} already-correct sentences changed "
+                  f"({_pct(changed / clean) if clean else '–'}%)")
+
+
+@app.command()
+def quality(
+    hyp: Annotated[Path | None, typer.Option("--hyp", help="System output, one line per gold sentence.")] = None,
+    m2: Annotated[Path | None, typer.Option("--m2", help="Gold M2 file to score --hyp against.")] = None,
+    no_punct: Annotated[bool, typer.Option("--no-punct", help="Strip punctuation from --hyp first "
+                                                               "(score against a .nopnx.m2).")] = False,
+    dataset: Annotated[str | None, typer.Option("--dataset", help="Run the model on qalb14-dev, "
+                                                "qalb14-test, qalb15-dev or zaebuc-dev.")] = None,
+    data_root: Annotated[str | None, typer.Option("--data-root", help=DATA_HELP)] = None,
+    model: Annotated[Path | None, typer.Option("--model", help="Model directory (default: bundled).")] = None,
+    hyp_out: Annotated[Path | None, typer.Option("--hyp-out", help="Write the model's hypothesis lines "
+                                                 "here.")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N documents of "
+                                              "--dataset.")] = None,
+    pairs: Annotated[Path | None, typer.Option("--pairs", help="Pair file (.jsonl or .json: source, "
+                                               "target, optional category).")] = None,
+    pairs_hyp: Annotated[Path | None, typer.Option("--pairs-hyp", help="Precomputed output for --pairs, "
+                                                   "one line per pair.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+) -> None:
+    """Score system output with MaxMatch (P, R, F0.5 with and without punctuation, recall and precision by
+    error kind), or sentence accuracy and false alarms on a pair file.
+
+    Modes: --hyp FILE --m2 FILE; --dataset NAME (runs the model); --pairs FILE [--pairs-hyp FILE].
+    """
+    from nahawi.bench import quality as q
+
+    def work() -> None:
+        modes = [hyp is not None or m2 is not None, dataset is not None, pairs is not None]
+        if sum(modes) != 1:
+            raise InputError("choose one of --hyp/--m2, --dataset or --pairs")
+        if pairs is not None:
+            report = q.run_pairs(pairs, pairs_hyp, model)
+            typer.echo(json.dumps(report.to_dict(), ensure_ascii=False)) if as_json else _print_pairs(report)
+            return
+        if dataset is not None:
+            report = q.score_dataset(dataset, data_root, model, hyp_out, limit)
+        else:
+            if hyp is None or m2 is None:
+                raise InputError("--hyp and --m2 go together")
+            report = q.score_file(hyp, m2, no_punct)
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False)) if as_json else _print_quality(report)
+
+    _guard(work)
+
+
+@app.command()
+def scorer(
+    reference: Annotated[Path | None, typer.Option("--reference", help="Folder with expected.json and the "
+                                                   "reference outputs [DATA_ROOT/../reference/qalb14-test].")]
+    = None,
+    data_root: Annotated[str | None, typer.Option("--data-root", help=DATA_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON lines.")] = False,
+) -> None:
+    """Time the M2 scorer on the reference outputs and check every count against expected.json."""
+    from nahawi.bench.quality import resolve_data_root
+    from nahawi.m2 import read_lines, read_m2, score_corpus
+
+    def work() -> None:
+        folder = reference or resolve_data_root(data_root).parent / "reference" / "qalb14-test"
+        try:
+            expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            raise InputError(f"cannot read {folder / 'expected.json'}: {error}") from None
+        golds, failures = {}, 0
+        for name, want in sorted(expected.items()):
+            gold = golds.setdefault(want["gold"], read_m2(folder / want["gold"]))
+            lines = read_lines(folder / name)
+            start = time.perf_counter()
+            s = score_corpus(gold, lines)
+            seconds = time.perf_counter() - start
+            got = {"correct": s.correct, "proposed": s.proposed, "gold_edits": s.gold,
+                   "precision": round(s.precision, 4), "recall": round(s.recall, 4), "f0.5": round(s.f_beta, 4)}
+            ok = all(got[k] == want[k] for k in got)
+            failures += not ok
+            if as_json:
+                typer.echo(json.dumps({"file": name, **got, "seconds": round(seconds, 2), "matches": ok}))
+            else:
+                typer.echo(f"{name:30s} {s.correct:6d} {s.proposed:6d} {s.gold:6d}  P {got['precision']:.4f} "
+                           f"R {got['recall']:.4f} F0.5 {got['f0.5']:.4f}  {seconds:6.2f} s  "
+                           f"{'ok' if ok else 'DIFFERS from expected.json'}")
+        if failures:
+            raise InputError(f"{failures} of {len(expected)} files differ from expected.json")
+
+    _guard(work)

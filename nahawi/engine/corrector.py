@@ -1,0 +1,313 @@
+"""The correction engine: load a model directory once, correct batches of texts, return typed results.
+
+Owns the pipeline around the model: options checked before any work; documents cut into segments
+(sentences, then shorter pieces until each fits the model); segments without Arabic letters left alone;
+the rest looked up in the cache or batched by length and decoded; the model's output mapped back onto the
+user's own spacing (`mapping`), checked by the guard, turned into scored edits (`nahawi.edits`), and
+stitched back at the segment's offsets. Everything outside an edit is the user's text, byte for byte:
+`Correction.corrected == apply_edits(source, edits)` always. Knows nothing of ONNX internals (`sessions`)
+or of how the search walks the ids (`search`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from nahawi.contract import Correction, Edit, apply_edits
+from nahawi.edits import diff_to_edits
+from nahawi.engine import guard as guard_checks
+from nahawi.engine.cache import CacheStats, LRUCache
+from nahawi.engine.guard import GuardConfig
+from nahawi.engine.mapping import (
+    ModelInput,
+    SubwordCodec,
+    edit_confidence,
+    fold_spacing_edits,
+    model_input,
+    render,
+)
+from nahawi.engine.search import Hypothesis, SpecialIds, beam_search, greedy_search, length_limits
+from nahawi.engine.sessions import OrtSeq2Seq, open_model
+from nahawi.errors import InputError, ModelError
+from nahawi.engine.lexicon_stage import refine
+from nahawi.lexicon import load_lexicon
+from nahawi.model_dir import LEXICON_FILE, ModelInfo, load_model_info
+from nahawi.text.chars import has_arabic
+from nahawi.text.segment import Segment, segment_text
+from nahawi.text.tokens import tokenize_words
+
+log = logging.getLogger("nahawi.engine")
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "resources" / "default_model"
+MAX_BEAM = 64
+
+
+@dataclass(frozen=True)
+class CorrectorOptions:
+    threads: int | None = None  # intra-op threads; None: NAHAWI_THREADS, OMP_NUM_THREADS or free cores
+    max_batch_size: int = 32  # most segments (times the beam) decoded together
+    max_batch_tokens: int = 4096  # most padded source tokens (rows × longest row) in one batch
+    max_len_a: float | None = None  # output length limit a · src_len + b; None: model.json's value
+    max_len_b: int | None = None
+    length_penalty: float = 1.0  # beam search: hypothesis score = log-prob / length ** length_penalty
+    segment_words: int = 64  # longest segment in words before it is cut at a comma or word boundary
+    cache_size: int = 4096  # decoded segments remembered across calls (0 disables the cache)
+    guard: GuardConfig = field(default_factory=GuardConfig)  # when a correction drifts too far to keep
+    verify_hashes: bool = True  # check the model files' sha256 against model.json when loading
+    lexicon: bool = True  # use the model directory's lexicon.tsv.gz (vocabulary net + usual spellings)
+
+
+@dataclass(frozen=True)
+class EngineInfo:
+    model_name: str  # the model directory's name
+    model_dir: str
+    precision: str  # fp32 | fp16 | int8
+    device: str  # cpu | cuda
+    provider: str  # the ONNX Runtime execution provider in use
+    threads: int  # intra-op threads
+    notice: str = ""  # why CUDA is not used, when it was asked for or available
+
+
+@dataclass(frozen=True)
+class _Settings:
+    beam: int
+    max_length: int | None
+    guard: bool
+
+
+@dataclass(frozen=True)
+class _SegmentResult:
+    edits: tuple[Edit, ...]  # offsets into the segment text, confidence filled
+    rejected: str = ""  # the guard's reason when the model's output was discarded
+
+
+class Corrector:
+    """Arabic grammatical error correction with an exported model directory (see `nahawi.model_dir`)."""
+
+    def __init__(self, model_info: ModelInfo, model: OrtSeq2Seq, codec: SubwordCodec,
+                 options: CorrectorOptions):
+        self.model_info, self.model, self.codec, self.options = model_info, model, codec, options
+        self.special = SpecialIds(model_info.pad_id, model_info.bos_id, model_info.eos_id)
+        a, b = options.max_len_a, options.max_len_b
+        self.max_len_a = float(model_info.decoding.get("max_len_a", 1.2) if a is None else a)
+        self.max_len_b = int(model_info.decoding.get("max_len_b", 10) if b is None else b)
+        # Longest source (ids, eos included) whose length limit still fits the target positions.
+        fit = math.floor((model_info.max_seq_len - 1 - self.max_len_b) / max(self.max_len_a, 1e-6))
+        self.max_source = max(4, min(model_info.max_seq_len, fit))
+        self.cache = LRUCache(options.cache_size)
+        lexicon_path = model_info.path / LEXICON_FILE
+        self.lexicon = load_lexicon(lexicon_path) if options.lexicon and lexicon_path.is_file() else None
+
+    @classmethod
+    def from_dir(cls, path: str | Path | None = None, device: str = "auto",
+                 options: CorrectorOptions = CorrectorOptions()) -> Corrector:
+        """Load a model directory (None: the default model shipped in nahawi/resources/default_model)."""
+        _validate_options(options)
+        if path is None:
+            if not (DEFAULT_MODEL_DIR / "model.json").is_file():
+                raise ModelError(f"no model given and the default model is not installed at "
+                                 f"{DEFAULT_MODEL_DIR}; pass a model directory (nahawi correct --model DIR)")
+            path = DEFAULT_MODEL_DIR
+        info = load_model_info(path, verify_hashes=options.verify_hashes)
+        codec = SubwordCodec(info.tokenizer_path)
+        if codec.vocab_size != info.vocab_size:
+            raise ModelError(f"{info.tokenizer_path}: vocabulary has {codec.vocab_size} pieces but "
+                             f"model.json says {info.vocab_size}")
+        files = (info.encoder.file, info.decoder.file)
+        return cls(info, open_model(info.path, device, options.threads, files), codec, options)
+
+    @property
+    def info(self) -> EngineInfo:
+        return EngineInfo(self.model_info.path.name, str(self.model_info.path), self.model_info.precision,
+                          self.model.device, self.model.provider, self.model.threads, self.model.notice)
+
+    def cache_stats(self) -> CacheStats:
+        return self.cache.stats()
+
+    def correct(self, text: str, *, beam: int = 1, max_length: int | None = None, guard: bool = True,
+                min_confidence: float | None = None) -> Correction:
+        if not isinstance(text, str):
+            raise InputError(f"text must be a str, got {type(text).__name__}")
+        return self.correct_batch([text], beam=beam, max_length=max_length, guard=guard,
+                                  min_confidence=min_confidence)[0]
+
+    def correct_batch(self, texts: Sequence[str], *, beam: int = 1, max_length: int | None = None,
+                      guard: bool = True, min_confidence: float | None = None) -> list[Correction]:
+        """Corrections of texts, in input order."""
+        validate_call(texts, beam, max_length, guard, min_confidence)
+        settings = _Settings(beam, max_length, guard)
+        documents = [self.segments(text) for text in texts]
+        results: dict[str, _SegmentResult] = {}
+        pending: dict[str, ModelInput] = {}
+        for segments in documents:
+            for segment in segments:
+                if segment.text in results or segment.text in pending:
+                    continue
+                cached = self.cache.get((segment.text, settings))
+                if cached is not None:
+                    results[segment.text] = cached
+                else:
+                    pending[segment.text] = model_input(segment.text)
+        for text, result in self._decode(pending, settings).items():
+            self.cache.put((text, settings), result)
+            results[text] = result
+        return [_assemble(text, segments, results, min_confidence)
+                for text, segments in zip(texts, documents, strict=True)]
+
+    def segments(self, text: str) -> list[Segment]:
+        """The pieces of text the model corrects (offsets into text): Arabic segments that fit the model."""
+        pieces: list[Segment] = []
+        for segment in segment_text(text, self.options.segment_words):
+            if has_arabic(segment.text):
+                pieces.extend(self._fit(segment))
+        return pieces
+
+    def _fit(self, segment: Segment) -> list[Segment]:
+        """segment, cut in halves (by words) until every piece's ids fit the model; a single word too long
+        for the model (a pasted blob) is left uncorrected."""
+        if len(self.codec.encode(model_input(segment.text).line)) + 1 <= self.max_source:
+            return [segment]
+        words = tokenize_words(segment.text)
+        if len(words) <= 1:
+            log.debug("a %d-character word is too long for the model; left as is", len(segment.text))
+            return []
+        pieces = []
+        for piece in segment_text(segment.text, max(1, len(words) // 2)):
+            start = segment.start + piece.start
+            if has_arabic(piece.text):
+                pieces.extend(self._fit(Segment(piece.text, start, start + len(piece.text))))
+        return pieces
+
+    def _decode(self, pending: dict[str, ModelInput], settings: _Settings) -> dict[str, _SegmentResult]:
+        texts = list(pending)
+        ids = [self.codec.encode(pending[text].line) for text in texts]
+        out: dict[str, _SegmentResult] = {}
+        order = sorted(range(len(texts)), key=lambda k: len(ids[k]))  # similar lengths: little padding
+        for batch in self._batches(order, ids, settings.beam):
+            hypotheses = self._search([ids[k] for k in batch], settings)
+            for k, hypothesis in zip(batch, hypotheses):
+                out[texts[k]] = self._segment_result(texts[k], pending[texts[k]], hypothesis, settings.guard)
+        return out
+
+    def _batches(self, order: list[int], ids: list[list[int]], beam: int) -> list[list[int]]:
+        """Consecutive runs of the length-sorted order within the batch size and token budget."""
+        rows = max(1, self.options.max_batch_size // beam)
+        tokens = max(1, self.options.max_batch_tokens // beam)
+        batches: list[list[int]] = []
+        for k in order:
+            longest = len(ids[k]) + 1
+            if batches and len(batches[-1]) < rows and (len(batches[-1]) + 1) * longest <= tokens:
+                batches[-1].append(k)
+            else:
+                batches.append([k])
+        return batches
+
+    def _search(self, rows: list[list[int]], settings: _Settings) -> list[Hypothesis]:
+        width = max(len(r) for r in rows) + 1
+        src = np.full((len(rows), width), self.special.pad, dtype=np.int64)  # (B, S), eos-terminated
+        for r, row in enumerate(rows):
+            src[r, :len(row) + 1] = [*row, self.special.eos]
+        cap = self.model_info.max_seq_len - 1
+        if settings.max_length is not None:
+            cap = min(cap, settings.max_length)
+        limits = length_limits(np.array([len(r) for r in rows]), self.max_len_a, self.max_len_b, cap)
+        if settings.beam == 1:
+            return greedy_search(self.model, src, limits, self.special)
+        return beam_search(self.model, src, limits, settings.beam, self.special, self.options.length_penalty)
+
+    def _segment_result(self, text: str, source: ModelInput, hypothesis: Hypothesis,
+                        use_guard: bool) -> _SegmentResult:
+        edits, rejected = self.segment_edits(text, hypothesis, use_guard, source)
+        if rejected:
+            log.debug("kept the source of %r: %s", text[:60], rejected)
+        if self.lexicon is not None:
+            edits = refine(text, edits, self.lexicon)
+        return _SegmentResult(edits, rejected)
+
+    def segment_edits(self, text: str, hypothesis: Hypothesis, guard: bool = True,
+                      source: ModelInput | None = None) -> tuple[tuple[Edit, ...], str]:
+        """The edits that a model output (ids and their log-probs) makes to one segment, each with its
+        confidence, and "" — or, when the output is rejected, no edits and the reason."""
+        if not hypothesis.complete:
+            return (), "no end of sentence within the length limit"
+        source = source or model_input(text)
+        hyp = self.codec.decode(hypothesis.ids, hypothesis.log_probs)
+        norm = [self.codec.normalize(t.text) for t in source.tokens]
+        if guard:
+            verdict = guard_checks.check(norm, [h.text for h in hyp], self.options.guard)
+            if not verdict.ok:
+                return (), verdict.reason
+        # Never touched: tokens the model cannot spell, or whose normalised form it would not write back
+        # as one token (an RLM mark normalises to nothing, the ligature ﷺ to four words).
+        opaque = [not n or " " in n or self.codec.opaque(t.text) for n, t in zip(norm, source.tokens)]
+        rendered = render(text, source.tokens, norm, opaque, hyp, math.exp(hypothesis.eos_log_prob))
+        edits, shift = [], 0
+        for edit in fold_spacing_edits(text, diff_to_edits(text, rendered.text)):
+            start = edit.start + shift
+            confidence = edit_confidence(rendered, start, start + len(edit.replacement))
+            edits.append(dataclasses.replace(edit, confidence=confidence))
+            shift += len(edit.replacement) - (edit.end - edit.start)
+        return tuple(edits), ""
+
+
+def _assemble(text: str, segments: list[Segment], results: dict[str, _SegmentResult],
+              min_confidence: float | None) -> Correction:
+    edits = []
+    for segment in segments:
+        for edit in results[segment.text].edits:
+            if min_confidence is not None and (edit.confidence or 0.0) < min_confidence:
+                continue
+            edits.append(dataclasses.replace(edit, start=edit.start + segment.start,
+                                             end=edit.end + segment.start))
+    edits = tuple(edits)
+    return Correction(text, apply_edits(text, edits), edits)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def validate_call(texts, beam, max_length, guard, min_confidence) -> None:
+    """Check correct_batch's arguments before any work; InputError names the bad value."""
+    if isinstance(texts, (str, bytes)) or not isinstance(texts, Sequence):
+        raise InputError(f"texts must be a list of str, got {type(texts).__name__}")
+    for index, text in enumerate(texts):
+        if not isinstance(text, str):
+            raise InputError(f"texts[{index}] must be a str, got {type(text).__name__}")
+    if not _is_int(beam) or not 1 <= beam <= MAX_BEAM:
+        raise InputError(f"beam must be an integer from 1 to {MAX_BEAM}, got {beam!r}")
+    if max_length is not None and (not _is_int(max_length) or max_length < 1):
+        raise InputError(f"max_length must be a positive integer or None, got {max_length!r}")
+    if not isinstance(guard, bool):
+        raise InputError(f"guard must be True or False, got {guard!r}")
+    if min_confidence is not None and (isinstance(min_confidence, bool)
+                                       or not isinstance(min_confidence, (int, float))
+                                       or not 0.0 <= min_confidence <= 1.0):
+        raise InputError(f"min_confidence must be a number from 0 to 1 or None, got {min_confidence!r}")
+
+
+def _validate_options(options: CorrectorOptions) -> None:
+    if not isinstance(options, CorrectorOptions):
+        raise InputError(f"options must be CorrectorOptions, got {type(options).__name__}")
+    positive = {"max_batch_size": options.max_batch_size, "max_batch_tokens": options.max_batch_tokens,
+                "segment_words": options.segment_words}
+    for name, value in positive.items():
+        if not _is_int(value) or value < 1:
+            raise InputError(f"{name} must be a positive integer, got {value!r}")
+    if not _is_int(options.cache_size) or options.cache_size < 0:
+        raise InputError(f"cache_size must be a non-negative integer, got {options.cache_size!r}")
+    if options.threads is not None and (not _is_int(options.threads) or options.threads < 1):
+        raise InputError(f"threads must be a positive integer or None, got {options.threads!r}")
+    if options.max_len_a is not None and not (isinstance(options.max_len_a, (int, float))
+                                              and options.max_len_a > 0):
+        raise InputError(f"max_len_a must be a positive number or None, got {options.max_len_a!r}")
+    if options.max_len_b is not None and (not _is_int(options.max_len_b) or options.max_len_b < 0):
+        raise InputError(f"max_len_b must be a non-negative integer or None, got {options.max_len_b!r}")
+    if not isinstance(options.length_penalty, (int, float)) or not math.isfinite(options.length_penalty):
+        raise InputError(f"length_penalty must be a finite number, got {options.length_penalty!r}")

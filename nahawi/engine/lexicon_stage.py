@@ -1,0 +1,48 @@
+"""The lexicon stage after the model: a vocabulary safety net on model edits, then the spelling-variant
+lexicon (nahawi.lexicon) on the words the model left alone.
+
+Works on one segment's text and its edits (offsets into that text); knows nothing of sessions or search.
+"""
+from __future__ import annotations
+
+from nahawi.contract import Edit
+from nahawi.edits import classify_edit
+from nahawi.lexicon import Lexicon
+from nahawi.text.punct import is_punct_char
+from nahawi.text.tokens import model_tokens
+
+UNCHECKED_KINDS = frozenset({"punctuation"})
+
+
+def _words(text: str) -> list[str]:
+    return [t.text for t in model_tokens(text) if not all(map(is_punct_char, t.text))]
+
+
+def plausible(edit: Edit, lexicon: Lexicon) -> bool:
+    """False for a model edit that turns known words into a word the corpus has never seen."""
+    if edit.kind in UNCHECKED_KINDS:
+        return True
+    original, replacement = _words(edit.original), _words(edit.replacement)
+    if not original or not all(map(lexicon.knows, original)):
+        return True  # the source word is itself unknown: the model may well be right
+    return all(map(lexicon.knows, replacement))
+
+
+def lexicon_edits(text: str, taken: list[Edit], lexicon: Lexicon) -> list[Edit]:
+    """Usual-spelling edits for words outside every span in `taken`."""
+    edits = []
+    for token in model_tokens(text):
+        if any(e.start < token.end and token.start < e.end or e.start == e.end == token.start for e in taken):
+            continue
+        better = lexicon.suggest(token.text)
+        if better is None:
+            continue
+        written, usual = lexicon.counts.get(token.text, 0), lexicon.counts[better]
+        edits.append(Edit(token.start, token.end, better, classify_edit(token.text, better), rule_id="lexicon",
+                          original=token.text, confidence=round(usual / (usual + written), 4)))
+    return edits
+
+
+def refine(text: str, model_edits: tuple[Edit, ...], lexicon: Lexicon) -> tuple[Edit, ...]:
+    kept = [e for e in model_edits if plausible(e, lexicon)]
+    return tuple(sorted(kept + lexicon_edits(text, kept, lexicon), key=lambda e: (e.start, e.end)))

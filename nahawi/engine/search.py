@@ -1,0 +1,192 @@
+"""Greedy and beam search over token ids with a key/value cache.
+
+Owns the decoding loops: one encoder call per batch, then one decoder step per generated token, with the
+batch shrinking as rows finish. Works on ids only through the `StepModel` protocol (ONNX Runtime in
+production, anything with the same two methods in tests); knows nothing of text, tokenisers or edits.
+Length limits follow fairseq (`max_len_a · src_len + max_len_b`, https://github.com/facebookresearch/fairseq).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+
+class StepModel(Protocol):
+    def encode(self, src_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """src_ids (B, S) -> cross_k, cross_v (L, B, H, S, dh)."""
+
+    def step(self, input_ids: np.ndarray, step: int, src_ids: np.ndarray, cross_k: np.ndarray,
+             cross_v: np.ndarray, past_k: np.ndarray, past_v: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """input_ids (B, 1) at position step -> log_probs (B, V), present_k/v (L, B, H, step + 1, dh)."""
+
+
+@dataclass(frozen=True)
+class SpecialIds:
+    pad: int = 0
+    bos: int = 2
+    eos: int = 3
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    ids: tuple[int, ...]  # generated ids, without bos and eos
+    log_probs: tuple[float, ...]  # log-probability of each generated id
+    eos_log_prob: float | None  # None when the length limit stopped the search before eos
+    score: float  # sum of log-probabilities (eos included), divided by length ** length_penalty
+
+    @property
+    def complete(self) -> bool:
+        return self.eos_log_prob is not None
+
+
+def length_limits(src_lengths: np.ndarray, max_len_a: float, max_len_b: int, cap: int) -> np.ndarray:
+    """Most ids generated per row (eos excluded): a · src_len + b, at most cap, at least 1."""
+    limits = np.floor(np.asarray(src_lengths, dtype=np.float64) * max_len_a).astype(np.int64) + max_len_b
+    return np.clip(limits, 1, max(1, cap))
+
+
+def _never(log_probs: np.ndarray, special: SpecialIds) -> np.ndarray:
+    """log_probs (B, V) with pad and bos made impossible: they are inputs, never outputs."""
+    log_probs = log_probs.astype(np.float64, copy=True)
+    log_probs[:, [special.pad, special.bos]] = -np.inf
+    return log_probs
+
+
+def _empty_past(cross_k: np.ndarray) -> np.ndarray:
+    layers, batch, heads, _, head_dim = cross_k.shape
+    return np.zeros((layers, batch, heads, 0, head_dim), dtype=cross_k.dtype)
+
+
+def _finish(ids: list[int], lps: list[float], eos_lp: float | None, length_penalty: float) -> Hypothesis:
+    total = sum(lps) + (eos_lp or 0.0)
+    length = len(ids) + (eos_lp is not None)
+    return Hypothesis(tuple(ids), tuple(lps), eos_lp, total / max(1, length) ** length_penalty)
+
+
+def greedy_search(model: StepModel, src_ids: np.ndarray, limits: np.ndarray,
+                  special: SpecialIds = SpecialIds()) -> list[Hypothesis]:
+    """Argmax decoding of a padded batch src_ids (B, S); one Hypothesis per row, in row order."""
+    cross_k, cross_v = model.encode(src_ids)
+    past_k, past_v = _empty_past(cross_k), _empty_past(cross_k)
+    rows = np.arange(src_ids.shape[0])  # original row of each live row
+    tokens = np.full((len(rows), 1), special.bos, dtype=np.int64)
+    ids: list[list[int]] = [[] for _ in rows]
+    lps: list[list[float]] = [[] for _ in rows]
+    results: list[Hypothesis | None] = [None] * len(rows)
+    for step in range(int(limits.max()) + 1):
+        log_probs, past_k, past_v = model.step(tokens, step, src_ids, cross_k, cross_v, past_k, past_v)
+        log_probs = _never(log_probs, special)
+        best = log_probs.argmax(-1)
+        best_lp = log_probs[np.arange(len(rows)), best]
+        keep = np.ones(len(rows), dtype=bool)
+        for r, (row, token, lp) in enumerate(zip(rows, best.tolist(), best_lp.tolist())):
+            if token == special.eos or len(ids[row]) >= limits[row]:
+                results[row] = _finish(ids[row], lps[row], lp if token == special.eos else None, 1.0)
+                keep[r] = False
+            else:
+                ids[row].append(token)
+                lps[row].append(lp)
+        if not keep.any():
+            break
+        if not keep.all():
+            rows, src_ids, best = rows[keep], src_ids[keep], best[keep]
+            cross_k, cross_v = cross_k[:, keep], cross_v[:, keep]
+            past_k, past_v = past_k[:, keep], past_v[:, keep]
+        tokens = best.astype(np.int64)[:, None]
+    return [r if r is not None else _finish(ids[i], lps[i], None, 1.0) for i, r in enumerate(results)]
+
+
+@dataclass
+class _Beams:
+    """Live state of beam search: K rows per live sentence, sentence-major."""
+
+    sentences: list[int]  # original row of each live sentence
+    scores: np.ndarray  # (n, K) summed log-probs, -inf for padding beams
+    history: np.ndarray  # (n * K, t) generated ids
+    history_lp: np.ndarray  # (n * K, t) their log-probs
+
+
+def beam_search(model: StepModel, src_ids: np.ndarray, limits: np.ndarray, beam: int,
+                special: SpecialIds = SpecialIds(), length_penalty: float = 1.0) -> list[Hypothesis]:
+    """Beam search (fairseq-style: a sentence is done once it has `beam` finished hypotheses); the best
+    length-normalised hypothesis per row, in row order."""
+    batch = src_ids.shape[0]
+    expand = np.repeat(np.arange(batch), beam)
+    cross_k, cross_v = model.encode(src_ids)
+    src_ids, cross_k, cross_v = src_ids[expand], cross_k[:, expand], cross_v[:, expand]
+    past_k, past_v = _empty_past(cross_k), _empty_past(cross_k)
+    scores = np.full((batch, beam), -np.inf, dtype=np.float64)
+    scores[:, 0] = 0.0  # all beams start identical: only the first one is live
+    state = _Beams(list(range(batch)), scores, np.zeros((batch * beam, 0), np.int64),
+                   np.zeros((batch * beam, 0), np.float64))
+    finished: list[list[Hypothesis]] = [[] for _ in range(batch)]
+    tokens = np.full((batch * beam, 1), special.bos, dtype=np.int64)
+    for step in range(int(limits.max()) + 1):
+        log_probs, past_k, past_v = model.step(tokens, step, src_ids, cross_k, cross_v, past_k, past_v)
+        log_probs = _never(log_probs, special)
+        select, tokens, state = _advance(state, log_probs, step, limits, beam, special, finished,
+                                         length_penalty)
+        if not state.sentences:
+            break
+        src_ids, cross_k, cross_v = src_ids[select], cross_k[:, select], cross_v[:, select]
+        past_k, past_v = past_k[:, select], past_v[:, select]
+    return [max(done, key=lambda h: (h.complete, h.score)) for done in finished]
+
+
+def _advance(state: _Beams, log_probs: np.ndarray, step: int, limits: np.ndarray, beam: int,
+             special: SpecialIds, finished: list[list[Hypothesis]], length_penalty: float):
+    """One beam step: extend every live sentence by its best candidates, move eos endings to finished,
+    drop done sentences. Returns (rows to keep, next input ids (n' * K, 1), new state)."""
+    vocab = log_probs.shape[1]
+    n = len(state.sentences)
+    candidates = (state.scores.reshape(n * beam, 1) + log_probs).reshape(n, beam * vocab)
+    width = min(2 * beam, beam * vocab)
+    top = np.argpartition(-candidates, width - 1, axis=1)[:, :width]
+    select, next_tokens, next_scores, live = [], [], [], []
+    for s, sentence in enumerate(state.sentences):
+        order = top[s][np.argsort(-candidates[s, top[s]], kind="stable")]
+        alive = _extend(state, s, sentence, order, candidates[s], log_probs, step, limits[sentence],
+                        beam, vocab, special, finished[sentence], length_penalty)
+        if len(finished[sentence]) >= beam or not alive:
+            continue
+        alive += [(alive[0][0], alive[0][1], -np.inf)] * (beam - len(alive))
+        live.append(sentence)
+        select += [row for row, _, _ in alive]
+        next_tokens += [token for _, token, _ in alive]
+        next_scores.append([score for _, _, score in alive])
+    select_arr = np.asarray(select, dtype=np.int64)
+    token_arr = np.asarray(next_tokens, dtype=np.int64)
+    token_lp = log_probs[select_arr, token_arr] if select else np.zeros(0)
+    history = np.concatenate([state.history[select_arr], token_arr[:, None]], axis=1)
+    history_lp = np.concatenate([state.history_lp[select_arr], token_lp[:, None]], axis=1)
+    scores = np.asarray(next_scores, dtype=np.float64).reshape(len(live), beam)
+    return select_arr, token_arr[:, None], _Beams(live, scores, history, history_lp)
+
+
+def _extend(state: _Beams, s: int, sentence: int, order: np.ndarray, candidates: np.ndarray,
+            log_probs: np.ndarray, step: int, limit: int, beam: int, vocab: int, special: SpecialIds,
+            done: list[Hypothesis], length_penalty: float) -> list[tuple[int, int, float]]:
+    """Candidates of one sentence, best first: eos endings go to done, the rest (up to beam) stay alive
+    as (row, token, score). At the length limit the best live beam is kept as an incomplete hypothesis
+    when nothing has finished."""
+    alive: list[tuple[int, int, float]] = []
+    for flat in order.tolist():
+        score = float(candidates[flat])
+        if score == -np.inf:
+            break
+        row, token = s * beam + flat // vocab, flat % vocab
+        ids, lps = state.history[row].tolist(), state.history_lp[row].tolist()
+        if token == special.eos:
+            if len(done) < beam:
+                done.append(_finish(ids, lps, float(log_probs[row, token]), length_penalty))
+        elif step >= limit:
+            if not done:
+                done.append(_finish(ids, lps, None, length_penalty))
+        else:
+            alive.append((row, token, score))
+        if len(alive) == beam:
+            break
+    return [] if step >= limit else alive

@@ -1,0 +1,192 @@
+"""ONNX Runtime sessions for the encoder and decoder: provider choice, thread settings, and the step calls.
+
+Owns which execution provider runs the model (CUDA only when a session really runs on it, else CPU with a
+one-line notice saying why), how many intra-op threads it uses (cores not already busy, or
+`NAHAWI_THREADS`), and the two calls of the fixed ONNX interface (`encode`, `step`). Knows nothing of
+text, search or edits.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+
+from nahawi.errors import InputError, ModelError
+from nahawi.model_dir import DECODER_INPUTS, DECODER_OUTPUTS, ENCODER_INPUTS, ENCODER_OUTPUTS
+
+log = logging.getLogger("nahawi.engine")
+
+CUDA, CPU = "CUDAExecutionProvider", "CPUExecutionProvider"
+DEVICES = ("auto", "cpu", "cuda")
+THREADS_ENV = "NAHAWI_THREADS"
+NO_CUDA_PROVIDER = "onnxruntime has no CUDAExecutionProvider"
+
+
+def free_cores() -> int:
+    """Cores this process may use minus those other processes keep busy (1-minute load average, counting
+    this process as one of the busy ones), at least 1. Oversubscribed ORT threads spin and collapse
+    throughput on a shared machine, so fewer is safer."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    try:
+        busy = max(0, round(os.getloadavg()[0]) - 1)
+    except OSError:
+        busy = 0
+    return max(1, cores - busy)
+
+
+def resolve_threads(threads: int | None) -> int:
+    """The intra-op thread count: the explicit value, else NAHAWI_THREADS, else OMP_NUM_THREADS, else the
+    free cores."""
+    if threads is not None:
+        return _positive_threads(threads, "threads")
+    for name in (THREADS_ENV, "OMP_NUM_THREADS"):
+        value = os.environ.get(name, "").strip()
+        if value:
+            try:
+                return _positive_threads(int(value), name)
+            except ValueError:
+                raise InputError(f"{name} must be a positive integer, got {value!r}") from None
+    return free_cores()
+
+
+def _positive_threads(value: int, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(f"{name} must be a positive integer, got {value!r}")
+    return value
+
+
+def session_options(threads: int):
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3  # errors only: a failed CUDA load is reported by us, once
+    if threads < (os.cpu_count() or 1):  # a shared machine: idle threads must yield, not spin
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return options
+
+
+class OrtSeq2Seq:
+    """The encoder and decoder sessions behind the fixed ONNX interface (implements search.StepModel)."""
+
+    def __init__(self, encoder, decoder, provider: str, threads: int, notice: str = ""):
+        self.encoder, self.decoder = encoder, decoder
+        self.provider, self.threads = provider, threads
+        self.notice = notice  # why CUDA is not used, when "auto" looked for it
+
+    @property
+    def device(self) -> str:
+        return "cuda" if self.provider == CUDA else "cpu"
+
+    def encode(self, src_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        cross_k, cross_v = _run(self.encoder, ["cross_k", "cross_v"], {"src_ids": src_ids})
+        return cross_k, cross_v  # (L, B, H, S, dh) each
+
+    def step(self, input_ids, step, src_ids, cross_k, cross_v, past_k, past_v):
+        feeds = {"input_ids": input_ids, "step": np.array(step, dtype=np.int64), "src_ids": src_ids,
+                 "cross_k": cross_k, "cross_v": cross_v, "past_k": past_k, "past_v": past_v}
+        log_probs, present_k, present_v = _run(self.decoder, ["log_probs", "present_k", "present_v"], feeds)
+        return log_probs, present_k, present_v  # (B, V), (L, B, H, T + 1, dh) x 2
+
+
+def _run(session, outputs: list[str], feeds: dict) -> list[np.ndarray]:
+    """session.run, with ONNX Runtime's failures (shape mismatch, out of memory) as a ModelError."""
+    try:
+        return session.run(outputs, feeds)
+    except Exception as error:  # ORT's pybind exceptions share no public base class
+        shapes = ", ".join(f"{k} {tuple(np.shape(v))}" for k, v in feeds.items())
+        raise ModelError(f"inference failed ({_first_line(error)}; inputs: {shapes})") from error
+
+
+def _first_line(error: Exception) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0][:200] if lines else type(error).__name__
+
+
+def open_model(model_dir: Path, device: str = "auto", threads: int | None = None,
+               files: tuple[str, str] = ("encoder.onnx", "decoder.onnx")) -> OrtSeq2Seq:
+    """Sessions for the encoder and decoder files of model_dir on the requested device ("auto": CUDA when
+    it really works, else CPU)."""
+    if device not in DEVICES:
+        raise InputError(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
+    threads = resolve_threads(threads)
+    paths = (model_dir / files[0], model_dir / files[1])
+    if device != "cpu":
+        model, why = _try_cuda(paths, threads)
+        if model is not None:
+            return model
+        if device == "cuda":
+            raise ModelError(f"CUDA requested but unusable: {why}")
+        notice = f"CUDA not available ({why}); using CPU"
+        # Expected on CPU-only builds of onnxruntime; a surprise when the GPU build is installed.
+        log.log(logging.INFO if why == NO_CUDA_PROVIDER else logging.WARNING, notice)
+        model = _create(paths, [CPU], threads)
+        model.notice = notice
+        return model
+    return _create(paths, [CPU], threads)
+
+
+def _try_cuda(paths: tuple[Path, Path], threads: int) -> tuple[OrtSeq2Seq | None, str]:
+    """(sessions on CUDA, "") when the provider exists, both sessions are placed on it and a one-token
+    run succeeds; else (None, why)."""
+    import onnxruntime as ort
+
+    if CUDA not in ort.get_available_providers():
+        return None, NO_CUDA_PROVIDER
+    try:
+        model = _create(paths, [CUDA, CPU], threads)
+    except ModelError as error:
+        return None, f"session creation failed: {error}"
+    if model.encoder.get_providers()[0] != CUDA or model.decoder.get_providers()[0] != CUDA:
+        return None, "the CUDA provider failed to load (driver or CUDA/cuDNN libraries missing)"
+    try:
+        smoke_test(model)
+    except ModelError as error:
+        return None, f"a trial run on CUDA failed: {error}"
+    return model, ""
+
+
+def smoke_test(model: OrtSeq2Seq, eos: int = 3, bos: int = 2) -> None:
+    """Encode one eos-only source and decode one step; raises if the sessions cannot run."""
+    src = np.array([[eos]], dtype=np.int64)
+    cross_k, cross_v = model.encode(src)
+    layers, batch, heads, _, head_dim = cross_k.shape
+    past = np.zeros((layers, batch, heads, 0, head_dim), dtype=cross_k.dtype)
+    log_probs, _, _ = model.step(np.array([[bos]], dtype=np.int64), 0, src, cross_k, cross_v, past, past)
+    if not np.isfinite(log_probs).all():
+        raise ModelError("the trial run produced non-finite log-probabilities")
+
+
+def _create(paths: tuple[Path, Path], providers: list[str], threads: int) -> OrtSeq2Seq:
+    import onnxruntime as ort
+
+    options = session_options(threads)
+    sessions = []
+    for path in paths:
+        if not path.is_file():
+            raise ModelError(f"{path}: missing ONNX file")
+        try:
+            sessions.append(ort.InferenceSession(str(path), sess_options=options, providers=providers))
+        except Exception as error:  # ORT raises its own exception types for bad files
+            raise ModelError(f"{path}: cannot load ({_first_line(error)})") from error
+    provider = sessions[0].get_providers()[0]
+    _check_interface(sessions, paths)
+    return OrtSeq2Seq(sessions[0], sessions[1], provider, threads)
+
+
+def _check_interface(sessions: list, paths: tuple[Path, Path]) -> None:
+    """Both graphs have the fixed interface's inputs and outputs (names from `nahawi.model_dir`)."""
+    expected = ((ENCODER_INPUTS, ENCODER_OUTPUTS), (DECODER_INPUTS, DECODER_OUTPUTS))
+    for session, (inputs, outputs), path in zip(sessions, expected, paths, strict=True):
+        present = {i.name for i in session.get_inputs()} | {o.name for o in session.get_outputs()}
+        missing = [name for name in (*inputs, *outputs) if name not in present]
+        if missing:
+            raise ModelError(f"{path}: not a Nahawi model graph (missing {', '.join(missing)})")

@@ -1,0 +1,229 @@
+"""Model directories: the file layout, the `model.json` schema and its validating loader.
+
+A model directory is what `nahawi export` writes and what the engine loads:
+
+    encoder.onnx   src_ids int64 (B, S) -> cross_k, cross_v float32 (L_dec, B, H, S, d/H)
+    decoder.onnx   input_ids int64 (B, 1), step int64 (), src_ids int64 (B, S),
+                   cross_k, cross_v float32 (L_dec, B, H, S, d/H), past_k, past_v float32 (L_dec, B, H, T, d/H)
+                   -> log_probs float32 (B, V), present_k, present_v float32 (L_dec, B, H, T+1, d/H)
+    spm.model      the SentencePiece tokenizer (pad 0, unk 1, bos 2, eos 3)
+    lexicon.tsv.gz optional corpus word counts for the lexicon stage (checked when model.json records it)
+    model.json     architecture, special ids, precision, graph I/O names, versions, sha256 + size of each file
+
+Graph inputs and outputs are float32 for every precision (fp16 graphs cast inside). This module owns the
+names and the checks; it knows nothing about torch, ONNX Runtime or how the graphs were produced. Missing
+optional keys are filled with defaults and logged; missing required keys, missing files, truncated files
+and checksum mismatches raise `ModelError` naming the file.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+from nahawi.errors import ModelError
+
+log = logging.getLogger(__name__)
+
+FORMAT = "nahawi-model"
+FORMAT_VERSION = 1  # bump when a reader of the previous version could not load the new layout
+MODEL_JSON = "model.json"
+ENCODER_FILE = "encoder.onnx"
+DECODER_FILE = "decoder.onnx"
+TOKENIZER_FILE = "spm.model"
+LEXICON_FILE = "lexicon.tsv.gz"  # optional: word counts for the lexicon stage (nahawi.lexicon)
+PRECISIONS = ("fp32", "fp16", "int8")
+
+ENCODER_INPUTS = ("src_ids",)
+ENCODER_OUTPUTS = ("cross_k", "cross_v")
+DECODER_INPUTS = ("input_ids", "step", "src_ids", "cross_k", "cross_v", "past_k", "past_v")
+DECODER_OUTPUTS = ("log_probs", "present_k", "present_v")
+SPECIAL_IDS = MappingProxyType({"pad": 0, "unk": 1, "bos": 2, "eos": 3})
+
+REQUIRED_ARCHITECTURE = ("vocab_size", "d_model", "nhead", "num_decoder_layers")
+OPTIONAL_ARCHITECTURE = MappingProxyType({"num_encoder_layers": None, "max_seq_len": 256})
+
+
+@dataclass(frozen=True)
+class GraphSpec:
+    file: str  # file name inside the model directory
+    inputs: tuple[str, ...]  # graph input names, in order
+    outputs: tuple[str, ...]  # graph output names, in order
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    path: Path  # the model directory
+    format_version: int
+    precision: str  # fp32 | fp16 | int8 (weights; graph I/O is float32 in every case)
+    vocab_size: int
+    d_model: int
+    nhead: int
+    num_encoder_layers: int
+    num_decoder_layers: int
+    max_seq_len: int  # positions the model has embeddings for (source and target, bos/eos included)
+    pad_id: int
+    unk_id: int
+    bos_id: int
+    eos_id: int
+    encoder: GraphSpec
+    decoder: GraphSpec
+    tokenizer_file: str
+    nahawi_version: str  # version that wrote the directory
+    training_manifest_sha256: str | None  # sha256 of the training data manifest.json, when recorded
+    decoding: Mapping[str, float]  # suggested length limit: max_len_a * src_len + max_len_b
+    architecture: Mapping[str, object]  # the architecture block as written
+    export: Mapping[str, object]  # export settings, versions and verification results as written
+
+    @property
+    def head_dim(self) -> int:
+        return self.d_model // self.nhead
+
+    @property
+    def encoder_path(self) -> Path:
+        return self.path / self.encoder.file
+
+    @property
+    def decoder_path(self) -> Path:
+        return self.path / self.decoder.file
+
+    @property
+    def tokenizer_path(self) -> Path:
+        return self.path / self.tokenizer_file
+
+
+def sha256_file(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_record(path: str | Path) -> dict:
+    """The `files` entry model.json keeps for one file."""
+    path = Path(path)
+    return {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+
+
+def _read_json(path: Path) -> dict:
+    if not path.is_file():
+        raise ModelError(f"{path}: missing (not a model directory? expected {MODEL_JSON})")
+    try:
+        values = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise ModelError(f"{path}: corrupt or truncated ({error})") from error
+    if not isinstance(values, dict):
+        raise ModelError(f"{path}: corrupt (expected a JSON object)")
+    return values
+
+
+def _optional(values: Mapping, key: str, default, where: Path):
+    if key in values:
+        return values[key]
+    log.info("%s: no %r, using default %r", where, key, default)
+    return default
+
+
+def _positive_int(values: Mapping, key: str, where: Path) -> int:
+    value = values.get(key)
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ModelError(f"{where}: architecture.{key} must be a positive integer, got {value!r}")
+    return value
+
+
+def _architecture(values: dict, where: Path) -> dict:
+    arch = values.get("architecture")
+    if not isinstance(arch, dict):
+        raise ModelError(f"{where}: required key 'architecture' is missing")
+    missing = [key for key in REQUIRED_ARCHITECTURE if key not in arch]
+    if missing:
+        raise ModelError(f"{where}: required architecture keys missing: {', '.join(missing)}")
+    resolved = {key: _positive_int(arch, key, where) for key in REQUIRED_ARCHITECTURE}
+    defaults = dict(OPTIONAL_ARCHITECTURE, num_encoder_layers=resolved["num_decoder_layers"])
+    for key, default in defaults.items():
+        resolved[key] = _positive_int({key: _optional(arch, key, default, where)}, key, where)
+    if resolved["d_model"] % resolved["nhead"]:
+        raise ModelError(f"{where}: d_model {resolved['d_model']} is not divisible by nhead {resolved['nhead']}")
+    return resolved
+
+
+def _graph(values: dict, name: str, file: str, inputs: tuple, outputs: tuple, where: Path) -> GraphSpec:
+    graphs = _optional(values, "graphs", {}, where) or {}
+    spec = graphs.get(name)
+    if spec is None:
+        log.info("%s: no graph entry for %r, using the version-%d layout", where, name, FORMAT_VERSION)
+        return GraphSpec(file, inputs, outputs)
+    try:
+        names = lambda items: tuple(item["name"] if isinstance(item, dict) else str(item) for item in items)
+        return GraphSpec(str(spec.get("file", file)), names(spec.get("inputs", inputs)),
+                         names(spec.get("outputs", outputs)))
+    except (AttributeError, KeyError, TypeError) as error:
+        raise ModelError(f"{where}: malformed graphs.{name} entry ({error!r})") from error
+
+
+def _special_ids(values: dict, where: Path) -> dict[str, int]:
+    ids = dict(SPECIAL_IDS, **(_optional(values, "special_ids", dict(SPECIAL_IDS), where) or {}))
+    if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in ids.values()):
+        raise ModelError(f"{where}: special_ids must be non-negative integers, got {ids}")
+    return ids
+
+
+def check_files(directory: Path, names: list[str], records: Mapping, verify_hashes: bool = True) -> None:
+    """Every named file exists; when model.json recorded it, its size and sha256 match."""
+    for name in names:
+        path = directory / name
+        if not path.is_file():
+            raise ModelError(f"{path}: missing from the model directory")
+        record = records.get(name)
+        if not isinstance(record, dict):
+            log.warning("%s: no checksum recorded in %s; integrity not checked", path, MODEL_JSON)
+            continue
+        size, expected = path.stat().st_size, record.get("bytes")
+        if isinstance(expected, int) and size < expected:
+            raise ModelError(f"{path}: truncated ({size} bytes, expected {expected})")
+        if isinstance(expected, int) and size != expected:
+            raise ModelError(f"{path}: size mismatch ({size} bytes, expected {expected})")
+        if verify_hashes and record.get("sha256") and sha256_file(path) != record["sha256"]:
+            raise ModelError(f"{path}: corrupt (sha256 does not match {MODEL_JSON})")
+
+
+def load_model_info(path: str | Path, verify_hashes: bool = True) -> ModelInfo:
+    """Read and validate a model directory; raises ModelError naming the offending file."""
+    directory = Path(path)
+    if not directory.is_dir():
+        raise ModelError(f"{directory}: model directory not found")
+    where = directory / MODEL_JSON
+    values = _read_json(where)
+    version = _optional(values, "format_version", FORMAT_VERSION, where)
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ModelError(f"{where}: format_version {version!r} is newer than this nahawi reads "
+                         f"({FORMAT_VERSION}); upgrade nahawi")
+    precision = _optional(values, "precision", "fp32", where)
+    if precision not in PRECISIONS:
+        raise ModelError(f"{where}: unknown precision {precision!r}; expected one of {', '.join(PRECISIONS)}")
+    arch = _architecture(values, where)
+    ids = _special_ids(values, where)
+    encoder = _graph(values, "encoder", ENCODER_FILE, ENCODER_INPUTS, ENCODER_OUTPUTS, where)
+    decoder = _graph(values, "decoder", DECODER_FILE, DECODER_INPUTS, DECODER_OUTPUTS, where)
+    tokenizer = _optional(values, "tokenizer", {"file": TOKENIZER_FILE}, where) or {}
+    tokenizer_file = str(tokenizer.get("file", TOKENIZER_FILE)) if isinstance(tokenizer, dict) else TOKENIZER_FILE
+    records = _optional(values, "files", {}, where) or {}
+    optional = [LEXICON_FILE] if LEXICON_FILE in records else []
+    check_files(directory, [encoder.file, decoder.file, tokenizer_file, *optional], records, verify_hashes)
+    training = values.get("training") if isinstance(values.get("training"), dict) else {}
+    decoding = _optional(values, "decoding", {"max_len_a": 1.2, "max_len_b": 10}, where)
+    if not isinstance(decoding, dict):
+        raise ModelError(f"{where}: 'decoding' must be an object, got {decoding!r}")
+    return ModelInfo(
+        path=directory, format_version=version, precision=precision, **arch,
+        pad_id=ids["pad"], unk_id=ids["unk"], bos_id=ids["bos"], eos_id=ids["eos"],
+        encoder=encoder, decoder=decoder, tokenizer_file=tokenizer_file,
+        nahawi_version=str(_optional(values, "nahawi_version", "unknown", where)),
+        training_manifest_sha256=training.get("manifest_sha256"),
+        decoding=MappingProxyType(dict(decoding)), architecture=MappingProxyType(dict(values["architecture"])),
+        export=MappingProxyType(dict(values.get("export") or {})))

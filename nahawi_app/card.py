@@ -1,0 +1,131 @@
+"""The issue card: a small floating frame that explains one issue and offers what to do with it.
+
+Owns presentation of a single issue: the suggestion (original → replacement), the kind in the interface
+language with its one-line explanation and colour, the model's confidence, and buttons for accept, ignore,
+add to dictionary and disable kind. It emits requests and hides; the window carries them out. Knows nothing
+of the document, the engine or settings.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from nahawi_app.highlight import Issue, kind_color
+from nahawi_app.strings import Strings
+
+HIDE_DELAY_MS = 400  # grace period for the mouse to travel from the underline onto the card
+
+
+class IssueCard(QFrame):
+    accept_requested = Signal(object)  # Issue
+    ignore_requested = Signal(object)
+    dictionary_requested = Signal(object)
+    disable_kind_requested = Signal(str)
+
+    def __init__(self, strings: Strings, parent: QWidget | None = None):
+        super().__init__(parent, Qt.WindowType.ToolTip | Qt.WindowType.FramelessWindowHint)
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.setObjectName("issueCard")
+        self.issue: Issue | None = None
+        self.suggestion, self.kind_label, self.explanation, self.confidence = (QLabel() for _ in range(4))
+        self.suggestion.setTextFormat(Qt.TextFormat.RichText)
+        self.explanation.setWordWrap(True)
+        self.accept_button, self.ignore_button = QPushButton(), QPushButton()
+        self.dictionary_button, self.disable_button = QPushButton(), QPushButton()
+        self._layout()
+        self.accept_button.clicked.connect(lambda: self._request(self.accept_requested))
+        self.ignore_button.clicked.connect(lambda: self._request(self.ignore_requested))
+        self.dictionary_button.clicked.connect(lambda: self._request(self.dictionary_requested))
+        self.disable_button.clicked.connect(self._disable_kind)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.hide)
+        self.hide_timer = QTimer(self, singleShot=True, interval=HIDE_DELAY_MS)
+        self.hide_timer.timeout.connect(self._hide_unless_hovered)
+        self.retranslate(strings)
+
+    def _layout(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        font = self.suggestion.font()
+        font.setPointSize(font.pointSize() + 4)
+        self.suggestion.setFont(font)
+        for label in (self.suggestion, self.kind_label, self.explanation, self.confidence):
+            layout.addWidget(label)
+        buttons = QHBoxLayout()
+        for button in (self.accept_button, self.ignore_button, self.dictionary_button, self.disable_button):
+            buttons.addWidget(button)
+        layout.addLayout(buttons)
+        self.setMaximumWidth(520)
+
+    def retranslate(self, strings: Strings) -> None:
+        self.strings = strings
+        self.setLayoutDirection(Qt.LayoutDirection.RightToLeft if strings.arabic else Qt.LayoutDirection.LeftToRight)
+        self.accept_button.setText(strings("card_accept"))
+        self.ignore_button.setText(strings("card_ignore"))
+        self.dictionary_button.setText(strings("card_dictionary"))
+        self.disable_button.setText(strings("card_disable_kind"))
+        if self.issue is not None:
+            self._fill(self.issue)
+
+    def show_issue(self, issue: Issue, at: QPoint) -> None:
+        self.issue = issue
+        self._fill(issue)
+        self.adjustSize()
+        self.move(at)
+        self.hide_timer.stop()
+        self.show()
+        self.raise_()
+
+    def _fill(self, issue: Issue) -> None:
+        s, edit, color = self.strings, issue.edit, kind_color(issue.kind).name()
+        self.suggestion.setText(_suggestion_html(s, edit.original, edit.replacement))
+        self.kind_label.setText(f'<span style="color:{color}">●</span> <b>{s.kind_name(edit.kind)}</b>')
+        self.explanation.setText(s.kind_explanation(edit.kind))
+        self.confidence.setVisible(edit.confidence is not None)
+        if edit.confidence is not None:
+            self.confidence.setText(s("card_confidence", percent=round(100 * edit.confidence)))
+        word = edit.original.strip()
+        self.dictionary_button.setEnabled(bool(word) and not any(ch.isspace() for ch in word))
+
+    def _request(self, signal) -> None:
+        issue = self.issue
+        self.hide()
+        if issue is not None:
+            signal.emit(issue)
+
+    def _disable_kind(self) -> None:
+        issue = self.issue
+        self.hide()
+        if issue is not None:
+            self.disable_kind_requested.emit(issue.kind)
+
+    def schedule_hide(self) -> None:
+        if self.isVisible():
+            self.hide_timer.start()
+
+    def _hide_unless_hovered(self) -> None:
+        if not self.underMouse():
+            self.hide()
+
+    def enterEvent(self, event) -> None:
+        self.hide_timer.stop()
+        super().enterEvent(event)
+
+    def leaveEvent(self, event) -> None:
+        self.schedule_hide()
+        super().leaveEvent(event)
+
+    def hideEvent(self, event) -> None:
+        self.issue = None
+        super().hideEvent(event)
+
+
+def _suggestion_html(strings: Strings, original: str, replacement: str) -> str:
+    def esc(text: str) -> str:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if not replacement.strip() and original:
+        return esc(strings("card_delete", original=original.strip()))
+    if not original.strip():
+        return esc(strings("card_insert", replacement=replacement.strip()))
+    arrow = "←" if strings.arabic else "→"
+    return f'<s style="color:#888">{esc(original)}</s> {arrow} <b>{esc(replacement)}</b>'

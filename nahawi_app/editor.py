@@ -1,0 +1,280 @@
+"""The text widget: a plain-text QTextEdit that writes Arabic well, and its find/replace bar.
+
+Owns typing concerns only: an Arabic font with fallbacks, zoom, right-to-left by default with each
+paragraph's direction taken from its first strong character (so an English paragraph in an Arabic document
+lays out left to right), the document's plain text with exact positions, and hover/click positions for the
+issue card. Paragraph directions are block formats; after a user edit they are joined to that edit's undo
+step, so undo and redo restore text and direction together. Knows nothing of issues, checking or files.
+"""
+from __future__ import annotations
+
+import unicodedata
+
+from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QFontDatabase, QKeySequence, QMouseEvent, QShortcut, QTextCursor, QTextDocument
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTextEdit, QWidget
+
+from nahawi_app.strings import Strings
+
+FONT_FAMILIES = ("Noto Naskh Arabic", "Amiri", "Noto Sans Arabic", "Scheherazade New", "Geeza Pro",
+                 "Segoe UI", "Arial", "DejaVu Sans")
+BASE_POINT_SIZE = 15
+HOVER_MS = 350  # how long the mouse rests on a character before the card shows
+
+
+def pick_families() -> list[str]:
+    """The preferred Arabic fonts installed here, best first (Qt falls back along the list per glyph)."""
+    installed = set(QFontDatabase.families())
+    return [family for family in FONT_FAMILIES if family in installed] or ["DejaVu Sans"]
+
+
+def strong_direction(text: str) -> Qt.LayoutDirection | None:
+    """Direction of text's first strong character (Unicode bidi class L, R or AL), None if it has none."""
+    for char in text:
+        bidi = unicodedata.bidirectional(char)
+        if bidi == "L":
+            return Qt.LayoutDirection.LeftToRight
+        if bidi in ("R", "AL"):
+            return Qt.LayoutDirection.RightToLeft
+    return None
+
+
+class NahawiEditor(QTextEdit):
+    hovered = Signal(int, QPoint)  # document position under a resting mouse, global point
+    clicked = Signal(int, QPoint)  # document position clicked (no selection made), global point
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setAcceptRichText(False)
+        self.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+        self.zoom = 0
+        font = QFont()
+        font.setFamilies(pick_families())
+        font.setPointSize(BASE_POINT_SIZE)
+        self.document().setDefaultFont(font)
+        self.setMouseTracking(True)
+        self._dirty: tuple[int, int] | None = None  # UTF-16 range whose paragraph directions need a look
+        self._hover_pos, self._hover_global = -1, QPoint()
+        self._hover_timer = QTimer(self, singleShot=True, interval=HOVER_MS)
+        self._hover_timer.timeout.connect(lambda: self.hovered.emit(self._hover_pos, self._hover_global))
+        self.document().contentsChange.connect(self._on_contents_change)
+        self._fix_all_directions()
+
+    # --- text -------------------------------------------------------------------------------------------
+
+    def load_text(self, text: str) -> None:
+        """Replace the document (no undo history, not modified)."""
+        self.setPlainText(text)
+        self._dirty = None
+        self._fix_all_directions()
+        self.document().clearUndoRedoStacks()
+        self.document().setModified(False)
+        self.moveCursor(QTextCursor.MoveOperation.Start)
+
+    def plain_text(self) -> str:
+        """The text exactly as typed (no-break spaces kept), paragraphs joined by "\\n"; positions match Qt's."""
+        return self.document().toRawText().replace("\u2029", "\n")
+
+    # --- zoom -------------------------------------------------------------------------------------------
+
+    def set_zoom(self, zoom: int) -> None:
+        self.zoom = max(-8, min(40, zoom))
+        font = self.document().defaultFont()
+        font.setPointSize(BASE_POINT_SIZE + self.zoom)
+        self.document().setDefaultFont(font)
+
+    def zoom_by(self, steps: int) -> None:
+        self.set_zoom(self.zoom + steps)
+
+    # --- paragraph direction ----------------------------------------------------------------------------
+
+    def _on_contents_change(self, position: int, removed: int, added: int) -> None:
+        low, high = position, position + added
+        if self._dirty is not None:
+            low, high = min(low, self._dirty[0]), max(high, self._dirty[1])
+        if self._dirty is None:
+            QTimer.singleShot(0, self._fix_dirty_directions)  # not inside the edit that is being reported
+        self._dirty = (low, high)
+
+    def _fix_dirty_directions(self) -> None:
+        if self._dirty is None:
+            return
+        low, high = self._dirty
+        self._dirty = None
+        document = self.document()
+        block, last = document.findBlock(low), document.findBlock(min(high, document.characterCount() - 1))
+        changes = []
+        while block.isValid():
+            wanted = self._wanted_direction(block)
+            if block.blockFormat().layoutDirection() != wanted:
+                changes.append((block.position(), wanted))
+            if block == last:
+                break
+            block = block.next()
+        if changes:
+            self._apply_directions(changes, join=True)
+
+    def _fix_all_directions(self) -> None:
+        block, changes = self.document().begin(), []
+        while block.isValid():
+            wanted = self._wanted_direction(block)
+            if block.blockFormat().layoutDirection() != wanted:
+                changes.append((block.position(), wanted))
+            block = block.next()
+        if changes:
+            self._apply_directions(changes, join=False)
+
+    @staticmethod
+    def _wanted_direction(block) -> Qt.LayoutDirection:
+        found = strong_direction(block.text())
+        if found is not None:
+            return found
+        current = block.blockFormat().layoutDirection()
+        # A paragraph with no letters yet keeps the direction it was given (Enter copies the previous one).
+        return current if current != Qt.LayoutDirection.LayoutDirectionAuto else Qt.LayoutDirection.RightToLeft
+
+    def _apply_directions(self, changes: list[tuple[int, Qt.LayoutDirection]], join: bool) -> None:
+        cursor = QTextCursor(self.document())
+        if join and self.document().isUndoAvailable():
+            cursor.joinPreviousEditBlock()  # part of the edit that changed the paragraph's first letter
+        else:
+            cursor.beginEditBlock()
+        for position, direction in changes:
+            cursor.setPosition(position)
+            fmt = cursor.blockFormat()
+            fmt.setLayoutDirection(direction)
+            cursor.setBlockFormat(fmt)
+        cursor.endEditBlock()
+
+    # --- mouse ------------------------------------------------------------------------------------------
+
+    def position_at(self, point: QPoint) -> int:
+        """Document position of the character under a viewport point, or -1 off the text."""
+        layout = self.document().documentLayout()
+        offset = QPoint(self.horizontalScrollBar().value(), self.verticalScrollBar().value())
+        return layout.hitTest(point + offset, Qt.HitTestAccuracy.ExactHit)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        super().mouseMoveEvent(event)
+        if event.buttons() != Qt.MouseButton.NoButton:
+            return
+        position = self.position_at(event.position().toPoint())
+        if position != self._hover_pos:
+            self._hover_pos, self._hover_global = position, event.globalPosition().toPoint()
+            self._hover_timer.start()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton and not self.textCursor().hasSelection():
+            position = self.position_at(event.position().toPoint())
+            if position >= 0:
+                self.clicked.emit(position, event.globalPosition().toPoint())
+
+    def leaveEvent(self, event) -> None:
+        self._hover_timer.stop()
+        self._hover_pos = -1
+        super().leaveEvent(event)
+
+    def point_of(self, position: int) -> QPoint:
+        """Global point just below the character at position (where a card for it should appear)."""
+        cursor = QTextCursor(self.document())
+        cursor.setPosition(position)
+        rect = self.cursorRect(cursor)
+        return self.viewport().mapToGlobal(rect.bottomLeft() + QPoint(0, 4))
+
+
+class FindBar(QWidget):
+    """Find and replace in an editor; Replace all is one undo step. Hidden until Ctrl+F."""
+
+    def __init__(self, editor: NahawiEditor, strings: Strings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.editor = editor
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        self.find_label, self.replace_label = QLabel(), QLabel()
+        self.find_edit, self.replace_edit = QLineEdit(), QLineEdit()
+        self.case = QCheckBox()
+        self.next_button, self.prev_button = QPushButton(), QPushButton()
+        self.replace_button, self.replace_all_button = QPushButton(), QPushButton()
+        self.message = QLabel()
+        for widget in (self.find_label, self.find_edit, self.next_button, self.prev_button, self.replace_label,
+                       self.replace_edit, self.replace_button, self.replace_all_button, self.case, self.message):
+            layout.addWidget(widget)
+        self.find_edit.returnPressed.connect(self.find_next)
+        self.next_button.clicked.connect(self.find_next)
+        self.prev_button.clicked.connect(lambda: self.find_next(backwards=True))
+        self.replace_button.clicked.connect(self.replace_one)
+        self.replace_all_button.clicked.connect(self.replace_all)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.close_bar)
+        self.retranslate(strings)
+        self.hide()
+
+    def retranslate(self, s: Strings) -> None:
+        self.strings = s
+        self.find_label.setText(s("find"))
+        self.replace_label.setText(s("replace"))
+        self.next_button.setText(s("find_next"))
+        self.prev_button.setText(s("find_prev"))
+        self.replace_button.setText(s("replace_one"))
+        self.replace_all_button.setText(s("replace_all"))
+        self.case.setText(s("find_case"))
+
+    def open_bar(self) -> None:
+        selected = self.editor.textCursor().selectedText()
+        if selected and "\u2029" not in selected:
+            self.find_edit.setText(selected)
+        self.show()
+        self.find_edit.setFocus()
+        self.find_edit.selectAll()
+
+    def close_bar(self) -> None:
+        self.hide()
+        self.editor.setFocus()
+
+    def _flags(self, backwards: bool = False) -> QTextDocument.FindFlag:
+        flags = QTextDocument.FindFlag(0)
+        if self.case.isChecked():
+            flags |= QTextDocument.FindFlag.FindCaseSensitively
+        if backwards:
+            flags |= QTextDocument.FindFlag.FindBackward
+        return flags
+
+    def find_next(self, backwards: bool = False) -> bool:
+        needle = self.find_edit.text()
+        if not needle:
+            return False
+        document, cursor = self.editor.document(), self.editor.textCursor()
+        found = document.find(needle, cursor, self._flags(backwards))
+        if found.isNull():  # wrap round
+            start = QTextCursor(document)
+            start.movePosition(QTextCursor.MoveOperation.End if backwards else QTextCursor.MoveOperation.Start)
+            found = document.find(needle, start, self._flags(backwards))
+        self.message.setText("" if not found.isNull() else self.strings("find_none"))
+        if not found.isNull():
+            self.editor.setTextCursor(found)
+        return not found.isNull()
+
+    def _matches_selection(self) -> bool:
+        selected, needle = self.editor.textCursor().selectedText(), self.find_edit.text()
+        return selected == needle if self.case.isChecked() else selected.casefold() == needle.casefold()
+
+    def replace_one(self) -> None:
+        if self.editor.textCursor().hasSelection() and self._matches_selection():
+            self.editor.textCursor().insertText(self.replace_edit.text())
+        self.find_next()
+
+    def replace_all(self) -> int:
+        needle, replacement = self.find_edit.text(), self.replace_edit.text()
+        if not needle:
+            return 0
+        document, count = self.editor.document(), 0
+        edit = QTextCursor(document)
+        edit.beginEditBlock()
+        found = document.find(needle, 0, self._flags())
+        while not found.isNull():
+            found.insertText(replacement)
+            count += 1
+            found = document.find(needle, found, self._flags())
+        edit.endEditBlock()
+        self.message.setText(self.strings("replaced_n", count=count))
+        return count

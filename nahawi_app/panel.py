@@ -1,0 +1,169 @@
+"""Panels around the editor: the issue list with the colour legend, and the notice area above the text.
+
+Owns two passive views. `IssuePanel` lists the current issues (click to jump), shows each kind group's
+colour and count, and offers "accept all" for everything or for one kind. `NoticeArea` shows messages that
+need no modal dialog (a model that failed to load, a file that is not UTF-8, work to recover), each with its
+own buttons. Both emit requests; the window acts on them. Knows nothing of the engine or the document.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nahawi_app.highlight import GROUP_COLORS, GROUPS, KIND_GROUP, Issue, kind_color
+from nahawi_app.strings import Strings
+
+
+class IssuePanel(QWidget):
+    issue_activated = Signal(object)  # Issue
+    accept_all_requested = Signal(object)  # tuple of kind ids, or None for every kind
+
+    def __init__(self, strings: Strings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.issues: list[Issue] = []
+        layout = QVBoxLayout(self)
+        self.legend_title = QLabel()
+        layout.addWidget(self.legend_title)
+        self.legend = QGridLayout()
+        layout.addLayout(self.legend)
+        self.legend_labels: dict[str, QLabel] = {}
+        for row, group in enumerate(GROUPS):
+            swatch = QLabel("━━")
+            swatch.setStyleSheet(f"color: {GROUP_COLORS[group]}; font-weight: bold")
+            self.legend_labels[group] = QLabel()
+            self.legend.addWidget(swatch, row, 0)
+            self.legend.addWidget(self.legend_labels[group], row, 1)
+        self.list = QListWidget()
+        self.list.itemClicked.connect(self._on_item)
+        self.list.itemActivated.connect(self._on_item)
+        layout.addWidget(self.list, 1)
+        self.accept_all_button = QPushButton()
+        self.accept_all_button.clicked.connect(lambda: self.accept_all_requested.emit(None))
+        layout.addWidget(self.accept_all_button)
+        kind_row = QHBoxLayout()
+        self.kind_choice = QComboBox()
+        self.accept_kind_button = QPushButton()
+        self.accept_kind_button.clicked.connect(self._accept_kind)
+        self.kind_choice.currentIndexChanged.connect(self._update_kind_button)
+        kind_row.addWidget(self.kind_choice, 1)
+        kind_row.addWidget(self.accept_kind_button)
+        layout.addLayout(kind_row)
+        self.retranslate(strings)
+
+    def retranslate(self, strings: Strings) -> None:
+        self.strings = strings
+        self.legend_title.setText(f"<b>{strings('legend')}</b>")
+        self.accept_all_button.setText(strings("act_accept_all"))
+        self.set_issues(self.issues)
+
+    def set_issues(self, issues: list[Issue]) -> None:
+        self.issues = sorted(issues, key=lambda i: (i.start, i.end))
+        s = self.strings
+        self.list.clear()
+        for issue in self.issues:
+            edit = issue.edit
+            original = edit.original.strip() or "∅"
+            replacement = edit.replacement.strip() or "∅"
+            arrow = "←" if s.arabic else "→"
+            item = QListWidgetItem(f"{original} {arrow} {replacement}   · {s.kind_name(edit.kind)}")
+            item.setForeground(kind_color(edit.kind))
+            item.setData(Qt.ItemDataRole.UserRole, issue)
+            self.list.addItem(item)
+        if not self.issues:
+            empty = QListWidgetItem(s("panel_empty"))
+            empty.setFlags(Qt.ItemFlag.NoItemFlags)
+            empty.setForeground(QColor("#888"))
+            self.list.addItem(empty)
+        self._update_counts()
+
+    def _update_counts(self) -> None:
+        s = self.strings
+        groups = Counter(KIND_GROUP.get(issue.kind, "grammar") for issue in self.issues)
+        for group, label in self.legend_labels.items():
+            name = s("kind_grammar") if group == "grammar" else s.kind_name(group)
+            label.setText(f"{name} ({groups.get(group, 0)})")
+        kinds = Counter(issue.kind for issue in self.issues)
+        self.kind_choice.clear()
+        for kind, count in sorted(kinds.items(), key=lambda kc: -kc[1]):
+            self.kind_choice.addItem(f"{s.kind_name(kind)} ({count})", kind)
+        self._update_kind_button()
+        self.accept_all_button.setEnabled(bool(self.issues))
+
+    def _update_kind_button(self) -> None:
+        kind = self.kind_choice.currentData()
+        name = self.strings.kind_name(kind) if kind else "…"
+        self.accept_kind_button.setText(self.strings("panel_accept_kind", kind=name))
+        self.accept_kind_button.setEnabled(kind is not None)
+
+    def _accept_kind(self) -> None:
+        kind = self.kind_choice.currentData()
+        if kind:
+            self.accept_all_requested.emit((kind,))
+
+    def _on_item(self, item: QListWidgetItem) -> None:
+        issue = item.data(Qt.ItemDataRole.UserRole)
+        if issue is not None:
+            self.issue_activated.emit(issue)
+
+
+class NoticeArea(QWidget):
+    """A stack of dismissible messages, one per key; showing a key again replaces its message."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.layout_ = QVBoxLayout(self)
+        self.layout_.setContentsMargins(0, 0, 0, 0)
+        self.notices: dict[str, QFrame] = {}
+        self.hide()
+
+    def notify(self, key: str, text: str, actions: list[tuple[str, Callable[[], None]]],
+               level: str = "warning") -> QFrame:
+        self.dismiss(key)
+        frame = QFrame()
+        frame.setObjectName(f"notice-{key}")
+        color = {"warning": "#fff4e5", "error": "#fdecea", "info": "#e8f4fd"}[level]
+        frame.setStyleSheet(f"QFrame#notice-{key} {{ background: {color}; border: 1px solid #d0c0a0; }}")
+        row = QHBoxLayout(frame)
+        label = QLabel(text)
+        label.setWordWrap(True)
+        label.setObjectName("text")
+        row.addWidget(label, 1)
+        for caption, callback in actions:
+            button = QPushButton(caption)
+            button.clicked.connect(callback)
+            row.addWidget(button)
+        self.notices[key] = frame
+        self.layout_.addWidget(frame)
+        self.show()
+        return frame
+
+    def text(self, key: str) -> str | None:
+        frame = self.notices.get(key)
+        return frame.findChild(QLabel, "text").text() if frame else None
+
+    def buttons(self, key: str) -> list[QPushButton]:
+        frame = self.notices.get(key)
+        return frame.findChildren(QPushButton) if frame else []
+
+    def dismiss(self, key: str) -> None:
+        frame = self.notices.pop(key, None)
+        if frame is not None:
+            frame.hide()
+            frame.deleteLater()
+        if not self.notices:
+            self.hide()

@@ -1,0 +1,224 @@
+"""The editor's settings: one frozen dataclass, its persistence in QSettings, and the settings dialog.
+
+Owns what the user can change and where it is kept. `SettingsStore` wraps one QSettings (the platform's
+default scope, or an INI file that tests and `--settings` pass), reading with defaults for missing or
+malformed values so an old or hand-edited file never stops the editor. Knows nothing of the engine or the
+main window.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nahawi.kinds import KIND_IDS
+from nahawi_app.strings import LANGUAGES, Strings
+
+ORGANIZATION, APPLICATION = "Nahawi", "nahawi-app"
+MAX_RECENT = 10
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    enabled_kinds: tuple[str, ...] = KIND_IDS  # kinds underlined; edits of other kinds are hidden
+    check_while_typing: bool = True  # False: check only on "Check now" (F7) and when a file is opened
+    delay_ms: int = 150  # quiet time after the last keystroke before a check is sent
+    min_confidence: float = 0.0  # edits the engine scores below this are not shown
+    model_dir: str = ""  # "" = the bundled default model
+    language: str = "ar"  # interface language: ar | en
+    zoom: int = 0  # editor font size offset in points
+    recent_files: tuple[str, ...] = ()  # most recent first
+    dictionary: tuple[str, ...] = ()  # words never flagged
+
+
+class SettingsStore:
+    """AppSettings in a QSettings: `SettingsStore(path)` uses an INI file, `SettingsStore()` the user scope."""
+
+    def __init__(self, path: str | Path | None = None):
+        if path is None:
+            self.qsettings = QSettings(ORGANIZATION, APPLICATION)
+        else:
+            self.qsettings = QSettings(str(path), QSettings.Format.IniFormat)
+
+    def load(self) -> AppSettings:
+        q, default = self.qsettings, AppSettings()
+        kinds = tuple(k for k in _strings(q.value("check/enabled_kinds"), default.enabled_kinds) if k in KIND_IDS)
+        language = str(q.value("ui/language", default.language))
+        return AppSettings(
+            enabled_kinds=kinds,
+            check_while_typing=_bool(q.value("check/while_typing"), default.check_while_typing),
+            delay_ms=_clamp(_int(q.value("check/delay_ms"), default.delay_ms), 0, 5000),
+            min_confidence=min(1.0, max(0.0, _float(q.value("check/min_confidence"), default.min_confidence))),
+            model_dir=str(q.value("model/dir", default.model_dir) or ""),
+            language=language if language in LANGUAGES else default.language,
+            zoom=_clamp(_int(q.value("editor/zoom"), default.zoom), -8, 40),
+            recent_files=_strings(q.value("files/recent"), ())[:MAX_RECENT],
+            dictionary=_strings(q.value("dictionary/words"), ()),
+        )
+
+    def save(self, settings: AppSettings) -> None:
+        q = self.qsettings
+        # Lists are stored as one newline-joined string: QSettings' INI lists of one item read back as str.
+        q.setValue("check/enabled_kinds", "\n".join(settings.enabled_kinds))
+        q.setValue("check/while_typing", settings.check_while_typing)
+        q.setValue("check/delay_ms", settings.delay_ms)
+        q.setValue("check/min_confidence", settings.min_confidence)
+        q.setValue("model/dir", settings.model_dir)
+        q.setValue("ui/language", settings.language)
+        q.setValue("editor/zoom", settings.zoom)
+        q.setValue("files/recent", "\n".join(settings.recent_files))
+        q.setValue("dictionary/words", "\n".join(settings.dictionary))
+        q.sync()
+
+
+def with_recent(settings: AppSettings, path: str) -> AppSettings:
+    recent = (path, *(p for p in settings.recent_files if p != path))[:MAX_RECENT]
+    return dataclasses.replace(settings, recent_files=recent)
+
+
+def _strings(value, default: tuple[str, ...]) -> tuple[str, ...]:
+    if value is None:
+        return default
+    if isinstance(value, (list, tuple)):
+        return tuple(str(v) for v in value if str(v))
+    return tuple(line for line in str(value).split("\n") if line)
+
+
+def _bool(value, default: bool) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value is None:
+        return default
+    return str(value).strip().lower() in ("true", "1", "yes")
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _float(value, default: float) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _clamp(value: int, low: int, high: int) -> int:
+    return min(high, max(low, value))
+
+
+@dataclass
+class _Fields:
+    kinds: dict[str, QCheckBox] = field(default_factory=dict)
+    while_typing: QCheckBox | None = None
+    delay: QSpinBox | None = None
+    confidence: QDoubleSpinBox | None = None
+    model_dir: QLineEdit | None = None
+    language: QComboBox | None = None
+    dictionary: QPlainTextEdit | None = None
+
+
+class SettingsDialog(QDialog):
+    """Edits an AppSettings; `result_settings()` gives the edited copy after `exec()` returns Accepted."""
+
+    def __init__(self, settings: AppSettings, strings: Strings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.settings, self.strings, self.fields = settings, strings, _Fields()
+        self.setWindowTitle(strings("settings_title"))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._kinds_box())
+        layout.addLayout(self._form())
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def _kinds_box(self) -> QGroupBox:
+        box = QGroupBox(self.strings("set_kinds"))
+        grid = QGridLayout(box)
+        for index, kind in enumerate(KIND_IDS):
+            check = QCheckBox(self.strings.kind_name(kind))
+            check.setToolTip(self.strings.kind_explanation(kind))
+            check.setChecked(kind in self.settings.enabled_kinds)
+            self.fields.kinds[kind] = check
+            grid.addWidget(check, index // 3, index % 3)
+        return box
+
+    def _form(self) -> QFormLayout:
+        s, f, form = self.strings, self.fields, QFormLayout()
+        f.while_typing = QCheckBox(s("set_while_typing"))
+        f.while_typing.setChecked(self.settings.check_while_typing)
+        form.addRow(f.while_typing)
+        f.delay = QSpinBox()
+        f.delay.setRange(0, 5000)
+        f.delay.setSingleStep(50)
+        f.delay.setValue(self.settings.delay_ms)
+        form.addRow(s("set_delay"), f.delay)
+        f.confidence = QDoubleSpinBox()
+        f.confidence.setRange(0.0, 1.0)
+        f.confidence.setSingleStep(0.05)
+        f.confidence.setValue(self.settings.min_confidence)
+        form.addRow(s("set_confidence"), f.confidence)
+        form.addRow(s("set_model"), self._model_row())
+        f.language = QComboBox()
+        for language in LANGUAGES:
+            f.language.addItem(s(f"lang_{language}"), language)
+        f.language.setCurrentIndex(LANGUAGES.index(self.settings.language))
+        form.addRow(s("set_language"), f.language)
+        f.dictionary = QPlainTextEdit("\n".join(self.settings.dictionary))
+        f.dictionary.setFixedHeight(90)
+        form.addRow(s("set_dictionary"), f.dictionary)
+        return form
+
+    def _model_row(self) -> QWidget:
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.fields.model_dir = QLineEdit(self.settings.model_dir)
+        browse = QPushButton(self.strings("set_browse"))
+        browse.clicked.connect(self._browse)
+        layout.addWidget(self.fields.model_dir)
+        layout.addWidget(browse)
+        return row
+
+    def _browse(self) -> None:
+        chosen = QFileDialog.getExistingDirectory(self, self.strings("set_model"), self.fields.model_dir.text())
+        if chosen:
+            self.fields.model_dir.setText(chosen)
+
+    def result_settings(self) -> AppSettings:
+        f = self.fields
+        words = tuple(w.strip() for w in f.dictionary.toPlainText().split("\n") if w.strip())
+        return dataclasses.replace(
+            self.settings,
+            enabled_kinds=tuple(k for k in KIND_IDS if f.kinds[k].isChecked()),
+            check_while_typing=f.while_typing.isChecked(),
+            delay_ms=f.delay.value(),
+            min_confidence=round(f.confidence.value(), 4),
+            model_dir=f.model_dir.text().strip(),
+            language=f.language.currentData(),
+            dictionary=words,
+        )

@@ -1,0 +1,150 @@
+"""Every user-visible string of the editor, in Arabic and English.
+
+Owns wording only: a key maps to an (Arabic, English) pair; kind names and explanations come from
+`nahawi.kinds` so the legend, the card and the language server say the same thing. Knows nothing of widgets.
+"""
+from __future__ import annotations
+
+from nahawi.kinds import KINDS
+
+LANGUAGES = ("ar", "en")
+
+_TABLE: dict[str, tuple[str, str]] = {
+    "app_title": ("نحوي", "Nahawi"),
+    "untitled": ("بلا عنوان", "Untitled"),
+    # menus
+    "menu_file": ("&ملف", "&File"),
+    "menu_edit": ("&تحرير", "&Edit"),
+    "menu_check": ("&تدقيق", "&Check"),
+    "menu_view": ("&عرض", "&View"),
+    "menu_recent": ("الملفات الأخيرة", "Recent files"),
+    "recent_empty": ("(لا شيء)", "(none)"),
+    # actions
+    "act_new": ("جديد", "New"),
+    "act_open": ("فتح…", "Open…"),
+    "act_save": ("حفظ", "Save"),
+    "act_save_as": ("حفظ باسم…", "Save as…"),
+    "act_quit": ("خروج", "Quit"),
+    "act_undo": ("تراجع", "Undo"),
+    "act_redo": ("إعادة", "Redo"),
+    "act_find": ("بحث واستبدال…", "Find and replace…"),
+    "act_settings": ("الإعدادات…", "Settings…"),
+    "act_check_now": ("دقّق الآن", "Check now"),
+    "act_next_issue": ("الملاحظة التالية", "Next issue"),
+    "act_prev_issue": ("الملاحظة السابقة", "Previous issue"),
+    "act_accept_current": ("اقبل الملاحظة الحالية", "Accept current issue"),
+    "act_accept_all": ("اقبل كل التصحيحات", "Accept all corrections"),
+    "act_zoom_in": ("تكبير", "Zoom in"),
+    "act_zoom_out": ("تصغير", "Zoom out"),
+    "act_zoom_reset": ("الحجم الأصلي", "Reset zoom"),
+    "act_panel": ("لوحة الملاحظات", "Issues panel"),
+    # card
+    "card_accept": ("اقبل", "Accept"),
+    "card_ignore": ("تجاهل", "Ignore"),
+    "card_dictionary": ("أضف إلى القاموس", "Add to dictionary"),
+    "card_disable_kind": ("أوقف هذا النوع", "Disable this kind"),
+    "card_delete": ("احذف «{original}»", "Delete “{original}”"),
+    "card_insert": ("أضف «{replacement}»", "Insert “{replacement}”"),
+    "card_confidence": ("الثقة: {percent}٪", "Confidence: {percent}%"),
+    # panel
+    "panel_title": ("الملاحظات", "Issues"),
+    "panel_accept_kind": ("اقبل كل «{kind}»", "Accept all “{kind}”"),
+    "panel_empty": ("لا ملاحظات", "No issues"),
+    "legend": ("دليل الألوان", "Legend"),
+    "kind_grammar": ("نحو وأخرى", "Grammar and other"),
+    # find bar
+    "find": ("ابحث:", "Find:"),
+    "replace": ("استبدل بـ:", "Replace with:"),
+    "find_next": ("التالي", "Next"),
+    "find_prev": ("السابق", "Previous"),
+    "replace_one": ("استبدل", "Replace"),
+    "replace_all": ("استبدل الكل", "Replace all"),
+    "find_case": ("مطابقة حالة الأحرف", "Match case"),
+    "find_none": ("لا نتائج", "No match"),
+    "replaced_n": ("استُبدل {count}", "Replaced {count}"),
+    # status
+    "status_model": ("النموذج: {name}", "Model: {name}"),
+    "status_no_model": ("بلا نموذج", "No model"),
+    "status_loading": ("جارٍ تحميل النموذج…", "Loading the model…"),
+    "status_issues": ("الملاحظات: {count}", "Issues: {count}"),
+    "status_checking": ("جارٍ التدقيق…", "Checking…"),
+    "status_checked": ("تم التدقيق", "Checked"),
+    "status_waiting": ("بانتظار التدقيق", "Not checked yet"),
+    "status_off": ("التدقيق عند الطلب", "Checking on demand"),
+    "status_check_failed": ("فشل التدقيق", "Check failed"),
+    "device_cpu": ("المعالج (CPU)", "CPU"),
+    "device_gpu": ("بطاقة الرسوميات (GPU)", "GPU"),
+    # notices
+    "model_failed": ("تعذّر تحميل نموذج التدقيق: {error}\nيمكنك متابعة الكتابة والحفظ، لكن التدقيق متوقف. "
+                     "اختر مجلد نموذج صالحًا من الإعدادات.",
+                     "The checking model could not be loaded: {error}\nYou can keep writing and saving, but "
+                     "checking is off. Choose a valid model folder in Settings."),
+    "check_failed": ("تعذّر تدقيق النص: {error}", "The text could not be checked: {error}"),
+    "open_settings": ("الإعدادات", "Settings"),
+    "dismiss": ("إغلاق", "Dismiss"),
+    "not_utf8": ("الملف «{name}» ليس بترميز UTF-8 (أول بايت غير صالح عند الموضع {offset}). "
+                 "يبدو أنه بترميز {guess}. لم يُفتح الملف ولم يُعدَّل.",
+                 "“{name}” is not UTF-8 (first invalid byte at offset {offset}). It looks like {guess}. "
+                 "The file was not opened and has not been changed."),
+    "open_as": ("افتحه محوَّلًا من {guess}", "Open it converted from {guess}"),
+    "converted": ("حُوِّل من {encoding}؛ سيُحفظ بترميز UTF-8.", "Converted from {encoding}; it will be saved "
+                                                                  "as UTF-8."),
+    "open_failed": ("تعذّر فتح الملف: {error}", "The file could not be opened: {error}"),
+    "save_failed": ("تعذّر حفظ الملف: {error}", "The file could not be saved: {error}"),
+    "saved": ("حُفظ في {path}", "Saved to {path}"),
+    "recover": ("وُجد عمل غير محفوظ من جلسة سابقة ({name}، {when}). هل تريد استعادته؟",
+                "Unsaved work from an earlier session was found ({name}, {when}). Restore it?"),
+    "recover_yes": ("استعد", "Restore"),
+    "recover_no": ("تجاهل", "Discard"),
+    "file_notes": ("ملاحظات الملف: {notes}", "File notes: {notes}"),
+    "note_bom": ("يبدأ بعلامة ترتيب البايتات (BOM) وستُحفظ كما هي", "starts with a byte-order mark, kept"),
+    "note_mixed_newlines": ("نهايات أسطر مختلطة؛ ستُحفظ كلها بصيغة {newline}",
+                            "mixed line endings; all will be saved as {newline}"),
+    "note_separators": ("يحوي فواصل فقرات يونيكود (U+2029) ستُحفظ نهايات أسطر",
+                        "contains Unicode paragraph separators (U+2029), saved as line breaks"),
+    # prompts
+    "unsaved_title": ("تغييرات غير محفوظة", "Unsaved changes"),
+    "unsaved_text": ("في «{name}» تغييرات غير محفوظة. هل تريد حفظها؟",
+                     "“{name}” has unsaved changes. Save them?"),
+    "file_filter": ("نصوص (*.txt *.md);;كل الملفات (*)", "Text (*.txt *.md);;All files (*)"),
+    # settings dialog
+    "settings_title": ("الإعدادات", "Settings"),
+    "set_kinds": ("أنواع الأخطاء المفعّلة", "Enabled kinds"),
+    "set_while_typing": ("دقّق أثناء الكتابة", "Check while typing"),
+    "set_delay": ("مهلة التدقيق بعد التوقف عن الكتابة (مللي ثانية)", "Delay after typing stops (ms)"),
+    "set_confidence": ("أدنى ثقة", "Minimum confidence"),
+    "set_model": ("مجلد النموذج (فارغ: النموذج المرفق)", "Model folder (empty: the bundled model)"),
+    "set_browse": ("تصفّح…", "Browse…"),
+    "set_language": ("لغة الواجهة", "Interface language"),
+    "set_dictionary": ("كلمات القاموس (كلمة في كل سطر)", "Dictionary words (one per line)"),
+    "lang_ar": ("العربية", "Arabic"),
+    "lang_en": ("الإنجليزية", "English"),
+}
+
+
+class Strings:
+    """Looks up UI strings in one language: `strings("status_issues", count=3)`."""
+
+    def __init__(self, language: str = "ar"):
+        self.language = language if language in LANGUAGES else "ar"
+
+    @property
+    def arabic(self) -> bool:
+        return self.language == "ar"
+
+    def __call__(self, key: str, **values) -> str:
+        arabic, english = _TABLE[key]
+        text = arabic if self.arabic else english
+        return text.format(**values) if values else text
+
+    def kind_name(self, kind_id: str) -> str:
+        kind = KINDS.get(kind_id, KINDS["other"])
+        return kind.name_ar if self.arabic else kind.name_en
+
+    def kind_explanation(self, kind_id: str) -> str:
+        kind = KINDS.get(kind_id, KINDS["other"])
+        return kind.explain_ar if self.arabic else kind.explain_en
+
+
+def has_key(key: str) -> bool:
+    return key in _TABLE

@@ -1,0 +1,461 @@
+"""The main window: wires the editor, the checking controller, the underlines, the card, the panels and files.
+
+Owns the document's life (new, open, save, close prompt, autosave and recovery) and carries out what the
+user asks from the card, the panel and the menus. Checking results arrive from `worker.CheckController`
+already filtered to the current revision; this window only decides which edits are visible (enabled kinds,
+dictionary) and hands them to `highlight.IssueLayer`. Errors are shown here, on the GUI thread, as notices
+that leave the editor usable.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QPoint, QStandardPaths, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QDialog, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QVBoxLayout, QWidget
+
+from nahawi.contract import Edit
+from nahawi.errors import InputError
+from nahawi_app.actions import build_actions, fill_recent, retranslate_actions
+from nahawi_app.card import IssueCard
+from nahawi_app.editor import FindBar, NahawiEditor
+from nahawi_app.files import (
+    NEWLINES,
+    AutosaveRecord,
+    AutosaveStore,
+    EncodingProblem,
+    LoadedText,
+    decode_as,
+    encode_for_save,
+    read_text_file,
+    save_atomic,
+)
+from nahawi_app.highlight import Issue, IssueLayer
+from nahawi_app.panel import IssuePanel, NoticeArea
+from nahawi_app.settings import AppSettings, SettingsDialog, SettingsStore, with_recent
+from nahawi_app.strings import Strings
+from nahawi_app.worker import CheckController, CheckResult, EngineFactory, engine_factory
+
+AUTOSAVE_MS = 30_000
+
+
+def default_data_dir() -> Path:
+    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+
+
+class MainWindow(QMainWindow):
+    checked = Signal(object)  # CheckResult, after its underlines are shown
+
+    def __init__(self, store: SettingsStore, *, settings: AppSettings | None = None,
+                 data_dir: str | Path | None = None, engine: EngineFactory | None = None,
+                 autosave_ms: int = AUTOSAVE_MS, offer_recovery: bool = True):
+        """store keeps the settings; settings (default: the store's) are what this run starts with; engine
+        loads the Corrector on the worker thread (default: from settings.model_dir)."""
+        super().__init__()
+        self.store, self.settings = store, settings or store.load()
+        self.strings = Strings(self.settings.language)
+        self.path, self.loaded = "", LoadedText("")
+        self.info = None
+        self._build_widgets()
+        self.layer = IssueLayer(self.editor)
+        self.controller = CheckController(self.editor.plain_text, self)
+        self.actions_ = build_actions(self, self.dock.toggleViewAction())
+        self._connect()
+        self.autosave = AutosaveStore(Path(data_dir or default_data_dir()) / "autosave")
+        self._autosaved_revision = -1
+        self.autosave_timer = QTimer(self, interval=autosave_ms, timeout=self.autosave_now)
+        self.autosave_timer.start()
+        self.apply_settings(self.settings, initial=True)
+        self.controller.load_engine(engine or engine_factory(self.settings.model_dir))
+        if offer_recovery:
+            self.offer_recovery()
+
+    # --- construction -----------------------------------------------------------------------------------
+
+    def _build_widgets(self) -> None:
+        self.editor = NahawiEditor()
+        self.notices = NoticeArea()
+        self.find_bar = FindBar(self.editor, self.strings)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        for widget in (self.notices, self.editor, self.find_bar):
+            layout.addWidget(widget)
+        self.setCentralWidget(central)
+        self.panel = IssuePanel(self.strings)
+        self.dock = QDockWidget()
+        self.dock.setObjectName("issues")
+        self.dock.setWidget(self.panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
+        self.card = IssueCard(self.strings, self)
+        self.status_labels = {name: QLabel() for name in ("model", "device", "issues", "state")}
+        for label in self.status_labels.values():
+            self.statusBar().addPermanentWidget(label)
+        self.resize(1100, 720)
+
+    def _connect(self) -> None:
+        document = self.editor.document()
+        document.contentsChanged.connect(self._on_text_changed)
+        document.modificationChanged.connect(lambda _: self._update_title())
+        c = self.controller
+        c.result.connect(self._on_result)
+        c.state_changed.connect(lambda _: self._update_status())
+        c.engine_ready.connect(self._on_engine_ready)
+        c.engine_failed.connect(self._on_engine_failed)
+        c.check_error.connect(lambda message: self.statusBar().showMessage(
+            self.strings("check_failed", error=message), 8000))
+        self.layer.changed.connect(self._on_issues_changed)
+        self.editor.hovered.connect(self._on_hover)
+        self.editor.clicked.connect(self._on_click)
+        self.card.accept_requested.connect(self.accept_issue)
+        self.card.ignore_requested.connect(self.ignore_issue)
+        self.card.dictionary_requested.connect(self.add_to_dictionary)
+        self.card.disable_kind_requested.connect(self.disable_kind)
+        self.panel.issue_activated.connect(self.jump_to)
+        self.panel.accept_all_requested.connect(self.accept_all)
+
+    # --- settings and language --------------------------------------------------------------------------
+
+    def apply_settings(self, new: AppSettings, initial: bool = False) -> None:
+        old, self.settings = self.settings, new
+        if not initial:
+            self.store.save(new)
+        self.controller.configure(new.check_while_typing, new.delay_ms, new.min_confidence)
+        self.editor.set_zoom(new.zoom)
+        if initial or new.language != old.language:
+            self.retranslate(Strings(new.language))
+        if not initial and new.model_dir != old.model_dir:
+            self.controller.load_engine(engine_factory(new.model_dir))
+        elif not initial and (new.enabled_kinds, new.dictionary, new.min_confidence) != (
+                old.enabled_kinds, old.dictionary, old.min_confidence):
+            self.layer.refilter(self.visible)
+            self.controller.check_now()  # hidden edits may now show; unchanged sentences come from the cache
+        fill_recent(self.actions_, new.recent_files, self.open_path, self.strings)
+        self._update_status()
+
+    def retranslate(self, strings: Strings) -> None:
+        self.strings = strings
+        direction = Qt.LayoutDirection.RightToLeft if strings.arabic else Qt.LayoutDirection.LeftToRight
+        self.setLayoutDirection(direction)
+        retranslate_actions(self.actions_, strings)
+        for widget in (self.panel, self.card, self.find_bar):
+            widget.retranslate(strings)
+        self.dock.setWindowTitle(strings("panel_title"))
+        self._update_title()
+        self._update_status()
+
+    def visible(self, edit: Edit) -> bool:
+        return edit.kind in self.settings.enabled_kinds and edit.original.strip() not in self.settings.dictionary
+
+    def open_settings(self) -> None:
+        dialog = SettingsDialog(self.settings, self.strings, self)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.apply_settings(dialog.result_settings())
+
+    # --- checking ---------------------------------------------------------------------------------------
+
+    def _on_text_changed(self) -> None:
+        self.controller.document_changed()
+        if self.card.isVisible():
+            self.card.hide()
+
+    def _on_result(self, result: CheckResult) -> None:
+        self.layer.set_result(result.text, result.correction.edits, self.visible)
+        self.checked.emit(result)
+
+    def _on_engine_ready(self, info) -> None:
+        self.info = info
+        self.notices.dismiss("model")
+        self._update_status()
+
+    def _on_engine_failed(self, message: str) -> None:
+        self.info = None
+        self.layer.clear()
+        text = Strings("ar")("model_failed", error=message)  # always in Arabic, and in English when chosen
+        if not self.strings.arabic:
+            text += "\n\n" + self.strings("model_failed", error=message)
+        self.notices.notify("model", text, [(self.strings("open_settings"), self.open_settings),
+                                            (self.strings("dismiss"), lambda: self.notices.dismiss("model"))],
+                            level="error")
+        self._update_status()
+
+    def check_now(self) -> None:
+        self.controller.check_now()
+
+    def _on_issues_changed(self) -> None:
+        self.panel.set_issues(self.layer.issues)
+        self._update_status()
+
+    def _update_status(self) -> None:
+        s, labels = self.strings, self.status_labels
+        if self.info is not None:
+            labels["model"].setText(s("status_model", name=self.info.model_name))
+            labels["device"].setText(s("device_gpu" if self.info.device == "cuda" else "device_cpu"))
+        else:
+            labels["model"].setText(s("status_loading") if self.controller.state == "loading" else
+                                    s("status_no_model"))
+            labels["device"].setText("")
+        labels["issues"].setText(s("status_issues", count=len(self.layer.issues)))
+        state = {"checking": "status_checking", "checked": "status_checked", "waiting": "status_waiting",
+                 "off": "status_off", "failed": "status_check_failed", "loading": "status_loading",
+                 "no_model": "status_no_model"}[self.controller.state]
+        labels["state"].setText(s(state))
+
+    # --- issues -----------------------------------------------------------------------------------------
+
+    def _on_hover(self, position: int, point: QPoint) -> None:
+        issue = self.layer.issue_at(position) if position >= 0 else None
+        if issue is not None:
+            self.card.show_issue(issue, point + QPoint(0, 16))
+        else:
+            self.card.schedule_hide()
+
+    def _on_click(self, position: int, point: QPoint) -> None:
+        issue = self.layer.issue_at(position)
+        if issue is not None:
+            self.layer.set_current(issue)
+            self.card.show_issue(issue, point + QPoint(0, 16))
+
+    def jump_to(self, issue: Issue) -> None:
+        cursor = self.editor.textCursor()
+        cursor.setPosition(issue.start)
+        cursor.setPosition(issue.end, cursor.MoveMode.KeepAnchor)
+        self.editor.setTextCursor(cursor)
+        self.editor.ensureCursorVisible()
+        self.layer.set_current(issue)
+        self.card.show_issue(issue, self.editor.point_of(issue.start))
+
+    def next_issue(self, backwards: bool = False) -> Issue | None:
+        issue = self.layer.neighbour(self.editor.textCursor().selectionStart(), backwards)
+        if issue is not None:
+            self.jump_to(issue)
+        return issue
+
+    def previous_issue(self) -> Issue | None:
+        return self.next_issue(backwards=True)
+
+    def accept_issue(self, issue: Issue) -> bool:
+        return self.layer.accept(issue)
+
+    def accept_current(self) -> bool:
+        issue = self.layer.current or self.layer.issue_at(self.editor.textCursor().position())
+        return issue is not None and self.accept_issue(issue)
+
+    def accept_all(self, kinds: tuple[str, ...] | None = None) -> int:
+        """Accept every visible issue (of kinds, when given) as one undo step."""
+        self.card.hide()
+        return self.layer.accept_all(kinds)
+
+    def ignore_issue(self, issue: Issue) -> None:
+        self.layer.ignore(issue)
+
+    def add_to_dictionary(self, issue: Issue) -> None:
+        word = issue.edit.original.strip()
+        if word and word not in self.settings.dictionary:
+            self.apply_settings(dataclasses.replace(self.settings, dictionary=(*self.settings.dictionary, word)))
+        self.layer.remove_where(lambda i: i.edit.original.strip() == word)
+
+    def disable_kind(self, kind: str) -> None:
+        kinds = tuple(k for k in self.settings.enabled_kinds if k != kind)
+        self.apply_settings(dataclasses.replace(self.settings, enabled_kinds=kinds))
+
+    # --- editing and view -------------------------------------------------------------------------------
+
+    def undo(self) -> None:
+        self.editor.undo()
+
+    def redo(self) -> None:
+        self.editor.redo()
+
+    def show_find(self) -> None:
+        self.find_bar.open_bar()
+
+    def zoom_in(self) -> None:
+        self._set_zoom(self.settings.zoom + 1)
+
+    def zoom_out(self) -> None:
+        self._set_zoom(self.settings.zoom - 1)
+
+    def zoom_reset(self) -> None:
+        self._set_zoom(0)
+
+    def _set_zoom(self, zoom: int) -> None:
+        self.apply_settings(dataclasses.replace(self.settings, zoom=max(-8, min(40, zoom))))
+
+    # --- files ------------------------------------------------------------------------------------------
+
+    def _update_title(self) -> None:
+        name = Path(self.path).name if self.path else self.strings("untitled")
+        self.setWindowTitle(f"{name}[*] — {self.strings('app_title')}")
+        self.setWindowModified(self.editor.document().isModified())
+
+    def new_document(self) -> None:
+        if self.maybe_save():
+            self._load_document(LoadedText(""), "")
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.strings("act_open"), str(Path(self.path).parent)
+                                              if self.path else "", self.strings("file_filter"))
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str | Path) -> bool:
+        """Open a UTF-8 file; anything else is reported (with an offer to convert) and nothing is loaded."""
+        path = str(Path(path).absolute())
+        if not self.maybe_save():
+            return False
+        try:
+            loaded = read_text_file(path)
+        except EncodingProblem as problem:
+            self._report_encoding(problem)
+            return False
+        except InputError as error:
+            self.notices.notify("file", self.strings("open_failed", error=error), self._dismiss("file"), "error")
+            return False
+        self._load_document(loaded, path)
+        return True
+
+    def _report_encoding(self, problem: EncodingProblem) -> None:
+        s = self.strings
+        text = s("not_utf8", name=problem.path.name, offset=problem.offset, guess=problem.guess_label)
+        actions = [(s("open_as", guess=problem.guess_label), lambda: self.open_converted(problem.path,
+                                                                                          problem.guess))]
+        self.notices.notify("file", text, (actions if problem.guess else []) + self._dismiss("file"), "error")
+
+    def open_converted(self, path: str | Path, encoding: str) -> bool:
+        """Open a file decoded from encoding at the user's request; it stays unsaved until saved as UTF-8."""
+        try:
+            loaded = decode_as(path, encoding)
+        except InputError as error:
+            self.notices.notify("file", self.strings("open_failed", error=error), self._dismiss("file"), "error")
+            return False
+        self.notices.dismiss("file")
+        self._load_document(loaded, str(path))
+        self.editor.document().setModified(True)
+        self.notices.notify("converted", self.strings("converted", encoding=loaded.encoding),
+                            self._dismiss("converted"), "info")
+        return True
+
+    def _dismiss(self, key: str) -> list:
+        return [(self.strings("dismiss"), lambda: self.notices.dismiss(key))]
+
+    def _load_document(self, loaded: LoadedText, path: str) -> None:
+        self.card.hide()
+        self.layer.clear()
+        self.editor.load_text(loaded.text)
+        self.path, self.loaded = path, loaded
+        for key in ("file", "converted", "notes"):
+            self.notices.dismiss(key)
+        self._report_notes(loaded)
+        if path:
+            self.apply_settings(with_recent(self.settings, path))
+        self._update_title()
+
+    def _report_notes(self, loaded: LoadedText) -> None:
+        s, notes = self.strings, []
+        if loaded.bom:
+            notes.append(s("note_bom"))
+        if loaded.mixed_newlines:
+            notes.append(s("note_mixed_newlines", newline=NEWLINES[loaded.newline]))
+        if loaded.paragraph_separators:
+            notes.append(s("note_separators"))
+        if notes:
+            self.notices.notify("notes", s("file_notes", notes="؛ ".join(notes) if s.arabic else "; ".join(notes)),
+                                self._dismiss("notes"), "info")
+
+    def save(self) -> bool:
+        return self.save_to(self.path) if self.path else self.save_as()
+
+    def save_as(self) -> bool:
+        path, _ = QFileDialog.getSaveFileName(self, self.strings("act_save_as"), self.path,
+                                              self.strings("file_filter"))
+        return self.save_to(path) if path else False
+
+    def save_to(self, path: str | Path) -> bool:
+        """Write the document to path atomically, in its file's line-ending style, as UTF-8."""
+        path = str(Path(path).absolute())
+        loaded = dataclasses.replace(self.loaded, encoding="utf-8")
+        try:
+            save_atomic(path, encode_for_save(self.editor.plain_text(), loaded))
+        except OSError as error:
+            self.notices.notify("file", self.strings("save_failed", error=error), self._dismiss("file"), "error")
+            return False
+        self.path, self.loaded = path, loaded
+        self.editor.document().setModified(False)
+        self.autosave.clear()
+        self.notices.dismiss("converted")
+        self.apply_settings(with_recent(self.settings, path))
+        self._update_title()
+        self.statusBar().showMessage(self.strings("saved", path=path), 5000)
+        return True
+
+    def maybe_save(self) -> bool:
+        """True when the document may be replaced: unmodified, saved, or the user chose to discard it."""
+        if not self.editor.document().isModified():
+            return True
+        name = Path(self.path).name if self.path else self.strings("untitled")
+        buttons = QMessageBox.StandardButton
+        answer = QMessageBox.warning(self, self.strings("unsaved_title"), self.strings("unsaved_text", name=name),
+                                     buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
+        if answer == buttons.Save:
+            return self.save()
+        return answer == buttons.Discard
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.maybe_save():
+            self.shutdown()
+            event.accept()
+        else:
+            event.ignore()
+
+    def shutdown(self) -> None:
+        """Stop the worker and the timers and end the autosave session (its record is no longer needed)."""
+        self.autosave_timer.stop()
+        self.card.hide()
+        self.controller.shutdown()
+        self.autosave.close()
+
+    # --- autosave and recovery --------------------------------------------------------------------------
+
+    def autosave_now(self) -> None:
+        document = self.editor.document()
+        if not document.isModified():
+            self.autosave.clear()
+            return
+        if self.controller.revision == self._autosaved_revision:
+            return
+        try:
+            self.autosave.write(self.editor.plain_text(), self.path, self.loaded)
+            self._autosaved_revision = self.controller.revision
+        except OSError as error:
+            self.statusBar().showMessage(str(error), 5000)
+
+    def offer_recovery(self) -> None:
+        """Offer the newest record left by an editor that did not close cleanly (one at a time)."""
+        records = self.autosave.orphans()
+        if not records:
+            self.notices.dismiss("recover")
+            return
+        record, s = records[0], self.strings
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.saved_at))
+        self.notices.notify("recover", s("recover", name=record.name or s("untitled"), when=when),
+                            [(s("recover_yes"), lambda: self.restore(record)),
+                             (s("recover_no"), lambda: self.discard_recovery(record))], "info")
+
+    def restore(self, record: AutosaveRecord) -> bool:
+        if not self.maybe_save():
+            return False
+        loaded = LoadedText(record.text, "utf-8", record.bom, record.newline)
+        self._load_document(loaded, record.path)
+        self.editor.document().setModified(True)
+        self.autosave.discard(record)
+        self.autosave_now()
+        self.offer_recovery()
+        return True
+
+    def discard_recovery(self, record: AutosaveRecord) -> None:
+        self.autosave.discard(record)
+        self.offer_recovery()

@@ -1,0 +1,23 @@
+"""Shared fixtures: the shared data root and a real tiny exported model directory (built once)."""
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(os.environ.get("NAHAWI_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
+
+
+@pytest.fixture(scope="session")
+def shared_root() -> Path:
+    if not (SHARED / "data").is_dir():
+        pytest.skip(f"shared data not found at {SHARED} (set NAHAWI_SHARED); research data is never in the repo")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    """A real ONNX model directory exported from a tiny seeded checkpoint through the real pipeline."""
+    pytest.importorskip("torch", reason="building the tiny model needs the 'train' extra")
+    from export.fixtures import build_tiny_model_dir
+
+    return build_tiny_model_dir(tmp_path_factory.mktemp("model") / "tiny")

@@ -1,0 +1,111 @@
+"""Model output → user text: unchanged tokens keep the user's characters and spacing, changes are written
+the way Arabic writing attaches punctuation, tokens the vocabulary cannot spell are never touched."""
+from pathlib import Path
+
+import pytest
+
+from nahawi.contract import apply_edits
+from nahawi.edits import diff_to_edits
+from nahawi.engine.mapping import HypToken, attach, edit_confidence, fold_spacing_edits, model_input, render
+from nahawi.text.tokens import model_tokens
+
+QALB_DEV = Path(__file__).resolve().parents[2].parent / "shared/data/qalb/2014/dev"
+
+
+def arabic_spacing(tokens: list[str]) -> str:
+    """Benchmark tokens joined the way writers type them: `كلمة، كلمة` rather than `كلمة ، كلمة`."""
+    out, previous = "", None
+    for token in tokens:
+        if previous is not None and attach(token) != "left" and attach(previous) != "right":
+            out += " "
+        out += token
+        previous = token
+    return out
+
+
+def tokens_of(text: str) -> list[str]:
+    return [t.text for t in model_tokens(text)]
+
+
+def rendered(user: str, hyp_line: str, opaque: frozenset[str] = frozenset(), unknown=frozenset()):
+    src = model_tokens(user)
+    hyp = [HypToken(t.text, (0.9,), t.text in unknown) for t in model_tokens(hyp_line)]
+    return render(user, src, [t.text for t in src], [t.text in opaque for t in src], hyp, 0.5)
+
+
+@pytest.mark.parametrize("user", [
+    "ذهب  الولد\tالى المدرسه،البيت (كلمة) .",
+    "كلمة ، كلمة",
+    "«نعم»... قال؟!",
+    "3.5 كيلو، و 10% فقط",
+])
+def test_copy_keeps_the_user_text_byte_for_byte(user):
+    assert rendered(user, model_input(user).line).text == user
+
+
+@pytest.mark.parametrize(("user", "hyp", "expected"), [
+    ("ذهب الولد ثم عاد", "ذهب الولد ، ثم عاد", "ذهب الولد، ثم عاد"),  # inserted comma attaches left
+    ("ذهب الولد ثم عاد", "ذهب الولد ثم عاد .", "ذهب الولد ثم عاد."),
+    ("ذهب الولد، ثم عاد", "ذهب الولد ثم عاد", "ذهب الولد ثم عاد"),
+    ("ذهب الولد ، ثم عاد", "ذهب الولد ثم عاد", "ذهب الولد ثم عاد"),
+    ("ذهب الولد،ثم عاد", "ذهب الولد ثم عاد", "ذهب الولد ثم عاد"),  # words never run together
+    ("في المدرسه.", "في المدرسة .", "في المدرسة."),
+    ("في\tالمدرسه  الكبيره", "في المدرسة الكبيرة", "في\tالمدرسة  الكبيرة"),  # the user's gaps stay
+    ("لوكان الولد", "لو كان الولد", "لو كان الولد"),
+    ("قال نعم", "قال ( نعم )", "قال (نعم)"),
+    ("الولد ذهب", "ثم الولد ذهب", "ثم الولد ذهب"),
+    ("ذهب  الولد\tالى", "ذهب الى", "ذهب  الى"),
+    ("كلمة ، كلمة", "كلمة ؛ كلمة", "كلمة ؛ كلمة"),  # a replaced mark keeps the user's spacing
+])
+def test_changes_are_written_in_the_users_spacing(user, hyp, expected):
+    assert rendered(user, hyp).text == expected
+
+
+def test_tokens_the_model_cannot_spell_are_never_changed():
+    user = "ذهب 😀 الولد"
+    assert rendered(user, "ذهب ⁇ الولد", opaque=frozenset({"😀"}), unknown=frozenset({"⁇"})).text == user
+    assert rendered(user, "ذهب الولد", opaque=frozenset({"😀"})).text == user
+    assert rendered("ذهب الولد", "ذهب ⁇ الولد", unknown=frozenset({"⁇"})).text == "ذهب الولد"
+
+
+def test_a_respacing_next_to_a_change_is_part_of_that_edit():
+    user = "من عباده - أتوقع"
+    result = rendered(user, "من عباده . أتوقع").text
+    assert result == "من عباده. أتوقع"
+    edits = fold_spacing_edits(user, diff_to_edits(user, result))
+    assert [(e.original, e.replacement) for e in edits] == [(" -", ".")]
+    assert apply_edits(user, edits) == result
+
+
+def test_confidence_of_an_edit_is_the_mean_probability_of_its_pieces():
+    user = "ذهب الى المدرسه"
+    src = model_tokens(user)
+    hyp = [HypToken("ذهب", (0.9,)), HypToken("إلى", (0.5, 0.7)), HypToken("المدرسة", (0.2,))]
+    result = render(user, src, [t.text for t in src], [False] * 3, hyp, end_prob=0.4)
+    edits = diff_to_edits(user, result.text)
+    assert [e.replacement for e in edits] == ["إلى", "المدرسة"]
+    assert edit_confidence(result, edits[0].start, edits[0].end) == pytest.approx(0.6)
+    assert edit_confidence(result, len(result.text), len(result.text)) == pytest.approx(0.4)  # at the end
+
+
+def _qalb_pairs(limit: int):
+    sent, cor = QALB_DEV / "QALB-2014-L1-Dev.sent.no_ids", QALB_DEV / "QALB-2014-L1-Dev.cor.no_ids"
+    if not sent.exists():
+        pytest.skip(f"QALB-2014 dev not found under {QALB_DEV}")
+    sources = sent.read_text(encoding="utf-8").splitlines()[:limit]
+    targets = cor.read_text(encoding="utf-8").splitlines()[:limit]
+    return list(zip(sources, targets))
+
+
+def test_gold_corrections_land_on_user_text_with_only_real_edits():
+    for source, target in _qalb_pairs(40):
+        user = arabic_spacing(source.split())
+        assert rendered(user, model_input(user).line).text == user
+        result = rendered(user, target).text
+        assert "".join(result.split()) == "".join(target.split())  # the gold text, in the user's spacing
+        edits = fold_spacing_edits(user, diff_to_edits(user, result))
+        assert apply_edits(user, edits) == result
+        for edit in edits:  # no edit merely respaces what the user wrote
+            assert tokens_of(edit.original) != tokens_of(edit.replacement)
+        for mark in "،؛؟":
+            assert f" {mark}" not in result, (user, result)

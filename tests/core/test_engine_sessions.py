@@ -1,0 +1,63 @@
+"""ONNX Runtime sessions: provider choice with an honest notice, thread settings, clear errors."""
+import onnxruntime as ort
+import pytest
+
+from nahawi.engine.sessions import CUDA, open_model, resolve_threads
+from nahawi.errors import InputError, ModelError
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory):
+    pytest.importorskip("torch", reason="building the tiny model needs the 'train' extra (torch)")
+    from export.fixtures import build_tiny_model_dir
+
+    path = tmp_path_factory.getbasetemp() / "tiny-model"
+    if not (path / "model.json").is_file():
+        build_tiny_model_dir(path)
+    return path
+
+
+def test_threads_come_from_the_option_then_the_environment(monkeypatch):
+    monkeypatch.setenv("NAHAWI_THREADS", "3")
+    assert resolve_threads(2) == 2 and resolve_threads(None) == 3
+    monkeypatch.delenv("NAHAWI_THREADS")
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert resolve_threads(None) == 1
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    assert resolve_threads(None) >= 1
+    monkeypatch.setenv("NAHAWI_THREADS", "many")
+    with pytest.raises(InputError, match="NAHAWI_THREADS.*'many'"):
+        resolve_threads(None)
+    with pytest.raises(InputError, match="threads.*0"):
+        resolve_threads(0)
+
+
+def test_cpu_sessions_run(tiny_model_dir):
+    model = open_model(tiny_model_dir, "cpu", threads=1)
+    assert model.device == "cpu" and model.provider == "CPUExecutionProvider" and model.notice == ""
+
+
+@pytest.mark.skipif(CUDA in ort.get_available_providers(), reason="this onnxruntime build has CUDA")
+def test_without_cuda_auto_falls_back_with_a_notice_and_cuda_is_an_error(tiny_model_dir):
+    model = open_model(tiny_model_dir, "auto", threads=1)
+    assert model.device == "cpu"
+    assert model.notice == "CUDA not available (onnxruntime has no CUDAExecutionProvider); using CPU"
+    with pytest.raises(ModelError, match="CUDA requested but unusable"):
+        open_model(tiny_model_dir, "cuda", threads=1)
+
+
+@pytest.mark.gpu
+def test_cuda_is_used_when_it_works(tiny_model_dir):
+    model = open_model(tiny_model_dir, "auto", threads=1)
+    assert model.device == "cuda" and model.provider == CUDA, model.notice
+
+
+def test_broken_graphs_are_model_errors(tiny_model_dir, tmp_path):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    for name in ("encoder.onnx", "decoder.onnx"):
+        (broken / name).write_bytes((tiny_model_dir / name).read_bytes()[:100])
+    with pytest.raises(ModelError, match="encoder.onnx: cannot load"):
+        open_model(broken, "cpu", threads=1)
+    with pytest.raises(InputError, match="'tpu'"):
+        open_model(tiny_model_dir, "tpu")

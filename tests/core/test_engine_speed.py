@@ -1,0 +1,46 @@
+"""The speed benchmark runs end to end on the tiny exported model and reports sane numbers."""
+import pytest
+
+from nahawi.bench.speed import run_speed_benchmark, sample_sentences
+from nahawi.text.chars import has_arabic
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory):
+    pytest.importorskip("torch", reason="building the tiny model needs the 'train' extra (torch)")
+    from export.fixtures import build_tiny_model_dir
+
+    path = tmp_path_factory.getbasetemp() / "tiny-model"
+    if not (path / "model.json").is_file():
+        build_tiny_model_dir(path)
+    return path
+
+
+def test_bundled_sample_is_arabic_sentences():
+    sentences = sample_sentences()
+    assert len(sentences) >= 10 and all(has_arabic(s) for s in sentences)
+
+
+def test_engine_benchmark_reports_latency_throughput_and_memory(tiny_model_dir):
+    result = run_speed_benchmark(tiny_model_dir, sentences=sample_sentences(), threads=1, warmup=1,
+                                 isolate=False)
+    engine = result["engine"]
+    assert result["sentences"] == len(sample_sentences()) and result["words"] > result["sentences"]
+    assert 0 < engine["single"]["p50_ms"] <= engine["single"]["p95_ms"]
+    assert engine["single"]["sentences_per_s"] > 0 and engine["batched"]["words_per_s"] > 0
+    assert engine["peak_rss_mb"] > 0 and engine["provider"] == "CPUExecutionProvider"
+    assert "naive_torch" not in result
+
+
+@pytest.mark.slow
+def test_naive_torch_decoder_agrees_with_the_engine(tmp_path):
+    pytest.importorskip("torch", reason="the naive decoder needs the 'train' extra (torch)")
+    from export.exporter import ExportRequest, export_model
+    from export.fixtures import build_tiny_sources
+
+    sources = build_tiny_sources(tmp_path / "sources")
+    export_model(ExportRequest(sources.checkpoint, tmp_path / "model"))
+    result = run_speed_benchmark(tmp_path / "model", checkpoint=sources.checkpoint,
+                                 sentences=sample_sentences()[:4], threads=1, warmup=0)
+    assert result["greedy_outputs_identical"] == 1.0  # same weights, same search: same ids
+    assert result["naive_torch"]["single"]["p50_ms"] > 0 and result["speedup_p50"] > 0

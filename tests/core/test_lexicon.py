@@ -1,0 +1,95 @@
+"""The lexicon stage: usual spellings by frequency, the vocabulary net on model edits, and the engine."""
+import shutil
+
+import pytest
+
+from nahawi.contract import Edit, apply_edits
+from nahawi.engine.lexicon_stage import lexicon_edits, plausible, refine
+from nahawi.errors import ModelError
+from nahawi.lexicon import Lexicon, LexiconConfig, fold_variants, load_lexicon, save_lexicon
+
+COUNTS = {"إلى": 900, "الى": 40, "أن": 800, "ان": 30, "إن": 200, "مدرسة": 50, "مدرسه": 2, "ذهب": 70,
+          "الطالب": 60, "في": 1000, "المسؤول": 9, "المسئول": 4}
+
+
+@pytest.fixture
+def lexicon():
+    return Lexicon(COUNTS)
+
+
+def test_fold_erases_only_hamza_ta_marbuta_and_alif_maqsura():
+    assert fold_variants("إلى") == fold_variants("الي") == "الي"
+    assert fold_variants("مدرسة") == "مدرسه"
+    assert fold_variants("ذهب") == "ذهب"
+
+
+def test_usual_spelling_needs_the_ratio(lexicon):
+    assert lexicon.suggest("الى") == "إلى"  # 900 >= 3 x 40
+    assert lexicon.suggest("ان") == "أن"
+    assert lexicon.suggest("إن") == "أن"  # 800 >= 3 x 200
+    assert lexicon.suggest("المسئول") is None  # 9 < 3 x 4
+    assert lexicon.suggest("أن") is None and lexicon.suggest("كتاب") is None
+    assert Lexicon(COUNTS, LexiconConfig(ratio=5.0)).suggest("إن") is None
+
+
+def test_unknown_spelling_gets_the_known_one(lexicon):
+    assert lexicon.suggest("مدرسه") == "مدرسة"
+    assert lexicon.suggest("مدرسى") is None  # folds to مدرسي: no such word
+
+
+def test_save_and_load_round_trip(tmp_path, lexicon):
+    save_lexicon(tmp_path / "lex.tsv.gz", COUNTS)
+    first = (tmp_path / "lex.tsv.gz").read_bytes()
+    save_lexicon(tmp_path / "lex.tsv.gz", dict(reversed(COUNTS.items())))
+    assert (tmp_path / "lex.tsv.gz").read_bytes() == first  # stable bytes
+    assert load_lexicon(tmp_path / "lex.tsv.gz").counts == COUNTS
+
+
+def test_corrupt_lexicon_names_the_file(tmp_path):
+    (tmp_path / "bad.tsv.gz").write_bytes(b"not gzip")
+    with pytest.raises(ModelError, match="bad.tsv.gz"):
+        load_lexicon(tmp_path / "bad.tsv.gz")
+
+
+def test_lexicon_edits_keep_user_text_outside_the_words(lexicon):
+    text = "ذهب الطالب الى  المدرسه،ان"
+    edits = lexicon_edits(text, [], lexicon)
+    assert [(e.original, e.replacement, e.kind, e.rule_id) for e in edits] == [
+        ("الى", "إلى", "hamza", "lexicon"), ("ان", "أن", "hamza", "lexicon")]
+    assert apply_edits(text, edits) == "ذهب الطالب إلى  المدرسه،أن"
+    assert all(0.5 < e.confidence <= 1 for e in edits)
+
+
+def test_unknown_word_from_a_known_one_is_dropped_and_the_lexicon_fills_in(lexicon):
+    text = "ذهب الطالب الى في"
+    model = (Edit(0, 3, "ذهبب", "other", original="ذهب"),  # known -> never-seen word: dropped
+             Edit(11, 14, "إلي", "hamza", original="الى"),  # known -> never-seen word: dropped
+             Edit(15, 17, "فى", "alif_maqsura", original="في"))
+    assert not any(plausible(edit, lexicon) for edit in model)
+    refined = refine(text, model, lexicon)
+    assert [(e.original, e.replacement, e.rule_id) for e in refined] == [("الى", "إلى", "lexicon")]
+
+
+def test_model_edit_to_a_known_word_wins_over_the_lexicon(lexicon):
+    text = "ذهب الى في"
+    model = (Edit(4, 7, "إن", "hamza", original="الى"),)  # odd, but both words are known: kept as is
+    assert refine(text, model, lexicon) == model
+
+
+def test_model_edit_on_an_unknown_word_is_trusted(lexicon):
+    edit = Edit(0, 4, "كتاب", "other", original="كتبا")
+    assert plausible(edit, lexicon)
+
+
+def test_engine_applies_the_lexicon_of_its_model_directory(tiny_model_dir, tmp_path):
+    from nahawi.engine import Corrector
+
+    model_dir = tmp_path / "with-lexicon"
+    shutil.copytree(tiny_model_dir, model_dir)
+    save_lexicon(model_dir / "lexicon.tsv.gz", COUNTS)
+    text = "ذهب الطالب الى المدرسه 🙂 ان"
+    with_lexicon = Corrector.from_dir(model_dir, device="cpu").correct(text)
+    lexicon_only = [e for e in with_lexicon.edits if e.rule_id == "lexicon"]
+    assert {(e.original, e.replacement) for e in lexicon_only} >= {("الى", "إلى"), ("ان", "أن")}
+    assert apply_edits(text, with_lexicon.edits) == with_lexicon.corrected
+    assert with_lexicon.corrected.count("🙂") == 1

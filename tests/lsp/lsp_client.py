@@ -1,0 +1,195 @@
+"""Driving the real server over stdio in tests: start/stop, documents, waiting for diagnostics, and
+positions computed independently of the server (UTF-8/16/32 units, LSP line breaks).
+
+Every server is the real `python -m lsp_server.main` subprocess driven by pytest-lsp's client with the
+capabilities of a real editor profile, one thread, and a private XDG_CONFIG_HOME so the user dictionary
+lands in the test's temporary folder.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Union
+
+from lsprotocol import types
+from pygls.protocol import default_converter
+from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+
+from nahawi.text.offsets import utf16_length
+
+REPO = Path(__file__).resolve().parents[2]
+SERVER = [sys.executable, "-m", "lsp_server.main"]
+PROFILES = ("visual-studio-code", "neovim")
+TIMEOUT_S = 60.0
+
+
+def _publish(client: LanguageClient, params: types.PublishDiagnosticsParams) -> None:
+    client.diagnostics[params.uri] = params.diagnostics
+    client.published.append(params)
+
+
+def _apply_edit(client: LanguageClient, params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
+    client.applied.append(params)
+    return types.ApplyWorkspaceEditResult(applied=True)
+
+
+def converter():
+    """pygls' converter, except that a code action carrying a command is read as a CodeAction: lsprotocol
+    2025.0.0 reads any `Command | CodeAction` object with a "command" key as a Command (editors tell them
+    apart by the type of "command", as done here)."""
+    conv = default_converter()
+
+    def action_or_command(obj, _):
+        return conv.structure(obj, types.Command if isinstance(obj.get("command"), str) else types.CodeAction)
+
+    conv.register_structure_hook(Union[types.Command, types.CodeAction], action_or_command)
+    return conv
+
+
+def make_client() -> LanguageClient:
+    """pytest-lsp's client that also keeps every publishDiagnostics (with its version) and accepts
+    workspace/applyEdit."""
+    client = LanguageClient(converter_factory=converter)
+    client.published = []
+    client.applied = []
+    register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES,
+                                   types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: _publish,
+                                   types.WORKSPACE_APPLY_EDIT: _apply_edit})
+    return client
+
+
+async def start_server(profile: str, root: Path, init_options: dict | None = None,
+                       configuration: dict | None = None) -> LanguageClient:
+    """A server subprocess, initialized as `profile` with root as its workspace folder."""
+    root.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "NAHAWI_THREADS": "1", "PYTHONPATH": str(REPO),
+           "XDG_CONFIG_HOME": str(root / "config")}
+    client = await ClientServerConfig(server_command=SERVER, client_factory=make_client, server_env=env).start()
+    if configuration is not None:
+        client.set_configuration(configuration, section="nahawi")
+    workspace = root / "workspace"
+    workspace.mkdir(exist_ok=True)
+    result = await client.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities(profile), initialization_options=init_options,
+        root_uri=workspace.as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=workspace.as_uri(), name="workspace")]))
+    client.encoding = result.capabilities.position_encoding or types.PositionEncodingKind.Utf16
+    client.root, client.profile = root, profile
+    return client
+
+
+async def stop_server(client: LanguageClient) -> None:
+    await client.shutdown_session()
+    await client.stop()
+
+
+# -- documents ------------------------------------------------------------------------------------------
+
+def open_document(client: LanguageClient, uri: str, text: str, language: str = "plaintext") -> None:
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id=language, version=1, text=text)))
+
+
+def change_document(client: LanguageClient, uri: str, version: int, text: str, start: int, end: int,
+                    new_text: str) -> str:
+    """Send one incremental change replacing code points [start, end) of text; returns the new text."""
+    change = types.TextDocumentContentChangePartial(
+        range=types.Range(start=position(text, start, client.encoding), end=position(text, end, client.encoding)),
+        text=new_text)
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version), content_changes=[change]))
+    return text[:start] + new_text + text[end:]
+
+
+async def published(client: LanguageClient, uri: str, version: int | None,
+                    timeout: float = TIMEOUT_S) -> types.PublishDiagnosticsParams:
+    """The first diagnostics published for uri at version (waiting for them)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        for params in client.published:
+            if params.uri == uri and params.version == version:
+                return params
+        await asyncio.sleep(0.01)
+    seen = [(p.uri, p.version) for p in client.published]
+    raise AssertionError(f"no diagnostics for {uri} version {version} within {timeout}s; got {seen}")
+
+
+async def republished(client: LanguageClient, uri: str, count: int) -> types.PublishDiagnosticsParams:
+    """The next diagnostics for uri after the first count publishes (of any document)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + TIMEOUT_S
+    while loop.time() < deadline:
+        for params in client.published[count:]:
+            if params.uri == uri:
+                return params
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"no new diagnostics for {uri} within {TIMEOUT_S}s")
+
+
+async def command(client: LanguageClient, name: str, *arguments):
+    return await client.workspace_execute_command_async(
+        types.ExecuteCommandParams(command=name, arguments=list(arguments)))
+
+
+# -- positions, computed independently of the server ----------------------------------------------------
+
+def units(text: str, encoding: str) -> int:
+    if encoding == types.PositionEncodingKind.Utf8:
+        return len(text.encode("utf-8"))
+    if encoding == types.PositionEncodingKind.Utf32:
+        return len(text)
+    return utf16_length(text)
+
+
+def _line_starts(text: str) -> list[int]:
+    starts, i = [0], 0
+    while i < len(text):
+        if text[i] == "\r" and text[i + 1:i + 2] == "\n":
+            i += 1
+        if text[i] in "\r\n":
+            starts.append(i + 1)
+        i += 1
+    return starts
+
+
+def position(text: str, offset: int, encoding: str) -> types.Position:
+    starts = _line_starts(text)
+    line = max(k for k, s in enumerate(starts) if s <= offset)
+    return types.Position(line=line, character=units(text[starts[line]:offset], encoding))
+
+
+def offset_of(text: str, pos: types.Position, encoding: str) -> int:
+    start = _line_starts(text)[pos.line]
+    index = start
+    while units(text[start:index], encoding) < pos.character:
+        index += 1
+    return index
+
+
+def text_edits(edit: types.WorkspaceEdit, uri: str) -> list[types.TextEdit]:
+    if edit.document_changes:
+        return [e for change in edit.document_changes if change.text_document.uri == uri for e in change.edits]
+    return list((edit.changes or {}).get(uri, []))
+
+
+def apply_text_edits(text: str, edits: list[types.TextEdit], encoding: str) -> str:
+    spans = sorted(((offset_of(text, e.range.start, encoding), offset_of(text, e.range.end, encoding), e.new_text)
+                    for e in edits), reverse=True)
+    for start, end, new_text in spans:
+        text = text[:start] + new_text + text[end:]
+    return text
+
+
+def expected_diagnostics(text: str, edits, encoding: str) -> list[tuple]:
+    return sorted(((position(text, e.start, encoding).line, position(text, e.start, encoding).character,
+                    position(text, e.end, encoding).line, position(text, e.end, encoding).character,
+                    e.kind, e.replacement) for e in edits))
+
+
+def actual_diagnostics(diagnostics: list[types.Diagnostic]) -> list[tuple]:
+    return sorted(((d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character,
+                    d.code, d.data["replacement"]) for d in diagnostics))

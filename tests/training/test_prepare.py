@@ -1,0 +1,110 @@
+"""`nahawi train prepare --smoke` end to end through the CLI runner, on the real shared data."""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from nahawi.errors import ConfigError, InputError
+from nahawi.text import is_punct_char
+
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+CORPUS = DATA.parent / "corpus"
+needs_data = pytest.mark.skipif(not (DATA / "qalb").exists() or not CORPUS.exists(),
+                                reason=f"shared GEC data or corpus not found at {DATA.parent}")
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    from nahawi.cli.train import app
+
+    out = tmp_path_factory.mktemp("prepared")
+    result = CliRunner().invoke(app, ["prepare", "--smoke", "--out", str(out), "--data-root", str(DATA),
+                                      "--corpus-root", str(CORPUS)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    return out, summary
+
+
+def _records(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@needs_data
+def test_smoke_writes_files_and_a_consistent_manifest(smoke):
+    out, summary = smoke
+    train, manifest = _records(out / "train.jsonl"), json.loads((out / "manifest.json").read_text())
+    assert 2_000 <= len(train) == summary["train"] == manifest["counts"]["train"] <= 10_000
+    assert Counter(r["origin"] for r in train) == manifest["counts"]["by_origin"]
+    assert set(manifest["counts"]["by_origin"]) == {"real", "synth", "hamza", "identity"}
+    for name, digest in manifest["outputs"].items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
+    assert all("test" not in Path(p).name.lower() for p in manifest["inputs"])
+    assert len(manifest["inputs"]) >= 6 and manifest["segmentation"]["pairs_in"] == 460
+    assert json.loads((out / "prepare_config.json").read_text()) == manifest["config"]
+
+
+@needs_data
+def test_real_pairs_keep_punctuation_corpus_pairs_have_none(smoke):
+    train = _records(smoke[0] / "train.jsonl")
+
+    def has_punct(text):
+        return any(all(is_punct_char(c) for c in token) for token in text.split())
+
+    real = [r for r in train if r["origin"] == "real"]
+    assert sum(has_punct(r["target"]) for r in real) > len(real) / 2
+    def edge_punct(text):
+        return any(is_punct_char(token[0]) or is_punct_char(token[-1]) for token in text.split())
+
+    for r in train:
+        if r["origin"] != "real":
+            assert not edge_punct(r["source"]) and not edge_punct(r["target"]), r
+        if r["origin"] == "identity":
+            assert r["source"] == r["target"] and r["kind"] == "none"
+        else:
+            assert r["kind"]
+        assert len(r["target"].split()) <= 60 and len(r["source"].split()) <= 63  # + at most 3 errors
+
+
+@needs_data
+def test_dev_is_qalb2014_dev_whole_documents(smoke):
+    dev = _records(smoke[0] / "dev.jsonl")
+    sources = (DATA / "qalb/2014/dev/QALB-2014-L1-Dev.sent.no_ids").read_text(encoding="utf-8").splitlines()
+    assert [r["source"] for r in dev] == sources
+    assert all(r["origin"] == "dev" and r["id"] for r in dev)
+
+
+@needs_data
+def test_smoke_is_deterministic(smoke, tmp_path):
+    from training.data.prepare import SMOKE, prepare
+
+    manifest = prepare(tmp_path, SMOKE, DATA, CORPUS, log=lambda *_: None)
+    assert manifest["outputs"]["train.jsonl"] == json.loads((smoke[0] / "manifest.json").read_text())[
+        "outputs"]["train.jsonl"]
+
+
+def test_drop_punct_keeps_numbers_and_words_whole():
+    from training.data.prepare import drop_punct
+
+    assert drop_punct("قال : « نعم » ، (21 عامًا) 3.5 x.y.") == ["قال", "نعم", "21", "عامًا", "3.5", "x.y"]
+
+
+def test_test_split_paths_are_refused(tmp_path):
+    from training.data.prepare import SMOKE, prepare
+
+    with pytest.raises(InputError, match="test-split"):
+        prepare(tmp_path / "out", SMOKE, data_root=tmp_path / "qalb" / "test", corpus_root=tmp_path)
+
+
+def test_config_rejects_unknown_keys_and_bad_shares():
+    from training.data.prepare import PrepareConfig
+
+    with pytest.raises(ConfigError, match="colour"):
+        PrepareConfig.from_dict({"colour": 1})
+    with pytest.raises(ConfigError):
+        PrepareConfig(identity_share=0.6, hamza_share=0.5)
+    assert PrepareConfig.from_dict({"corpus_files": ["a.gz"]}).corpus_files == ("a.gz",)

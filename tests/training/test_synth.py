@@ -1,0 +1,137 @@
+"""Synthetic errors: deterministic, change only what they report, and follow the requested distribution."""
+from __future__ import annotations
+
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from training.data.stats import ErrorStats, measure
+from training.data.synth import OP_KIND, OPS, build_error_model, corrupt, corrupt_hamza
+
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+needs_data = pytest.mark.skipif(not (DATA / "qalb").exists(), reason=f"shared GEC data not found at {DATA}")
+
+# Hand-written real-like pairs: (erroneous source, clean target).
+REAL = [
+    ("قال ان الولد ذهب الى المدرسه و كتب الدرس", "قال أن الولد ذهب إلى المدرسة وكتب الدرس"),
+    ("اشترى الطالب كتابا فى السوق", "اشترى الطالب كتابا في السوق"),
+    ("هذا مسئول كبير لا زال يعمل", "هذا مسؤول كبير لازال يعمل"),
+    ("أكد الوزير ان الاقتصاد ينمو بسرعه", "أكد الوزير أن الاقتصاد ينمو بسرعة"),
+    ("ذهبت الي البيت و نمت", "ذهبت إلى البيت ونمت"),
+    ("إستخدم الناس الهاتف كثيرا", "استخدم الناس الهاتف كثيرا"),
+    ("كان الجو حار جدا", "كان الجو حارا جدا"),
+]
+CLEAN = [
+    "أكد الوزير أن الحكومة ستعمل على تطوير التعليم في المدارس الحكومية خلال العام المقبل",
+    "وقالت المصادر إن الاجتماع سيعقد في مدينة الرياض بحضور عدد كبير من المسؤولين",
+    "ذهب الطالب إلى المكتبة ليقرأ كتابا عن تاريخ المملكة العربية السعودية والخليج",
+    "يعد هذا المشروع من أكبر المشاريع التنموية التي تشهدها المنطقة منذ سنوات طويلة",
+    "أشار التقرير إلى ارتفاع أسعار النفط بنسبة كبيرة في الأسواق العالمية هذا الأسبوع",
+    "والتقى الأمير بالطلاب في القاعة الكبرى وأثنى على جهودهم في تنظيم المؤتمر الأول",
+]
+
+
+@pytest.fixture(scope="module")
+def model():
+    return build_error_model(measure(REAL))
+
+
+def _run(model, seed, primary=None):
+    rng = random.Random(seed)
+    return [corrupt(sentence.split(), rng, model, primary) for sentence in CLEAN for _ in range(5)]
+
+
+def test_measure_counts_kinds_splits_and_confusions():
+    stats = measure(REAL)
+    assert stats.kinds["hamza"] >= 5 and stats.kinds["ta_marbuta"] == 2 and stats.kinds["spacing"] >= 3
+    assert stats.ops["split"] == 3 and stats.ops["merge"] == 0  # the writer split و كتب, لا زال, و نمت
+    assert stats.confusions["إلى"]["الى"] == 1 and stats.words == sum(len(t.split()) for _, t in REAL)
+    assert ("hamza", "أ", "ا", "initial") in stats.char_patterns
+    assert ("hamza", "أ", "ا", "initial") in measure([("وان", "وأن")]).char_patterns  # after a clitic
+
+
+def test_corruption_is_deterministic(model):
+    assert _run(model, 7) == _run(model, 7)
+    assert _run(model, 7) != _run(model, 8)
+
+
+@pytest.mark.parametrize("op", ["hamza", "ta_marbuta", "alif_maqsura", "letter_confusion", "char_noise"])
+def test_one_word_ops_change_exactly_one_word_of_the_reported_kind(model, op):
+    rng = random.Random(3)
+    for sentence in CLEAN:
+        result = corrupt(sentence.split(), rng, model, op, rate_scale=0.0)
+        if result is None:
+            continue
+        src, tgt = result.source.split(), result.target.split()
+        assert result.target == sentence and len(src) == len(tgt)
+        changed = [(a, b) for a, b in zip(src, tgt) if a != b]
+        assert len(changed) == 1 and result.ops == (op,)
+        found = measure([(result.source, result.target)]).kinds
+        if op != "char_noise":
+            assert list(found) == [OP_KIND[op]], (op, changed, found)
+
+
+@pytest.mark.parametrize("op", ["split", "merge", "word_delete", "word_duplicate"])
+def test_word_ops_keep_everything_else(model, op):
+    rng = random.Random(5)
+    for sentence in CLEAN:
+        result = corrupt(sentence.split(), rng, model, op, rate_scale=0.0)
+        if result is None:  # e.g. no word with a clitic to split off
+            assert op == "split" and not any(w[0] in "وبلفك" and len(w) >= 4 for w in sentence.split())
+            continue
+        assert result.ops == (op,)
+        src, tgt = result.source.split(), result.target.split()
+        if op in ("split", "merge"):
+            assert "".join(src) == "".join(tgt) and abs(len(src) - len(tgt)) == 1
+        elif op == "word_delete":
+            assert len(src) == len(tgt) - 1 and not Counter(src) - Counter(tgt)
+        else:
+            assert len(src) == len(tgt) + 1 and not Counter(tgt) - Counter(src)
+
+
+def test_error_count_stays_small(model):
+    results = [r for r in _run(model, 11) if r is not None]
+    assert all(1 <= len(r.kinds) <= 3 for r in results)
+
+
+def test_primary_operations_follow_the_requested_weights(model):
+    rng, drawn = random.Random(1), Counter()
+    for k in range(1500):
+        result = corrupt(CLEAN[k % len(CLEAN)].split(), rng, model)
+        if result is not None:
+            drawn[result.ops[0]] += 1
+    total = sum(drawn.values())
+    distance = sum(abs(drawn[op] / total - model.op_weights[op]) for op in OPS) / 2
+    assert distance < 0.1, (drawn, model.op_weights)
+
+
+def test_hamza_augmentation_only_touches_hamza(model):
+    rng = random.Random(2)
+    results = [corrupt_hamza(s.split(), rng, model, prob=0.6) for s in CLEAN]
+    assert any(results)
+    stats = measure([(r.source, r.target) for r in results if r])
+    assert set(stats.kinds) == {"hamza"} and stats.ops == Counter(substitute=sum(stats.kinds.values()))
+
+
+def test_no_error_model_weights_are_zero():
+    model = build_error_model(ErrorStats())
+    assert set(model.op_weights) == set(OPS) and abs(sum(model.op_weights.values()) - 1) < 1e-9
+
+
+@needs_data
+def test_generated_distribution_is_close_to_real():
+    from training.data.prepare import PrepareConfig, synth_sample
+
+    pairs, real, generated = synth_sample(600, PrepareConfig(max_paragraphs=600), data_root=DATA,
+                                          corpus_root=DATA.parent / "corpus")
+    assert len(pairs) >= 500
+    share = {}
+    for name, stats in (("real", real), ("generated", generated)):
+        errors = sum(v for k, v in stats.kinds.items() if k != "punctuation")
+        share[name] = {k: stats.kinds[k] / errors for k in ("hamza", "spacing", "ta_marbuta")}
+    for kind in ("hamza", "spacing", "ta_marbuta"):
+        assert abs(share["real"][kind] - share["generated"][kind]) < 0.1, (kind, share)
+    per_sentence = generated.errors_per_sentence
+    assert sum(per_sentence[k] for k in (1, 2, 3)) / sum(per_sentence.values()) > 0.7
