@@ -11,7 +11,15 @@ from __future__ import annotations
 import unicodedata
 
 from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QFont, QFontDatabase, QKeySequence, QMouseEvent, QShortcut, QTextCursor, QTextDocument
+from PySide6.QtGui import (
+    QFont,
+    QFontDatabase,
+    QKeySequence,
+    QMouseEvent,
+    QShortcut,
+    QTextCursor,
+    QTextDocument,
+)
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTextEdit, QWidget
 
 from nahawi_app.strings import Strings
@@ -58,7 +66,7 @@ class NahawiEditor(QTextEdit):
         self._hover_timer = QTimer(self, singleShot=True, interval=HOVER_MS)
         self._hover_timer.timeout.connect(lambda: self.hovered.emit(self._hover_pos, self._hover_global))
         self.document().contentsChange.connect(self._on_contents_change)
-        self._fix_all_directions()
+        self.load_text("")
 
     # --- text -------------------------------------------------------------------------------------------
 

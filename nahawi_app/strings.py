@@ -75,20 +75,20 @@ _TABLE: dict[str, tuple[str, str]] = {
     "device_cpu": ("المعالج (CPU)", "CPU"),
     "device_gpu": ("بطاقة الرسوميات (GPU)", "GPU"),
     # notices
-    "model_failed": ("تعذّر تحميل نموذج التدقيق: {error}\nيمكنك متابعة الكتابة والحفظ، لكن التدقيق متوقف. "
-                     "اختر مجلد نموذج صالحًا من الإعدادات.",
-                     "The checking model could not be loaded: {error}\nYou can keep writing and saving, but "
-                     "checking is off. Choose a valid model folder in Settings."),
+    "model_failed": (("تعذّر تحميل نموذج التدقيق: {error}\nيمكنك متابعة الكتابة والحفظ، لكن التدقيق متوقف. "
+                      "اختر مجلد نموذج صالحًا من الإعدادات."),
+                     ("The checking model could not be loaded: {error}\nYou can keep writing and saving, but "
+                      "checking is off. Choose a valid model folder in Settings.")),
     "check_failed": ("تعذّر تدقيق النص: {error}", "The text could not be checked: {error}"),
     "open_settings": ("الإعدادات", "Settings"),
     "dismiss": ("إغلاق", "Dismiss"),
-    "not_utf8": ("الملف «{name}» ليس بترميز UTF-8 (أول بايت غير صالح عند الموضع {offset}). "
-                 "يبدو أنه بترميز {guess}. لم يُفتح الملف ولم يُعدَّل.",
-                 "“{name}” is not UTF-8 (first invalid byte at offset {offset}). It looks like {guess}. "
-                 "The file was not opened and has not been changed."),
+    "not_utf8": (("الملف «{name}» ليس بترميز UTF-8 (أول بايت غير صالح عند الموضع {offset}). "
+                  "يبدو أنه بترميز {guess}. لم يُفتح الملف ولم يُعدَّل."),
+                 ("“{name}” is not UTF-8 (first invalid byte at offset {offset}). It looks like {guess}. "
+                  "The file was not opened and has not been changed.")),
     "open_as": ("افتحه محوَّلًا من {guess}", "Open it converted from {guess}"),
-    "converted": ("حُوِّل من {encoding}؛ سيُحفظ بترميز UTF-8.", "Converted from {encoding}; it will be saved "
-                                                                  "as UTF-8."),
+    "converted": ("حُوِّل من {encoding}؛ سيُحفظ بترميز UTF-8.",
+                  "Converted from {encoding}; it will be saved as UTF-8."),
     "open_failed": ("تعذّر فتح الملف: {error}", "The file could not be opened: {error}"),
     "save_failed": ("تعذّر حفظ الملف: {error}", "The file could not be saved: {error}"),
     "saved": ("حُفظ في {path}", "Saved to {path}"),

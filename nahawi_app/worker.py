@@ -68,7 +68,7 @@ class CheckWorker(QObject):
         self.engine = None
         try:
             self.engine = factory()
-        except Exception as error:  # any loading failure is reported in the UI; the editor keeps working
+        except Exception as error:  # noqa: BLE001 - any loading failure is reported in the UI; the editor keeps working
             self.load_failed.emit(describe_error(error))
             return
         self.loaded.emit(self.engine.info)
@@ -81,7 +81,7 @@ class CheckWorker(QObject):
         started, misses = time.perf_counter(), self.engine.cache_stats().misses
         try:
             correction = self.engine.correct_batch([request.text], min_confidence=request.min_confidence)[0]
-        except Exception as error:  # reported on the GUI thread; the next edit triggers a new check
+        except Exception as error:  # noqa: BLE001 - reported on the GUI thread; the next edit triggers a new check
             self.check_failed.emit(request.revision, describe_error(error))
             return
         decoded = self.engine.cache_stats().misses - misses

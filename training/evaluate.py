@@ -32,10 +32,24 @@ def chunk_words(words: list[str], max_words: int = 48, min_words: int = 12) -> l
     return chunks
 
 
+def fit_chunks(words: list[str], sp, max_tokens: int) -> list[str]:
+    """Chunks of words whose encodings fit max_tokens (halving over-long chunks; nothing is cut off)."""
+    pieces = []
+    for chunk in chunk_words(words):
+        text = " ".join(chunk)
+        if len(sp.encode(text)) <= max_tokens or len(chunk) == 1:
+            pieces.append(text)
+        else:
+            half = len(chunk) // 2
+            pieces += fit_chunks(chunk[:half], sp, max_tokens) + fit_chunks(chunk[half:], sp, max_tokens)
+    return pieces
+
+
 def correct_documents(model, sp, documents: list[str], batch_size: int = 32) -> list[str]:
     model.eval()
-    pieces = [(doc_index, " ".join(chunk)) for doc_index, doc in enumerate(documents)
-              for chunk in chunk_words(doc.split())]
+    budget = (model.config.max_seq_len - 11) * 5 // 6  # room for eos and the 1.2 * len + 10 output limit
+    pieces = [(doc_index, chunk) for doc_index, doc in enumerate(documents)
+              for chunk in fit_chunks(doc.split(), sp, budget)]
     order = sorted(range(len(pieces)), key=lambda i: len(pieces[i][1]))
     outputs: dict[int, str] = {}
     eos, pad = model.config.eos_id, model.config.pad_id

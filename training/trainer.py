@@ -214,7 +214,9 @@ class Trainer:
         save_checkpoint(self.out / "best.pt", merged, step=self.state["step"], dev=scores,
                         train_config=dataclasses.asdict(self.config))
 
-    def train(self) -> dict:
+    def train(self, stop_at: int | None = None) -> dict:
+        """Train to max_steps (or pause after step `stop_at`, as a kill would; the next call resumes)."""
+        end = min(self.config.max_steps, stop_at or self.config.max_steps)
         optimizer = self.build_optimizer()
         self.resume(optimizer)
         if self.world > 1:
@@ -223,10 +225,10 @@ class Trainer:
         self.log(f"model: {self.unwrapped().num_parameters() / 1e6:.1f}M parameters on {self.device}; "
                  f"{self.config.max_steps} steps")
         tokens, started, running = 0, time.time(), []
-        while self.state["step"] < self.config.max_steps:
+        while self.state["step"] < end:
             batches = epoch_batches(self.lengths, self.config.max_tokens, self.config.seed, self.state["epoch"])
             batches = batches[self.rank::self.world]
-            while self.state["batch"] < len(batches) and self.state["step"] < self.config.max_steps:
+            while self.state["batch"] < len(batches) and self.state["step"] < end:
                 lr = learning_rate(self.config, self.state["step"])
                 for group in optimizer.param_groups:
                     group["lr"] = lr

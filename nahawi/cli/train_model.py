@@ -110,3 +110,19 @@ def train_lexicon(
     out.parent.mkdir(parents=True, exist_ok=True)
     save_lexicon(out, counts)
     typer.echo(f"{len(counts)} words from {len(paths)} files -> {out} ({out.stat().st_size / 1e6:.1f} MB)")
+
+
+@app.command("recipe")
+def train_recipe(
+    name: str = typer.Argument(..., help="recipe name in training/recipes (tiny, base) or a JSON path"),
+    out: Path = typer.Option(..., help="output folder; stages already done there are skipped"),
+    smoke: bool = typer.Option(False, help="the small CPU slice of the recipe (minutes; what CI runs)"),
+    data_root: str = typer.Option(None, help="QALB/ZAEBUC root [env NAHAWI_DATA_ROOT, default ../shared/data]"),
+    corpus_root: str = typer.Option(None, help="clean corpus root [env NAHAWI_CORPUS_ROOT, default ../shared/corpus]"),
+) -> None:
+    """prepare -> tokenizer -> train -> LoRA -> lexicon -> export -> evaluate; writes OUT/eval.json."""
+    _require_torch()
+    from training.recipe import Recipe, run_recipe
+
+    report = run_recipe(Recipe.load(name, smoke), out, data_root, corpus_root, log=typer.echo)
+    typer.echo(json.dumps(report, indent=2, ensure_ascii=False))

@@ -1,0 +1,158 @@
+"""End-to-end recipes: prepare -> tokenizer -> train -> punct-aware LoRA -> lexicon -> export -> evaluate.
+
+A recipe is a JSON file in training/recipes/ (one dataclass, unknown keys are errors). Every stage writes into
+its own folder under the output directory and is skipped when its output exists, so a killed recipe resumes.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nahawi.errors import ConfigError
+
+RECIPES = Path(__file__).parent / "recipes"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str  # recipe name (file stem)
+    prepare: dict = field(default_factory=dict)  # PrepareConfig fields
+    tokenizer: dict = field(default_factory=dict)  # TokenizerConfig fields
+    train: dict = field(default_factory=dict)  # TrainConfig fields of the base stage (model preset included)
+    lora: dict = field(default_factory=dict)  # TrainConfig fields of the LoRA stage; {} skips it
+    lexicon_min_count: int = 2  # 0 skips the lexicon
+    export_precision: str = "int8"  # "" skips export and the engine evaluation
+    eval_docs: int = 100  # leading QALB-2014 dev documents in eval.json
+
+    @classmethod
+    def load(cls, name_or_path: str, smoke: bool = False) -> Recipe:
+        path = Path(name_or_path)
+        if not path.suffix:
+            path = RECIPES / f"{name_or_path}{'_smoke' if smoke else ''}.json"
+        try:
+            values = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ConfigError(f"cannot read recipe {path}: {error}") from error
+        unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
+        if unknown:
+            raise ConfigError(f"{path}: unknown recipe keys: {', '.join(unknown)}")
+        return cls(**values)
+
+
+def _stage(out: Path, name: str, log) -> bool:
+    """True when the stage still has to run."""
+    if (out / name / "DONE").exists():
+        log(f"[{name}] done already, skipped")
+        return False
+    (out / name).mkdir(parents=True, exist_ok=True)
+    log(f"[{name}] running")
+    return True
+
+
+def _done(out: Path, name: str) -> None:
+    (out / name / "DONE").write_text(time.strftime("%Y-%m-%d %H:%M:%S\n"), encoding="utf-8")
+
+
+def run_recipe(recipe: Recipe, out: Path, data_root: str | None = None, corpus_root: str | None = None,
+               log=print) -> dict:
+    from training.data.prepare import PrepareConfig, prepare, resolve_roots
+    from training.tokenizer import TokenizerConfig, train_tokenizer
+
+    data, corpus = resolve_roots(data_root, corpus_root)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "recipe.json").write_text(json.dumps(dataclasses.asdict(recipe), indent=2), encoding="utf-8")
+    data_dir, spm_path = out / "data", out / "data" / "spm.model"
+    if _stage(out, "data", log):
+        prepare(data_dir, PrepareConfig.from_dict(recipe.prepare), data, corpus, log=log)
+        files = [corpus / name for name in PrepareConfig.from_dict(recipe.prepare).corpus_files]
+        train_tokenizer(data_dir, spm_path, TokenizerConfig(**recipe.tokenizer), [f for f in files if f.exists()])
+        _done(out, "data")
+    checkpoint = _train_stage(out, "base", recipe.train, data_dir, spm_path, data, "", log)
+    if recipe.lora:
+        checkpoint = _train_stage(out, "lora", recipe.lora, data_dir, spm_path, data, str(checkpoint), log)
+    lexicon = _lexicon_stage(out, recipe, data, corpus, log)
+    model_dir = _export_stage(out, recipe, checkpoint, spm_path, lexicon, log)
+    report = evaluate_recipe(checkpoint, spm_path, model_dir, data, recipe.eval_docs)
+    report["recipe"] = recipe.name
+    (out / "eval.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
+    log(f"wrote {out / 'eval.json'}")
+    return report
+
+
+def _train_stage(out: Path, name: str, values: dict, data_dir: Path, spm_path: Path, data_root: Path,
+                 init: str, log) -> Path:
+    from training.evaluate import load_qalb14_dev
+    from training.trainer import TrainConfig, Trainer
+
+    folder = out / name
+    if _stage(out, name, log):
+        settings = dict(values, data_dir=str(data_dir), tokenizer=str(spm_path), out_dir=str(folder))
+        if init:
+            settings["init_checkpoint"] = init
+        config = TrainConfig.from_dict(settings)
+        model_config = None
+        if init:
+            from training.checkpoint import load_model
+
+            model_config = load_model(init)[0].config
+        Trainer(config, model_config=model_config, dev=load_qalb14_dev(data_root, config.eval_docs)).train()
+        _done(out, name)
+    best = folder / "best.pt"
+    return best if best.exists() else folder / "last.pt"
+
+
+def _lexicon_stage(out: Path, recipe: Recipe, data_root: Path, corpus_root: Path, log) -> Path | None:
+    if recipe.lexicon_min_count <= 0:
+        return None
+    from nahawi.lexicon import save_lexicon
+    from training.lexicon import count_words, read_lines
+
+    path = out / "lexicon" / "lexicon.tsv.gz"
+    if _stage(out, "lexicon", log):
+        sources = sorted(corpus_root.glob("*.txt.gz"))
+        sources += [p for p in (data_root / "qalb/2015/train/QALB-2015-L2-Train.cor.no_ids",
+                                data_root / "zaebuc/train/train.sent.cor") if p.exists()]
+        if recipe.prepare.get("corpus_sentences", 10**9) < 50_000:  # smoke: a slice of the corpus is enough
+            sources = sources[-1:]
+        save_lexicon(path, count_words(read_lines(sources), recipe.lexicon_min_count))
+        _done(out, "lexicon")
+    return path
+
+
+def _export_stage(out: Path, recipe: Recipe, checkpoint: Path, spm_path: Path, lexicon: Path | None,
+                  log) -> Path | None:
+    if not recipe.export_precision:
+        return None
+    from export.exporter import ExportRequest, export_model
+
+    model_dir = out / "model"
+    if not (model_dir / "model.json").exists():
+        export_model(ExportRequest(checkpoint, model_dir, tokenizer=spm_path, precision=recipe.export_precision,
+                                   lexicon=lexicon), log=log)
+    return model_dir
+
+
+def evaluate_recipe(checkpoint: Path, spm_path: Path, model_dir: Path | None, data_root: Path, docs: int) -> dict:
+    """Dev P/R/F0.5 with and without punctuation: the torch model, and the exported engine (lexicon stage on)."""
+    import sentencepiece as spm
+
+    from training.checkpoint import load_model
+    from training.evaluate import load_qalb14_dev, score_dev, score_hypotheses
+
+    dev = load_qalb14_dev(data_root, docs)
+    model, _ = load_model(checkpoint)
+    report = {"dev": "qalb14-dev", "documents": dev.limit, "checkpoint": str(checkpoint),
+              "torch_greedy": score_dev(model, spm.SentencePieceProcessor(model_file=str(spm_path)), dev)}
+    if model_dir is not None:
+        from nahawi.engine import Corrector
+
+        hypotheses = [c.corrected for c in Corrector.from_dir(model_dir, device="cpu").correct_batch(
+            dev.sources[:dev.limit])]
+        report["engine"] = {"model_dir": str(model_dir),
+                            "with_punct": score_hypotheses(hypotheses, dev.m2_path, dev.limit)}
+        if dev.nopnx_m2_path is not None:
+            report["engine"]["no_punct"] = score_hypotheses(hypotheses, dev.nopnx_m2_path, dev.limit, True)
+    return report
