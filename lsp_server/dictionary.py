@@ -66,10 +66,22 @@ class Dictionary:
         self.path = path
         self.extra_paths = tuple(extra_paths)
         self.words: set[str] = set()
+        self._stamps: tuple = ()
+
+    def _stamp(self) -> tuple:
+        stamps = []
+        for path in (self.path, *self.extra_paths):
+            try:
+                stat = path.stat()
+                stamps.append((stat.st_mtime_ns, stat.st_size))
+            except OSError:
+                stamps.append(None)
+        return tuple(stamps)
 
     def load(self) -> list[str]:
         """(Re)read every file; returns one line per file that could not be read."""
         words, problems = set(), []
+        self._stamps = self._stamp()
         for path in (self.path, *self.extra_paths):
             try:
                 words |= read_words(path)
@@ -77,6 +89,11 @@ class Dictionary:
                 problems.append(f"{path}: {error.strerror or error}")
         self.words = words
         return problems
+
+    def reload_if_changed(self) -> None:
+        """Re-read the files when one was edited outside the server (by hand, or by another editor)."""
+        if self._stamp() != self._stamps:
+            self.load()
 
     def __contains__(self, word: str) -> bool:
         return normalize_word(word) in self.words
@@ -94,6 +111,7 @@ class Dictionary:
             with self.path.open("a", encoding="utf-8", newline="\n") as handle:
                 handle.write(("\n" if needs_newline else "") + word + "\n")
             self.words.add(word)
+            self._stamps = self._stamp()
             log.info("added %r to %s", word, self.path)
         return word
 

@@ -56,6 +56,7 @@ log = logging.getLogger("nahawi.lsp")
 
 PROGRESS_MIN_SEGMENTS = 24  # a first check with at least this many sentences to correct reports progress
 CHUNK_SEGMENTS = 32  # sentences per engine call: progress steps, and where a stale check stops
+CONFIGURATION_TIMEOUT_S = 10.0  # a client that never answers workspace/configuration keeps the defaults
 
 
 class NahawiProtocol(LanguageServerProtocol):
@@ -99,9 +100,10 @@ class NahawiServer(LanguageServer):
         self.window_show_message(types.ShowMessageParams(type=kind, message=text))
 
     def report_server_error(self, error: Exception, source) -> None:
-        log.error("%s: %s", getattr(source, "__name__", source), error)
         if isinstance(source, type) and issubclass(source, (JsonRpcException, FeatureRequestError)):
+            log.info("%s: %s", source.__name__, error)
             return  # a client's malformed message, or a request that already got its error response
+        log.error("%s: %s", getattr(source, "__name__", source), error)
         self.show(types.MessageType.Error, f"نحوي: خطأ داخلي ({error})\nNahawi: internal error ({error})",
                   once=f"error:{error}")
 
@@ -117,7 +119,8 @@ class NahawiServer(LanguageServer):
         if self.client_supports("workspace.configuration"):
             try:
                 items = [types.ConfigurationItem(section=SECTION)]
-                answer = await self.workspace_configuration_async(types.ConfigurationParams(items=items))
+                answer = await asyncio.wait_for(self.workspace_configuration_async(
+                    types.ConfigurationParams(items=items)), CONFIGURATION_TIMEOUT_S)
                 pulled = answer[0] if answer else None
             except Exception as error:  # noqa: BLE001 - a client that fails the request keeps its old settings
                 log.warning("workspace/configuration failed: %s", error)
@@ -224,8 +227,9 @@ class NahawiServer(LanguageServer):
             return
         text, version, generation = doc.source, doc.version, state.generation
         if state.language_id not in self.settings.languages or self._too_large(state, text):
-            state.forget()
-            self._publish_empty(state.uri, version)
+            if state.checked_version is not None or state.too_large:
+                state.forget()
+                self._publish_empty(state.uri, version)  # clear what an earlier check showed
             return
         corrector = await self.engine()
         if corrector is None:
@@ -249,6 +253,7 @@ class NahawiServer(LanguageServer):
             self.counters["stale_checks"] += 1
             return
         state.complete(plan, text, version)
+        self.dictionary.reload_if_changed()
         self.publish(state)
 
     async def _infer(self, state: DocumentState, corrector, texts: list[str], generation: int) -> bool:

@@ -160,7 +160,7 @@ def _measure(app, window, document: str, keystroke_ms: int, probe_ms: int, timeo
     max_gap_ms = 1000 * max(probe.gaps, default=0.0)
     info = window.info
     return {
-        "ok": bool(done),
+        "ok": bool(done) and TYPED in window.editor.plain_text(),
         "words": len(document.split()),
         "model": info.model_name if info else None,
         "device": info.device if info else None,

@@ -213,7 +213,8 @@ class FindBar(QWidget):
         self.prev_button.clicked.connect(lambda: self.find_next(backwards=True))
         self.replace_button.clicked.connect(self.replace_one)
         self.replace_all_button.clicked.connect(self.replace_all)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.close_bar)
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.close_bar,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.retranslate(strings)
         self.hide()
 

@@ -91,14 +91,24 @@ def guess_encoding(data: bytes) -> str | None:
     if not data:
         return None
     sample = data[:65536]
-    even, odd = sample[0::2].count(0), sample[1::2].count(0)
-    if max(even, odd) > len(sample) // 8:
-        return "utf-16-le" if odd > even else "utf-16-be"
+    if len(sample) % 2 == 0:
+        for codec in ("utf-16-le", "utf-16-be"):
+            try:
+                if _looks_like_text(sample.decode(codec)):
+                    return codec
+            except UnicodeDecodeError:
+                continue
     high = [b for b in sample if b >= 0x80]
     arabic = sum(1 for ch in bytes(high).decode("cp1256", errors="replace") if "\u0600" <= ch <= "\u06ff")
     if high and arabic >= len(high) // 2:
         return "cp1256"
     return "cp1252"
+
+
+def _looks_like_text(text: str) -> bool:
+    """Mostly Arabic, ASCII and whitespace (what a mis-decoded byte stream almost never is)."""
+    good = sum(1 for ch in text if ch.isspace() or " " <= ch <= "~" or "\u0600" <= ch <= "\u06ff")
+    return good >= 0.9 * len(text)
 
 
 def _loaded(raw: str, encoding: str, bom: bool) -> LoadedText:

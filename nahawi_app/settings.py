@@ -41,7 +41,7 @@ MAX_RECENT = 10
 @dataclass(frozen=True)
 class AppSettings:
     enabled_kinds: tuple[str, ...] = KIND_IDS  # kinds underlined; edits of other kinds are hidden
-    check_while_typing: bool = True  # False: check only on "Check now" (F7) and when a file is opened
+    check_while_typing: bool = True  # False: check only on "Check now" (F7) and when the model has loaded
     delay_ms: int = 150  # quiet time after the last keystroke before a check is sent
     min_confidence: float = 0.0  # edits the engine scores below this are not shown
     model_dir: str = ""  # "" = the bundled default model

@@ -48,7 +48,7 @@ _TABLE: dict[str, tuple[str, str]] = {
     "card_confidence": ("الثقة: {percent}٪", "Confidence: {percent}%"),
     # panel
     "panel_title": ("الملاحظات", "Issues"),
-    "panel_accept_kind": ("اقبل كل «{kind}»", "Accept all “{kind}”"),
+    "panel_accept_kind": ("اقبل كل: {kind}", "Accept all: {kind}"),
     "panel_empty": ("لا ملاحظات", "No issues"),
     "legend": ("دليل الألوان", "Legend"),
     "kind_grammar": ("نحو وأخرى", "Grammar and other"),

@@ -96,11 +96,11 @@ def kind_breakdown(score: Score, classify: Callable[[str, str], str] | None = No
     counts = {g: [0, 0, 0, 0] for g in GROUPS}
     for sentence in score.sentences:
         for edit, found in zip(sentence.gold_edits, sentence.gold_matched, strict=True):
-            row = counts[KIND_GROUP[classify(edit.original, edit.corrections[0])]]
+            row = counts[KIND_GROUP.get(classify(edit.original, edit.corrections[0]), "other")]
             row[0] += 1
             row[1] += found
         for edit in sentence.system_edits:
-            row = counts[KIND_GROUP[classify(edit.original, edit.correction)]]
+            row = counts[KIND_GROUP.get(classify(edit.original, edit.correction), "other")]
             row[2] += 1
             row[3] += edit.matched
     return tuple(KindStat(g, *counts[g]) for g in GROUPS)

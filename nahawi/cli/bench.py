@@ -161,3 +161,41 @@ def scorer(
             raise InputError(f"{failures} of {len(expected)} files differ from expected.json")
 
     _guard(work)
+
+
+@app.command()
+def speed(
+    model: Annotated[Path | None, typer.Option("--model", help="Model directory [the embedded model].")] = None,
+    checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="The checkpoint the model was exported "
+                                                    "from: adds the naive PyTorch decoder side by side.")] = None,
+    documents: Annotated[int, typer.Option("--documents", help="QALB-2014 dev documents to take sentences "
+                                           "from.")] = 50,
+    limit: Annotated[int, typer.Option("--limit", help="At most this many sentences.")] = 200,
+    beam: Annotated[int, typer.Option("--beam", help="Beam size.")] = 1,
+    device: Annotated[str, typer.Option("--device", help="cpu | cuda | auto.")] = "cpu",
+    threads: Annotated[int | None, typer.Option("--threads", help="Intra-op threads.")] = None,
+    data_root: Annotated[str | None, typer.Option("--data-root", help=DATA_HELP)] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Sentences/s, words/s, p50/p95 latency and peak memory of the engine (and the naive decoder)."""
+    from nahawi.bench.speed import run_speed_benchmark
+    from nahawi.engine.corrector import DEFAULT_MODEL_DIR
+
+    def work() -> None:
+        report = run_speed_benchmark(model or DEFAULT_MODEL_DIR, checkpoint, documents=documents, limit=limit,
+                                     beam=beam, device=device, threads=threads, data_root=data_root)
+        if as_json:
+            typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+            return
+        for name in ("engine", "naive_torch"):
+            if name in report:
+                single = report[name]["single"]
+                typer.echo(f"{name:12s} {single['sentences_per_s']:8.1f} sent/s  {single['words_per_s']:8.0f} "
+                           f"words/s  p50 {single['p50_ms']:.1f} ms  p95 {single['p95_ms']:.1f} ms  "
+                           f"peak {report[name].get('peak_rss_mb', float('nan')):.0f} MB")
+        if "speedup_sentences_per_s" in report:
+            typer.echo(f"speed-up: {report['speedup_sentences_per_s']:.1f}x sentences/s, "
+                       f"{report['speedup_p50']:.1f}x p50; greedy outputs identical "
+                       f"{report['greedy_outputs_identical']:.0%}")
+
+    _guard(work)

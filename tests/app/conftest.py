@@ -52,7 +52,9 @@ def taught(corrector):
 
 @pytest.fixture
 def make_window(qtbot, tmp_path, taught):
-    """Build MainWindows on the taught engine with temporary settings; all are closed after the test."""
+    """Build MainWindows on the taught engine with temporary settings; all are closed after the test.
+
+    By default they check on demand only, so each test decides when a check runs (`app_helpers.check`)."""
     from nahawi_app.settings import AppSettings, SettingsStore
     from nahawi_app.window import MainWindow
 
@@ -62,7 +64,7 @@ def make_window(qtbot, tmp_path, taught):
         kwargs.setdefault("data_dir", tmp_path / "data")
         kwargs.setdefault("offer_recovery", False)
         store = SettingsStore(tmp_path / "settings.ini")
-        window = MainWindow(store, settings=settings or AppSettings(delay_ms=20), engine=engine, **kwargs)
+        window = MainWindow(store, settings=settings or AppSettings(check_while_typing=False), engine=engine, **kwargs)
         windows.append(window)
         window.show()
         return window

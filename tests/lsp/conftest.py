@@ -19,7 +19,6 @@ pytest.importorskip("pygls", reason="the language server needs the 'lsp' extra (
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory) -> Path:
     import torch
-
     from lsp_model import build_corrective_model_dir
 
     threads = torch.get_num_threads()

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import uuid
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Union
 
 from lsprotocol import types
 from pygls.protocol import default_converter
@@ -45,7 +46,7 @@ def converter():
     def action_or_command(obj, _):
         return conv.structure(obj, types.Command if isinstance(obj.get("command"), str) else types.CodeAction)
 
-    conv.register_structure_hook(Union[types.Command, types.CodeAction], action_or_command)
+    conv.register_structure_hook(types.Command | types.CodeAction, action_or_command)
     return conv
 
 
@@ -130,6 +131,16 @@ async def republished(client: LanguageClient, uri: str, count: int) -> types.Pub
     raise AssertionError(f"no new diagnostics for {uri} within {TIMEOUT_S}s")
 
 
+async def raw_request(client: LanguageClient, method: str, params) -> object:
+    """Send a request exactly as given (no type checks on our side, as a buggy client would), return its
+    result or raise the server's JSON-RPC error."""
+    msg_id = str(uuid.uuid4())
+    future: Future = Future()
+    client.protocol._request_futures[msg_id] = future
+    client.protocol._send_data({"jsonrpc": "2.0", "id": msg_id, "method": method, "params": params})
+    return await asyncio.wait_for(asyncio.wrap_future(future), TIMEOUT_S)
+
+
 async def command(client: LanguageClient, name: str, *arguments):
     return await client.workspace_execute_command_async(
         types.ExecuteCommandParams(command=name, arguments=list(arguments)))
@@ -185,11 +196,11 @@ def apply_text_edits(text: str, edits: list[types.TextEdit], encoding: str) -> s
 
 
 def expected_diagnostics(text: str, edits, encoding: str) -> list[tuple]:
-    return sorted(((position(text, e.start, encoding).line, position(text, e.start, encoding).character,
+    return sorted((position(text, e.start, encoding).line, position(text, e.start, encoding).character,
                     position(text, e.end, encoding).line, position(text, e.end, encoding).character,
-                    e.kind, e.replacement) for e in edits))
+                    e.kind, e.replacement) for e in edits)
 
 
 def actual_diagnostics(diagnostics: list[types.Diagnostic]) -> list[tuple]:
-    return sorted(((d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character,
-                    d.code, d.data["replacement"]) for d in diagnostics))
+    return sorted((d.range.start.line, d.range.start.character, d.range.end.line, d.range.end.character,
+                    d.code, d.data["replacement"]) for d in diagnostics)

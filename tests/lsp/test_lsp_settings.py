@@ -39,9 +39,13 @@ async def configure(client, uri: str | None = None, **settings) -> types.Publish
     client.set_configuration({**BASE, **settings}, section="nahawi")
     client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
     wanted = {"checkOn": "change", **settings}
-    while {k: (await command(client, "nahawi.stats"))["settings"][k] for k in wanted} != wanted:
+    for _ in range(1000):
+        current = (await command(client, "nahawi.stats"))["settings"]
+        if all(current[k] == v or isinstance(v, dict) and v.items() <= current[k].items()
+               for k, v in wanted.items()):
+            return await republished(client, uri, count) if uri else None
         await asyncio.sleep(0.01)
-    return await republished(client, uri, count) if uri else None
+    raise AssertionError(f"the server did not take {wanted}")
 
 
 def uri_for(client, name: str) -> str:

@@ -1,0 +1,142 @@
+"""The editor widget and the window around it: paragraph directions, find/replace, zoom, settings,
+interface language, a model that fails to load, and the import boundaries of the app package."""
+from __future__ import annotations
+
+import ast
+import dataclasses
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFontInfo
+
+from nahawi_app.editor import pick_families, strong_direction
+from nahawi_app.settings import AppSettings, SettingsDialog, SettingsStore
+from nahawi_app.strings import Strings
+
+RTL, LTR = Qt.LayoutDirection.RightToLeft, Qt.LayoutDirection.LeftToRight
+
+
+def directions(editor):
+    block, out = editor.document().begin(), []
+    while block.isValid():
+        out.append(block.blockFormat().layoutDirection())
+        block = block.next()
+    return out
+
+
+def test_paragraph_direction_follows_the_first_strong_character(window):
+    window.editor.load_text("مرحبا بكم\nHello مرحبا\n\n123 ،\n«مرحبا» hi\n(English) نص")
+    assert directions(window.editor) == [RTL, LTR, RTL, RTL, RTL, LTR]
+    assert strong_direction("  ١٢٣ 😀 abc") == LTR and strong_direction("...") is None
+
+
+def test_typing_english_turns_a_paragraph_ltr_and_undo_restores_both(window, qtbot):
+    editor = window.editor
+    editor.load_text("سطر عربي\n")
+    cursor = editor.textCursor()
+    cursor.movePosition(cursor.MoveOperation.End)
+    editor.setTextCursor(cursor)
+    qtbot.keyClicks(editor, "Hello")
+    qtbot.waitUntil(lambda: directions(editor)[-1] == LTR)
+    assert editor.plain_text() == "سطر عربي\nHello"
+    while editor.document().isUndoAvailable():
+        editor.undo()
+    assert editor.plain_text() == "سطر عربي\n" and directions(editor) == [RTL, RTL]
+    assert editor.document().isRedoAvailable()  # fixing directions never cut the redo history
+    while editor.document().isRedoAvailable():
+        editor.redo()
+    assert editor.plain_text() == "سطر عربي\nHello" and directions(editor) == [RTL, LTR]
+
+
+def test_an_arabic_font_is_chosen_with_fallbacks(window):
+    families = pick_families()
+    assert families and window.editor.document().defaultFont().families()[:len(families)] == families
+    assert QFontInfo(window.editor.document().defaultFont()).family()
+
+
+def test_zoom_changes_the_font_and_is_remembered(window, tmp_path):
+    size = window.editor.document().defaultFont().pointSize()
+    window.zoom_in()
+    window.zoom_in()
+    assert window.editor.document().defaultFont().pointSize() == size + 2
+    assert SettingsStore(tmp_path / "settings.ini").load().zoom == 2
+    window.zoom_reset()
+    assert window.editor.document().defaultFont().pointSize() == size
+
+
+def test_find_and_replace_all_is_one_undo_step(window):
+    window.editor.load_text("الى البيت ثم الى السوق ثم الى المدرسة")
+    bar = window.find_bar
+    window.show_find()
+    assert bar.isVisible()
+    bar.find_edit.setText("الى")
+    assert bar.find_next() and window.editor.textCursor().selectedText() == "الى"
+    bar.replace_edit.setText("إلى")
+    assert bar.replace_all() == 3
+    assert window.editor.plain_text() == "إلى البيت ثم إلى السوق ثم إلى المدرسة"
+    window.undo()
+    assert window.editor.plain_text() == "الى البيت ثم الى السوق ثم الى المدرسة"
+    bar.find_edit.setText("غير موجود")
+    assert not bar.find_next() and bar.message.text() == Strings("ar")("find_none")
+
+
+def test_settings_round_trip_through_qsettings(tmp_path):
+    store = SettingsStore(tmp_path / "s.ini")
+    assert store.load() == AppSettings()
+    custom = AppSettings(enabled_kinds=("hamza",), check_while_typing=False, delay_ms=400, min_confidence=0.35,
+                         model_dir="/models/x", language="en", zoom=3, recent_files=("/a.txt",),
+                         dictionary=("مصطفي", "ان"))
+    store.save(custom)
+    assert SettingsStore(tmp_path / "s.ini").load() == custom
+    (tmp_path / "bad.ini").write_text("[check]\ndelay_ms=lots\nmin_confidence=7\n[ui]\nlanguage=fr\n")
+    assert SettingsStore(tmp_path / "bad.ini").load() == dataclasses.replace(AppSettings(), min_confidence=1.0)
+
+
+def test_settings_dialog_edits_a_copy(qtbot):
+    dialog = SettingsDialog(AppSettings(), Strings("en"))
+    qtbot.addWidget(dialog)
+    dialog.fields.kinds["spacing"].setChecked(False)
+    dialog.fields.while_typing.setChecked(False)
+    dialog.fields.confidence.setValue(0.5)
+    dialog.fields.language.setCurrentIndex(1)
+    dialog.fields.dictionary.setPlainText("كلمة\n\n  أخرى ")
+    result = dialog.result_settings()
+    assert "spacing" not in result.enabled_kinds and not result.check_while_typing
+    assert result.min_confidence == 0.5 and result.language == "en" and result.dictionary == ("كلمة", "أخرى")
+
+
+def test_switching_the_interface_to_english(window):
+    assert window.actions_.menus["file"].title() == "&ملف" and window.layoutDirection() == RTL
+    window.apply_settings(dataclasses.replace(window.settings, language="en"))
+    assert window.actions_.menus["file"].title() == "&File" and window.layoutDirection() == LTR
+    assert window.actions_["next_issue"].text() == "Next issue"
+    assert window.editor.layoutDirection() == RTL  # the text stays right-to-left by default
+    assert window.status_labels["device"].text() == "CPU"
+
+
+def test_a_model_that_fails_to_load_leaves_a_working_editor(make_window, qtbot, tmp_path, tiny_model_dir):
+    settings = AppSettings(model_dir=str(tmp_path / "no-such-model"), check_while_typing=True, delay_ms=10)
+    window = make_window(engine=None, settings=settings)
+    qtbot.waitUntil(lambda: window.notices.text("model") is not None, timeout=20000)
+    message = window.notices.text("model")
+    assert "تعذّر تحميل نموذج التدقيق" in message and "no-such-model" in message
+    assert window.controller.state == "no_model"
+    assert window.status_labels["model"].text() == Strings("ar")("status_no_model")
+    qtbot.keyClicks(window.editor, "abc")
+    qtbot.wait(50)
+    assert window.editor.plain_text() == "abc" and not window.layer.issues
+    assert window.save_to(tmp_path / "kept.txt") and (tmp_path / "kept.txt").read_text() == "abc"
+    window.apply_settings(dataclasses.replace(window.settings, model_dir=str(tiny_model_dir)))  # fixed in Settings
+    qtbot.waitUntil(lambda: window.info is not None, timeout=20000)
+    assert window.notices.text("model") is None and window.status_labels["model"].text().endswith("tiny-model")
+
+
+def test_the_app_never_imports_the_language_server_and_the_core_stays_qt_free():
+    root = Path(__file__).resolve().parents[2]
+    for path in (root / "nahawi_app").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            assert not any(name.startswith("lsp_server") for name in names), path
+    for path in (root / "nahawi").rglob("*.py"):
+        assert "PySide6" not in path.read_text(encoding="utf-8"), path

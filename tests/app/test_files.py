@@ -1,0 +1,174 @@
+"""Files through the real window: exact round trips, line-ending styles, refusing non-UTF-8, atomic saves,
+the unsaved-changes prompt, and autosave recovery after a real crash (a child process that dies)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from nahawi_app.files import (
+    AutosaveStore,
+    EncodingProblem,
+    LoadedText,
+    decode_as,
+    encode_for_save,
+    guess_encoding,
+    read_text_file,
+    save_atomic,
+)
+
+ARABIC = "قال المديـــر: «مرحبًا» 😀\u00a0والسلام،\tنهاية"  # tatweel, tanwin, emoji, no-break space, tab
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n", "\r"])
+@pytest.mark.parametrize("bom", [False, True])
+def test_save_and_reopen_round_trips_the_exact_bytes(window, tmp_path, newline, bom):
+    body = newline.join([ARABIC, "", "English line", "سطر أخير"]) + newline
+    data = (b"\xef\xbb\xbf" if bom else b"") + body.encode("utf-8")
+    source = tmp_path / "in.txt"
+    source.write_bytes(data)
+    assert window.open_path(source)
+    assert window.editor.plain_text() == body.replace("\r\n", "\n").replace("\r", "\n")
+    assert not window.editor.document().isModified()
+    assert window.save_to(tmp_path / "out.md")
+    assert (tmp_path / "out.md").read_bytes() == data
+    assert window.open_path(tmp_path / "out.md") and window.save()
+    assert (tmp_path / "out.md").read_bytes() == data
+    assert window.settings.recent_files[:2] == (str(tmp_path / "out.md"), str(source))
+    recent = [a.text() for a in window.actions_.menus["recent"].actions()]
+    assert "out.md" in recent[0] and "in.txt" in recent[1]
+
+
+def test_an_edited_file_keeps_its_line_ending_style(window, tmp_path):
+    source = tmp_path / "crlf.txt"
+    source.write_bytes("سطر أول\r\nسطر ثان\r\n".encode())
+    window.open_path(source)
+    cursor = window.editor.textCursor()
+    cursor.movePosition(cursor.MoveOperation.End)
+    cursor.insertText("سطر ثالث\nرابع")
+    assert window.editor.document().isModified() and window.save()
+    assert source.read_bytes() == "سطر أول\r\nسطر ثان\r\nسطر ثالث\r\nرابع".encode()
+
+
+def test_mixed_line_endings_are_reported(window, tmp_path):
+    source = tmp_path / "mixed.txt"
+    source.write_bytes(b"a\r\nb\r\nc\nd")
+    window.open_path(source)
+    assert window.loaded.newline == "\r\n" and window.loaded.mixed_newlines
+    assert "CRLF" in window.notices.text("notes")
+
+
+def test_a_non_utf8_file_is_refused_clearly_and_left_alone(window, tmp_path):
+    source = tmp_path / "cp1256.txt"
+    data = "ذهب الطالب إلى المدرسة في الصباح".encode("cp1256")
+    source.write_bytes(data)
+    window.editor.load_text("نص سابق")
+    assert not window.open_path(source)
+    message = window.notices.text("file")
+    assert "UTF-8" in message and "Windows-1256" in message and "cp1256.txt" in message
+    assert window.editor.plain_text() == "نص سابق" and window.path == ""  # no mojibake loaded
+    assert source.read_bytes() == data
+    convert = next(b for b in window.notices.buttons("file") if "Windows-1256" in b.text())
+    convert.click()
+    assert window.editor.plain_text() == "ذهب الطالب إلى المدرسة في الصباح"
+    assert window.editor.document().isModified() and source.read_bytes() == data  # converted only on save
+    assert window.save()
+    assert source.read_bytes() == "ذهب الطالب إلى المدرسة في الصباح".encode()
+
+
+def test_encodings_are_detected_not_guessed_silently(tmp_path):
+    utf16 = tmp_path / "utf16.txt"
+    utf16.write_bytes("مرحبا".encode("utf-16"))
+    with pytest.raises(EncodingProblem) as problem:
+        read_text_file(utf16)
+    assert problem.value.guess == "utf-16" and problem.value.guess_label == "UTF-16"
+    assert decode_as(utf16, "utf-16").text == "مرحبا"
+    assert guess_encoding("مرحبا".encode("utf-16-le")) == "utf-16-le"
+    assert guess_encoding("café crème".encode("cp1252")) == "cp1252"
+    broken = tmp_path / "broken.txt"
+    broken.write_bytes("سلام".encode() + b"\xff" + "عليكم".encode())
+    with pytest.raises(EncodingProblem) as problem:
+        read_text_file(broken)
+    assert problem.value.offset == len("سلام".encode())
+
+
+def test_saving_is_atomic_and_keeps_permissions(tmp_path):
+    target = tmp_path / "doc.txt"
+    target.write_bytes(b"old")
+    target.chmod(0o640)
+    save_atomic(target, "جديد".encode())
+    assert target.read_bytes() == "جديد".encode() and (target.stat().st_mode & 0o777) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["doc.txt"]  # no temporary file left behind
+    with pytest.raises(OSError):
+        save_atomic(tmp_path / "missing-dir" / "x.txt", b"x")
+    assert [p.name for p in tmp_path.iterdir()] == ["doc.txt"]
+    assert encode_for_save("a\nb", LoadedText("", newline="\r\n", bom=True)) == b"\xef\xbb\xbfa\r\nb"
+
+
+def test_closing_with_unsaved_changes_asks(make_window, qtbot, monkeypatch):
+    window = make_window()
+    window.editor.textCursor().insertText("مسودة")
+    answers = []
+
+    def answer(choice):
+        def warning(*args, **kwargs):
+            answers.append(args[2])
+            return choice
+        return warning
+
+    monkeypatch.setattr(QMessageBox, "warning", answer(QMessageBox.StandardButton.Cancel))
+    assert not window.close() and window.isVisible()
+    monkeypatch.setattr(QMessageBox, "warning", answer(QMessageBox.StandardButton.Discard))
+    assert window.close()
+    assert len(answers) == 2 and "بلا عنوان" in answers[0]  # "Untitled" has unsaved changes
+
+
+def test_autosave_is_periodic_and_a_clean_close_leaves_none(make_window, tmp_path, qtbot):
+    window = make_window(autosave_ms=30)
+    folder = tmp_path / "data" / "autosave"
+    window.editor.textCursor().insertText("مسودة")
+    qtbot.waitUntil(lambda: len(list(folder.glob("*.json"))) == 1, timeout=3000)
+    assert "مسودة" in next(folder.glob("*.json")).read_text(encoding="utf-8")
+    window.editor.document().setModified(False)
+    window.close()
+    assert not list(folder.glob("*.json"))
+
+
+CRASH = textwrap.dedent("""
+    import os, sys
+    from PySide6.QtWidgets import QApplication
+    from nahawi_app.settings import SettingsStore
+    from nahawi_app.window import MainWindow
+    app = QApplication([])
+    window = MainWindow(SettingsStore(sys.argv[1]), data_dir=sys.argv[2], engine=lambda: 1 / 0,
+                        offer_recovery=False)
+    window.path = sys.argv[3]
+    window.editor.textCursor().insertText("عمل لم يُحفظ 😀\\nسطر ثان")
+    window.autosave_now()
+    os._exit(1)  # a crash: no close, no cleanup
+""")
+
+
+def test_autosave_after_a_crash_is_offered_back(make_window, tmp_path, qtbot):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
+    draft = str(tmp_path / "draft.txt")
+    crashed = subprocess.run([sys.executable, "-c", CRASH, str(tmp_path / "child.ini"), str(tmp_path / "data"),
+                              draft], check=False, env=env, timeout=120, capture_output=True)
+    assert crashed.returncode == 1, crashed.stderr.decode()
+    window = make_window(offer_recovery=True)
+    assert "عمل غير محفوظ" in window.notices.text("recover")
+    restore = window.notices.buttons("recover")[0]
+    restore.click()
+    assert window.editor.plain_text() == "عمل لم يُحفظ 😀\nسطر ثان"
+    assert window.path == draft and window.editor.document().isModified()
+    assert window.notices.text("recover") is None
+    assert len(list((tmp_path / "data" / "autosave").glob("*.json"))) == 1  # now this session's own record
+    window.editor.document().setModified(False)
+    window.close()
+    assert not AutosaveStore(tmp_path / "data" / "autosave").orphans()

@@ -1,0 +1,45 @@
+"""`nahawi-app --screenshot` and the speed probe, on the real tiny model."""
+from __future__ import annotations
+
+from PySide6.QtGui import QImage
+
+from nahawi_app.bench import TYPED, bench_document, run_app_benchmark
+from nahawi_app.main import main
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def test_screenshot_writes_a_png_of_the_checked_file(tmp_path, tiny_model_dir):
+    source = tmp_path / "doc.md"
+    source.write_text("ذهب الطالب الى المدرسه في الصباح.\nEnglish line.\n", encoding="utf-8")
+    out = tmp_path / "shots" / "window.png"
+    settings = tmp_path / "user.ini"
+    code = main(["--open", str(source), "--screenshot", str(out), "--model", str(tiny_model_dir),
+                 "--settings", str(settings), "--lang", "ar"])
+    assert code == 0
+    assert out.read_bytes().startswith(PNG_SIGNATURE)
+    image = QImage(str(out))
+    assert image.width() >= 800 and image.height() >= 500
+    assert not settings.exists() or "recent" not in settings.read_text()  # a screenshot changes no settings
+
+
+def test_screenshot_with_a_broken_model_still_renders(tmp_path):
+    out = tmp_path / "broken.png"
+    assert main(["--screenshot", str(out), "--model", str(tmp_path / "missing"),
+                 "--settings", str(tmp_path / "s.ini")]) == 0
+    assert out.read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_bench_document_has_distinct_sentences():
+    document = bench_document(2000)
+    sentences = [s for line in document.splitlines() for s in line.split(".") if s.strip()]
+    assert 2000 <= len(document.split()) < 2020
+    assert len(set(sentences)) == len(sentences)
+
+
+def test_app_benchmark_reports_stalls_and_underline_delay(tiny_model_dir, qapp):
+    result = run_app_benchmark(tiny_model_dir, words=300, keystroke_ms=20)
+    assert result["ok"] and result["words"] >= 300 and result["typed_chars"] == len(TYPED)
+    assert result["max_gap_ms"] > 0 and result["underline_ms"] is not None
+    assert result["underline_ms"] >= result["debounce_ms"] * 0.5
+    assert set(result) >= {"max_gap_ms", "underline_ms", "stall_ok", "underline_ok", "device", "model"}

@@ -1,0 +1,31 @@
+"""`nahawi train recipe tiny --smoke` runs every stage end to end on a small slice (what CI runs)."""
+import json
+
+import pytest
+
+pytest.importorskip("torch", reason="needs the 'train' extra (torch)")
+
+
+def test_smoke_recipe_writes_eval_json(shared_root, tmp_path):
+    from typer.testing import CliRunner
+
+    from nahawi.cli import app
+
+    out = tmp_path / "smoke"
+    result = CliRunner().invoke(app, ["train", "recipe", "tiny", "--smoke", "--out", str(out),
+                                      "--data-root", str(shared_root / "data"),
+                                      "--corpus-root", str(shared_root / "corpus")])
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "eval.json").read_text(encoding="utf-8"))
+    for system in ("torch_greedy", "engine"):
+        for score in ("with_punct", "no_punct"):
+            assert 0.0 <= report[system][score]["f0.5"] <= 1.0
+            assert report[system][score]["gold"] > 0
+    manifest = json.loads((out / "data" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["by_origin"]["real"] > 0
+    assert (out / "lora" / "best_adapter.pt").exists() and (out / "model" / "lexicon.tsv.gz").exists()
+    # rerunning skips the finished stages
+    again = CliRunner().invoke(app, ["train", "recipe", "tiny", "--smoke", "--out", str(out),
+                                     "--data-root", str(shared_root / "data"),
+                                     "--corpus-root", str(shared_root / "corpus")])
+    assert again.exit_code == 0 and "done already, skipped" in again.output
