@@ -64,12 +64,12 @@ def to_int8(source: Path, target: Path, per_channel: bool = True) -> None:
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
-    folded = target.with_name(f".{target.name}.folded").resolve()
+    source, folded = Path(source).resolve(), target.with_name(f".{target.name}.folded").resolve()
     logging.disable(logging.WARNING)  # "consider pre-processing" advice, printed for every graph
     try:
         # the pre-pass drops scratch files (sym_shape_infer_temp.onnx, <uuid>.data) into the working directory
         with tempfile.TemporaryDirectory(prefix="nahawi-quant-") as scratch, contextlib.chdir(scratch):
-            quant_pre_process(Path(source).resolve(), folded, skip_symbolic_shape=True)
+            quant_pre_process(source, folded, skip_symbolic_shape=True)
         quantize_dynamic(folded, target, op_types_to_quantize=list(INT8_OPS), per_channel=per_channel,
                          weight_type=QuantType.QInt8)
     finally:

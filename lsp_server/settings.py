@@ -27,7 +27,7 @@ DEFAULT_SEVERITY = MappingProxyType({kind: "information" if kind == "punctuation
 
 @dataclass(frozen=True)
 class Settings:
-    languages: tuple[str, ...] = ("plaintext", "markdown")  # language ids that are checked
+    languages: tuple[str, ...] = ("plaintext", "text", "markdown")  # language ids checked ("text": Neovim, Emacs)
     enabled_kinds: tuple[str, ...] = KIND_IDS  # edit kinds reported as diagnostics
     severity: Mapping[str, str] = field(default_factory=lambda: DEFAULT_SEVERITY)  # kind id -> error|warning|information|hint
     check_on: str = "change"  # change: as you type (debounced); save: on open and save; manual: command only
@@ -51,6 +51,8 @@ def _camel(name: str) -> str:
 
 
 KEYS: dict[str, str] = {_camel(f.name): f.name for f in fields(Settings)}  # camelCase key -> field name
+# Keys of the same section that belong to editor clients (the VS Code extension, vscode-languageclient).
+CLIENT_KEYS = frozenset({"serverPath", "serverArgs", "trace"})
 
 
 def _is_int(value: Any) -> bool:
@@ -146,6 +148,8 @@ def parse_settings(raw: Any) -> tuple[Settings, list[str]]:
     problems: list[str] = []
     for key, value in raw.items():
         name = KEYS.get(key)
+        if key in CLIENT_KEYS:
+            continue
         if name is None:
             problems.append(f"{SECTION}.{key}")
         elif name == "severity":

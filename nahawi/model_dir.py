@@ -78,6 +78,7 @@ class ModelInfo:
     decoding: Mapping[str, float]  # suggested length limit: max_len_a * src_len + max_len_b
     architecture: Mapping[str, object]  # the architecture block as written
     export: Mapping[str, object]  # export settings, versions and verification results as written
+    policy: Mapping[str, object]  # which model edits to show (nahawi.engine.lexicon_stage.EditPolicy)
 
     @property
     def head_dim(self) -> int:
@@ -225,5 +226,6 @@ def load_model_info(path: str | Path, verify_hashes: bool = True) -> ModelInfo:
         encoder=encoder, decoder=decoder, tokenizer_file=tokenizer_file,
         nahawi_version=str(_optional(values, "nahawi_version", "unknown", where)),
         training_manifest_sha256=training.get("manifest_sha256"),
+        policy=MappingProxyType(dict(values.get("policy") or {})),
         decoding=MappingProxyType(dict(decoding)), architecture=MappingProxyType(dict(values["architecture"])),
         export=MappingProxyType(dict(values.get("export") or {})))

@@ -227,7 +227,8 @@ def to_json(number: int, result: Correction) -> dict:
     """One JSON line: offsets are code points into source."""
     return {"line": number, "source": result.source, "corrected": result.corrected,
             "edits": [{"start": e.start, "end": e.end, "original": e.original, "replacement": e.replacement,
-                       "kind": e.kind, "confidence": None if e.confidence is None else round(e.confidence, 4)}
+                       "kind": e.kind, "rule_id": e.rule_id,
+                       "confidence": None if e.confidence is None else round(e.confidence, 4)}
                       for e in result.edits]}
 
 

@@ -126,3 +126,20 @@ def train_recipe(
 
     report = run_recipe(Recipe.load(name, smoke), out, data_root, corpus_root, log=typer.echo)
     typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
+
+
+@app.command("tune-policy")
+def train_tune_policy(
+    model: Path = typer.Option(..., help="exported model directory"),
+    docs: int = typer.Option(None, help="leading QALB-2014 dev documents (default: all 1,017)"),
+    data_root: Path = typer.Option(Path("../shared/data"), help="QALB/ZAEBUC root"),
+    write: bool = typer.Option(False, help="record the best policy in MODEL/model.json"),
+) -> None:
+    """Pick the model edit kinds and minimum confidence that maximise dev F0.5 (never the test split)."""
+    from training.tune import tune_policy, write_policy
+
+    result = tune_policy(model, data_root, docs, log=typer.echo)
+    typer.echo(json.dumps(result["policy"], ensure_ascii=False))
+    if write:
+        write_policy(model, result["policy"])
+        typer.echo(f"policy written to {model / 'model.json'}")

@@ -24,6 +24,7 @@ from nahawi.edits import diff_to_edits
 from nahawi.engine import guard as guard_checks
 from nahawi.engine.cache import CacheStats, LRUCache
 from nahawi.engine.guard import GuardConfig
+from nahawi.engine.lexicon_stage import EditPolicy, refine
 from nahawi.engine.mapping import (
     ModelInput,
     SubwordCodec,
@@ -35,7 +36,6 @@ from nahawi.engine.mapping import (
 from nahawi.engine.search import Hypothesis, SpecialIds, beam_search, greedy_search, length_limits
 from nahawi.engine.sessions import OrtSeq2Seq, open_model
 from nahawi.errors import InputError, ModelError
-from nahawi.engine.lexicon_stage import refine
 from nahawi.lexicon import load_lexicon
 from nahawi.model_dir import LEXICON_FILE, ModelInfo, load_model_info
 from nahawi.text.chars import has_arabic
@@ -61,6 +61,7 @@ class CorrectorOptions:
     guard: GuardConfig = field(default_factory=GuardConfig)  # when a correction drifts too far to keep
     verify_hashes: bool = True  # check the model files' sha256 against model.json when loading
     lexicon: bool = True  # use the model directory's lexicon.tsv.gz (vocabulary net + usual spellings)
+    policy: bool = True  # apply model.json's edit policy (model edit kinds and minimum confidence)
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,7 @@ class Corrector:
         self.cache = LRUCache(options.cache_size)
         lexicon_path = model_info.path / LEXICON_FILE
         self.lexicon = load_lexicon(lexicon_path) if options.lexicon and lexicon_path.is_file() else None
+        self.policy = EditPolicy.from_dict(model_info.policy) if options.policy else EditPolicy()
 
     @classmethod
     def from_dir(cls, path: str | Path | None = None, device: str = "auto",
@@ -226,8 +228,7 @@ class Corrector:
         edits, rejected = self.segment_edits(text, hypothesis, use_guard, source)
         if rejected:
             log.debug("kept the source of %r: %s", text[:60], rejected)
-        if self.lexicon is not None:
-            edits = refine(text, edits, self.lexicon)
+        edits = refine(text, edits, self.lexicon, self.policy)
         return _SegmentResult(edits, rejected)
 
     def segment_edits(self, text: str, hypothesis: Hypothesis, guard: bool = True,

@@ -1,9 +1,12 @@
-"""The lexicon stage after the model: a vocabulary safety net on model edits, then the spelling-variant
-lexicon (nahawi.lexicon) on the words the model left alone.
+"""The stage after the model: the model directory's edit policy (kinds and confidence the model is trusted
+with, tuned on dev), a vocabulary safety net on model edits, then the spelling-variant lexicon
+(nahawi.lexicon) on the words the model left alone.
 
 Works on one segment's text and its edits (offsets into that text); knows nothing of sessions or search.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from nahawi.contract import Edit
 from nahawi.edits import classify_edit
@@ -12,6 +15,26 @@ from nahawi.text.punct import is_punct_char
 from nahawi.text.tokens import model_tokens
 
 UNCHECKED_KINDS = frozenset({"punctuation"})
+
+
+@dataclass(frozen=True)
+class EditPolicy:
+    """Which model edits are shown; stored in model.json (`policy`) and tuned on QALB-2014 dev."""
+
+    min_confidence: float = 0.0  # model edits below this confidence are dropped
+    kinds: frozenset[str] | None = None  # kinds the model may propose (None: all)
+
+    @classmethod
+    def from_dict(cls, values) -> EditPolicy:
+        kinds = values.get("kinds")
+        return cls(float(values.get("min_confidence", 0.0)), None if kinds is None else frozenset(kinds))
+
+    def allows(self, edit: Edit) -> bool:
+        if edit.rule_id != "model":
+            return True
+        if self.kinds is not None and edit.kind not in self.kinds:
+            return False
+        return (edit.confidence if edit.confidence is not None else 1.0) >= self.min_confidence
 
 
 def _words(text: str) -> list[str]:
@@ -43,6 +66,8 @@ def lexicon_edits(text: str, taken: list[Edit], lexicon: Lexicon) -> list[Edit]:
     return edits
 
 
-def refine(text: str, model_edits: tuple[Edit, ...], lexicon: Lexicon) -> tuple[Edit, ...]:
-    kept = [e for e in model_edits if plausible(e, lexicon)]
-    return tuple(sorted(kept + lexicon_edits(text, kept, lexicon), key=lambda e: (e.start, e.end)))
+def refine(text: str, model_edits: tuple[Edit, ...], lexicon: Lexicon | None,
+           policy: EditPolicy = EditPolicy()) -> tuple[Edit, ...]:
+    kept = [e for e in model_edits if policy.allows(e) and (lexicon is None or plausible(e, lexicon))]
+    extra = lexicon_edits(text, kept, lexicon) if lexicon is not None else []
+    return tuple(sorted(kept + extra, key=lambda e: (e.start, e.end)))

@@ -54,8 +54,12 @@ async def test_bad_settings_malformed_requests_and_huge_files(model_dir, tmp_pat
         assert not await code_actions(client, uri_for(client, "never-opened.txt"))
 
         again = uri_for(client, "again.txt")
-        open_document(client, again, TEXT)
+        open_document(client, again, TEXT, language="text")  # Neovim's and Emacs's name for plain text
         assert len((await published(client, again, 1)).diagnostics) == 4
+        code = uri_for(client, "code.py")
+        open_document(client, code, TEXT, language="python")
+        assert (await command(client, "nahawi.checkDocument", code))["findings"] == {code: 0}
+        assert all(p.uri != code for p in client.published)
     finally:
         await stop_server(client)
 

@@ -8,8 +8,8 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="needs the 'train' extra (torch)")
 
-from export.fixtures import tiny_corpus, train_tiny_tokenizer  # noqa: E402
-from training.trainer import TrainConfig, Trainer, learning_rate  # noqa: E402
+from export.fixtures import tiny_corpus, train_tiny_tokenizer
+from training.trainer import TrainConfig, Trainer, learning_rate
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,95 @@
+"""The server's pure parts on real text: Markdown prose ranges, positions in every LSP encoding (Arabic,
+diacritics, tatweel, emoji, CRLF), settings parsing, and the dictionary's word handling."""
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lsprotocol import types
+from pygls.workspace.position_codec import PositionCodec
+
+from lsp_server.diagnostics import LineIndex
+from lsp_server.dictionary import Dictionary, words_at
+from lsp_server.markdown import overlaps, prose
+from lsp_server.settings import DEFAULT_SEVERITY, Settings, parse_settings
+
+WRONG = "ذهب الطالب الى المدرسة"
+TEXTS = st.text(alphabet="ابتثجحخدذرسشصضطظعغفقكلمنهويءأإآؤئةى \u064e\u064b\u0651\u0640😀🇸🇦\r\n،.a", max_size=60)
+
+
+def kept(document: str, markdown: bool = True) -> list[str]:
+    """The words that survive as prose."""
+    return prose(document, markdown).text.split()
+
+
+def test_markdown_prose_skips_code_urls_front_matter_and_ignored_regions():
+    document = (f"---\ntitle: {WRONG}\n---\n# عنوان\n\n{WRONG} `كود الى` و[رابط](https://x.org/الى \"t\")\n\n"
+                f"```python\n{WRONG}\n```\n\n    {WRONG}\n\n- بند **مهم** <b>غامق</b> www.nahawi.org/الى\n"
+                f"<!-- nahawi: ignore -->\n{WRONG}\n<!-- nahawi: enable -->\n> اقتباس\n")
+    assert kept(document) == ["عنوان", *WRONG.split(), "و", "رابط", "بند", "مهم", "غامق", "اقتباس"]
+    assert len(prose(document, True).text) == len(document)
+
+
+def test_prose_keeps_offsets_line_breaks_and_plain_text():
+    document = f"{WRONG}\r\n`{WRONG}` https://x.org/a.\n"
+    plain = prose(document, markdown=False)
+    assert plain.text == document.replace("https://x.org/a", " " * len("https://x.org/a"))
+    assert plain.text.count("\r\n") == 1 and len(plain.text) == len(document)
+    assert "`" in plain.text  # inline code is a Markdown idea
+    markdown = prose(document, markdown=True)
+    assert markdown.text.split() == WRONG.split() + ["."]
+
+
+def test_list_continuation_is_prose_and_indented_code_is_not():
+    assert kept(f"- بند\n\n    {WRONG}\n") == ["بند", *WRONG.split()]
+    assert kept(f"فقرة\n\n    {WRONG}\n") == ["فقرة"]
+
+
+def test_overlaps_counts_insertions_only_inside_a_span():
+    spans = ((5, 10),)
+    assert overlaps(spans, 9, 12) and overlaps(spans, 7, 7) and overlaps(spans, 4, 6)
+    assert not overlaps(spans, 10, 10) and not overlaps(spans, 5, 5) and not overlaps(spans, 0, 5)
+
+
+@settings(max_examples=150, deadline=None)
+@given(TEXTS, st.sampled_from([types.PositionEncodingKind.Utf8, types.PositionEncodingKind.Utf16,
+                               types.PositionEncodingKind.Utf32]))
+def test_positions_round_trip_in_every_encoding(text, encoding):
+    index = LineIndex(text, PositionCodec(encoding))
+    for offset in range(len(text) + 1):
+        if text[offset - 1:offset + 1] == "\r\n":
+            continue  # inside a line break: no position of its own
+        assert index.offset(index.position(offset)) == offset
+
+
+def test_positions_count_utf16_units_and_utf8_bytes():
+    text = "سطر\r\n😀 مَرْحَبًا ـ الى"
+    offset = text.index("الى")
+    assert LineIndex(text, PositionCodec(types.PositionEncodingKind.Utf16)).position(offset) == \
+        types.Position(line=1, character=offset - 5 + 1)  # the emoji takes two UTF-16 units
+    utf8 = len(text[5:offset].encode("utf-8"))
+    assert LineIndex(text, PositionCodec(types.PositionEncodingKind.Utf8)).position(offset) == \
+        types.Position(line=1, character=utf8)
+
+
+def test_settings_fall_back_per_key_and_name_the_bad_ones():
+    parsed, problems = parse_settings({"debounceMs": 50, "checkOn": "sometimes", "severity": {"hamza": "error",
+                                       "spelling": "hint"}, "minConfidence": 2, "serverPath": "/x", "trace": {}})
+    assert parsed.debounce_ms == 50 and parsed.check_on == "change" and parsed.min_confidence is None
+    assert parsed.severity == {**DEFAULT_SEVERITY, "hamza": "error"}
+    assert problems == ["nahawi.checkOn", "nahawi.severity.spelling", "nahawi.minConfidence"]
+    assert parse_settings(None) == (Settings(), []) and parse_settings("x") == (Settings(), ["nahawi"])
+
+
+def test_dictionary_words_and_files(tmp_path):
+    text = "قرأت «الكتاب»، ثم نمت"
+    start = text.index("الكتاب")
+    assert words_at(text, start, start + 2) == ["«الكتاب»،"]
+    assert words_at(text, start + 2, start + 2) == ["«الكتاب»،"]
+    assert words_at(text, start - 2, start - 2) == []  # an insertion between words changes none
+    dictionary = Dictionary(tmp_path / "d" / "dictionary.txt")
+    dictionary.load()
+    assert dictionary.add("«الكتـــاب»،") == "الكتاب"
+    assert dictionary.touches(text, start, start + 1)
+    (tmp_path / "d" / "dictionary.txt").write_text("# words\nالكتاب\nنمت\n", encoding="utf-8")
+    dictionary.reload_if_changed()
+    assert "نمت" in dictionary and "ثم" not in dictionary
