@@ -34,7 +34,7 @@ class EngineStats:
 class EngineHost:
     def __init__(self):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nahawi-engine")
-        self._lock = asyncio.Lock()
+        self._loading: dict[tuple[str | None, str], asyncio.Future] = {}  # loads in progress, by key
         self.key: tuple[str | None, str] | None = None  # (model_dir, device) of the engine or failure
         self.corrector = None
         self.error: str = ""  # why the engine for `key` could not be loaded
@@ -42,15 +42,23 @@ class EngineHost:
 
     async def ensure(self, model_dir: str | None, device: str):
         """The Corrector for (model_dir, device), loading it on the worker thread if the setting changed;
-        None when it cannot be loaded (the reason is in `error`)."""
-        async with self._lock:
-            if self.key != (model_dir, device):
-                self.corrector, self.error = None, ""
-                loop = asyncio.get_running_loop()
-                self.corrector, self.error = await loop.run_in_executor(self._executor, self._load,
-                                                                        model_dir, device)
-                self.key = (model_dir, device)
+        None when it cannot be loaded (the reason is in `error`). A caller cancelled while waiting does not
+        cancel the load: the next caller gets the same one."""
+        key = (model_dir, device)
+        if self.key == key:
             return self.corrector
+        if key not in self._loading:
+            future = asyncio.get_running_loop().run_in_executor(self._executor, self._load, model_dir, device)
+            self._loading[key] = future
+
+            def loaded(done: asyncio.Future) -> None:
+                self._loading.pop(key, None)
+                if not done.cancelled() and done.exception() is None:
+                    (self.corrector, self.error), self.key = done.result(), key
+
+            future.add_done_callback(loaded)
+        await asyncio.shield(self._loading[key])
+        return self.corrector if self.key == key else None
 
     def _load(self, model_dir: str | None, device: str):
         from nahawi.engine import Corrector

@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     _logging(args.log_file, args.log_level)
     try:
-        from lsp_server.server import build_server
+        from lsp_server.handlers import build_server
     except ImportError as error:
         print(f"nahawi-lsp: error: {MissingExtraError('lsp', error.name or 'pygls')}", file=sys.stderr)
         sys.exit(2)

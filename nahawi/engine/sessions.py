@@ -141,10 +141,13 @@ def _try_cuda(paths: tuple[Path, Path], threads: int) -> tuple[OrtSeq2Seq | None
 
     if CUDA not in ort.get_available_providers():
         return None, NO_CUDA_PROVIDER
+    ort.set_default_logger_severity(4)  # a missing CUDA library is logged by ORT in red; we say it in one line
     try:
         model = _create(paths, [CUDA, CPU], threads)
     except ModelError as error:
         return None, f"session creation failed: {error}"
+    finally:
+        ort.set_default_logger_severity(2)
     if model.encoder.get_providers()[0] != CUDA or model.decoder.get_providers()[0] != CUDA:
         return None, "the CUDA provider failed to load (driver or CUDA/cuDNN libraries missing)"
     try:

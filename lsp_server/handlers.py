@@ -1,0 +1,185 @@
+"""The LSP handlers of the Nahawi language server: lifecycle, document sync, code actions and commands.
+
+Owns the wiring from LSP methods to `NahawiServer` (which owns state, scheduling and publishing) and the
+checking of command arguments (a bad argument is a JSON-RPC Invalid Params error, never a crash).
+`build_server()` returns a server with every handler registered.
+"""
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from lsprotocol import types
+from pygls.exceptions import JsonRpcInvalidParams
+
+from lsp_server.actions import (
+    CMD_ADD_WORD,
+    CMD_APPLY_ALL,
+    CMD_CHECK,
+    CMD_DISABLE_KIND,
+    CMD_IGNORE,
+    CMD_STATS,
+    FIX_ALL_KIND,
+    code_actions,
+    workspace_edit,
+)
+from lsp_server.documents import DocumentState
+from lsp_server.server import NahawiServer
+from lsp_server.settings import settings_section
+from nahawi.kinds import KINDS
+
+
+def build_server() -> NahawiServer:
+    server = NahawiServer()
+    _register_lifecycle(server)
+    _register_documents(server)
+    _register_actions(server)
+    return server
+
+
+def _register_lifecycle(server: NahawiServer) -> None:
+    @server.feature(types.INITIALIZE)
+    def initialize(ls: NahawiServer, params: types.InitializeParams) -> None:
+        ls.initialization_options = params.initialization_options
+
+    @server.feature(types.INITIALIZED)
+    async def initialized(ls: NahawiServer, params: types.InitializedParams) -> None:
+        await ls.load_settings()
+        ls.ready.set()
+        await ls.engine()  # load the model now rather than on the first keystroke
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    async def did_change_configuration(ls: NahawiServer, params: types.DidChangeConfigurationParams) -> None:
+        await ls.settings_changed(settings_section(params.settings) if params.settings else None)
+
+    @server.feature(types.SHUTDOWN)
+    def shutdown(ls: NahawiServer, params: None) -> None:
+        for state in ls.documents.values():
+            if state.task is not None:
+                state.task.cancel()
+        ls.host.shutdown()
+
+
+def _register_documents(server: NahawiServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: NahawiServer, params: types.DidOpenTextDocumentParams) -> None:
+        doc = params.text_document
+        previous = ls.documents.pop(doc.uri, None)
+        if previous is not None and previous.task is not None:
+            previous.task.cancel()
+        state = ls.documents[doc.uri] = DocumentState(doc.uri, doc.language_id)
+        if ls.settings.check_on != "manual":
+            ls.schedule(state, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: NahawiServer, params: types.DidChangeTextDocumentParams) -> None:
+        state = ls.documents.get(params.text_document.uri)
+        if state is None:
+            return
+        state.generation += 1
+        if state.task is not None and not state.task.done():
+            state.task.cancel()  # a newer edit cancels the pending check
+        if ls.settings.check_on == "change":
+            ls.schedule(state, ls.settings.debounce_ms / 1000)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: NahawiServer, params: types.DidSaveTextDocumentParams) -> None:
+        state = ls.documents.get(params.text_document.uri)
+        if state is not None and ls.settings.check_on in ("change", "save"):
+            ls.schedule(state, 0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: NahawiServer, params: types.DidCloseTextDocumentParams) -> None:
+        state = ls.documents.pop(params.text_document.uri, None)
+        if state is not None and state.task is not None:
+            state.task.cancel()
+        ls.publish_empty(params.text_document.uri, None)
+
+
+def _register_actions(server: NahawiServer) -> None:
+    options = types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND])
+
+    @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, options)
+    def code_action(ls: NahawiServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        state = ls.documents.get(params.text_document.uri)
+        doc = ls.workspace.text_documents.get(params.text_document.uri)
+        if state is None or doc is None or state.checked_version != doc.version:
+            return []
+        ctx = ls.action_context(state)
+        start, end = ctx.index.offset(params.range.start), ctx.index.offset(params.range.end)
+        return code_actions(ctx, min(start, end), max(start, end), params.context.only)
+
+    @server.command(CMD_CHECK)
+    async def check_document(ls: NahawiServer, *args: Any) -> dict:
+        uris = [_uri_argument(args)] if args else list(ls.documents)
+        states = [ls.current_state(uri) for uri in uris]
+        await asyncio.gather(*(ls.check_now(state) for state in states))
+        return {"checked": uris, "findings": {s.uri: len(ls.visible_findings(s)) for s in states}}
+
+    @server.command(CMD_APPLY_ALL)
+    async def apply_all(ls: NahawiServer, *args: Any) -> dict:
+        state = ls.current_state(_uri_argument(args))
+        doc = ls.workspace.text_documents[state.uri]
+        if state.checked_version != doc.version:
+            await ls.check_now(state)
+        if state.checked_version != doc.version:
+            raise JsonRpcInvalidParams(f"{state.uri} changed while it was being checked; try again")
+        ctx = ls.action_context(state)
+        if not ctx.findings:
+            return {"applied": False, "edits": 0}
+        if not ls.client_supports("workspace.apply_edit"):
+            raise JsonRpcInvalidParams("the client does not support workspace/applyEdit")
+        result = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(
+            edit=workspace_edit(ctx, ctx.findings), label="Nahawi: apply all"))
+        return {"applied": bool(result.applied), "edits": len(ctx.findings)}
+
+    @server.command(CMD_IGNORE)
+    def ignore(ls: NahawiServer, *args: Any) -> dict:
+        if len(args) != 5 or not (isinstance(args[1], str) and isinstance(args[4], str)
+                                  and all(isinstance(a, int) for a in args[2:4])):
+            raise JsonRpcInvalidParams("nahawi.ignore takes [uri, sentence, start, end, replacement]")
+        state = ls.current_state(args[0])
+        state.ignored.add(tuple(args[1:]))
+        ls.publish(state)
+        return {"ignored": len(state.ignored)}
+
+    @server.command(CMD_ADD_WORD)
+    def add_word(ls: NahawiServer, *args: Any) -> dict:
+        if not args or not isinstance(args[0], str):
+            raise JsonRpcInvalidParams("nahawi.addToDictionary takes [word]")
+        try:
+            word = ls.dictionary.add(args[0])
+        except ValueError as error:
+            raise JsonRpcInvalidParams(str(error)) from None
+        except OSError as error:
+            ls.show(types.MessageType.Error, f"نحوي: تعذّرت الكتابة في القاموس {ls.dictionary.path}: {error}\n"
+                    f"Nahawi: cannot write the dictionary {ls.dictionary.path}: {error}")
+            return {"added": False, "path": str(ls.dictionary.path)}
+        ls.republish_all()
+        return {"added": True, "word": word, "path": str(ls.dictionary.path)}
+
+    @server.command(CMD_DISABLE_KIND)
+    def disable_kind(ls: NahawiServer, *args: Any) -> dict:
+        if not args or args[0] not in KINDS:
+            raise JsonRpcInvalidParams(f"nahawi.disableKind takes a kind id, one of {', '.join(KINDS)}")
+        ls.session_disabled.add(args[0])
+        enabled = tuple(k for k in ls.settings.enabled_kinds if k != args[0])
+        ls.settings = dataclasses.replace(ls.settings, enabled_kinds=enabled)
+        ls.republish_all()
+        return {"enabledKinds": list(enabled)}
+
+    @server.command(CMD_STATS)
+    def stats(ls: NahawiServer, *args: Any) -> dict:
+        return ls.stats()
+
+
+def _uri_argument(args: tuple) -> str:
+    """A command's document: its first argument, a URI string or an object with "uri"."""
+    first = args[0] if args else None
+    if isinstance(first, Mapping):
+        first = first.get("uri")
+    if not isinstance(first, str):
+        raise JsonRpcInvalidParams("this command takes a document URI as its first argument")
+    return first
