@@ -199,3 +199,62 @@ def speed(
                        f"{report['greedy_outputs_identical']:.0%}")
 
     _guard(work)
+
+
+def _require(module: str, extra: str) -> None:
+    import importlib.util
+
+    from nahawi.errors import MissingExtraError
+
+    if importlib.util.find_spec(module) is None:
+        raise MissingExtraError(extra, module)
+
+
+@app.command()
+def lsp(
+    model: Annotated[Path | None, typer.Option("--model", help="Model directory [the embedded model].")] = None,
+    words: Annotated[int, typer.Option("--words", help="Words in the benchmark document.")] = 2000,
+    edits: Annotated[int, typer.Option("--edits", help="One-word edits to time.")] = 20,
+) -> None:
+    """Language server: first full check of a document, then diagnostics latency after one-word edits."""
+    def work() -> None:
+        _require("pygls", "lsp")
+        from lsp_server.bench import run_lsp_benchmark
+
+        typer.echo(json.dumps(run_lsp_benchmark(model, words=words, edits=edits), ensure_ascii=False, indent=2))
+
+    _guard(work)
+
+
+@app.command("app")
+def app_speed(
+    model: Annotated[Path | None, typer.Option("--model", help="Model directory [the embedded model].")] = None,
+    words: Annotated[int, typer.Option("--words", help="Words in the benchmark document.")] = 2000,
+) -> None:
+    """Desktop editor (offscreen): longest GUI-thread stall while typing and time until underlines appear."""
+    def work() -> None:
+        _require("PySide6", "app")
+        from nahawi.engine.corrector import DEFAULT_MODEL_DIR
+        from nahawi_app.bench import run_app_benchmark
+
+        report = run_app_benchmark(model or DEFAULT_MODEL_DIR, words=words)
+        typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+
+    _guard(work)
+
+
+@app.command("false-alarms")
+def false_alarms(
+    dataset: Annotated[str, typer.Option("--dataset", help="qalb14-dev, qalb15-dev or zaebuc-dev")] = "qalb14-dev",
+    model: Annotated[Path | None, typer.Option("--model", help="Model directory [the embedded model].")] = None,
+    data_root: Annotated[str | None, typer.Option("--data-root", help=DATA_HELP)] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="First N documents only.")] = None,
+) -> None:
+    """Edits proposed on already-correct text (the gold corrected side), per 1,000 words and by kind."""
+    from nahawi.bench.false_alarms import measure_false_alarms
+
+    def work() -> None:
+        typer.echo(json.dumps(measure_false_alarms(dataset, data_root, model, limit), ensure_ascii=False,
+                              indent=2))
+
+    _guard(work)

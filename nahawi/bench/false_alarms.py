@@ -1,0 +1,34 @@
+"""False alarms on correct text: the corrected side of a dataset fed as input; every proposed edit is a false
+alarm. Reported per 1,000 words and by kind (the shipped-model target is at most 2 per 1,000 words)."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from nahawi.bench.quality import resolve_data_root
+from nahawi.errors import InputError
+from nahawi.m2.reader import read_lines
+
+CORRECT_SIDES = {
+    "qalb14-dev": "qalb/2014/dev/QALB-2014-L1-Dev.cor.no_ids",
+    "qalb15-dev": "qalb/2015/dev/QALB-2015-L2-Dev.cor.no_ids",
+    "zaebuc-dev": "zaebuc/dev/dev.sent.cor.pnx.tok",
+}
+
+
+def measure_false_alarms(name: str, data_root: str | Path | None = None, model_dir: Path | None = None,
+                         limit: int | None = None) -> dict:
+    if name not in CORRECT_SIDES:
+        raise InputError(f"unknown dataset {name!r} for false alarms; choose one of {', '.join(CORRECT_SIDES)}")
+    from nahawi.engine import Corrector
+
+    lines = read_lines(resolve_data_root(data_root) / CORRECT_SIDES[name])[:limit]
+    corrections = Corrector.from_dir(model_dir, device="cpu").correct_batch(lines)
+    words = sum(len(line.split()) for line in lines)
+    kinds = Counter(edit.kind for c in corrections for edit in c.edits)
+    rules = Counter(edit.rule_id for c in corrections for edit in c.edits)
+    edits = sum(kinds.values())
+    return {"dataset": name, "input": "corrected side", "documents": len(lines), "words": words,
+            "edits": edits, "per_1000_words": round(1000 * edits / max(1, words), 3),
+            "documents_changed": sum(bool(c.edits) for c in corrections),
+            "by_kind": dict(kinds.most_common()), "by_rule": dict(rules.most_common())}
