@@ -1,4 +1,5 @@
 """Edit extraction (align → merge → classify): exact for any strings, word-level, and sensibly named."""
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from nahawi.edits.align import DELETE, INSERT, MATCH, SUB
 from nahawi.kinds import KINDS
 from nahawi.text.punct import is_punct_char
 
-QALB_DEV = Path(__file__).resolve().parents[2].parent / "shared/data/qalb/2014/dev/QALB-2014-L1-Dev.m2"
+QALB_DEV = Path(os.environ.get("NAHAWI_SHARED", Path(__file__).resolve().parents[2].parent / "shared")) / "data/qalb/2014/dev/QALB-2014-L1-Dev.m2"
 
 ARABIC = st.text(alphabet="ابتدذرسصضطظعفقكلمنهويءأإآؤئةى ،.؟«»\n\t\u064e\u0640😀3", max_size=50)
 WORDS = st.lists(st.sampled_from(["ذهب", "الولد", "الى", "إلى", "المدرسه", "المدرسة", "و", "،", ".", "لو",

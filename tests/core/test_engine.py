@@ -4,6 +4,7 @@ The tiny model is untrained, so its own outputs are rejected (it never ends its 
 that turn a model output into edits are driven with gold corrections encoded as model outputs.
 """
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from nahawi.engine.search import Hypothesis
 from nahawi.errors import InputError, ModelError
 from nahawi.kinds import KINDS
 
-QALB_DEV = Path(__file__).resolve().parents[2].parent / "shared/data/qalb/2014/dev"
+QALB_DEV = Path(os.environ.get("NAHAWI_SHARED", Path(__file__).resolve().parents[2].parent / "shared")) / "data/qalb/2014/dev"
 ARABIC_MIX = st.text(alphabet="ابتدذرسصضطظعفقكلمنهويءأإآؤئةى ،.؟!«»()\n\t\r \u064e\u0640\u200f😀3٣aZ-_&",
                      max_size=80)
 

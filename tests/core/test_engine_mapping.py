@@ -1,5 +1,6 @@
 """Model output → user text: unchanged tokens keep the user's characters and spacing, changes are written
 the way Arabic writing attaches punctuation, tokens the vocabulary cannot spell are never touched."""
+import os
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ from nahawi.edits import diff_to_edits
 from nahawi.engine.mapping import HypToken, attach, edit_confidence, fold_spacing_edits, model_input, render
 from nahawi.text.tokens import model_tokens
 
-QALB_DEV = Path(__file__).resolve().parents[2].parent / "shared/data/qalb/2014/dev"
+QALB_DEV = Path(os.environ.get("NAHAWI_SHARED", Path(__file__).resolve().parents[2].parent / "shared")) / "data/qalb/2014/dev"
 
 
 def arabic_spacing(tokens: list[str]) -> str:

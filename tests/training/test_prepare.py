@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from typer.testing import CliRunner
 from nahawi.errors import ConfigError, InputError
 from nahawi.text import is_punct_char
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+DATA = Path(os.environ.get("NAHAWI_SHARED", Path(__file__).resolve().parents[2] / ".." / "shared")) / "data"
 CORPUS = DATA.parent / "corpus"
 needs_data = pytest.mark.skipif(not (DATA / "qalb").exists() or not CORPUS.exists(),
                                 reason=f"shared GEC data or corpus not found at {DATA.parent}")

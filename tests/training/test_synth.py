@@ -1,6 +1,7 @@
 """Synthetic errors: deterministic, change only what they report, and follow the requested distribution."""
 from __future__ import annotations
 
+import os
 import random
 from collections import Counter
 from pathlib import Path
@@ -10,7 +11,7 @@ import pytest
 from training.data.stats import ErrorStats, measure
 from training.data.synth import OP_KIND, OPS, build_error_model, corrupt, corrupt_hamza
 
-DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+DATA = Path(os.environ.get("NAHAWI_SHARED", Path(__file__).resolve().parents[2] / ".." / "shared")) / "data"
 needs_data = pytest.mark.skipif(not (DATA / "qalb").exists(), reason=f"shared GEC data not found at {DATA}")
 
 # Hand-written real-like pairs: (erroneous source, clean target).
