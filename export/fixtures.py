@@ -1,15 +1,22 @@
 """Real tiny artifacts for tests across the repo: an Arabic SentencePiece model, a "test"-preset checkpoint
-and an exported model directory (`build_tiny_model_dir`), built in seconds on one CPU core.
+and exported model directories, built in seconds on one CPU core.
 
-The model is untrained (seeded random weights): it exercises every file format, graph and code path, not
-correction quality. The tokenizer is trained on a few hundred lines generated from the sentences below,
-so tests need no data files. This module builds; it asserts nothing.
+`build_tiny_model_dir` exports an untrained model (seeded random weights): it exercises every file format,
+graph and code path, not correction quality, and since it never ends a sentence the engine keeps every
+source. `build_trained_tiny_model_dir` first trains the same model for a few seconds until it has
+memorised `TRAINED_CORRECTIONS` (hamza, ta marbuta, alif maqsura, letter confusion, spacing, punctuation;
+emoji, diacritics and tatweel before the errors) and copies `TRAINED_KEPT` unchanged, so the app and the
+language server get real corrections from a real model. Tests take expected edits from the engine on the
+same directory, never from these lists. The tokenizers are trained on a few hundred lines generated from
+the sentences below, so tests need no data files. This module builds; it asserts nothing.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import random
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,12 +83,13 @@ def tiny_corpus(lines: int = 400, seed: int = 0) -> list[str]:
     return out
 
 
-def train_tiny_tokenizer(directory: Path, vocab_size: int = 300) -> Path:
+def train_tiny_tokenizer(directory: Path, vocab_size: int = 300, lines: Sequence[str] | None = None) -> Path:
+    """A SentencePiece model trained on lines (default `tiny_corpus()`), written beside them in directory."""
     import sentencepiece as spm
 
     directory.mkdir(parents=True, exist_ok=True)
     corpus = directory / "corpus.txt"
-    corpus.write_text("\n".join(tiny_corpus()) + "\n", encoding="utf-8")
+    corpus.write_text("\n".join(tiny_corpus() if lines is None else lines) + "\n", encoding="utf-8")
     prefix = directory / "spm"
     spm.SentencePieceTrainer.train(
         input=str(corpus), model_prefix=str(prefix), vocab_size=vocab_size, model_type="unigram",
@@ -90,8 +98,9 @@ def train_tiny_tokenizer(directory: Path, vocab_size: int = 300) -> Path:
     return prefix.with_suffix(".model")
 
 
-def build_tiny_sources(directory: str | Path, seed: int = 0) -> TinySources:
-    """Tokenizer + seeded random "test"-preset model saved as our checkpoint under directory."""
+def build_tiny_sources(directory: str | Path, seed: int = 0, lines: Sequence[str] | None = None) -> TinySources:
+    """Tokenizer (trained on lines, default `tiny_corpus()`) + seeded random "test"-preset model saved as our
+    checkpoint under directory."""
     import torch
 
     from training.checkpoint import save_checkpoint
@@ -99,7 +108,7 @@ def build_tiny_sources(directory: str | Path, seed: int = 0) -> TinySources:
     from training.model import Seq2SeqTransformer
 
     directory = Path(directory)
-    tokenizer = train_tiny_tokenizer(directory)
+    tokenizer = train_tiny_tokenizer(directory, lines=lines)
     torch.manual_seed(seed)
     model = Seq2SeqTransformer(PRESETS["test"])
     corpus = directory / "corpus.txt"
@@ -126,3 +135,91 @@ def build_tiny_model_dir(out_dir: str | Path, precision: str = "fp32", seed: int
         sources = sources or build_tiny_sources(work, seed)
         export_model(ExportRequest(sources.checkpoint, out_dir, precision=precision))
     return out_dir
+
+
+# What `build_trained_tiny_model_dir` memorises: (sentence with errors, its correction), each one whole
+# sentence (one engine segment). Emoji, diacritics and tatweel sit before errors so that tests see code-point,
+# UTF-16 and UTF-8 offsets part ways.
+TRAINED_CORRECTIONS = (
+    ("ذهب الطالب الى المدرسة في الصباح الباكر", "ذهب الطالب إلى المدرسة في الصباح الباكر"),
+    ("هذه المسالة مهمة جدا لجميع الطلاب والمعلمين", "هذه المسألة مهمة جدا لجميع الطلاب والمعلمين"),
+    ("اريد ان اتعلم اللغة العربية وقواعدها", "أريد أن أتعلم اللغة العربية وقواعدها"),
+    ("كانت السماء صافيه والجو جميلا في الربيع", "كانت السماء صافية والجو جميلا في الربيع"),
+    ("رأيت مصطفي يمشي على الشاطئ مع أخيه الصغير", "رأيت مصطفى يمشي على الشاطئ مع أخيه الصغير"),
+    ("العلم نور والجهل ظلام كما يقول المثل", "العلم نور والجهل ظلام كما يقول المثل ."),
+    ("😀 ذَهَبَ الطالبُ الى المدرسه في الصباح.", "😀 ذَهَبَ الطالبُ إلى المدرسة في الصباح."),
+    ("رايت مصطفي يمشي علي الشاطئ 😀 مع أخيه.", "رأيت مصطفى يمشي على الشاطئ 😀 مع أخيه."),
+    ("قال المديـــر ان الاجتماع سيعقد يوم الاحد", "قال المديـــر إن الاجتماع سيعقد يوم الأحد."),
+    ("ذهب الطالبالى المدرسة", "ذهب الطالب إلى المدرسة"),
+    ("رأيت الضبي في الحديقة", "رأيت الظبي في الحديقة"),
+)
+# Sentences it learns to copy unchanged (besides every correction's target).
+TRAINED_KEPT = (*SENTENCES[10:20], "سطر بلا أخطاء.", "مَرْحَبًا بكم.")
+TRAINED_STEPS = 300  # full-batch Adam steps: enough to reproduce every pair above exactly
+
+
+def trained_pairs() -> list[tuple[str, str]]:
+    """The training set: the corrections, their targets copied unchanged, and the kept sentences."""
+    return [*TRAINED_CORRECTIONS, *((t, t) for _, t in TRAINED_CORRECTIONS), *((s, s) for s in TRAINED_KEPT)]
+
+
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """Torch on one intra-op thread: the same floating-point sums on every machine (and the machine's
+    other cores stay free)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
+def train_tiny_checkpoint(sources: TinySources, out: Path, steps: int = TRAINED_STEPS) -> Path:
+    """sources' model trained full-batch on `trained_pairs()` for steps, saved as our checkpoint at out."""
+    import numpy as np
+    import torch
+
+    from nahawi.engine.mapping import SubwordCodec, model_input
+    from training.batching import collate
+    from training.checkpoint import load_model, save_checkpoint
+
+    codec = SubwordCodec(sources.tokenizer)
+    pairs = trained_pairs()
+    src_ids = [np.array(codec.encode(model_input(s).line)) for s, _ in pairs]
+    tgt_ids = [np.array(codec.encode(model_input(t).line)) for _, t in pairs]
+    model, _ = load_model(sources.checkpoint)
+    config = model.config
+    src, dec_in, labels = collate(np.arange(len(pairs)), src_ids, tgt_ids, config.pad_id, config.bos_id,
+                                  config.eos_id)
+    torch.manual_seed(0)
+    optimizer = torch.optim.Adam(model.parameters(), lr=4e-3)
+    model.train()
+    for _ in range(steps):
+        logits = model(src, dec_in)  # (B, T, V)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), labels.reshape(-1),
+                                                 ignore_index=config.pad_id)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    model.eval()
+    save_checkpoint(out, model, step=steps, train_config={"tokenizer": str(sources.tokenizer),
+                                                          "data_dir": str(sources.corpus.parent)})
+    return out
+
+
+def build_trained_tiny_model_dir(out_dir: str | Path, steps: int = TRAINED_STEPS, seed: int = 0) -> Path:
+    """Export a tiny model that makes real corrections into out_dir (which must not exist); returns out_dir.
+
+    Its tokenizer also learns from the training sentences, so it spells their diacritics and tatweel (an
+    untrained model's tokenizer does not). Deterministic: the same seed and steps give the same weights.
+    """
+    import tempfile
+
+    lines = [*tiny_corpus(), *(text for pair in trained_pairs() for text in pair)]
+    with tempfile.TemporaryDirectory(prefix="nahawi-trained-") as work, _one_thread():
+        sources = build_tiny_sources(work, seed, lines=lines)
+        checkpoint = train_tiny_checkpoint(sources, Path(work) / "trained.pt", steps)
+        return build_tiny_model_dir(out_dir, sources=TinySources(checkpoint, sources.tokenizer, sources.corpus))

@@ -1,4 +1,5 @@
-"""Shared fixtures: the shared data root and a real tiny exported model directory (built once)."""
+"""Shared fixtures: the shared data root and two real tiny exported model directories, each built once per
+session: an untrained one (every format and code path) and a trained one that makes real corrections."""
 import os
 from pathlib import Path
 
@@ -21,3 +22,13 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     from export.fixtures import build_tiny_model_dir
 
     return build_tiny_model_dir(tmp_path_factory.mktemp("model") / "tiny")
+
+
+@pytest.fixture(scope="session")
+def trained_model_dir(tmp_path_factory) -> Path:
+    """A real ONNX model directory whose tiny model was trained to make `export.fixtures.TRAINED_CORRECTIONS`
+    (and keep `TRAINED_KEPT`): real edits from real model output, for the app and the language server."""
+    pytest.importorskip("torch", reason="building the trained tiny model needs the 'train' extra")
+    from export.fixtures import build_trained_tiny_model_dir
+
+    return build_trained_tiny_model_dir(tmp_path_factory.mktemp("trained-model") / "trained-tiny")

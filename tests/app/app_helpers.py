@@ -1,32 +1,25 @@
 """Helpers shared by the editor tests (imported by name: tests/app is on sys.path while they run)."""
 from __future__ import annotations
 
-import math
+from export.fixtures import TRAINED_CORRECTIONS
+
+# Sentences the trained fixture model corrects (all in TRAINED_CORRECTIONS) around one it keeps and an
+# English line. Emoji, diacritics and tatweel sit before errors on the same line; the corrections are
+# hamza, ta marbuta, alif maqsura ×2, letter confusion and an inserted full stop.
+DOCUMENT = ("😀 ذَهَبَ الطالبُ الى المدرسه في الصباح. رايت مصطفي يمشي علي الشاطئ 😀 مع أخيه.\n"
+            "سطر بلا أخطاء.\n"
+            "قال المديـــر ان الاجتماع سيعقد يوم الاحد\n"
+            "\n"
+            "English line.\n"
+            "رأيت الضبي في الحديقة")
+SPACING = "ذهب الطالبالى المدرسة"  # a learned spacing fix, kept out of DOCUMENT
 
 
-def teach(corrector, source: str, target: str) -> tuple:
-    """Make `corrector` correct the sentence `source` (one whole segment) to `target`; returns its edits."""
-    from nahawi.engine.corrector import _SegmentResult, _Settings
-    from nahawi.engine.mapping import model_input
-    from nahawi.engine.search import Hypothesis
-
-    assert [s.text for s in corrector.segments(source)] == [source], "teach whole segments only"
-    ids = corrector.codec.encode(model_input(target).line)
-    output = Hypothesis(tuple(ids), (math.log(0.9),) * len(ids), math.log(0.8), 0.0)
-    edits, rejected = corrector.segment_edits(source, output, guard=False)
-    assert not rejected and edits
-    corrector.cache.put((source, _Settings(beam=1, max_length=None, guard=True)), _SegmentResult(edits, ""))
-    return edits
-
-
-# Sentences with known corrections: (source, target). Diacritics, tatweel and an emoji sit before errors.
-LESSONS = (
-    ("😀 ذَهَبَ الطالبُ الى المدرسه في الصباح.", "😀 ذهب الطالب إلى المدرسة في الصباح."),
-    ("رايت مصطفي يمشي علي الشاطئ 😀 مع أخيه.", "رأيت مصطفى يمشي على الشاطئ 😀 مع أخيه."),
-    ("قال المديـــر ان الاجتماع سيعقد يوم الاحد", "قال المديـــر إن الاجتماع سيعقد يوم الأحد"),
-    ("ذهب الطالبالى المدرسة", "ذهب الطالب إلى المدرسة"),
-    ("رأيت الضبي في الحديقة", "رأيت الظبي في الحديقة"),
-)
+def learned_correction(text: str) -> str:
+    """text with every learned source sentence replaced by its learned correction."""
+    for source, target in TRAINED_CORRECTIONS:
+        text = text.replace(source, target)
+    return text
 
 
 def check(qtbot, window, text: str | None = None):

@@ -58,9 +58,9 @@ SETTINGS = {"debounceMs": 30}
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module", params=PROFILES)
-async def client(request, model_dir, tmp_path_factory):
+async def client(request, trained_model_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp(request.param)
-    client = await start_server(request.param, root, {"modelDir": str(model_dir), **SETTINGS})
+    client = await start_server(request.param, root, {"modelDir": str(trained_model_dir), **SETTINGS})
     yield client
     await stop_server(client)
 

@@ -25,9 +25,9 @@ BASE = {"debounceMs": 20}
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
-async def client(model_dir, tmp_path_factory):
+async def client(trained_model_dir, tmp_path_factory):
     client = await start_server("visual-studio-code", tmp_path_factory.mktemp("settings"),
-                                {"modelDir": str(model_dir)}, configuration=dict(BASE))
+                                {"modelDir": str(trained_model_dir)}, configuration=dict(BASE))
     yield client
     await stop_server(client)
 
