@@ -98,7 +98,8 @@ def train_tiny_tokenizer(directory: Path, vocab_size: int = 300, lines: Sequence
     return prefix.with_suffix(".model")
 
 
-def build_tiny_sources(directory: str | Path, seed: int = 0, lines: Sequence[str] | None = None) -> TinySources:
+def build_tiny_sources(directory: str | Path, seed: int = 0,
+                       lines: Sequence[str] | None = None) -> TinySources:
     """Tokenizer (trained on lines, default `tiny_corpus()`) + seeded random "test"-preset model saved as our
     checkpoint under directory."""
     import torch
@@ -139,7 +140,7 @@ def build_tiny_model_dir(out_dir: str | Path, precision: str = "fp32", seed: int
 
 # What `build_trained_tiny_model_dir` memorises: (sentence with errors, its correction), each one whole
 # sentence (one engine segment). Emoji, diacritics and tatweel sit before errors so that tests see code-point,
-# UTF-16 and UTF-8 offsets part ways.
+# UTF-16 and UTF-8 offsets part ways; one full stop is inserted right after a corrected word.
 TRAINED_CORRECTIONS = (
     ("ذهب الطالب الى المدرسة في الصباح الباكر", "ذهب الطالب إلى المدرسة في الصباح الباكر"),
     ("هذه المسالة مهمة جدا لجميع الطلاب والمعلمين", "هذه المسألة مهمة جدا لجميع الطلاب والمعلمين"),
@@ -149,7 +150,8 @@ TRAINED_CORRECTIONS = (
     ("العلم نور والجهل ظلام كما يقول المثل", "العلم نور والجهل ظلام كما يقول المثل ."),
     ("😀 ذَهَبَ الطالبُ الى المدرسه في الصباح.", "😀 ذَهَبَ الطالبُ إلى المدرسة في الصباح."),
     ("رايت مصطفي يمشي علي الشاطئ 😀 مع أخيه.", "رأيت مصطفى يمشي على الشاطئ 😀 مع أخيه."),
-    ("قال المديـــر ان الاجتماع سيعقد يوم الاحد", "قال المديـــر إن الاجتماع سيعقد يوم الأحد."),
+    ("قال المديـــر ان الاجتماع سيعقد يوم الاحد القادم", "قال المديـــر إن الاجتماع سيعقد يوم الأحد القادم."),
+    ("يساعد الأطباء المرضى ويخففون الامهم", "يساعد الأطباء المرضى ويخففون آلامهم."),
     ("ذهب الطالبالى المدرسة", "ذهب الطالب إلى المدرسة"),
     ("رأيت الضبي في الحديقة", "رأيت الظبي في الحديقة"),
 )
@@ -213,8 +215,8 @@ def train_tiny_checkpoint(sources: TinySources, out: Path, steps: int = TRAINED_
 def build_trained_tiny_model_dir(out_dir: str | Path, steps: int = TRAINED_STEPS, seed: int = 0) -> Path:
     """Export a tiny model that makes real corrections into out_dir (which must not exist); returns out_dir.
 
-    Its tokenizer also learns from the training sentences, so it spells their diacritics and tatweel (an
-    untrained model's tokenizer does not). Deterministic: the same seed and steps give the same weights.
+    Its tokenizer also learns from the training sentences, so it spells their emoji, diacritics and tatweel
+    (the untrained model's tokenizer does not). Deterministic: the same seed and steps give the same weights.
     """
     import tempfile
 
@@ -222,4 +224,5 @@ def build_trained_tiny_model_dir(out_dir: str | Path, steps: int = TRAINED_STEPS
     with tempfile.TemporaryDirectory(prefix="nahawi-trained-") as work, _one_thread():
         sources = build_tiny_sources(work, seed, lines=lines)
         checkpoint = train_tiny_checkpoint(sources, Path(work) / "trained.pt", steps)
-        return build_tiny_model_dir(out_dir, sources=TinySources(checkpoint, sources.tokenizer, sources.corpus))
+        trained = TinySources(checkpoint, sources.tokenizer, sources.corpus)
+        return build_tiny_model_dir(out_dir, sources=trained)

@@ -167,12 +167,15 @@ class IssueLayer(QObject):
                         key=lambda i: (i.start, i.end), reverse=True)
         if not chosen:
             return 0
+        # Spans are read before editing: an insertion right after a word would otherwise stretch the word's
+        # live cursor over it, and the word's fix would delete the inserted text.
+        spans = [(issue.start, issue.end, issue.edit.replacement) for issue in chosen]
         edit_cursor = QTextCursor(self.document)
         edit_cursor.beginEditBlock()
-        for issue in chosen:
-            edit_cursor.setPosition(issue.start)
-            edit_cursor.setPosition(issue.end, QTextCursor.MoveMode.KeepAnchor)
-            edit_cursor.insertText(issue.edit.replacement)
+        for start, end, replacement in spans:
+            edit_cursor.setPosition(start)
+            edit_cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
+            edit_cursor.insertText(replacement)
         edit_cursor.endEditBlock()
         self.issues = [i for i in self.issues if i not in chosen]
         if self.current in chosen:

@@ -5,14 +5,15 @@ from export.fixtures import TRAINED_CORRECTIONS
 
 # Sentences the trained fixture model corrects (all in TRAINED_CORRECTIONS) around one it keeps and an
 # English line. Emoji, diacritics and tatweel sit before errors on the same line; the corrections are
-# hamza, ta marbuta, alif maqsura ×2, letter confusion and an inserted full stop.
+# hamza, ta marbuta, alif maqsura ×2, letter confusion and a full stop inserted after an unchanged word.
 DOCUMENT = ("😀 ذَهَبَ الطالبُ الى المدرسه في الصباح. رايت مصطفي يمشي علي الشاطئ 😀 مع أخيه.\n"
             "سطر بلا أخطاء.\n"
-            "قال المديـــر ان الاجتماع سيعقد يوم الاحد\n"
+            "قال المديـــر ان الاجتماع سيعقد يوم الاحد القادم\n"
             "\n"
             "English line.\n"
             "رأيت الضبي في الحديقة")
 SPACING = "ذهب الطالبالى المدرسة"  # a learned spacing fix, kept out of DOCUMENT
+FULL_STOP_AFTER_A_FIX = "يساعد الأطباء المرضى ويخففون الامهم"  # learned: "آلامهم." (a fix, then an insertion)
 
 
 def learned_correction(text: str) -> str:

@@ -1,10 +1,10 @@
 """Checking in the real window: underlines on the engine's spans, accepting, stale results, incremental checks,
-navigation, the card and the panel — against a real Corrector on the tiny model (see conftest.teach)."""
+navigation, the card and the panel — against a real Corrector on the trained tiny model (see conftest)."""
 from __future__ import annotations
 
 import dataclasses
 
-from app_helpers import LESSONS, check
+from app_helpers import DOCUMENT, FULL_STOP_AFTER_A_FIX, SPACING, check, learned_correction
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QTextCharFormat, QTextCursor
 
@@ -13,8 +13,6 @@ from nahawi.kinds import KINDS
 from nahawi.text.offsets import utf16_offset
 from nahawi_app.highlight import kind_color
 from nahawi_app.worker import CheckResult
-
-DOCUMENT = f"{LESSONS[0][0]} {LESSONS[1][0]}\nسطر بلا أخطاء.\n{LESSONS[2][0]}\n\nEnglish line.\n{LESSONS[4][0]}"
 
 
 def spans(window):
@@ -29,9 +27,13 @@ def expected_spans(text, edits):
     return sorted((utf16_offset(text, e.start), utf16_offset(text, e.end)) for e in edits)
 
 
-def test_underlines_land_on_the_engines_spans_in_utf16(window, qtbot, taught):
+def test_the_fixture_model_makes_the_corrections_it_learned(corrector):
+    assert corrector.correct(DOCUMENT).corrected == learned_correction(DOCUMENT) != DOCUMENT
+
+
+def test_underlines_land_on_the_engines_spans_in_utf16(window, qtbot, corrector):
     result = check(qtbot, window, DOCUMENT)
-    expected = taught.correct(DOCUMENT)
+    expected = corrector.correct(DOCUMENT)
     assert result.correction == expected and len(expected.edits) >= 8
     assert "😀" in DOCUMENT[:expected.edits[0].start]  # an astral character shifts UTF-16 positions
     assert utf16_offset(DOCUMENT, expected.edits[0].start) == expected.edits[0].start + 1
@@ -65,22 +67,31 @@ def test_accept_fixes_the_text_and_is_undoable(window, qtbot):
     assert window.editor.plain_text() == DOCUMENT
 
 
-def test_accept_all_is_one_undo_step(window, qtbot, taught):
+def test_accept_all_is_one_undo_step(window, qtbot, corrector):
     check(qtbot, window, DOCUMENT)
     document = window.editor.document()
     assert not document.isUndoAvailable()  # a freshly loaded document
-    assert window.accept_all() == len(taught.correct(DOCUMENT).edits)
-    assert window.editor.plain_text() == taught.correct(DOCUMENT).corrected and not window.layer.issues
+    assert window.accept_all() == len(corrector.correct(DOCUMENT).edits)
+    assert window.editor.plain_text() == corrector.correct(DOCUMENT).corrected and not window.layer.issues
     window.undo()
     assert window.editor.plain_text() == DOCUMENT
     assert not document.isUndoAvailable()  # ... so one undo took back every edit
     window.redo()
-    assert window.editor.plain_text() == taught.correct(DOCUMENT).corrected
+    assert window.editor.plain_text() == corrector.correct(DOCUMENT).corrected
 
 
-def test_accept_all_of_one_kind_leaves_the_others(window, qtbot, taught):
+def test_accept_all_keeps_a_full_stop_inserted_right_after_a_fixed_word(window, qtbot, corrector):
+    check(qtbot, window, FULL_STOP_AFTER_A_FIX)
+    expected = corrector.correct(FULL_STOP_AFTER_A_FIX)
+    word, stop = expected.edits
+    assert word.end == stop.start == stop.end and stop.replacement == "."
+    assert window.accept_all() == 2
+    assert window.editor.plain_text() == expected.corrected
+
+
+def test_accept_all_of_one_kind_leaves_the_others(window, qtbot, corrector):
     check(qtbot, window, DOCUMENT)
-    edits = taught.correct(DOCUMENT).edits
+    edits = corrector.correct(DOCUMENT).edits
     hamza = [e for e in edits if e.kind == "hamza"]
     assert hamza and len(hamza) < len(edits)
     assert window.accept_all(("hamza",)) == len(hamza)
@@ -88,20 +99,21 @@ def test_accept_all_of_one_kind_leaves_the_others(window, qtbot, taught):
     assert [i.edit for i in window.layer.issues] == [e for e in edits if e.kind != "hamza"]
 
 
-def test_stale_results_are_dropped(window, qtbot, taught):
+def test_stale_results_are_dropped(window, qtbot, corrector):
     check(qtbot, window, DOCUMENT)
     old_revision = window.controller.revision
     window.editor.textCursor().insertText("س")  # the document moves on
     before = list(window.layer.issues)
-    stale_text = LESSONS[3][0]
-    stale = CheckResult(old_revision, stale_text, taught.correct(stale_text), 0.0, 0)
+    stale_text = SPACING
+    stale = CheckResult(old_revision, stale_text, corrector.correct(stale_text), 0.0, 0)
+    assert stale.correction.edits  # it would underline something if it were shown
     with qtbot.assertNotEmitted(window.checked, wait=50):
         window.controller.worker.checked.emit(stale)
     assert window.layer.issues == before and len(window.editor.extraSelections()) == len(before)
     assert not any(i.edit.original == "الطالبالى" for i in window.layer.issues)
 
 
-def test_checking_while_typing_shows_the_latest_revision(make_window, qtbot, taught):
+def test_checking_while_typing_shows_the_latest_revision(make_window, qtbot, corrector):
     from nahawi_app.settings import AppSettings
 
     window = make_window(settings=AppSettings(check_while_typing=True, delay_ms=20))
@@ -109,17 +121,18 @@ def test_checking_while_typing_shows_the_latest_revision(make_window, qtbot, tau
     check(qtbot, window, DOCUMENT)
     cursor = window.editor.textCursor()
     cursor.movePosition(cursor.MoveOperation.End)
-    cursor.insertText("\n" + LESSONS[3][0])
+    cursor.insertText("\n" + SPACING)
     with qtbot.waitSignal(window.checked, timeout=20000) as blocker:
         pass  # checking while typing: the debounce fires by itself
     text = window.editor.plain_text()
     assert blocker.args[0].revision == window.controller.revision
-    assert issue_spans(window) == expected_spans(text, taught.correct(text).edits)
+    assert issue_spans(window) == expected_spans(text, corrector.correct(text).edits)
+    assert any(i.edit.original == "الطالبالى" for i in window.layer.issues)  # the new line's fix is shown
 
 
 def test_only_changed_sentences_reach_the_model(window, qtbot):
-    first = check(qtbot, window, DOCUMENT)
-    assert first.decoded <= 2  # the taught sentences come from the cache; "سطر بلا أخطاء." may not yet
+    check(qtbot, window, DOCUMENT)
+    assert check(qtbot, window).decoded == 0  # nothing changed: every sentence comes from the cache
     cursor = window.editor.textCursor()
     cursor.setPosition(window.editor.plain_text().index("سطر بلا"))
     cursor.insertText("هذا ")

@@ -114,7 +114,7 @@ def test_switching_the_interface_to_english(window):
     assert window.status_labels["device"].text() == "CPU"
 
 
-def test_a_model_that_fails_to_load_leaves_a_working_editor(make_window, qtbot, tmp_path, tiny_model_dir):
+def test_a_model_that_fails_to_load_leaves_a_working_editor(make_window, qtbot, tmp_path, trained_model_dir):
     settings = AppSettings(model_dir=str(tmp_path / "no-such-model"), check_while_typing=True, delay_ms=10)
     window = make_window(engine=None, settings=settings)
     qtbot.waitUntil(lambda: window.notices.text("model") is not None, timeout=20000)
@@ -126,9 +126,10 @@ def test_a_model_that_fails_to_load_leaves_a_working_editor(make_window, qtbot, 
     qtbot.wait(50)
     assert window.editor.plain_text() == "abc" and not window.layer.issues
     assert window.save_to(tmp_path / "kept.txt") and (tmp_path / "kept.txt").read_text() == "abc"
-    window.apply_settings(dataclasses.replace(window.settings, model_dir=str(tiny_model_dir)))  # fixed in Settings
+    window.apply_settings(dataclasses.replace(window.settings, model_dir=str(trained_model_dir)))  # fixed in Settings
     qtbot.waitUntil(lambda: window.info is not None, timeout=20000)
-    assert window.notices.text("model") is None and window.status_labels["model"].text().endswith("tiny-model")
+    assert window.notices.text("model") is None
+    assert window.status_labels["model"].text().endswith(trained_model_dir.name)
 
 
 def imported_modules(path: Path) -> list[str]:

@@ -1,4 +1,4 @@
-"""`nahawi-app --screenshot` and the speed probe, on the real tiny model."""
+"""`nahawi-app --screenshot` and the speed probe, on the real trained tiny model."""
 from __future__ import annotations
 
 from PySide6.QtGui import QImage
@@ -9,12 +9,12 @@ from nahawi_app.main import main
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-def test_screenshot_writes_a_png_of_the_checked_file(tmp_path, tiny_model_dir):
+def test_screenshot_writes_a_png_of_the_checked_file(tmp_path, trained_model_dir):
     source = tmp_path / "doc.md"
-    source.write_text("ذهب الطالب الى المدرسه في الصباح.\nEnglish line.\n", encoding="utf-8")
+    source.write_text("😀 ذَهَبَ الطالبُ الى المدرسه في الصباح.\nEnglish line.\n", encoding="utf-8")  # learned
     out = tmp_path / "shots" / "window.png"
     settings = tmp_path / "user.ini"
-    code = main(["--open", str(source), "--screenshot", str(out), "--model", str(tiny_model_dir),
+    code = main(["--open", str(source), "--screenshot", str(out), "--model", str(trained_model_dir),
                  "--settings", str(settings), "--lang", "ar"])
     assert code == 0
     assert out.read_bytes().startswith(PNG_SIGNATURE)
@@ -37,8 +37,8 @@ def test_bench_document_has_distinct_sentences():
     assert len(set(sentences)) == len(sentences)
 
 
-def test_app_benchmark_reports_stalls_and_underline_delay(tiny_model_dir, qapp):
-    result = run_app_benchmark(tiny_model_dir, words=300, keystroke_ms=20)
+def test_app_benchmark_reports_stalls_and_underline_delay(trained_model_dir, qapp):
+    result = run_app_benchmark(trained_model_dir, words=300, keystroke_ms=20)
     assert result["ok"] and result["words"] >= 300 and result["typed_chars"] == len(TYPED)
     assert result["max_gap_ms"] > 0 and result["underline_ms"] is not None
     assert result["underline_ms"] >= result["debounce_ms"] * 0.5

@@ -24,7 +24,8 @@ async def code_actions(client, uri: str) -> list:
 
 async def test_bad_settings_malformed_requests_and_huge_files(trained_model_dir, tmp_path):
     bad = {"debounceMs": -5, "severity": {"hamza": "loud"}, "colour": "red", "checkOn": 3}
-    client = await start_server("neovim", tmp_path, {"modelDir": str(trained_model_dir), "maxFileSize": 2000, **bad})
+    client = await start_server("neovim", tmp_path,
+                                {"modelDir": str(trained_model_dir), "maxFileSize": 2000, **bad})
     try:
         uri = uri_for(client, "ok.txt")
         open_document(client, uri, TEXT)
