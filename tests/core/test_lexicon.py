@@ -76,9 +76,10 @@ def test_model_edit_to_a_known_word_wins_over_the_lexicon(lexicon):
     assert refine(text, model, lexicon) == model
 
 
-def test_model_edit_on_an_unknown_word_is_trusted(lexicon):
-    edit = Edit(0, 4, "كتاب", "other", original="كتبا")
-    assert plausible(edit, lexicon)
+def test_model_edit_must_write_known_words(lexicon):
+    assert plausible(Edit(0, 4, "الطالب", "other", original="الطلب"), lexicon)
+    assert not plausible(Edit(0, 8, "والفهاكهازجة", "spacing", original="والفاكهه الطازجة"), lexicon)
+    assert plausible(Edit(3, 3, "،", "punctuation"), lexicon) and plausible(Edit(0, 4, "", "word_choice"), lexicon)
 
 
 def test_engine_applies_the_lexicon_of_its_model_directory(tiny_model_dir, tmp_path):
