@@ -20,7 +20,7 @@ KIND_SETS = {
     "punct": frozenset({"punctuation"}),
     "none": frozenset(),
 }
-CONFIDENCES = (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)
+CONFIDENCES = (0.0, 0.5, 0.7, 0.8, 0.9, 0.95)
 
 
 def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, log=print) -> dict:
@@ -35,21 +35,22 @@ def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, log=p
     corrections = raw.correct_batch(sources)
     lexicon = load_lexicon(model_dir / LEXICON_FILE) if (model_dir / LEXICON_FILE).is_file() else None
     rows = []
-    for (name, kinds), confidence in itertools.product(KIND_SETS.items(), CONFIDENCES):
-        if kinds is not None and not kinds and confidence > 0:
-            continue  # "none" does not depend on the threshold
-        policy = EditPolicy(confidence, kinds)
+    for (name, kinds), confidence, prefer in itertools.product(KIND_SETS.items(), CONFIDENCES, (False, True)):
+        if kinds is not None and not kinds and (confidence > 0 or prefer):
+            continue  # "none" depends on neither
+        policy = EditPolicy(confidence, kinds, prefer)
         hypotheses = [apply_edits(c.source, refine(c.source, c.edits, lexicon, policy)) for c in corrections]
         with_punct = score_hypotheses(hypotheses, dev.m2_path, dev.limit)
         no_punct = score_hypotheses(hypotheses, dev.nopnx_m2_path, dev.limit, no_punct=True)
-        rows.append({"kinds": name, "min_confidence": confidence, "with_punct": with_punct["f0.5"],
+        rows.append({"kinds": name, "min_confidence": confidence, "prefer_lexicon": prefer,
+                     "with_punct": with_punct["f0.5"],
                      "no_punct": no_punct["f0.5"], "p_no_punct": no_punct["precision"],
                      "mean": (with_punct["f0.5"] + no_punct["f0.5"]) / 2})
-        log(f"{name:28s} conf >= {confidence:.2f}: F0.5 {with_punct['f0.5']:.4f} with punct, "
+        log(f"{name:26s} conf >= {confidence:.2f} {'lexicon first' if prefer else 'model first  '}: F0.5 {with_punct['f0.5']:.4f} with punct, "
             f"{no_punct['f0.5']:.4f} without (P {no_punct['precision']:.3f})")
     best = max(rows, key=lambda row: row["mean"])
     kinds = KIND_SETS[best["kinds"]]
-    return {"policy": {"min_confidence": best["min_confidence"],
+    return {"policy": {"min_confidence": best["min_confidence"], "prefer_lexicon": best["prefer_lexicon"],
                        "kinds": None if kinds is None else sorted(kinds),
                        "tuned_on": f"qalb14-dev first {dev.limit} documents", "objective": "mean F0.5",
                        "dev_with_punct": best["with_punct"], "dev_no_punct": best["no_punct"]},

@@ -49,11 +49,15 @@ def plausible(edit: Edit, lexicon: Lexicon) -> bool:
     return all(map(lexicon.knows, _words(edit.replacement)))
 
 
+def _overlaps(edit: Edit, start: int, end: int) -> bool:
+    return edit.start < end and start < edit.end or edit.start == edit.end == start
+
+
 def lexicon_edits(text: str, taken: list[Edit], lexicon: Lexicon) -> list[Edit]:
     """Usual-spelling edits for words outside every span in `taken`."""
     edits = []
     for token in model_tokens(text):
-        if any(e.start < token.end and token.start < e.end or e.start == e.end == token.start for e in taken):
+        if any(_overlaps(e, token.start, token.end) for e in taken):
             continue
         better = lexicon.suggest(token.text)
         if better is None:
@@ -67,5 +71,10 @@ def lexicon_edits(text: str, taken: list[Edit], lexicon: Lexicon) -> list[Edit]:
 def refine(text: str, model_edits: tuple[Edit, ...], lexicon: Lexicon | None,
            policy: EditPolicy = EditPolicy()) -> tuple[Edit, ...]:
     kept = [e for e in model_edits if policy.allows(e) and (lexicon is None or plausible(e, lexicon))]
-    extra = lexicon_edits(text, kept, lexicon) if lexicon is not None else []
+    if lexicon is None:
+        return tuple(kept)
+    if policy.prefer_lexicon:
+        suggested = lexicon_edits(text, [], lexicon)
+        kept = [e for e in kept if not any(_overlaps(e, s.start, s.end) for s in suggested)]
+    extra = lexicon_edits(text, kept, lexicon)
     return tuple(sorted(kept + extra, key=lambda e: (e.start, e.end)))

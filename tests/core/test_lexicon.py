@@ -94,3 +94,17 @@ def test_engine_applies_the_lexicon_of_its_model_directory(tiny_model_dir, tmp_p
     assert {(e.original, e.replacement) for e in lexicon_only} >= {("الى", "إلى"), ("ان", "أن")}
     assert apply_edits(text, with_lexicon.edits) == with_lexicon.corrected
     assert with_lexicon.corrected.count("🙂") == 1
+
+
+def test_policy_filters_model_edits_by_kind_and_confidence_and_can_prefer_the_lexicon(lexicon):
+    from nahawi.engine.lexicon_stage import EditPolicy
+
+    text = "ذهب الى في"
+    model = (Edit(4, 7, "إن", "hamza", original="الى", confidence=0.9),
+             Edit(10, 10, " .", "punctuation", confidence=0.4))
+    assert refine(text, model, lexicon, EditPolicy(min_confidence=0.5)) == model[:1]
+    assert refine(text, model, lexicon, EditPolicy(kinds=frozenset({"punctuation"})))[0].replacement == "إلى"
+    preferred = refine(text, model, lexicon, EditPolicy(prefer_lexicon=True))
+    assert [(e.replacement, e.rule_id) for e in preferred] == [("إلى", "lexicon"), (" .", "model")]
+    assert EditPolicy.from_dict({"kinds": ["hamza"], "min_confidence": 0.7, "prefer_lexicon": True}) == \
+        EditPolicy(0.7, frozenset({"hamza"}), True)
