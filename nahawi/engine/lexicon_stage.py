@@ -23,11 +23,13 @@ class EditPolicy:
 
     min_confidence: float = 0.0  # model edits below this confidence are dropped
     kinds: frozenset[str] | None = None  # kinds the model may propose (None: all)
+    prefer_lexicon: bool = False  # where the lexicon has a suggestion for a word, it wins over the model
 
     @classmethod
     def from_dict(cls, values) -> EditPolicy:
         kinds = values.get("kinds")
-        return cls(float(values.get("min_confidence", 0.0)), None if kinds is None else frozenset(kinds))
+        return cls(float(values.get("min_confidence", 0.0)), None if kinds is None else frozenset(kinds),
+                   bool(values.get("prefer_lexicon", False)))
 
     def allows(self, edit: Edit) -> bool:
         if edit.rule_id != "model":
