@@ -122,7 +122,7 @@ class Corrector:
             raise ModelError(f"{info.tokenizer_path}: vocabulary has {codec.vocab_size} pieces but "
                              f"model.json says {info.vocab_size}")
         files = (info.encoder.file, info.decoder.file)
-        return cls(info, open_model(info.path, device, options.threads, files), codec, options)
+        return cls(info, open_model(info.path, device, options.threads, files, d_model=info.d_model), codec, options)
 
     @property
     def info(self) -> EngineInfo:

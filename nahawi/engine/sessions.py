@@ -39,9 +39,13 @@ def free_cores() -> int:
     return max(1, cores - busy)
 
 
-def resolve_threads(threads: int | None) -> int:
-    """The intra-op thread count: the explicit value, else NAHAWI_THREADS, else OMP_NUM_THREADS, else the
-    free cores."""
+SMALL_MODEL_D = 384  # up to this width one thread decodes faster than two (docs/RESULTS.md, speed)
+
+
+def resolve_threads(threads: int | None, d_model: int | None = None) -> int:
+    """The intra-op thread count: the explicit value, else NAHAWI_THREADS, else OMP_NUM_THREADS, else one
+    thread for a small model (d_model <= SMALL_MODEL_D: the int8 tiny model ran 137 sentences/s on one thread
+    and 95 on two here, thread hand-offs costing more than the small matrix products), else the free cores."""
     if threads is not None:
         return _positive_threads(threads, "threads")
     for name in (THREADS_ENV, "OMP_NUM_THREADS"):
@@ -51,6 +55,8 @@ def resolve_threads(threads: int | None) -> int:
                 return _positive_threads(int(value), name)
             except ValueError:
                 raise InputError(f"{name} must be a positive integer, got {value!r}") from None
+    if d_model is not None and d_model <= SMALL_MODEL_D:
+        return 1
     return free_cores()
 
 
@@ -112,12 +118,12 @@ def _first_line(error: Exception) -> str:
 
 
 def open_model(model_dir: Path, device: str = "auto", threads: int | None = None,
-               files: tuple[str, str] = ("encoder.onnx", "decoder.onnx")) -> OrtSeq2Seq:
+               files: tuple[str, str] = ("encoder.onnx", "decoder.onnx"), d_model: int | None = None) -> OrtSeq2Seq:
     """Sessions for the encoder and decoder files of model_dir on the requested device ("auto": CUDA when
     it really works, else CPU)."""
     if device not in DEVICES:
         raise InputError(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
-    threads = resolve_threads(threads)
+    threads = resolve_threads(threads, d_model)
     paths = (model_dir / files[0], model_dir / files[1])
     if device != "cpu":
         model, why = _try_cuda(paths, threads)
