@@ -12,15 +12,6 @@ QALB_DEV = Path(os.environ.get("NAHAWI_SHARED", Path(__file__).resolve().parents
 FALLBACK_LINES = ["ذهب الولد الى المدرسه، ثم عاد.", "هل قرات الكتاب الذى اعطيتك اياه؟", "ان الطالب مجتهد جدا ."]
 
 
-@pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory):
-    pytest.importorskip("torch", reason="building the tiny model needs the 'train' extra (torch)")
-    from export.fixtures import build_tiny_model_dir
-
-    path = tmp_path_factory.getbasetemp() / "tiny-model"
-    if not (path / "model.json").is_file():
-        build_tiny_model_dir(path)
-    return path
 
 
 @pytest.fixture(scope="module")

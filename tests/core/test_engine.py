@@ -24,15 +24,6 @@ ARABIC_MIX = st.text(alphabet="ابتدذرسصضطظعفقكلمنهويءأإ�
                      max_size=80)
 
 
-@pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory):
-    pytest.importorskip("torch", reason="building the tiny model needs the 'train' extra (torch)")
-    from export.fixtures import build_tiny_model_dir
-
-    path = tmp_path_factory.getbasetemp() / "tiny-model"
-    if not (path / "model.json").is_file():
-        build_tiny_model_dir(path)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -12,17 +12,6 @@ from nahawi.engine.search import SpecialIds, beam_search, greedy_search, length_
 from nahawi.engine.sessions import open_model
 
 
-@pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory):
-    pytest.importorskip("torch", reason="building the tiny model needs the 'train' extra (torch)")
-    from export.fixtures import build_tiny_model_dir
-
-    path = tmp_path_factory.getbasetemp() / "tiny-model"
-    if not (path / "model.json").is_file():
-        build_tiny_model_dir(path)
-    return path
-
-
 @pytest.fixture(scope="module")
 def model(tiny_model_dir):
     return open_model(tiny_model_dir, "cpu", threads=1)

@@ -8,17 +8,6 @@ from nahawi.engine.sessions import CUDA, open_model, resolve_threads
 from nahawi.errors import InputError, ModelError
 
 
-@pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory):
-    pytest.importorskip("torch", reason="building the tiny model needs the 'train' extra (torch)")
-    from export.fixtures import build_tiny_model_dir
-
-    path = tmp_path_factory.getbasetemp() / "tiny-model"
-    if not (path / "model.json").is_file():
-        build_tiny_model_dir(path)
-    return path
-
-
 def test_threads_come_from_the_option_then_the_environment(monkeypatch):
     monkeypatch.setenv("NAHAWI_THREADS", "3")
     assert resolve_threads(2) == 2 and resolve_threads(None) == 3

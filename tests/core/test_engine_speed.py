@@ -5,17 +5,6 @@ from nahawi.bench.speed import run_speed_benchmark, sample_sentences
 from nahawi.text.chars import has_arabic
 
 
-@pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory):
-    pytest.importorskip("torch", reason="building the tiny model needs the 'train' extra (torch)")
-    from export.fixtures import build_tiny_model_dir
-
-    path = tmp_path_factory.getbasetemp() / "tiny-model"
-    if not (path / "model.json").is_file():
-        build_tiny_model_dir(path)
-    return path
-
-
 def test_bundled_sample_is_arabic_sentences():
     sentences = sample_sentences()
     assert len(sentences) >= 10 and all(has_arabic(s) for s in sentences)
