@@ -73,7 +73,7 @@ def run_recipe(recipe: Recipe, out: Path, data_root: str | None = None, corpus_r
     checkpoint = _train_stage(out, "base", recipe.train, data_dir, spm_path, data, "", log)
     if recipe.lora:
         checkpoint = _train_stage(out, "lora", recipe.lora, data_dir, spm_path, data, str(checkpoint), log)
-    lexicon = _lexicon_stage(out, recipe, data, corpus, log)
+    lexicon = _lexicon_stage(out, recipe, corpus, log)
     model_dir = _export_stage(out, recipe, checkpoint, spm_path, lexicon, log)
     report = evaluate_recipe(checkpoint, spm_path, model_dir, data, recipe.eval_docs)
     report["recipe"] = recipe.name
@@ -104,7 +104,7 @@ def _train_stage(out: Path, name: str, values: dict, data_dir: Path, spm_path: P
     return best if best.exists() else folder / "last.pt"
 
 
-def _lexicon_stage(out: Path, recipe: Recipe, data_root: Path, corpus_root: Path, log) -> Path | None:
+def _lexicon_stage(out: Path, recipe: Recipe, corpus_root: Path, log) -> Path | None:
     if recipe.lexicon_min_count <= 0:
         return None
     from nahawi.lexicon import save_lexicon
@@ -112,9 +112,7 @@ def _lexicon_stage(out: Path, recipe: Recipe, data_root: Path, corpus_root: Path
 
     path = out / "lexicon" / "lexicon.tsv.gz"
     if _stage(out, "lexicon", log):
-        sources = sorted(corpus_root.glob("*.txt.gz"))
-        sources += [p for p in (data_root / "qalb/2015/train/QALB-2015-L2-Train.cor.no_ids",
-                                data_root / "zaebuc/train/train.sent.cor") if p.exists()]
+        sources = sorted(corpus_root.glob("*.txt.gz"))  # clean corpus only: the lexicon ships in the package
         if recipe.prepare.get("corpus_sentences", 10**9) < 50_000:  # smoke: a slice of the corpus is enough
             sources = sources[-1:]
         save_lexicon(path, count_words(read_lines(sources), recipe.lexicon_min_count))

@@ -94,16 +94,13 @@ def _dev_or_none(data_root: str, limit: int):
 def train_lexicon(
     out: Path = typer.Option(..., help="output .tsv.gz (shipped in the model directory as lexicon.tsv.gz)"),
     corpus_root: Path = typer.Option(Path("../shared/corpus"), help="clean corpus folder (*.txt.gz)"),
-    data_root: Path = typer.Option(Path("../shared/data"), help="adds the corrected side of the training splits"),
     min_count: int = typer.Option(2, help="drop words seen fewer times"),
 ) -> None:
-    """Count words of the clean corpus and of the training targets (never a dev or test split)."""
+    """Count words of the clean corpus only: the lexicon ships in the package, so no GEC data goes into it."""
     from nahawi.lexicon import save_lexicon
     from training.lexicon import count_words, read_lines
 
     paths = sorted(corpus_root.glob("*.txt.gz"))
-    paths += [p for p in (data_root / "qalb/2015/train/QALB-2015-L2-Train.cor.no_ids",
-                          data_root / "zaebuc/train/train.sent.cor") if p.exists()]
     if not paths:
         raise ConfigError(f"no corpus files under {corpus_root}")
     counts = count_words(read_lines(paths), min_count)
