@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from nahawi.errors import InputError, M2FormatError
+from nahawi.errors import InputError
 
 
 @dataclass(frozen=True)
@@ -83,36 +83,16 @@ class M2Sentence:
 
 
 def read_m2(path: str | Path, annotator: int = 0) -> list[M2Sentence]:
-    """Parse an M2 file, keeping the edits of one annotator (noop edits dropped)."""
-    path = Path(path)
-    sentences: list[M2Sentence] = []
-    source: str | None = None
-    edits: list[tuple[int, int, str, str]] = []
-    for number, line in enumerate(_read_lines(path), start=1):
-        if line.startswith("S "):
-            if source is not None:
-                sentences.append(M2Sentence(source, tuple(edits)))
-            source, edits = line[2:], []
-        elif line.startswith("A "):
-            if source is None:
-                raise M2FormatError(f"{path}:{number}: edit before any S line")
-            edit = _parse_edit(line, path, number)
-            if edit[4] == annotator and edit[2] != "noop" and edit[0] >= 0:
-                edits.append(edit[:4])
-        elif line.strip() and source is None:
-            raise M2FormatError(f"{path}:{number}: expected an S or A line")
-    if source is not None:
-        sentences.append(M2Sentence(source, tuple(edits)))
-    return sentences
+    """Parse an M2 file with the core reader (nahawi.m2), keeping the first correction of each edit of one
+    annotator (noop edits dropped)."""
+    from nahawi.m2.reader import read_m2 as read_gold
 
-
-def _parse_edit(line: str, path: Path, number: int) -> tuple[int, int, str, str, int]:
-    fields = line[2:].split("|||")
-    try:
-        start, end = (int(x) for x in fields[0].split())
-        return start, end, fields[1], fields[2], int(fields[5])
-    except (ValueError, IndexError) as error:
-        raise M2FormatError(f"{path}:{number}: malformed edit line ({error})") from None
+    path = guard_not_test(path)
+    if not path.exists():
+        raise InputError(f"missing data file: {path}")
+    return [M2Sentence(gold.source, tuple((e.start, e.end, e.type, e.corrections[0])
+                                          for e in gold.gold_sets().get(annotator, ())))
+            for gold in read_gold(path)]
 
 
 def apply_m2(sentence: M2Sentence) -> str:
