@@ -30,6 +30,7 @@ from nahawi.model_dir import (
     LEXICON_FILE,
     MODEL_JSON,
     PRECISIONS,
+    PUNCTUATION_FILE,
     TOKENIZER_FILE,
     file_record,
     sha256_file,
@@ -56,6 +57,12 @@ class ExportRequest:
     opset: int = 20  # ONNX opset of the exported graphs
     data_root: Path | None = None  # folder holding qalb/ (default: NAHAWI_DATA_ROOT or ../shared/data)
     lexicon: Path | None = None  # word counts from `nahawi train lexicon`, shipped as lexicon.tsv.gz
+    punctuation: Path | None = None  # from `nahawi train punctuation`, shipped as punctuation.json.gz
+
+    def extras(self) -> dict[str, Path]:
+        """Optional files copied into the model directory, by their name there."""
+        named = {LEXICON_FILE: self.lexicon, PUNCTUATION_FILE: self.punctuation}
+        return {name: path for name, path in named.items() if path is not None}
 
 
 @dataclass(frozen=True)
@@ -195,15 +202,16 @@ def _versions() -> dict:
 
 
 def write_model_dir(directory: Path, precision: str, config, tokenizer: Path, metadata: dict,
-                    lexicon: Path | None = None) -> None:
-    """Copy the tokenizer (and lexicon) and write model.json (with a checksum per file) beside the graphs."""
+                    extras: dict[str, Path] | None = None) -> None:
+    """Copy the tokenizer (and the optional files: lexicon, punctuation model) and write model.json (with a
+    checksum per file) beside the graphs."""
     from export.onnx_graphs import graph_io
 
     shutil.copyfile(tokenizer, directory / TOKENIZER_FILE)
     files = (ENCODER_FILE, DECODER_FILE, TOKENIZER_FILE)
-    if lexicon is not None:
-        shutil.copyfile(lexicon, directory / LEXICON_FILE)
-        files += (LEXICON_FILE,)
+    for name, path in (extras or {}).items():
+        shutil.copyfile(path, directory / name)
+        files += (name,)
     document = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "nahawi_version": metadata["export"]["versions"]["nahawi"],
         "precision": precision, "io_dtype": "float32", "architecture": config.to_dict(),
@@ -289,10 +297,10 @@ def _make_variant(request: ExportRequest, config, tokenizer: Path, metadata: dic
                          f"of the time (minimum {request.min_top1_agreement:.0%}); not writing {request.out}")
     verification = metadata["export"]["verification"]
     verification["variant"] = dataclasses.asdict(report)
-    write_model_dir(target, request.precision, config, tokenizer, metadata, request.lexicon)  # dev check loads it
+    write_model_dir(target, request.precision, config, tokenizer, metadata, request.extras())  # dev check loads it
     if request.verify_dev > 0:
         verification["dev"] = _dev_check(request, fp32_dir, target, dev_scorer, log)
-        write_model_dir(target, request.precision, config, tokenizer, metadata, request.lexicon)
+        write_model_dir(target, request.precision, config, tokenizer, metadata, request.extras())
     return target
 
 
@@ -316,7 +324,7 @@ def export_model(request: ExportRequest, log: Log = lambda message: None, dev_sc
         export_graphs(model, fp32_dir, request.opset)
         reference, samples, verification = _verify_fp32(model, sp, fp32_dir, request, log)
         metadata = _metadata(request, payload, provenance, verification)
-        write_model_dir(fp32_dir, "fp32", model.config, tokenizer, metadata, request.lexicon)
+        write_model_dir(fp32_dir, "fp32", model.config, tokenizer, metadata, request.extras())
         final = fp32_dir
         if request.precision != "fp32":
             final = _make_variant(request, model.config, tokenizer, metadata, fp32_dir, reference, samples,

@@ -47,6 +47,8 @@ def export(
     json_output: Annotated[bool, typer.Option("--json", help="Print the verification report as JSON.")] = False,
     lexicon: Annotated[Path | None, typer.Option("--lexicon", help="Word counts from `nahawi train lexicon`, "
                                                  "shipped as lexicon.tsv.gz (lexicon stage).")] = None,
+    punctuation: Annotated[Path | None, typer.Option("--punctuation", help="Model from `nahawi train "
+                                                     "punctuation`, shipped as punctuation.json.gz.")] = None,
 ) -> None:
     """Export a checkpoint to a self-describing, verified ONNX model directory."""
     try:
@@ -54,7 +56,7 @@ def export(
             raise InputError(f"--threads must be >= 1 and --verify-dev >= 0, got {threads} and {verify_dev}")
         _require_train_extra()
         report = run_export(checkpoint, out, lora, lora_alpha, config, tokenizer, precision, force, verify_dev,
-                            threads, lexicon)
+                            threads, lexicon, punctuation)
     except InputError as error:
         _fail(EXIT_INPUT, str(error))
     except NahawiError as error:
@@ -64,7 +66,7 @@ def export(
 
 
 def run_export(checkpoint, out, lora, lora_alpha, config, tokenizer, precision, force, verify_dev, threads,
-               lexicon=None):
+               lexicon=None, punctuation=None):
     import torch
 
     from export.exporter import ExportRequest, export_model
@@ -72,7 +74,7 @@ def run_export(checkpoint, out, lora, lora_alpha, config, tokenizer, precision, 
     torch.set_num_threads(threads)
     request = ExportRequest(checkpoint=checkpoint, out=out, lora=lora, lora_alpha=lora_alpha, config=config,
                             tokenizer=tokenizer, precision=precision, force=force, verify_dev=verify_dev,
-                            threads=threads, lexicon=lexicon)
+                            threads=threads, lexicon=lexicon, punctuation=punctuation)
     return export_model(request, log=lambda message: typer.echo(f"nahawi export: {message}", err=True))
 
 

@@ -90,6 +90,23 @@ def _dev_or_none(data_root: str, limit: int):
         return None
 
 
+@app.command("punctuation")
+def train_punctuation(
+    out: Path = typer.Option(..., help="output .json.gz (shipped in the model directory as punctuation.json.gz)"),
+    data_root: Path = typer.Option(Path("../shared/data"), help="GEC data root (QALB-2015 train, ZAEBUC train)"),
+    corpus_root: Path = typer.Option(Path("../shared/corpus"), help="clean corpus folder (*.txt.gz), for priors"),
+    epochs: int = typer.Option(12, help="passes over the training gaps"),
+    threshold: float = typer.Option(0.8, help="least probability of a proposed mark (tune-policy re-tunes it)"),
+) -> None:
+    """Train the punctuation model on the real train pairs (marks kept) with clean-corpus priors."""
+    _require_torch()
+    from training.punctuation import PunctTrainConfig
+    from training.punctuation import train_punctuation as train
+
+    summary = train(out, data_root, corpus_root, PunctTrainConfig(epochs=epochs), threshold)
+    typer.echo(json.dumps(summary, ensure_ascii=False))
+
+
 @app.command("lexicon")
 def train_lexicon(
     out: Path = typer.Option(..., help="output .tsv.gz (shipped in the model directory as lexicon.tsv.gz)"),

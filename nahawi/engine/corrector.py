@@ -25,6 +25,7 @@ from nahawi.engine import guard as guard_checks
 from nahawi.engine.cache import CacheStats, LRUCache
 from nahawi.engine.guard import GuardConfig
 from nahawi.engine.lexicon_stage import EditPolicy, refine
+from nahawi.engine.punct_stage import punctuation_edits
 from nahawi.engine.mapping import (
     ModelInput,
     SubwordCodec,
@@ -37,7 +38,9 @@ from nahawi.engine.search import Hypothesis, SpecialIds, beam_search, greedy_sea
 from nahawi.engine.sessions import OrtSeq2Seq, open_model
 from nahawi.errors import InputError, ModelError
 from nahawi.lexicon import load_lexicon
-from nahawi.model_dir import LEXICON_FILE, ModelInfo, load_model_info
+from nahawi.model_dir import LEXICON_FILE, PUNCTUATION_FILE, ModelInfo, load_model_info
+from nahawi.punctuation import PunctuationModel, load_punctuation
+from nahawi.spacing import Spacing
 from nahawi.text.chars import has_arabic
 from nahawi.text.segment import Segment, segment_text
 from nahawi.text.tokens import tokenize_words
@@ -61,7 +64,9 @@ class CorrectorOptions:
     guard: GuardConfig = field(default_factory=GuardConfig)  # when a correction drifts too far to keep
     verify_hashes: bool = True  # check the model files' sha256 against model.json when loading
     lexicon: bool = True  # use the model directory's lexicon.tsv.gz (vocabulary net + usual spellings)
+    spacing: bool = True  # with the lexicon: join and split words as the corpus writes them
     policy: bool = True  # apply model.json's edit policy (model edit kinds and minimum confidence)
+    punctuation: bool = True  # use the model directory's punctuation.json.gz (marks between words)
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,13 @@ class Corrector:
         self.cache = LRUCache(options.cache_size)
         lexicon_path = model_info.path / LEXICON_FILE
         self.lexicon = load_lexicon(lexicon_path) if options.lexicon and lexicon_path.is_file() else None
+        self.spacing = Spacing(self.lexicon) if self.lexicon is not None and options.spacing else None
         self.policy = EditPolicy.from_dict(model_info.policy) if options.policy else EditPolicy()
+        punctuation_path = model_info.path / PUNCTUATION_FILE
+        self.punctuation: PunctuationModel | None = None
+        if options.punctuation and punctuation_path.is_file():
+            threshold = model_info.policy.get("punctuation_threshold") if options.policy else None
+            self.punctuation = load_punctuation(punctuation_path, None if threshold is None else float(threshold))
 
     @classmethod
     def from_dir(cls, path: str | Path | None = None, device: str = "auto",
@@ -159,7 +170,7 @@ class Corrector:
         for text, result in self._decode(pending, settings).items():
             self.cache.put((text, settings), result)
             results[text] = result
-        return [_assemble(text, segments, results, min_confidence)
+        return [_assemble(text, segments, results, min_confidence, self.punctuation)
                 for text, segments in zip(texts, documents, strict=True)]
 
     def segments(self, text: str) -> list[Segment]:
@@ -228,7 +239,7 @@ class Corrector:
         edits, rejected = self.segment_edits(text, hypothesis, use_guard, source)
         if rejected:
             log.debug("kept the source of %r: %s", text[:60], rejected)
-        edits = refine(text, edits, self.lexicon, self.policy)
+        edits = refine(text, edits, self.lexicon, self.policy, self.spacing)
         return _SegmentResult(edits, rejected)
 
     def segment_edits(self, text: str, hypothesis: Hypothesis, guard: bool = True,
@@ -258,14 +269,13 @@ class Corrector:
 
 
 def _assemble(text: str, segments: list[Segment], results: dict[str, _SegmentResult],
-              min_confidence: float | None) -> Correction:
-    edits = []
-    for segment in segments:
-        for edit in results[segment.text].edits:
-            if min_confidence is not None and (edit.confidence or 0.0) < min_confidence:
-                continue
-            edits.append(dataclasses.replace(edit, start=edit.start + segment.start,
-                                             end=edit.end + segment.start))
+              min_confidence: float | None, punctuation: PunctuationModel | None = None) -> Correction:
+    edits = [dataclasses.replace(edit, start=edit.start + segment.start, end=edit.end + segment.start)
+             for segment in segments for edit in results[segment.text].edits]
+    if punctuation is not None:
+        edits = sorted(edits + punctuation_edits(text, edits, punctuation), key=lambda e: (e.start, e.end))
+    if min_confidence is not None:
+        edits = [e for e in edits if (e.confidence or 0.0) >= min_confidence]
     edits = tuple(edits)
     return Correction(text, apply_edits(text, edits), edits)
 

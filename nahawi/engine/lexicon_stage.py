@@ -1,6 +1,6 @@
 """The stage after the model: the model directory's edit policy (kinds and confidence the model is trusted
-with, tuned on dev), a vocabulary safety net on model edits, then the spelling-variant lexicon
-(nahawi.lexicon) on the words the model left alone.
+with, tuned on dev), a vocabulary safety net on model edits, then corpus word spacing (nahawi.spacing) and
+the spelling-variant lexicon (nahawi.lexicon) on the words the model left alone.
 
 Works on one segment's text and its edits (offsets into that text); knows nothing of sessions or search.
 """
@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from nahawi.contract import Edit
 from nahawi.edits import classify_edit
 from nahawi.lexicon import Lexicon
+from nahawi.spacing import Spacing
 from nahawi.text.punct import is_punct_char
 from nahawi.text.tokens import model_tokens
 
@@ -70,13 +71,51 @@ def lexicon_edits(text: str, taken: list[Edit], lexicon: Lexicon) -> list[Edit]:
     return edits
 
 
+def spacing_edits(text: str, taken: list[Edit], spacing: Spacing, lexicon: Lexicon) -> tuple[list[Edit], list[Edit]]:
+    """Joins and splits of words, and the edits in `taken` they absorb. A join may absorb an edit that
+    rewrites exactly one of its two words (`و انا` with `انا` → `أنا` becomes `وأنا`); anything else in
+    `taken` blocks the words it touches. New words take their usual spelling."""
+    tokens = model_tokens(text)
+    edits, absorbed, index = [], [], 0
+    while index < len(tokens):
+        token = tokens[index]
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        joined, replacement = None, None
+        if following is not None:
+            spans = {(token.start, token.end), (following.start, following.end), (token.start, following.end)}
+            touching = [e for e in taken if _overlaps(e, token.start, following.end)]
+            if all((e.start, e.end) in spans and " " not in e.replacement.strip() for e in touching):
+                joined = spacing.join(token.text, following.text)
+        if joined is not None:
+            by_span = {(e.start, e.end): e for e in touching}
+            words = [by_span[t.start, t.end].replacement if (t.start, t.end) in by_span else t.text
+                     for t in (token, following)]
+            if (token.start, following.end) not in by_span and all(words):
+                joined = words[0] + words[1]
+            start, end, replacement = token.start, following.end, lexicon.suggest(joined) or joined
+            absorbed += touching
+        elif not any(_overlaps(e, token.start, token.end) for e in taken):
+            parts = spacing.split(token.text)
+            start, end = token.start, token.end
+            replacement = " ".join(lexicon.suggest(w) or w for w in parts) if parts else None
+        if replacement is not None:
+            original = text[start:end]
+            edits.append(Edit(start, end, replacement, classify_edit(original, replacement), rule_id="spacing",
+                              original=original))
+        index += 2 if joined is not None else 1
+    return edits, absorbed
+
+
 def refine(text: str, model_edits: tuple[Edit, ...], lexicon: Lexicon | None,
-           policy: EditPolicy = EditPolicy()) -> tuple[Edit, ...]:
+           policy: EditPolicy = EditPolicy(), spacing: Spacing | None = None) -> tuple[Edit, ...]:
     kept = [e for e in model_edits if policy.allows(e) and (lexicon is None or plausible(e, lexicon))]
     if lexicon is None:
         return tuple(kept)
     if policy.prefer_lexicon:
         suggested = lexicon_edits(text, [], lexicon)
         kept = [e for e in kept if not any(_overlaps(e, s.start, s.end) for s in suggested)]
+    if spacing is not None:
+        joins, absorbed = spacing_edits(text, kept, spacing, lexicon)
+        kept = [e for e in kept if not any(e is a for a in absorbed)] + joins
     extra = lexicon_edits(text, kept, lexicon)
     return tuple(sorted(kept + extra, key=lambda e: (e.start, e.end)))

@@ -1,0 +1,75 @@
+"""The punctuation stage: the punctuation model (nahawi.punctuation) run over each line of a document,
+turned into edits on the user's own text.
+
+Runs per line (a paragraph), as the model was trained on whole documents: "how near the end" means the end
+of the paragraph, not of a segment the engine cut. A gap is left alone when another edit touches it, when a
+word beside it has no Arabic letter, or when it holds anything other than one mark. Inserted marks go right
+after the word, as users write them (`كلمة، كلمة`); a deleted mark takes one adjoining space with it.
+"""
+from __future__ import annotations
+
+from nahawi.contract import Edit
+from nahawi.punctuation import PunctuationModel
+from nahawi.text.chars import has_arabic
+from nahawi.text.punct import is_punct_char
+from nahawi.text.tokens import Token, model_tokens
+
+KIND = "punctuation"
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    spans, start = [], 0
+    for line in text.split("\n"):
+        spans.append((start, line))
+        start += len(line) + 1
+    return spans
+
+
+def _touches(edit: Edit, start: int, end: int) -> bool:
+    return edit.start < end and start < edit.end or start <= edit.start == edit.end <= end
+
+
+def _gap_edit(text: str, left: Token, marks: list[Token], right: Token | None, proposed: str,
+              probability: float) -> Edit:
+    if not marks:
+        return Edit(left.end, left.end, proposed, KIND, rule_id=KIND, original="", confidence=probability)
+    mark = marks[0]
+    if proposed:
+        return Edit(mark.start, mark.end, proposed, KIND, rule_id=KIND, original=mark.text, confidence=probability)
+    before, after = text[left.end:mark.start], text[mark.end:right.start if right else len(text)]
+    if before and before.isspace() and (after == "" or after.isspace()):
+        start, end, replacement = left.end, mark.end, ""
+    elif before == "" and after == "" and right is not None:
+        start, end, replacement = mark.start, mark.end, " "  # «كلمة،كلمة»: keep the words apart
+    else:
+        start, end, replacement = mark.start, mark.end, ""
+    return Edit(start, end, replacement, KIND, rule_id=KIND, original=text[start:end], confidence=probability)
+
+
+def punctuation_edits(text: str, taken: tuple[Edit, ...] | list[Edit], model: PunctuationModel) -> list[Edit]:
+    """Mark insertions, replacements and deletions for text, outside every edit in `taken`."""
+    edits = []
+    for offset, line in _lines(text):
+        tokens = [Token(t.text, t.start + offset, t.end + offset) for t in model_tokens(line)]
+        words: list[Token] = []
+        marks: list[list[Token]] = []
+        for token in tokens:
+            if all(map(is_punct_char, token.text)):
+                if words:
+                    marks[-1].append(token)
+            else:
+                words.append(token)
+                marks.append([])
+        if not words:
+            continue
+        written = [" ".join(m.text for m in group) for group in marks]
+        for gap in model.gaps([w.text for w in words], written):
+            left = words[gap.index]
+            right = words[gap.index + 1] if gap.index + 1 < len(words) else None
+            end = right.start if right else (marks[gap.index][-1].end if marks[gap.index] else left.end)
+            if not has_arabic(left.text) or (right is not None and not has_arabic(right.text)):
+                continue
+            if any(_touches(e, left.end, end) for e in taken):
+                continue
+            edits.append(_gap_edit(text, left, marks[gap.index], right, gap.proposed, gap.probability))
+    return edits

@@ -1,0 +1,111 @@
+"""Punctuation model: which mark belongs in each gap between two words.
+
+A multinomial logistic regression over sparse context features of one gap (the words on each side, their
+affixes, how far the last mark is, how near the end of the text, the mark already written there, and how
+often the clean corpus puts a mark after the left word or before the right one). Trained by
+`training.punctuation` on real QALB-2015 / ZAEBUC train pairs, the only data whose punctuation follows
+the annotation guidelines. Decoding goes left to right so that a mark just placed counts as "the last
+mark" for the next gap. A change is proposed only when the best mark differs from the written one and
+its probability reaches `threshold` (dev-tuned). Works on word lists; knows nothing of offsets or models.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from nahawi.errors import ModelError
+
+LABELS = ("", "،", ".", "؟", ":", "؛", "!")  # "" = no mark
+FORMAT = "nahawi-punctuation/1"
+
+
+@dataclass(frozen=True)
+class Gap:
+    index: int  # the gap after word `index`
+    written: str  # the mark the text has there ("" for none)
+    proposed: str  # the model's mark
+    probability: float
+
+
+def _bucket(value: int, edges: tuple[int, ...]) -> int:
+    return sum(value >= edge for edge in edges)
+
+
+SINCE_EDGES = (1, 3, 6, 10, 15, 25)
+LEFT_EDGES = (1, 2, 4, 8, 16)
+
+
+def gap_features(words: list[str], index: int, written: str, since: int,
+                 priors: dict[str, tuple[int, int]]) -> list[str]:
+    """Feature names of the gap after words[index]; `since` = words since the last mark on the left."""
+    left = words[index]
+    right = words[index + 1] if index + 1 < len(words) else "</s>"
+    before = words[index - 1] if index > 0 else "<s>"
+    after_left, _ = priors.get(left, (-1, -1))
+    _, before_right = priors.get(right, (-1, -1))
+    remaining = _bucket(len(words) - index - 1, LEFT_EDGES)
+    distance = _bucket(since, SINCE_EDGES)
+    return ["bias", f"w={written}", f"l={left}", f"r={right}", f"lr={left}|{right}", f"bl={before}|{left}",
+            f"ls={left[-2:]}", f"rp={right[:1]}", f"rp2={right[:2]}", f"d={distance}", f"e={remaining}",
+            f"de={distance}|{remaining}", f"wd={written}|{distance}", f"ca={after_left}", f"cb={before_right}",
+            f"cab={after_left}|{before_right}", f"cbd={before_right}|{distance}"]
+
+
+class PunctuationModel:
+    def __init__(self, weights: dict[str, list[float]], priors: dict[str, tuple[int, int]],
+                 threshold: float = 0.8):
+        self.weights, self.priors, self.threshold = weights, priors, threshold
+
+    def probabilities(self, features: list[str]) -> list[float]:
+        scores = [0.0] * len(LABELS)
+        for name in features:
+            row = self.weights.get(name)
+            if row is not None:
+                scores = [s + w for s, w in zip(scores, row)]
+        top = max(scores)
+        exps = [math.exp(s - top) for s in scores]
+        total = sum(exps)
+        return [e / total for e in exps]
+
+    def gaps(self, words: list[str], written: list[str], threshold: float | None = None) -> list[Gap]:
+        """Proposed changes for the gaps after each word; written[i] is the mark after words[i] ("" none,
+        or anything else, which is left alone)."""
+        limit = self.threshold if threshold is None else threshold
+        changes, since = [], 0
+        for index in range(len(words)):
+            mark = written[index]
+            since += 1
+            if mark in LABELS:
+                probs = self.probabilities(gap_features(words, index, mark, since, self.priors))
+                best = max(range(len(LABELS)), key=probs.__getitem__)
+                if LABELS[best] != mark and probs[best] >= limit:
+                    changes.append(Gap(index, mark, LABELS[best], round(probs[best], 4)))
+                    mark = LABELS[best]
+            if mark:
+                since = 0
+        return changes
+
+
+def save_punctuation(path: str | Path, weights: dict[str, list[float]], priors: dict[str, tuple[int, int]],
+                     threshold: float) -> None:
+    payload = {"format": FORMAT, "labels": list(LABELS), "threshold": threshold,
+               "weights": {k: [round(w, 4) for w in v] for k, v in sorted(weights.items())},
+               "priors": {k: list(v) for k, v in sorted(priors.items())}}
+    with gzip.GzipFile(path, "wb", mtime=0) as raw:
+        raw.write(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+
+def load_punctuation(path: str | Path, threshold: float | None = None) -> PunctuationModel:
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as handle:
+            payload = json.load(handle)
+    except (OSError, EOFError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise ModelError(f"{path}: unreadable punctuation model ({error})") from error
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT or payload.get("labels") != list(LABELS):
+        raise ModelError(f"{path}: not a {FORMAT} punctuation model")
+    priors = {k: (int(a), int(b)) for k, (a, b) in payload["priors"].items()}
+    chosen = float(payload["threshold"]) if threshold is None else threshold
+    return PunctuationModel(payload["weights"], priors, chosen)
