@@ -19,6 +19,7 @@ from pathlib import Path
 from nahawi.errors import ModelError
 
 LABELS = ("", "،", ".", "؟", ":", "؛", "!")  # "" = no mark
+WRITTEN = frozenset(LABELS) | {",", "?", ";"}  # marks the model may change: its own and their Latin forms
 FORMAT = "nahawi-punctuation/1"
 
 
@@ -71,14 +72,15 @@ class PunctuationModel:
         return [e / total for e in exps]
 
     def gaps(self, words: list[str], written: list[str], threshold: float | None = None) -> list[Gap]:
-        """Proposed changes for the gaps after each word; written[i] is the mark after words[i] ("" none,
-        or anything else, which is left alone)."""
+        """Proposed changes for the gaps after each word; written[i] is what follows words[i]: "" (no mark),
+        one mark, or several joined by spaces. Only gaps holding nothing or one mark of WRITTEN may change
+        (a Latin comma may become «،»)."""
         limit = self.threshold if threshold is None else threshold
         changes, since = [], 0
         for index in range(len(words)):
             mark = written[index]
             since += 1
-            if mark in LABELS:
+            if mark in WRITTEN:  # brackets, quotes, dashes and runs of marks are the writer's choice
                 probs = self.probabilities(gap_features(words, index, mark, since, self.priors))
                 best = max(range(len(LABELS)), key=probs.__getitem__)
                 if LABELS[best] != mark and probs[best] >= limit:

@@ -1,6 +1,7 @@
 """Build the spelling-variant lexicon (nahawi.lexicon) from clean text: benchmark-tokenised word counts.
 No torch needed. Only words that share a fold key with another word, or contain a foldable letter, matter
 for suggestions, but every word is kept (with min_count) so the engine can also ask whether a word is known.
+Bigram counts are kept only for pairs touching a word that has other spellings: what context scoring needs.
 """
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from nahawi.lexicon import SENTENCE_END, SENTENCE_START, fold_variants
 from nahawi.text.punct import is_punct_char, tokenize_punct
 
 
@@ -24,3 +26,27 @@ def count_words(lines: Iterable[str], min_count: int = 2) -> dict[str, int]:
     for line in lines:
         counts.update(w for w in tokenize_punct(line).split() if not all(map(is_punct_char, w)))
     return {w: c for w, c in counts.items() if c >= min_count}
+
+
+def ambiguous_words(counts: dict[str, int]) -> frozenset[str]:
+    """Words that share their fold key (nahawi.lexicon.fold_variants) with another counted word."""
+    groups: dict[str, list[str]] = {}
+    for word in counts:
+        groups.setdefault(fold_variants(word), []).append(word)
+    return frozenset(w for group in groups.values() if len(group) > 1 for w in group)
+
+
+def count_bigrams(lines: Iterable[str], words: frozenset[str], min_count: int = 2) -> dict[tuple[str, str], int]:
+    """Counts of the adjacent token pairs (marks and line ends included) that touch one of `words`."""
+    counts: Counter = Counter()
+    for line in lines:
+        tokens = [SENTENCE_START, *tokenize_punct(line).split(), SENTENCE_END]
+        counts.update(pair for pair in zip(tokens, tokens[1:]) if pair[0] in words or pair[1] in words)
+    return {pair: c for pair, c in counts.items() if c >= min_count}
+
+
+def build_lexicon(paths: list[Path], min_count: int = 2, bigrams: bool = True):
+    """Word counts and (with bigrams) the context counts of the words that have other spellings."""
+    counts = count_words(read_lines(paths), min_count)
+    pairs = count_bigrams(read_lines(paths), ambiguous_words(counts), min_count) if bigrams else {}
+    return counts, pairs

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from nahawi.errors import ConfigError
-from nahawi.punctuation import LABELS, gap_features, save_punctuation
+from nahawi.punctuation import LABELS, WRITTEN, gap_features, save_punctuation
 from nahawi.text.punct import is_punct_char, tokenize_punct
 
 log = logging.getLogger("nahawi.training")
@@ -66,7 +66,7 @@ def gap_examples(source: str, target: str, priors) -> list[tuple[list[str], int]
         last = i == len(src_words) - 1
         aligned = j is not None and (target_of.get(i + 1) == j + 1 if not last else j == len(tgt_words) - 1)
         mark = tgt_marks[j] if aligned else src_marks[i]
-        if aligned and mark in LABELS and src_marks[i] in LABELS:
+        if aligned and mark in LABELS and src_marks[i] in WRITTEN:
             features = gap_features(src_words, i, src_marks[i], since, priors)
             examples.append((features, LABELS.index(mark)))
         if mark:

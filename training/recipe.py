@@ -108,14 +108,14 @@ def _lexicon_stage(out: Path, recipe: Recipe, corpus_root: Path, log) -> Path | 
     if recipe.lexicon_min_count <= 0:
         return None
     from nahawi.lexicon import save_lexicon
-    from training.lexicon import count_words, read_lines
+    from training.lexicon import build_lexicon
 
     path = out / "lexicon" / "lexicon.tsv.gz"
     if _stage(out, "lexicon", log):
         sources = sorted(corpus_root.glob("*.txt.gz"))  # clean corpus only: the lexicon ships in the package
         if recipe.prepare.get("corpus_sentences", 10**9) < 50_000:  # smoke: a slice of the corpus is enough
             sources = sources[-1:]
-        save_lexicon(path, count_words(read_lines(sources), recipe.lexicon_min_count))
+        save_lexicon(path, *build_lexicon(sources, recipe.lexicon_min_count))
         _done(out, "lexicon")
     return path
 

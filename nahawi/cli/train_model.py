@@ -111,19 +111,21 @@ def train_punctuation(
 def train_lexicon(
     out: Path = typer.Option(..., help="output .tsv.gz (shipped in the model directory as lexicon.tsv.gz)"),
     corpus_root: Path = typer.Option(Path("../shared/corpus"), help="clean corpus folder (*.txt.gz)"),
-    min_count: int = typer.Option(2, help="drop words seen fewer times"),
+    min_count: int = typer.Option(2, help="drop words (and bigrams) seen fewer times"),
+    bigrams: bool = typer.Option(True, help="also count the neighbours of words with other spellings"),
 ) -> None:
     """Count words of the clean corpus only: the lexicon ships in the package, so no GEC data goes into it."""
     from nahawi.lexicon import save_lexicon
-    from training.lexicon import count_words, read_lines
+    from training.lexicon import build_lexicon
 
     paths = sorted(corpus_root.glob("*.txt.gz"))
     if not paths:
         raise ConfigError(f"no corpus files under {corpus_root}")
-    counts = count_words(read_lines(paths), min_count)
+    counts, pairs = build_lexicon(paths, min_count, bigrams)
     out.parent.mkdir(parents=True, exist_ok=True)
-    save_lexicon(out, counts)
-    typer.echo(f"{len(counts)} words from {len(paths)} files -> {out} ({out.stat().st_size / 1e6:.1f} MB)")
+    save_lexicon(out, counts, pairs)
+    typer.echo(f"{len(counts)} words and {len(pairs)} bigrams from {len(paths)} files -> {out} "
+               f"({out.stat().st_size / 1e6:.1f} MB)")
 
 
 @app.command("recipe")
@@ -148,11 +150,13 @@ def train_tune_policy(
     docs: int = typer.Option(None, help="leading QALB-2014 dev documents (default: all 1,017)"),
     data_root: Path = typer.Option(Path("../shared/data"), help="QALB/ZAEBUC root"),
     write: bool = typer.Option(False, help="record the best policy in MODEL/model.json"),
+    max_false_alarms: float = typer.Option(2.0, help="most edits per 1,000 words of correct text (dev corrected side)"),
 ) -> None:
-    """Pick the model edit kinds and minimum confidence that maximise dev F0.5 (never the test split)."""
+    """Pick the stages' settings (model edit kinds and confidence, lexicon ratio, punctuation threshold) that
+    maximise dev F0.5 within a false-alarm budget (never the test split)."""
     from training.tune import tune_policy, write_policy
 
-    result = tune_policy(model, data_root, docs, log=typer.echo)
+    result = tune_policy(model, data_root, docs, max_false_alarms, log=typer.echo)
     typer.echo(json.dumps(result["policy"], ensure_ascii=False))
     if write:
         write_policy(model, result["policy"])

@@ -37,7 +37,7 @@ from nahawi.engine.mapping import (
 from nahawi.engine.search import Hypothesis, SpecialIds, beam_search, greedy_search, length_limits
 from nahawi.engine.sessions import OrtSeq2Seq, open_model
 from nahawi.errors import InputError, ModelError
-from nahawi.lexicon import load_lexicon
+from nahawi.lexicon import LexiconConfig, load_lexicon
 from nahawi.model_dir import LEXICON_FILE, PUNCTUATION_FILE, ModelInfo, load_model_info
 from nahawi.punctuation import PunctuationModel, load_punctuation
 from nahawi.spacing import Spacing
@@ -108,13 +108,16 @@ class Corrector:
         self.max_source = max(4, min(model_info.max_seq_len, fit))
         self.cache = LRUCache(options.cache_size)
         lexicon_path = model_info.path / LEXICON_FILE
-        self.lexicon = load_lexicon(lexicon_path) if options.lexicon and lexicon_path.is_file() else None
+        policy = model_info.policy if options.policy else {}
+        lexicon_config = LexiconConfig(ratio=float(policy.get("lexicon_ratio") or LexiconConfig.ratio))
+        self.lexicon = (load_lexicon(lexicon_path, lexicon_config) if options.lexicon and lexicon_path.is_file()
+                        else None)
         self.spacing = Spacing(self.lexicon) if self.lexicon is not None and options.spacing else None
-        self.policy = EditPolicy.from_dict(model_info.policy) if options.policy else EditPolicy()
+        self.policy = EditPolicy.from_dict(policy)
         punctuation_path = model_info.path / PUNCTUATION_FILE
         self.punctuation: PunctuationModel | None = None
-        if options.punctuation and punctuation_path.is_file():
-            threshold = model_info.policy.get("punctuation_threshold") if options.policy else None
+        if options.punctuation and policy.get("punctuation", True) and punctuation_path.is_file():
+            threshold = policy.get("punctuation_threshold")
             self.punctuation = load_punctuation(punctuation_path, None if threshold is None else float(threshold))
 
     @classmethod

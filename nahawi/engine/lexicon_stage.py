@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from nahawi.contract import Edit
 from nahawi.edits import classify_edit
-from nahawi.lexicon import Lexicon
+from nahawi.lexicon import SENTENCE_END, SENTENCE_START, Lexicon
 from nahawi.spacing import Spacing
 from nahawi.text.punct import is_punct_char
 from nahawi.text.tokens import model_tokens
@@ -59,10 +59,13 @@ def _overlaps(edit: Edit, start: int, end: int) -> bool:
 def lexicon_edits(text: str, taken: list[Edit], lexicon: Lexicon) -> list[Edit]:
     """Usual-spelling edits for words outside every span in `taken`."""
     edits = []
-    for token in model_tokens(text):
+    tokens = model_tokens(text)
+    for index, token in enumerate(tokens):
         if any(_overlaps(e, token.start, token.end) for e in taken):
             continue
-        better = lexicon.suggest(token.text)
+        before = tokens[index - 1].text if index else SENTENCE_START
+        after = tokens[index + 1].text if index + 1 < len(tokens) else SENTENCE_END
+        better = lexicon.suggest_in_context(token.text, before, after)
         if better is None:
             continue
         written, usual = lexicon.counts.get(token.text, 0), lexicon.counts[better]

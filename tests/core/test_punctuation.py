@@ -1,0 +1,104 @@
+"""The punctuation model and its engine stage: marks between words, on the user's own text."""
+import gzip
+
+import pytest
+
+from nahawi.contract import Edit, apply_edits
+from nahawi.engine.punct_stage import punctuation_edits
+from nahawi.errors import ModelError
+from nahawi.punctuation import LABELS, PunctuationModel, gap_features, load_punctuation, save_punctuation
+
+
+def _row(**by_label):
+    return [by_label.get({"": "none", "،": "comma", ".": "period", "؟": "question"}.get(label, label), 0.0)
+            for label in LABELS]
+
+
+# A small hand-set model whose behaviour is known: a period ends a paragraph, a comma goes before «و»
+# after five or more words without a mark, and a Latin comma becomes an Arabic one.
+WEIGHTS = {
+    "bias": _row(none=4.0),
+    "e=0": _row(period=8.0),  # no word left: the end of the paragraph
+    "rp=و": _row(comma=4.0),
+    "d=3": _row(comma=2.0),  # 6-9 words since the last mark
+    "w=,": _row(comma=9.0),
+}
+
+
+@pytest.fixture
+def model():
+    return PunctuationModel(WEIGHTS, priors={}, threshold=0.8)
+
+
+def test_features_describe_the_gap():
+    words = ["ذهبت", "إلى", "السوق"]
+    features = gap_features(words, 1, "", since=2, priors={"إلى": (3, 0)})
+    assert {"l=إلى", "r=السوق", "bl=ذهبت|إلى", "rp=ا", "ca=3", "w="} <= set(features)
+    assert "e=0" in gap_features(words, 2, "", since=3, priors={})
+
+
+def test_probabilities_are_a_distribution(model):
+    probs = model.probabilities(["bias", "e=0", "unknown-feature"])
+    assert sum(probs) == pytest.approx(1.0)
+    assert max(range(len(LABELS)), key=probs.__getitem__) == LABELS.index(".")
+
+
+def test_gaps_insert_replace_and_leave_unknown_marks(model):
+    words = "كتبت الرسالة ثم ذهبت إلى السوق واشتريت الخبز".split()
+    gaps = model.gaps(words, [""] * len(words))
+    assert [(g.index, g.written, g.proposed) for g in gaps] == [(5, "", "،"), (7, "", ".")]
+    marks = [""] * len(words)
+    marks[1], marks[7] = ",", "! !"  # a Latin comma; two marks are left alone
+    assert [(g.index, g.proposed) for g in model.gaps(words, marks)] == [(1, "،")]
+
+
+def test_a_mark_just_placed_counts_for_the_next_gap(model):
+    words = "قرأت الكتاب كله في يوم واحد وكتبت عنه وتحدثت مع صديقي ونمت".split()
+    inserted = [g.index for g in model.gaps(words, [""] * len(words)) if g.proposed == "،"]
+    assert inserted == [5]  # after «واحد»; the «و» gaps that follow are too close to it
+
+
+def test_stage_writes_marks_the_way_users_do(model):
+    text = "ذهبت إلى السوق واشتريت الخبز ثم عدت إلى البيت"
+    edits = punctuation_edits(text, [], model)
+    assert apply_edits(text, edits) == "ذهبت إلى السوق واشتريت الخبز ثم عدت إلى البيت."
+    assert all(e.rule_id == "punctuation" and e.kind == "punctuation" and 0 < e.confidence <= 1 for e in edits)
+    latin = "كتبت الرسالة, ثم ذهبت"
+    assert apply_edits(latin, punctuation_edits(latin, [], model)) == "كتبت الرسالة، ثم ذهبت."
+
+
+def test_stage_runs_per_paragraph_and_skips_non_arabic_and_taken_gaps(model):
+    text = "ذهبت إلى السوق\nhello world\nعدت إلى البيت"
+    assert apply_edits(text, punctuation_edits(text, [], model)) == "ذهبت إلى السوق.\nhello world\nعدت إلى البيت."
+    taken = [Edit(10, 14, "السوق", "hamza")]  # touches the gap after «السوق»? no: it ends there
+    assert len(punctuation_edits("ذهبت إلى السوق", taken, model)) == 1
+    join = [Edit(5, 14, "إلىالسوق", "spacing")]  # spans the last gap's left word and more
+    assert punctuation_edits("ذهبت إلى السوق", join, model)[0].start == 14
+
+
+def test_deleting_a_mark_keeps_the_words_apart():
+    weights = {"bias": _row(none=6.0)}  # "no mark" everywhere
+    model = PunctuationModel(weights, {}, threshold=0.5)
+    for text, expected in (("كتبت ، ثم ذهبت", "كتبت ثم ذهبت"), ("كتبت،ثم ذهبت", "كتبت ثم ذهبت"),
+                           ("كتبت، ثم ذهبت", "كتبت ثم ذهبت")):
+        assert apply_edits(text, punctuation_edits(text, [], model)) == expected
+
+
+def test_save_load_round_trip_and_corrupt_files(tmp_path, model):
+    path = tmp_path / "punctuation.json.gz"
+    save_punctuation(path, WEIGHTS, {"السوق": (2, 1)}, threshold=0.9)
+    loaded = load_punctuation(path)
+    assert loaded.threshold == 0.9 and loaded.priors == {"السوق": (2, 1)}
+    assert load_punctuation(path, threshold=0.6).threshold == 0.6
+    words = "ذهبت إلى السوق".split()
+    assert loaded.gaps(words, ["", "", ""]) == PunctuationModel(WEIGHTS, {"السوق": (2, 1)}, 0.9).gaps(words, ["", "", ""])
+    first = path.read_bytes()
+    save_punctuation(path, WEIGHTS, {"السوق": (2, 1)}, threshold=0.9)
+    assert path.read_bytes() == first  # no timestamp: same model, same bytes
+    path.write_bytes(first[: len(first) // 2])
+    with pytest.raises(ModelError, match="unreadable punctuation model"):
+        load_punctuation(path)
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        handle.write('{"format": "something-else"}')
+    with pytest.raises(ModelError, match="not a nahawi-punctuation"):
+        load_punctuation(path)
