@@ -64,15 +64,15 @@ class Stages:
         from nahawi.punctuation import load_punctuation
 
         lexicon_path, punctuation_path = model_dir / LEXICON_FILE, model_dir / PUNCTUATION_FILE
-        self.counts = load_lexicon(lexicon_path).counts if lexicon_path.is_file() else None
+        self.lexicon = load_lexicon(lexicon_path) if lexicon_path.is_file() else None
         self.punctuation = load_punctuation(punctuation_path) if punctuation_path.is_file() else None
         self._lexicons: dict[float, tuple[Lexicon, Spacing]] = {}
 
     def _lexicon(self, ratio: float) -> tuple[Lexicon | None, Spacing | None]:
-        if self.counts is None:
+        if self.lexicon is None:
             return None, None
         if ratio not in self._lexicons:
-            lexicon = Lexicon(self.counts, LexiconConfig(ratio=ratio))
+            lexicon = Lexicon(self.lexicon.counts, LexiconConfig(ratio=ratio), self.lexicon.bigrams)
             self._lexicons[ratio] = (lexicon, Spacing(lexicon))
         return self._lexicons[ratio]
 

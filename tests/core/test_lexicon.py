@@ -108,3 +108,40 @@ def test_policy_filters_model_edits_by_kind_and_confidence_and_can_prefer_the_le
     assert [(e.replacement, e.rule_id) for e in preferred] == [("إلى", "lexicon"), (" .", "model")]
     assert EditPolicy.from_dict({"kinds": ["hamza"], "min_confidence": 0.7, "prefer_lexicon": True}) == \
         EditPolicy(0.7, frozenset({"hamza"}), True)
+
+
+def _context_lexicon():
+    counts = {"أن": 8000, "إن": 1500, "ان": 300, "قال": 900, "يجب": 700, "علي": 300, "على": 9000, "بن": 400,
+              "الأرض": 600, "في": 2_000_000}  # a corpus-sized total, so the prior weighs as on real counts
+    bigrams = {("قال", "إن"): 400, ("قال", "أن"): 10, ("يجب", "أن"): 600, ("بن", "علي"): 250,
+               ("بن", "على"): 1, ("على", "الأرض"): 200}
+    return Lexicon(counts, LexiconConfig(), bigrams)
+
+
+def test_context_picks_the_spelling_its_neighbours_use():
+    lexicon = _context_lexicon()
+    assert lexicon.suggest("ان") == "أن"  # alone: the most frequent spelling
+    assert lexicon.suggest_in_context("ان", "يجب", "نذهب") == "أن"
+    assert lexicon.suggest_in_context("ان", "قال", "الأمر") == "إن"  # «قال إن»
+    assert Lexicon(lexicon.counts).suggest_in_context("ان", "قال", "الأمر") == "أن"  # no bigrams: unigram
+
+
+def test_context_keeps_a_written_word_it_prefers():
+    lexicon = _context_lexicon()
+    assert lexicon.suggest("علي") == "على"
+    assert lexicon.suggest_in_context("علي", "بن", "</s>") is None  # «بن علي»: a name
+    assert lexicon.suggest_in_context("علي", "قال", "الأرض") == "على"
+
+
+def test_bigrams_round_trip_in_the_same_file(tmp_path):
+    lexicon = _context_lexicon()
+    save_lexicon(tmp_path / "lex.tsv.gz", lexicon.counts, lexicon.bigrams)
+    loaded = load_lexicon(tmp_path / "lex.tsv.gz")
+    assert loaded.counts == lexicon.counts and loaded.bigrams == lexicon.bigrams
+    assert load_lexicon(tmp_path / "lex.tsv.gz").suggest_in_context("ان", "قال", "x") == "إن"
+
+
+def test_lexicon_edits_read_the_original_neighbours():
+    text = "قال ان الأمر صعب"
+    edits = lexicon_edits(text, [], _context_lexicon())
+    assert [(e.original, e.replacement) for e in edits] == [("ان", "إن")]

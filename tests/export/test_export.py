@@ -294,3 +294,28 @@ def test_checkpoint_needing_code_execution_is_refused(tiny_model, tmp_path):
     assert not out.exists() and no_staging_left(tmp_path)
     result = CliRunner().invoke(cli_app(), ["export", "--checkpoint", str(checkpoint), "--out", str(out)])
     assert result.exit_code == 2 and "refused" in result.stderr
+
+
+def test_export_ships_lexicon_and_punctuation_model_checked_by_hash(tiny_sources, tmp_path):
+    from nahawi.engine import Corrector
+    from nahawi.errors import ModelError
+    from nahawi.lexicon import save_lexicon
+    from nahawi.punctuation import LABELS, save_punctuation
+
+    lexicon, punctuation = tmp_path / "lexicon.tsv.gz", tmp_path / "punctuation.json.gz"
+    save_lexicon(lexicon, {"إلى": 900, "الى": 40, "ذهبت": 50, "السوق": 60}, {("ذهبت", "إلى"): 30})
+    period = [8.0 if label == "." else 0.0 for label in LABELS]
+    save_punctuation(punctuation, {"bias": [4.0] + [0.0] * (len(LABELS) - 1), "e=0": period}, {}, 0.8)
+    out = tmp_path / "model"
+    result = CliRunner().invoke(cli_app(), ["export", "--checkpoint", str(tiny_sources.checkpoint), "--out", str(out),
+                                            "--lexicon", str(lexicon), "--punctuation", str(punctuation), "--json"])
+    assert result.exit_code == 0, result.output
+    assert {"lexicon.tsv.gz", "punctuation.json.gz"} <= set(json.loads(result.stdout)["files"])
+    corrector = Corrector.from_dir(out, device="cpu")
+    assert corrector.lexicon.bigrams == {("ذهبت", "إلى"): 30} and corrector.punctuation is not None
+    edits = corrector.correct("ذهبت الى السوق").edits
+    assert ("الى", "إلى") in [(e.original, e.replacement) for e in edits]
+    assert any(e.rule_id == "punctuation" and e.replacement == "." for e in edits)
+    (out / "punctuation.json.gz").write_bytes(punctuation.read_bytes()[:-5])
+    with pytest.raises(ModelError, match="punctuation.json.gz"):
+        Corrector.from_dir(out, device="cpu")

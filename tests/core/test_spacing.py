@@ -1,0 +1,61 @@
+"""Corpus word spacing: «و» attached, broken words joined, unknown run-together words split."""
+import pytest
+
+from nahawi.contract import Edit, apply_edits
+from nahawi.engine.lexicon_stage import refine, spacing_edits
+from nahawi.lexicon import Lexicon
+from nahawi.spacing import Spacing, SpacingConfig
+
+# Counts shaped like the corpus's: «و» is written alone in about 1 % of its uses.
+COUNTS = {"و": 20, "والله": 900, "وأنا": 300, "أنا": 5000, "انا": 40, "الله": 20000, "الل": 1, "ه": 2,
+          "ما": 30000, "يحدث": 800, "لا": 40000, "يوجد": 3000, "بال": 500, "مدرسة": 400, "وقت": 9000,
+          "ف": 5, "فقال": 600, "قال": 7000, "ذهب": 900}
+
+
+@pytest.fixture
+def lexicon():
+    return Lexicon(COUNTS)
+
+
+@pytest.fixture
+def spacing(lexicon):
+    return Spacing(lexicon)
+
+
+def test_conjunction_is_attached_only_when_the_corpus_rarely_writes_it_alone(spacing, lexicon):
+    assert spacing.proclitics == frozenset({"و"})
+    assert spacing.join("و", "الله") == "والله"
+    assert spacing.join("و", "hello") is None and spacing.join("و", "ب") is None
+    often_alone = Lexicon({**COUNTS, "و": 5000})
+    assert Spacing(often_alone).proclitics == frozenset()
+    assert Spacing(lexicon, SpacingConfig(proclitics="وف")).proclitics == frozenset({"و", "ف"})
+
+
+def test_broken_word_is_joined_only_when_a_part_is_unknown(spacing):
+    assert spacing.join("الل", "ه") == "الله"
+    assert spacing.join("لا", "يوجد") is None  # two known words stay two words
+
+
+def test_unknown_run_together_word_is_split(spacing):
+    assert spacing.split("مايحدث") == ("ما", "يحدث")
+    assert spacing.split("لايوجد") == ("لا", "يوجد")
+    assert spacing.split("مدرسة") is None  # a known word
+    assert spacing.split("بالمدرسة") is None  # «بال» is not common enough to stand alone
+    assert spacing.split("abcdef") is None
+
+
+def test_joins_take_the_usual_spelling_and_absorb_a_model_edit(spacing, lexicon):
+    text = "قال و انا هنا"
+    edits, absorbed = spacing_edits(text, [], spacing, lexicon)
+    assert [(e.original, e.replacement, e.rule_id) for e in edits] == [("و انا", "وأنا", "spacing")]
+    model = [Edit(6, 9, "أنا", "hamza", original="انا")]
+    edits, absorbed = spacing_edits(text, model, spacing, lexicon)
+    assert absorbed == model and edits[0].replacement == "وأنا"
+    refined = refine(text, tuple(model), lexicon, spacing=spacing)
+    assert apply_edits(text, refined) == "قال وأنا هنا"
+
+
+def test_other_model_edits_block_spacing(spacing, lexicon):
+    text = "و انا"
+    blocking = [Edit(0, 5, "و أنا ذهب", "other", original="و انا")]  # several words: not absorbable
+    assert spacing_edits(text, blocking, spacing, lexicon) == ([], [])

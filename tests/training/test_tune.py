@@ -1,0 +1,44 @@
+"""Policy tuning on dev: every stage's setting, under a false-alarm budget."""
+import json
+
+import pytest
+
+pytest.importorskip("torch")
+
+from training.tune import GRID, Setting, _better, tune_policy, write_policy  # noqa: E402
+
+
+def _row(mean, alarms):
+    return {"mean": mean, "false_alarms_per_1000_words": alarms}
+
+
+def test_budget_comes_first_then_f():
+    assert _better(_row(0.70, 1.5), _row(0.80, 3.0), max_false_alarms=2.0)  # within budget beats better F
+    assert not _better(_row(0.60, 1.0), _row(0.70, 1.9), max_false_alarms=2.0)
+    assert _better(_row(0.50, 2.5), _row(0.80, 3.0), max_false_alarms=2.0)  # none fits: fewer alarms
+    assert _better(_row(0.81, 9.0), _row(0.80, 1.0), max_false_alarms=100.0)
+
+
+def test_setting_policy_is_what_the_engine_reads():
+    policy = Setting(kinds="spelling", punctuation_threshold=None, lexicon_ratio=12.0).policy()
+    assert policy["kinds"] == ["alif_maqsura", "hamza", "letter_confusion", "ta_marbuta"]
+    assert policy["punctuation"] is False and policy["lexicon_ratio"] == 12.0
+    assert None in GRID["punctuation_threshold"]
+
+
+def test_tune_on_dev_documents_writes_a_policy_the_engine_loads(trained_model_dir, shared_root, tmp_path):
+    import shutil
+
+    from nahawi.engine import Corrector
+
+    model = tmp_path / "model"
+    shutil.copytree(trained_model_dir, model)
+    result = tune_policy(model, shared_root / "data", docs=4, max_false_alarms=2.0, rounds=1, log=lambda m: None)
+    policy = result["policy"]
+    assert len(result["grid"]) >= len(GRID["kinds"]) and "qalb14-dev first 4 documents" in policy["tuned_on"]
+    fits = [r for r in result["grid"] if r["false_alarms_per_1000_words"] <= 2.0]
+    if fits:  # the pick stays within the budget whenever something does
+        assert policy["dev_false_alarms_per_1000_words"] <= 2.0
+    write_policy(model, policy)
+    assert json.loads((model / "model.json").read_text(encoding="utf-8"))["policy"]["kinds"] == policy["kinds"]
+    assert Corrector.from_dir(model, device="cpu").correct("ذهبت الى المدرسه").source == "ذهبت الى المدرسه"
