@@ -64,7 +64,7 @@ class Lexicon:
             return None
         return best
 
-    def _context_score(self, word: str, before: str, after: str) -> float:
+    def context_score(self, word: str, before: str, after: str) -> float:
         """log P(word | before) + log P(after | word), each smoothed towards the unigram distribution."""
         mu, counts = self.config.context_prior, self.counts
         p_word = (counts.get(word, 0) + 0.5) / self.total
@@ -79,7 +79,7 @@ class Lexicon:
         if usual is None or not self.bigrams:
             return usual
         candidates = self.spellings.get(fold_variants(word), [])
-        score = {w: self._context_score(w, before, after) for w in {*candidates, word, usual}}
+        score = {w: self.context_score(w, before, after) for w in {*candidates, word, usual}}
         best = max(candidates, key=score.__getitem__, default=usual)
         if best not in (word, usual):
             return best

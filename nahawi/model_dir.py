@@ -81,6 +81,7 @@ class ModelInfo:
     architecture: Mapping[str, object]  # the architecture block as written
     export: Mapping[str, object]  # export settings, versions and verification results as written
     policy: Mapping[str, object]  # which model edits to show (nahawi.engine.lexicon_stage.EditPolicy)
+    strict_policy: Mapping[str, object]  # the same under a tighter false-alarm budget ({} when not tuned)
 
     @property
     def head_dim(self) -> int:
@@ -229,5 +230,6 @@ def load_model_info(path: str | Path, verify_hashes: bool = True) -> ModelInfo:
         nahawi_version=str(_optional(values, "nahawi_version", "unknown", where)),
         training_manifest_sha256=training.get("manifest_sha256"),
         policy=MappingProxyType(dict(values.get("policy") or {})),
+        strict_policy=MappingProxyType(dict(values.get("strict_policy") or {})),
         decoding=MappingProxyType(dict(decoding)), architecture=MappingProxyType(dict(values["architecture"])),
         export=MappingProxyType(dict(values.get("export") or {})))

@@ -33,6 +33,7 @@ GRID = {
     "kinds": tuple(KIND_SETS),
     "min_confidence": (0.0, 0.5, 0.7, 0.8, 0.9, 0.95),
     "prefer_lexicon": (False, True),
+    "context_check": (False, True),
     "lexicon_ratio": (5.0, 8.0, 12.0, 20.0, 40.0),
     "punctuation_threshold": (0.7, 0.8, 0.9, 0.95, 0.98, None),  # None: no punctuation stage
 }
@@ -44,12 +45,14 @@ class Setting:
     kinds: str = "spelling+spacing"
     min_confidence: float = 0.0
     prefer_lexicon: bool = False
+    context_check: bool = False
     lexicon_ratio: float = LexiconConfig.ratio
     punctuation_threshold: float | None = 0.8
 
     def policy(self) -> dict:
         kinds = KIND_SETS[self.kinds]
         return {"min_confidence": self.min_confidence, "prefer_lexicon": self.prefer_lexicon,
+                "context_check": self.context_check,
                 "kinds": None if kinds is None else sorted(kinds), "lexicon_ratio": self.lexicon_ratio,
                 "punctuation": self.punctuation_threshold is not None,
                 "punctuation_threshold": self.punctuation_threshold}
@@ -78,7 +81,8 @@ class Stages:
 
     def edits(self, corrections, setting: Setting) -> list[list]:
         lexicon, spacing = self._lexicon(setting.lexicon_ratio)
-        policy = EditPolicy(setting.min_confidence, KIND_SETS[setting.kinds], setting.prefer_lexicon)
+        policy = EditPolicy(setting.min_confidence, KIND_SETS[setting.kinds], setting.prefer_lexicon,
+                            setting.context_check)
         out = []
         for c in corrections:
             edits = list(refine(c.source, c.edits, lexicon, policy, spacing))
@@ -113,7 +117,8 @@ def _better(row: dict, best: dict | None, max_false_alarms: float) -> bool:
 
 
 def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, max_false_alarms: float = 2.0,
-                rounds: int = 2, log=print) -> dict:
+                rounds: int = 2, log=print, strict_false_alarms: float | None = None) -> dict:
+    """The policy within `max_false_alarms` and, with `strict_false_alarms`, a strict policy within that."""
     from nahawi.engine import Corrector, CorrectorOptions
     from nahawi.m2.reader import read_lines
     from training.evaluate import load_qalb14_dev
@@ -135,23 +140,30 @@ def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, max_f
                 f"{row['no_punct']:.4f} without; {row['false_alarms_per_1000_words']:.2f} false alarms / 1k words")
         return seen[setting]
 
-    current = Setting()
-    best = evaluate(current)
-    for _ in range(rounds):
-        for field, values in GRID.items():
-            for value in values:
-                row = evaluate(dataclasses.replace(current, **{field: value}))
-                if _better(row, best, max_false_alarms):
-                    best, current = row, dataclasses.replace(current, **{field: value})
-    policy = {**current.policy(), "tuned_on": f"qalb14-dev first {dev.limit} documents (source and corrected side)",
-              "objective": f"mean F0.5 with at most {max_false_alarms} false alarms per 1,000 words",
-              "dev_with_punct": best["with_punct"], "dev_no_punct": best["no_punct"],
-              "dev_false_alarms_per_1000_words": best["false_alarms_per_1000_words"]}
-    return {"policy": policy, "grid": list(seen.values())}
+    def search(budget: float) -> dict:
+        current = Setting()
+        best = evaluate(current)
+        for _ in range(rounds):
+            for field, values in GRID.items():
+                for value in values:
+                    row = evaluate(dataclasses.replace(current, **{field: value}))
+                    if _better(row, best, budget):
+                        best, current = row, dataclasses.replace(current, **{field: value})
+        return {**current.policy(), "tuned_on": f"qalb14-dev first {dev.limit} documents (source and corrected side)",
+                "objective": f"mean F0.5 with at most {budget} false alarms per 1,000 words",
+                "dev_with_punct": best["with_punct"], "dev_no_punct": best["no_punct"],
+                "dev_false_alarms_per_1000_words": best["false_alarms_per_1000_words"]}
+
+    result = {"policy": search(max_false_alarms)}
+    if strict_false_alarms is not None:
+        result["strict_policy"] = search(strict_false_alarms)
+    return {**result, "grid": list(seen.values())}
 
 
-def write_policy(model_dir: Path, policy: dict) -> None:
+def write_policy(model_dir: Path, policy: dict, strict_policy: dict | None = None) -> None:
     path = model_dir / "model.json"
     document = json.loads(path.read_text(encoding="utf-8"))
     document["policy"] = policy
+    if strict_policy is not None:
+        document["strict_policy"] = strict_policy
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

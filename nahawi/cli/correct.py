@@ -30,6 +30,7 @@ CHUNK_BYTES = 1 << 20  # ... or fewer when they are long: memory stays bounded o
 PROGRESS_BYTES = 256 << 10  # inputs at least this large get a progress bar on a terminal
 MAX_LENGTH_HELP = "Hard cap on generated tokens per segment (a segment needing more is left as is)."
 CONFIDENCE_HELP = "Drop edits whose confidence (0-1) is below this."
+STRICT_HELP = "The model's strict policy: fewer false alarms on correct text, fewer corrections."
 PROGRESS_HELP = "Progress bar on stderr (default: for large input on a terminal)."
 
 
@@ -43,6 +44,7 @@ def correct(
     max_length: Annotated[int | None, typer.Option("--max-length", help=MAX_LENGTH_HELP)] = None,
     no_guard: Annotated[bool, typer.Option("--no-guard", help="Keep corrections that drift far.")] = False,
     min_confidence: Annotated[float | None, typer.Option("--min-confidence", help=CONFIDENCE_HELP)] = None,
+    strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here, atomically.")] = None,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help=PROGRESS_HELP)] = None,
 ) -> None:
@@ -57,7 +59,7 @@ def correct(
         _check_choice("--device", device, ("auto", "cpu", "cuda"))
         call = {"beam": beam, "max_length": max_length, "guard": not no_guard,
                 "min_confidence": min_confidence}
-        run_correct(file, output_format, diff, model, device, output, progress, call)
+        run_correct(file, output_format, diff, model, device, output, progress, call, strict)
     except InputError as error:
         _fail(EXIT_INPUT, str(error))
     except NahawiError as error:
@@ -85,9 +87,9 @@ def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
 
 
 def run_correct(file: str, output_format: str, diff: bool, model: Path | None, device: str,
-                output: Path | None, progress: bool | None, call: dict) -> None:
+                output: Path | None, progress: bool | None, call: dict, strict: bool = False) -> None:
     """Validate the input, load the engine, correct chunk by chunk, then publish the output."""
-    from nahawi.engine import Corrector
+    from nahawi.engine import Corrector, CorrectorOptions
     from nahawi.engine.corrector import validate_call
 
     validate_call([], **call)
@@ -95,7 +97,7 @@ def run_correct(file: str, output_format: str, diff: bool, model: Path | None, d
     with source:
         validate_utf8(source, file)
         logging.basicConfig(format="nahawi: %(message)s", level=logging.WARNING)
-        corrector = Corrector.from_dir(model, device=device)
+        corrector = Corrector.from_dir(model, device=device, options=CorrectorOptions(strict=strict))
         with _Sink(output) as sink, _progress_bar(size, progress) as advance:
             writer = _writer(output_format, diff, sink.handle, color=output is None and sys.stdout.isatty())
             number = 0

@@ -151,13 +151,16 @@ def train_tune_policy(
     data_root: Path = typer.Option(Path("../shared/data"), help="QALB/ZAEBUC root"),
     write: bool = typer.Option(False, help="record the best policy in MODEL/model.json"),
     max_false_alarms: float = typer.Option(2.0, help="most edits per 1,000 words of correct text (dev corrected side)"),
+    strict_false_alarms: float = typer.Option(None, help="also tune a strict policy (`nahawi correct --strict`) "
+                                              "within this many false alarms per 1,000 words"),
 ) -> None:
     """Pick the stages' settings (model edit kinds and confidence, lexicon ratio, punctuation threshold) that
     maximise dev F0.5 within a false-alarm budget (never the test split)."""
     from training.tune import tune_policy, write_policy
 
-    result = tune_policy(model, data_root, docs, max_false_alarms, log=typer.echo)
-    typer.echo(json.dumps(result["policy"], ensure_ascii=False))
+    result = tune_policy(model, data_root, docs, max_false_alarms, log=typer.echo,
+                         strict_false_alarms=strict_false_alarms)
+    typer.echo(json.dumps({k: v for k, v in result.items() if k != "grid"}, ensure_ascii=False))
     if write:
-        write_policy(model, result["policy"])
+        write_policy(model, result["policy"], result.get("strict_policy"))
         typer.echo(f"policy written to {model / 'model.json'}")

@@ -67,6 +67,7 @@ class CorrectorOptions:
     spacing: bool = True  # with the lexicon: join and split words as the corpus writes them
     policy: bool = True  # apply model.json's edit policy (model edit kinds and minimum confidence)
     punctuation: bool = True  # use the model directory's punctuation.json.gz (marks between words)
+    strict: bool = False  # model.json's strict policy (fewer false alarms, fewer corrections) when it has one
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,8 @@ class Corrector:
         self.max_source = max(4, min(model_info.max_seq_len, fit))
         self.cache = LRUCache(options.cache_size)
         lexicon_path = model_info.path / LEXICON_FILE
-        policy = model_info.policy if options.policy else {}
+        policy = (model_info.strict_policy if options.strict and model_info.strict_policy else model_info.policy
+                  if options.policy else {})
         lexicon_config = LexiconConfig(ratio=float(policy.get("lexicon_ratio") or LexiconConfig.ratio))
         self.lexicon = (load_lexicon(lexicon_path, lexicon_config) if options.lexicon and lexicon_path.is_file()
                         else None)
@@ -137,6 +139,12 @@ class Corrector:
                              f"model.json says {info.vocab_size}")
         files = (info.encoder.file, info.decoder.file)
         return cls(info, open_model(info.path, device, options.threads, files, d_model=info.d_model), codec, options)
+
+    @property
+    def uses_model(self) -> bool:
+        """False when the policy shows no model edit kind: then the stages after the model run alone and the
+        model is not decoded at all (its output could only be discarded)."""
+        return self.policy.kinds is None or bool(self.policy.kinds) or self.lexicon is None
 
     @property
     def info(self) -> EngineInfo:
@@ -170,7 +178,9 @@ class Corrector:
                     results[segment.text] = cached
                 else:
                     pending[segment.text] = model_input(segment.text)
-        for text, result in self._decode(pending, settings).items():
+        decoded = self._decode(pending, settings) if self.uses_model else {
+            text: _SegmentResult(refine(text, (), self.lexicon, self.policy, self.spacing)) for text in pending}
+        for text, result in decoded.items():
             self.cache.put((text, settings), result)
             results[text] = result
         return [_assemble(text, segments, results, min_confidence, self.punctuation)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from nahawi.contract import Edit
 from nahawi.edits import classify_edit
-from nahawi.lexicon import SENTENCE_END, SENTENCE_START, Lexicon
+from nahawi.lexicon import SENTENCE_END, SENTENCE_START, Lexicon, fold_variants
 from nahawi.spacing import Spacing
 from nahawi.text.punct import is_punct_char
 from nahawi.text.tokens import model_tokens
@@ -25,12 +25,13 @@ class EditPolicy:
     min_confidence: float = 0.0  # model edits below this confidence are dropped
     kinds: frozenset[str] | None = None  # kinds the model may propose (None: all)
     prefer_lexicon: bool = False  # where the lexicon has a suggestion for a word, it wins over the model
+    context_check: bool = False  # a model respelling of one word must not go against the lexicon's context
 
     @classmethod
     def from_dict(cls, values) -> EditPolicy:
         kinds = values.get("kinds")
         return cls(float(values.get("min_confidence", 0.0)), None if kinds is None else frozenset(kinds),
-                   bool(values.get("prefer_lexicon", False)))
+                   bool(values.get("prefer_lexicon", False)), bool(values.get("context_check", False)))
 
     def allows(self, edit: Edit) -> bool:
         if edit.rule_id != "model":
@@ -50,6 +51,20 @@ def plausible(edit: Edit, lexicon: Lexicon) -> bool:
     if edit.kind in UNCHECKED_KINDS:
         return True
     return all(map(lexicon.knows, _words(edit.replacement)))
+
+
+def context_agrees(text: str, edit: Edit, lexicon: Lexicon) -> bool:
+    """False for a model edit that respells one word (hamza, ta marbuta, alif maqsura) into a spelling the
+    lexicon's bigram context scores lower than the written one; True for anything else."""
+    if not lexicon.bigrams or fold_variants(edit.original) != fold_variants(edit.replacement):
+        return True
+    tokens = model_tokens(text)
+    for index, token in enumerate(tokens):
+        if (token.start, token.end) == (edit.start, edit.end):
+            before = tokens[index - 1].text if index else SENTENCE_START
+            after = tokens[index + 1].text if index + 1 < len(tokens) else SENTENCE_END
+            return lexicon.context_score(edit.replacement, before, after) > lexicon.context_score(token.text, before, after)
+    return True
 
 
 def _overlaps(edit: Edit, start: int, end: int) -> bool:
@@ -114,6 +129,8 @@ def refine(text: str, model_edits: tuple[Edit, ...], lexicon: Lexicon | None,
     kept = [e for e in model_edits if policy.allows(e) and (lexicon is None or plausible(e, lexicon))]
     if lexicon is None:
         return tuple(kept)
+    if policy.context_check:
+        kept = [e for e in kept if context_agrees(text, e, lexicon)]
     if policy.prefer_lexicon:
         suggested = lexicon_edits(text, [], lexicon)
         kept = [e for e in kept if not any(_overlaps(e, s.start, s.end) for s in suggested)]

@@ -1,0 +1,45 @@
+"""The stages after the model inside the engine: policy and strict policy, and skipping the model when the
+policy shows none of its edits."""
+import json
+import shutil
+
+import pytest
+
+from nahawi.engine import Corrector, CorrectorOptions
+from nahawi.lexicon import save_lexicon
+from nahawi.model_dir import LEXICON_FILE, file_record
+
+
+@pytest.fixture
+def model_with_lexicon(tiny_model_dir, tmp_path):
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, model)
+    save_lexicon(model / LEXICON_FILE, {"إلى": 900, "الى": 40, "المدرسة": 300, "المدرسه": 1, "ذهبت": 80, "و": 1,
+                                         "والله": 500, "الله": 9000})
+    document = json.loads((model / "model.json").read_text(encoding="utf-8"))
+    document["files"][LEXICON_FILE] = file_record(model / LEXICON_FILE)
+    document["policy"] = {"kinds": [], "lexicon_ratio": 8.0}
+    document["strict_policy"] = {"kinds": [], "lexicon_ratio": 100.0}
+    (model / "model.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return model
+
+
+def test_no_model_kinds_means_no_decoding(model_with_lexicon, monkeypatch):
+    corrector = Corrector.from_dir(model_with_lexicon, device="cpu")
+    assert not corrector.uses_model
+    monkeypatch.setattr(corrector, "_decode", lambda *a: pytest.fail("the model was decoded"))
+    result = corrector.correct("ذهبت الى المدرسه و الله")
+    assert result.corrected == "ذهبت إلى المدرسة والله"
+    assert {e.rule_id for e in result.edits} == {"lexicon", "spacing"}
+
+
+def test_strict_policy_is_used_only_when_asked(model_with_lexicon):
+    text = "ذهبت الى المدرسه"
+    assert Corrector.from_dir(model_with_lexicon, device="cpu").correct(text).corrected == "ذهبت إلى المدرسة"
+    strict = Corrector.from_dir(model_with_lexicon, device="cpu", options=CorrectorOptions(strict=True))
+    assert strict.correct(text).corrected == "ذهبت الى المدرسة"  # 900 < 100 x 40: «الى» stays
+
+
+def test_model_is_decoded_when_the_policy_shows_its_edits(model_with_lexicon):
+    corrector = Corrector.from_dir(model_with_lexicon, device="cpu", options=CorrectorOptions(policy=False))
+    assert corrector.uses_model
