@@ -1,4 +1,5 @@
-"""End-to-end recipes: prepare -> tokenizer -> train -> punct-aware LoRA -> lexicon -> export -> evaluate.
+"""End-to-end recipes: prepare -> tokenizer -> train -> punct-aware LoRA -> lexicon -> punctuation model ->
+export -> policy tuning -> evaluate.
 
 A recipe is a JSON file in training/recipes/ (one dataclass, unknown keys are errors). Every stage writes into
 its own folder under the output directory and is skipped when its output exists, so a killed recipe resumes.
@@ -23,7 +24,10 @@ class Recipe:
     tokenizer: dict = field(default_factory=dict)  # TokenizerConfig fields
     train: dict = field(default_factory=dict)  # TrainConfig fields of the base stage (model preset included)
     lora: dict = field(default_factory=dict)  # TrainConfig fields of the LoRA stage; {} skips it
+    lora_mix: dict = field(default_factory=dict)  # {"others": N, "seed": S}: LoRA data = real pairs + N others
     lexicon_min_count: int = 2  # 0 skips the lexicon
+    punctuation_epochs: int = 0  # > 0: train the punctuation model (nahawi train punctuation) this long
+    tune: dict = field(default_factory=dict)  # tune_policy keywords (max_false_alarms, ...); {} skips tuning
     export_precision: str = "int8"  # "" skips export and the engine evaluation
     eval_docs: int = 100  # leading QALB-2014 dev documents in eval.json
 
@@ -72,9 +76,17 @@ def run_recipe(recipe: Recipe, out: Path, data_root: str | None = None, corpus_r
         _done(out, "data")
     checkpoint = _train_stage(out, "base", recipe.train, data_dir, spm_path, data, "", log)
     if recipe.lora:
-        checkpoint = _train_stage(out, "lora", recipe.lora, data_dir, spm_path, data, str(checkpoint), log)
+        lora_data = _lora_data_stage(out, recipe, data_dir, log)
+        checkpoint = _train_stage(out, "lora", recipe.lora, lora_data, spm_path, data, str(checkpoint), log)
     lexicon = _lexicon_stage(out, recipe, corpus, log)
-    model_dir = _export_stage(out, recipe, checkpoint, spm_path, lexicon, log)
+    punctuation = _punctuation_stage(out, recipe, data, corpus, log)
+    model_dir = _export_stage(out, recipe, checkpoint, spm_path, lexicon, punctuation, log)
+    if model_dir is not None and recipe.tune and _stage(out, "tune", log):
+        from training.tune import tune_policy, write_policy
+
+        tuned = tune_policy(model_dir, data, log=log, **recipe.tune)
+        write_policy(model_dir, tuned["policy"], tuned.get("strict_policy"))
+        _done(out, "tune")
     report = evaluate_recipe(checkpoint, spm_path, model_dir, data, recipe.eval_docs)
     report["recipe"] = recipe.name
     (out / "eval.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
@@ -120,8 +132,47 @@ def _lexicon_stage(out: Path, recipe: Recipe, corpus_root: Path, log) -> Path | 
     return path
 
 
+def _lora_data_stage(out: Path, recipe: Recipe, data_dir: Path, log) -> Path:
+    """The LoRA stage's data: every real pair (marks kept) plus a sample of the others, so that punctuation,
+    which only real pairs teach, is a larger share of what the adapter sees."""
+    if not recipe.lora_mix:
+        return data_dir
+    import random
+    import shutil
+
+    folder = out / "lora_data"
+    if _stage(out, "lora_data", log):
+        real, others = [], []
+        with open(data_dir / "train.jsonl", encoding="utf-8") as handle:
+            for line in handle:
+                (real if json.loads(line)["origin"] == "real" else others).append(line)
+        rng = random.Random(recipe.lora_mix.get("seed", 7))
+        rows = real + rng.sample(others, min(len(others), recipe.lora_mix["others"]))
+        rng.shuffle(rows)
+        (folder / "train.jsonl").write_text("".join(rows), encoding="utf-8")
+        for name in ("dev.jsonl", "spm.model"):
+            if (data_dir / name).exists():
+                shutil.copyfile(data_dir / name, folder / name)
+        log(f"[lora_data] {len(real)} real + {len(rows) - len(real)} other pairs")
+        _done(out, "lora_data")
+    return folder
+
+
+def _punctuation_stage(out: Path, recipe: Recipe, data_root: Path, corpus_root: Path, log) -> Path | None:
+    if recipe.punctuation_epochs <= 0:
+        return None
+    from training.punctuation import PunctTrainConfig, train_punctuation
+
+    path = out / "punctuation" / "punctuation.json.gz"
+    if _stage(out, "punctuation", log):
+        summary = train_punctuation(path, data_root, corpus_root, PunctTrainConfig(epochs=recipe.punctuation_epochs))
+        log(f"[punctuation] {json.dumps(summary, ensure_ascii=False)}")
+        _done(out, "punctuation")
+    return path
+
+
 def _export_stage(out: Path, recipe: Recipe, checkpoint: Path, spm_path: Path, lexicon: Path | None,
-                  log) -> Path | None:
+                  punctuation: Path | None, log) -> Path | None:
     if not recipe.export_precision:
         return None
     from export.exporter import ExportRequest, export_model
@@ -129,7 +180,7 @@ def _export_stage(out: Path, recipe: Recipe, checkpoint: Path, spm_path: Path, l
     model_dir = out / "model"
     if not (model_dir / "model.json").exists():
         export_model(ExportRequest(checkpoint, model_dir, tokenizer=spm_path, precision=recipe.export_precision,
-                                   lexicon=lexicon), log=log)
+                                   lexicon=lexicon, punctuation=punctuation), log=log)
     return model_dir
 
 
