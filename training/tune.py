@@ -5,8 +5,8 @@ whether the lexicon wins over the model, the lexicon's frequency ratio, and the 
 threshold. The model is decoded once on the dev source side and once on the dev corrected side; each
 setting is then applied offline to those raw edits, scored with and without punctuation (source side) and
 charged its false alarms (every edit proposed on the corrected side). Writers hate false alarms, so the
-objective is the best mean F0.5 among settings within `max_false_alarms` per 1,000 words; when none is,
-the setting with the fewest false alarms wins. The search is coordinate-wise, from the engine's defaults.
+objective is mean F0.5 within `max_false_alarms` per 1,000 words, and a steep charge per false alarm above
+it (`value`). The search is coordinate-wise, from the engine's defaults.
 """
 from __future__ import annotations
 
@@ -105,15 +105,18 @@ def _score(stages: Stages, dev, source_raw, corrected_raw, words: int, setting: 
             "false_alarms_per_1000_words": 1000 * alarms / max(1, words)}
 
 
+OVER_BUDGET_PENALTY = 0.05  # mean F0.5 charged per false alarm / 1,000 words above the budget
+
+
+def value(row: dict, max_false_alarms: float) -> float:
+    """Mean F0.5, less a steep charge for every false alarm above the budget: within the budget only F0.5
+    counts; outside it the search still moves towards the budget without giving up all recall at once."""
+    excess = max(0.0, row["false_alarms_per_1000_words"] - max_false_alarms)
+    return row["mean"] - OVER_BUDGET_PENALTY * excess
+
+
 def _better(row: dict, best: dict | None, max_false_alarms: float) -> bool:
-    if best is None:
-        return True
-    fits, best_fits = (r["false_alarms_per_1000_words"] <= max_false_alarms for r in (row, best))
-    if fits != best_fits:
-        return fits
-    if fits:
-        return row["mean"] > best["mean"]
-    return row["false_alarms_per_1000_words"] < best["false_alarms_per_1000_words"]
+    return best is None or value(row, max_false_alarms) > value(best, max_false_alarms)
 
 
 def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, max_false_alarms: float = 2.0,

@@ -17,18 +17,20 @@ CORRECT_SIDES = {
 
 
 def measure_false_alarms(name: str, data_root: str | Path | None = None, model_dir: Path | None = None,
-                         limit: int | None = None) -> dict:
+                         limit: int | None = None, strict: bool = False) -> dict:
     if name not in CORRECT_SIDES:
         raise InputError(f"unknown dataset {name!r} for false alarms; choose one of {', '.join(CORRECT_SIDES)}")
-    from nahawi.engine import Corrector
+    from nahawi.engine import Corrector, CorrectorOptions
 
     lines = read_lines(resolve_data_root(data_root) / CORRECT_SIDES[name])[:limit]
-    corrections = Corrector.from_dir(model_dir, device="cpu").correct_batch(lines)
+    corrector = Corrector.from_dir(model_dir, device="cpu", options=CorrectorOptions(strict=strict))
+    corrections = corrector.correct_batch(lines)
     words = sum(len(line.split()) for line in lines)
     kinds = Counter(edit.kind for c in corrections for edit in c.edits)
     rules = Counter(edit.rule_id for c in corrections for edit in c.edits)
     edits = sum(kinds.values())
-    return {"dataset": name, "input": "corrected side", "documents": len(lines), "words": words,
+    return {"dataset": name, "input": "corrected side", "policy": "strict" if strict else "default",
+            "documents": len(lines), "words": words,
             "edits": edits, "per_1000_words": round(1000 * edits / max(1, words), 3),
             "documents_changed": sum(bool(c.edits) for c in corrections),
             "by_kind": dict(kinds.most_common()), "by_rule": dict(rules.most_common())}

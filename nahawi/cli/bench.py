@@ -97,6 +97,7 @@ def quality(
     pairs_hyp: Annotated[Path | None, typer.Option("--pairs-hyp", help="Precomputed output for --pairs, "
                                                    "one line per pair.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="--dataset: the model's strict policy.")] = False,
 ) -> None:
     """Score system output with MaxMatch (P, R, F0.5 with and without punctuation, recall and precision by
     error kind), or sentence accuracy and false alarms on a pair file.
@@ -114,7 +115,7 @@ def quality(
             typer.echo(json.dumps(report.to_dict(), ensure_ascii=False)) if as_json else _print_pairs(report)
             return
         if dataset is not None:
-            report = q.score_dataset(dataset, data_root, model, hyp_out, limit)
+            report = q.score_dataset(dataset, data_root, model, hyp_out, limit, strict=strict)
         else:
             if hyp is None or m2 is None:
                 raise InputError("--hyp and --m2 go together")
@@ -255,12 +256,13 @@ def false_alarms(
     model: Annotated[Path | None, typer.Option("--model", help="Model directory [the embedded model].")] = None,
     data_root: Annotated[str | None, typer.Option("--data-root", help=DATA_HELP)] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="First N documents only.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="The model's strict policy.")] = False,
 ) -> None:
     """Edits proposed on already-correct text (the gold corrected side), per 1,000 words and by kind."""
     from nahawi.bench.false_alarms import measure_false_alarms
 
     def work() -> None:
-        typer.echo(json.dumps(measure_false_alarms(dataset, data_root, model, limit), ensure_ascii=False,
+        typer.echo(json.dumps(measure_false_alarms(dataset, data_root, model, limit, strict), ensure_ascii=False,
                               indent=2))
 
     _guard(work)
