@@ -35,20 +35,21 @@ class EngineHost:
     def __init__(self):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nahawi-engine")
         self._loading: dict[tuple[str | None, str], asyncio.Future] = {}  # loads in progress, by key
-        self.key: tuple[str | None, str] | None = None  # (model_dir, device) of the engine or failure
+        self.key: tuple[str | None, str, bool] | None = None  # (model_dir, device, strict) of the engine or failure
         self.corrector = None
         self.error: str = ""  # why the engine for `key` could not be loaded
         self.stats = EngineStats()
 
-    async def ensure(self, model_dir: str | None, device: str):
-        """The Corrector for (model_dir, device), loading it on the worker thread if the setting changed;
+    async def ensure(self, model_dir: str | None, device: str, strict: bool = False):
+        """The Corrector for (model_dir, device, strict), loading it on the worker thread if a setting changed;
         None when it cannot be loaded (the reason is in `error`). A caller cancelled while waiting does not
         cancel the load: the next caller gets the same one."""
-        key = (model_dir, device)
+        key = (model_dir, device, strict)
         if self.key == key:
             return self.corrector
         if key not in self._loading:
-            future = asyncio.get_running_loop().run_in_executor(self._executor, self._load, model_dir, device)
+            future = asyncio.get_running_loop().run_in_executor(self._executor, self._load, model_dir, device,
+                                                                strict)
             self._loading[key] = future
 
             def loaded(done: asyncio.Future) -> None:
@@ -60,12 +61,12 @@ class EngineHost:
         await asyncio.shield(self._loading[key])
         return self.corrector if self.key == key else None
 
-    def _load(self, model_dir: str | None, device: str):
-        from nahawi.engine import Corrector
+    def _load(self, model_dir: str | None, device: str, strict: bool = False):
+        from nahawi.engine import Corrector, CorrectorOptions
 
         started = time.perf_counter()
         try:
-            corrector = Corrector.from_dir(model_dir, device=device)
+            corrector = Corrector.from_dir(model_dir, device=device, options=CorrectorOptions(strict=strict))
         except NahawiError as error:
             log.error("model not loaded: %s", error)
             return None, str(error)

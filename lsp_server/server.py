@@ -158,7 +158,8 @@ class NahawiServer(LanguageServer):
     async def settings_changed(self, pushed: Any = None) -> None:
         old = self.settings
         await self.load_settings(pushed)
-        engine_changed = (old.model_dir, old.device) != (self.settings.model_dir, self.settings.device)
+        engine_changed = ((old.model_dir, old.device, old.strict)
+                          != (self.settings.model_dir, self.settings.device, self.settings.strict))
         for state in list(self.documents.values()):
             if engine_changed:
                 state.forget()
@@ -171,7 +172,7 @@ class NahawiServer(LanguageServer):
 
     async def engine(self):
         """The loaded Corrector, or None after reporting (once per setting) why it could not be loaded."""
-        corrector = await self.host.ensure(self.settings.model_dir, self.settings.device)
+        corrector = await self.host.ensure(self.settings.model_dir, self.settings.device, self.settings.strict)
         if corrector is None:
             where = self.settings.model_dir or "the default model"
             self.show(types.MessageType.Error,

@@ -37,6 +37,7 @@ class Settings:
     min_confidence: float | None = None  # hide edits whose confidence is below this (0..1)
     model_dir: str | None = None  # model directory; None: the default model shipped with nahawi
     device: str = "auto"  # auto | cpu | cuda
+    strict: bool = False  # the model's strict policy: fewer false alarms, fewer corrections
     message_language: str = "ar"  # ar | en
     debounce_ms: int = 300  # quiet time after the last keystroke before a check starts
 
@@ -100,6 +101,12 @@ def _confidence(value: Any) -> float | None:
     return float(value)
 
 
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Invalid
+    return value
+
+
 def _optional_path(value: Any) -> str | None:
     if value is None or value == "":
         return None
@@ -118,6 +125,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "min_confidence": _confidence,
     "model_dir": _optional_path,
     "device": _choice(DEVICES),
+    "strict": _bool,
     "message_language": _choice(MESSAGE_LANGUAGES),
     "debounce_ms": _non_negative_int,
 }

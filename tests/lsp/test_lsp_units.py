@@ -78,6 +78,8 @@ def test_settings_fall_back_per_key_and_name_the_bad_ones():
     assert parsed.severity == {**DEFAULT_SEVERITY, "hamza": "error"}
     assert problems == ["nahawi.checkOn", "nahawi.severity.spelling", "nahawi.minConfidence"]
     assert parse_settings(None) == (Settings(), []) and parse_settings("x") == (Settings(), ["nahawi"])
+    assert parse_settings({"strict": True}) == (Settings(strict=True), [])
+    assert parse_settings({"strict": "yes"}) == (Settings(), ["nahawi.strict"])
 
 
 def test_dictionary_words_and_files(tmp_path):
