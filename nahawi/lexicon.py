@@ -31,6 +31,7 @@ def fold_variants(word: str) -> str:
 class LexiconConfig:
     ratio: float = 8.0  # the usual spelling must be this many times more frequent than the written one (dev-tuned)
     min_count: int = 3  # never suggest a spelling seen fewer times in the corpus
+    min_length: int = 2  # a single letter has no usual spelling (an initial, a list marker)
     context_prior: float = 10_000.0  # Dirichlet prior of the bigram model (dev-tuned; larger: closer to unigram)
 
 
@@ -57,7 +58,7 @@ class Lexicon:
     def suggest(self, word: str) -> str | None:
         """The usual spelling that should replace `word`, or None to keep it."""
         best = self.best.get(fold_variants(word))
-        if best is None or best == word:
+        if best is None or best == word or len(word) < self.config.min_length:
             return None
         count = self.counts[best]
         if count < self.config.min_count or count < self.config.ratio * self.counts.get(word, 0):

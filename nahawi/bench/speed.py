@@ -98,7 +98,8 @@ def measure_engine(model_dir: str, sentences: list[str], beam: int, device: str,
     from nahawi.engine.search import greedy_search, length_limits
 
     baseline = max_rss_mb()
-    options = CorrectorOptions(threads=threads, cache_size=0)  # every call really decodes
+    # Every call really decodes: no cache, and no policy (a policy that shows no model edit skips the model).
+    options = CorrectorOptions(threads=threads, cache_size=0, policy=False)
     engine = Corrector.from_dir(model_dir, device=device, options=options)
     for sentence in sentences[:warmup]:
         engine.correct(sentence, beam=beam)

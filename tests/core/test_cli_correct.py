@@ -114,3 +114,15 @@ def test_help_documents_the_exit_codes():
     result = run("--help")
     assert result.exit_code == 0
     assert "0 ok, 1 input error" in " ".join(result.stdout.split())
+
+
+def test_strict_uses_the_default_models_strict_policy(shared_root):
+    """The shipped model's strict policy (model.json `strict_policy`: a higher lexicon ratio and punctuation
+    threshold) keeps a subset of the default edits, and fewer of them on real text."""
+    text = "".join(line + "\n" for line in (QALB_DEV / "QALB-2014-L1-Dev.sent.no_ids").read_text(
+        encoding="utf-8").splitlines()[:40])
+    default = [json.loads(line) for line in run("--format", "json", stdin=text).stdout.splitlines()]
+    strict = [json.loads(line) for line in run("--format", "json", "--strict", stdin=text).stdout.splitlines()]
+    spans = lambda rows: {(i, e["start"], e["end"], e["replacement"])  # noqa: E731
+                          for i, r in enumerate(rows) for e in r["edits"]}
+    assert spans(strict) < spans(default)
