@@ -18,7 +18,7 @@ from pathlib import Path
 from nahawi.contract import apply_edits
 from nahawi.engine.lexicon_stage import EditPolicy, refine
 from nahawi.engine.punct_stage import punctuation_edits
-from nahawi.lexicon import Lexicon, LexiconConfig
+from nahawi.lexicon import Lexicon, LexiconConfig, lexicon_config
 from nahawi.spacing import Spacing
 
 SPELLING = ("hamza", "ta_marbuta", "alif_maqsura", "letter_confusion")
@@ -35,6 +35,7 @@ GRID = {
     "prefer_lexicon": (False, True),
     "context_check": (False, True),
     "lexicon_ratio": (5.0, 8.0, 12.0, 20.0, 40.0),
+    "lexicon_repair": (False, True),
     "punctuation_threshold": (0.7, 0.8, 0.9, 0.95, 0.98, None),  # None: no punctuation stage
 }
 CORRECTED_SIDE = "qalb/2014/dev/QALB-2014-L1-Dev.cor.no_ids"
@@ -47,6 +48,7 @@ class Setting:
     prefer_lexicon: bool = False
     context_check: bool = False
     lexicon_ratio: float = LexiconConfig.ratio
+    lexicon_repair: bool = True  # repair words the corpus does not know (nahawi.lexicon.fold_confusable)
     punctuation_threshold: float | None = 0.8
 
     def policy(self) -> dict:
@@ -54,6 +56,7 @@ class Setting:
         return {"min_confidence": self.min_confidence, "prefer_lexicon": self.prefer_lexicon,
                 "context_check": self.context_check,
                 "kinds": None if kinds is None else sorted(kinds), "lexicon_ratio": self.lexicon_ratio,
+                "lexicon_repair": self.lexicon_repair,
                 "punctuation": self.punctuation_threshold is not None,
                 "punctuation_threshold": self.punctuation_threshold}
 
@@ -69,18 +72,19 @@ class Stages:
         lexicon_path, punctuation_path = model_dir / LEXICON_FILE, model_dir / PUNCTUATION_FILE
         self.lexicon = load_lexicon(lexicon_path) if lexicon_path.is_file() else None
         self.punctuation = load_punctuation(punctuation_path) if punctuation_path.is_file() else None
-        self._lexicons: dict[float, tuple[Lexicon, Spacing]] = {}
+        self._lexicons: dict[tuple[float, bool], tuple[Lexicon, Spacing]] = {}
 
-    def _lexicon(self, ratio: float) -> tuple[Lexicon | None, Spacing | None]:
+    def _lexicon(self, ratio: float, repair: bool) -> tuple[Lexicon | None, Spacing | None]:
         if self.lexicon is None:
             return None, None
-        if ratio not in self._lexicons:
-            lexicon = Lexicon(self.lexicon.counts, LexiconConfig(ratio=ratio), self.lexicon.bigrams)
-            self._lexicons[ratio] = (lexicon, Spacing(lexicon))
-        return self._lexicons[ratio]
+        if (ratio, repair) not in self._lexicons:
+            config = lexicon_config({"lexicon_ratio": ratio, "lexicon_repair": repair})
+            lexicon = Lexicon(self.lexicon.counts, config, self.lexicon.bigrams)
+            self._lexicons[ratio, repair] = (lexicon, Spacing(lexicon))
+        return self._lexicons[ratio, repair]
 
     def edits(self, corrections, setting: Setting) -> list[list]:
-        lexicon, spacing = self._lexicon(setting.lexicon_ratio)
+        lexicon, spacing = self._lexicon(setting.lexicon_ratio, setting.lexicon_repair)
         policy = EditPolicy(setting.min_confidence, KIND_SETS[setting.kinds], setting.prefer_lexicon,
                             setting.context_check)
         out = []

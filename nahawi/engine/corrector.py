@@ -37,7 +37,7 @@ from nahawi.engine.mapping import (
 from nahawi.engine.search import Hypothesis, SpecialIds, beam_search, greedy_search, length_limits
 from nahawi.engine.sessions import OrtSeq2Seq, open_model
 from nahawi.errors import InputError, ModelError
-from nahawi.lexicon import LexiconConfig, load_lexicon
+from nahawi.lexicon import lexicon_config, load_lexicon
 from nahawi.model_dir import LEXICON_FILE, PUNCTUATION_FILE, ModelInfo, load_model_info
 from nahawi.punctuation import PunctuationModel, load_punctuation
 from nahawi.spacing import Spacing
@@ -111,8 +111,7 @@ class Corrector:
         lexicon_path = model_info.path / LEXICON_FILE
         policy = (model_info.strict_policy if options.strict and model_info.strict_policy else model_info.policy
                   if options.policy else {})
-        lexicon_config = LexiconConfig(ratio=float(policy.get("lexicon_ratio") or LexiconConfig.ratio))
-        self.lexicon = (load_lexicon(lexicon_path, lexicon_config) if options.lexicon and lexicon_path.is_file()
+        self.lexicon = (load_lexicon(lexicon_path, lexicon_config(policy)) if options.lexicon and lexicon_path.is_file()
                         else None)
         self.spacing = Spacing(self.lexicon) if self.lexicon is not None and options.spacing else None
         self.policy = EditPolicy.from_dict(policy)

@@ -6,7 +6,7 @@ import pytest
 from nahawi.contract import Edit, apply_edits
 from nahawi.engine.lexicon_stage import lexicon_edits, plausible, refine
 from nahawi.errors import ModelError
-from nahawi.lexicon import Lexicon, LexiconConfig, fold_variants, load_lexicon, save_lexicon
+from nahawi.lexicon import Lexicon, LexiconConfig, fold_variants, lexicon_config, load_lexicon, save_lexicon
 
 COUNTS = {"إلى": 900, "الى": 40, "أن": 800, "ان": 30, "إن": 200, "مدرسة": 50, "مدرسه": 2, "ذهب": 70,
           "الطالب": 60, "في": 1000, "المسؤول": 9, "المسئول": 4}
@@ -145,3 +145,16 @@ def test_lexicon_edits_read_the_original_neighbours():
     text = "قال ان الأمر صعب"
     edits = lexicon_edits(text, [], _context_lexicon())
     assert [(e.original, e.replacement) for e in edits] == [("ان", "إن")]
+
+
+def test_unknown_word_is_repaired_into_the_common_word_it_was_meant_to_be():
+    counts = {"هذا": 20000, "هدا": 2, "النظام": 2500, "ذلك": 15000, "شيء": 1900, "كانوا": 1500, "الدين": 2100,
+              "الذين": 6400}
+    lexicon = Lexicon(counts)
+    assert lexicon.suggest("دلك") == "ذلك" and lexicon.suggest("النضام") == "النظام"  # never seen
+    assert lexicon.suggest("هدا") == "هذا"  # seen twice: 20000 >= 20 x 2
+    assert lexicon.suggest("شيئ") is None  # its key differs: no repair
+    assert lexicon.suggest("كانو") == "كانوا"
+    assert lexicon.suggest("الدين") is None  # a known word is never «repaired» into another one
+    off = Lexicon(counts, lexicon_config({"lexicon_repair": False}))
+    assert off.suggest("دلك") is None and off.suggest("هدا") is None
