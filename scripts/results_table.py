@@ -7,8 +7,8 @@ RESULTS = Path(__file__).resolve().parents[1] / "docs" / "results"
 DATASETS = ("qalb14-test", "qalb14-dev", "qalb15-dev", "zaebuc-dev")
 
 
-def pct(x):
-    return "–" if x is None else f"{100 * x:.1f}"
+def pct(x, digits: int = 1):
+    return "–" if x is None else f"{100 * x:.{digits}f}"
 
 
 def quality_rows(strict: bool = False) -> list[str]:
@@ -21,7 +21,7 @@ def quality_rows(strict: bool = False) -> list[str]:
             r = json.loads(path.read_text())
             w, n = r["with_punct"], r["no_punct"]
             rows.append(f"| {name} ({r['sentences']} docs) | {pct(w['precision'])} | {pct(w['recall'])} | "
-                        f"**{pct(w['f0.5'])}** | {pct(n['precision'])} | {pct(n['recall'])} | **{pct(n['f0.5'])}** | "
+                        f"**{pct(w['f0.5'], 2)}** | {pct(n['precision'])} | {pct(n['recall'])} | **{pct(n['f0.5'], 2)}** | "
                         f"`nahawi bench quality --dataset {name}{flag}` |")
     return rows
 

@@ -124,7 +124,7 @@ def _better(row: dict, best: dict | None, max_false_alarms: float) -> bool:
 
 
 def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, max_false_alarms: float = 2.0,
-                rounds: int = 2, log=print, strict_false_alarms: float | None = None) -> dict:
+                rounds: int = 3, log=print, strict_false_alarms: float | None = None) -> dict:
     """The policy within `max_false_alarms` and, with `strict_false_alarms`, a strict policy within that."""
     from nahawi.engine import Corrector, CorrectorOptions
     from nahawi.m2.reader import read_lines
