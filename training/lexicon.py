@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from itertools import pairwise
 from pathlib import Path
 
 from nahawi.lexicon import SENTENCE_END, SENTENCE_START, fold_variants
@@ -41,7 +42,7 @@ def count_bigrams(lines: Iterable[str], words: frozenset[str], min_count: int = 
     counts: Counter = Counter()
     for line in lines:
         tokens = [SENTENCE_START, *tokenize_punct(line).split(), SENTENCE_END]
-        counts.update(pair for pair in zip(tokens, tokens[1:]) if pair[0] in words or pair[1] in words)
+        counts.update(pair for pair in pairwise(tokens) if pair[0] in words or pair[1] in words)
     return {pair: c for pair, c in counts.items() if c >= min_count}
 
 

@@ -25,7 +25,6 @@ from nahawi.engine import guard as guard_checks
 from nahawi.engine.cache import CacheStats, LRUCache
 from nahawi.engine.guard import GuardConfig
 from nahawi.engine.lexicon_stage import EditPolicy, refine
-from nahawi.engine.punct_stage import punctuation_edits
 from nahawi.engine.mapping import (
     ModelInput,
     SubwordCodec,
@@ -34,6 +33,7 @@ from nahawi.engine.mapping import (
     model_input,
     render,
 )
+from nahawi.engine.punct_stage import punctuation_edits
 from nahawi.engine.search import Hypothesis, SpecialIds, beam_search, greedy_search, length_limits
 from nahawi.engine.sessions import OrtSeq2Seq, open_model
 from nahawi.errors import InputError, ModelError

@@ -123,6 +123,6 @@ def test_strict_uses_the_default_models_strict_policy(shared_root):
         encoding="utf-8").splitlines()[:40])
     default = [json.loads(line) for line in run("--format", "json", stdin=text).stdout.splitlines()]
     strict = [json.loads(line) for line in run("--format", "json", "--strict", stdin=text).stdout.splitlines()]
-    spans = lambda rows: {(i, e["start"], e["end"], e["replacement"])  # noqa: E731
+    spans = lambda rows: {(i, e["start"], e["end"], e["replacement"])
                           for i, r in enumerate(rows) for e in r["edits"]}
     assert spans(strict) < spans(default)

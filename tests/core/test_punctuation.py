@@ -44,7 +44,7 @@ def test_probabilities_are_a_distribution(model):
 
 
 def test_gaps_insert_replace_and_leave_unknown_marks(model):
-    words = "كتبت الرسالة ثم ذهبت إلى السوق واشتريت الخبز".split()
+    words = ["كتبت", "الرسالة", "ثم", "ذهبت", "إلى", "السوق", "واشتريت", "الخبز"]
     gaps = model.gaps(words, [""] * len(words))
     assert [(g.index, g.written, g.proposed) for g in gaps] == [(5, "", "،"), (7, "", ".")]
     marks = [""] * len(words)
@@ -53,7 +53,7 @@ def test_gaps_insert_replace_and_leave_unknown_marks(model):
 
 
 def test_a_mark_just_placed_counts_for_the_next_gap(model):
-    words = "قرأت الكتاب كله في يوم واحد وكتبت عنه وتحدثت مع صديقي ونمت".split()
+    words = ["قرأت", "الكتاب", "كله", "في", "يوم", "واحد", "وكتبت", "عنه", "وتحدثت", "مع", "صديقي", "ونمت"]
     inserted = [g.index for g in model.gaps(words, [""] * len(words)) if g.proposed == "،"]
     assert inserted == [5]  # after «واحد»; the «و» gaps that follow are too close to it
 
@@ -90,7 +90,7 @@ def test_save_load_round_trip_and_corrupt_files(tmp_path, model):
     loaded = load_punctuation(path)
     assert loaded.threshold == 0.9 and loaded.priors == {"السوق": (2, 1)}
     assert load_punctuation(path, threshold=0.6).threshold == 0.6
-    words = "ذهبت إلى السوق".split()
+    words = ["ذهبت", "إلى", "السوق"]
     assert loaded.gaps(words, ["", "", ""]) == PunctuationModel(WEIGHTS, {"السوق": (2, 1)}, 0.9).gaps(words, ["", "", ""])
     first = path.read_bytes()
     save_punctuation(path, WEIGHTS, {"السوق": (2, 1)}, threshold=0.9)

@@ -5,8 +5,8 @@ import pytest
 
 pytest.importorskip("torch")
 
-from nahawi.punctuation import LABELS, load_punctuation  # noqa: E402
-from training.punctuation import PunctTrainConfig, fit, gap_examples, words_and_marks  # noqa: E402
+from nahawi.punctuation import LABELS, load_punctuation
+from training.punctuation import PunctTrainConfig, fit, gap_examples, words_and_marks
 
 
 def test_words_and_marks_split_benchmark_text():
@@ -51,6 +51,6 @@ def test_train_command_on_the_real_train_pairs(shared_root, tmp_path):
     summary = json.loads(result.output.strip().splitlines()[-1])
     assert summary["documents"] > 400 and summary["labels"]["،"] > 1000 and summary["labels"]["."] > 1000
     model = load_punctuation(out, threshold=0.5)
-    words = "ذهبت إلى السوق واشتريت الخبز والحليب ثم عدت إلى البيت".split()
+    words = ["ذهبت", "إلى", "السوق", "واشتريت", "الخبز", "والحليب", "ثم", "عدت", "إلى", "البيت"]
     gaps = model.gaps(words, [""] * len(words))
     assert gaps and gaps[-1].index == len(words) - 1 and gaps[-1].proposed == "."  # a period ends the text

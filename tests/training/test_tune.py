@@ -5,7 +5,7 @@ import pytest
 
 pytest.importorskip("torch")
 
-from training.tune import GRID, Setting, _better, tune_policy, value, write_policy  # noqa: E402
+from training.tune import GRID, Setting, _better, tune_policy, value, write_policy
 
 
 def _row(mean, alarms):
