@@ -132,28 +132,34 @@ def _lexicon_stage(out: Path, recipe: Recipe, corpus_root: Path, log) -> Path | 
     return path
 
 
-def _lora_data_stage(out: Path, recipe: Recipe, data_dir: Path, log) -> Path:
-    """The LoRA stage's data: every real pair (marks kept) plus a sample of the others, so that punctuation,
-    which only real pairs teach, is a larger share of what the adapter sees."""
-    if not recipe.lora_mix:
-        return data_dir
+def write_lora_mix(data_dir: Path, out: Path, others: int, seed: int = 7) -> tuple[int, int]:
+    """The LoRA stage's data: every real pair (marks kept) plus a sample of `others` of the other pairs, so
+    that punctuation, which only real pairs teach, is a larger share of what the adapter sees."""
     import random
     import shutil
 
+    real, rest = [], []
+    with open(data_dir / "train.jsonl", encoding="utf-8") as handle:
+        for line in handle:
+            (real if json.loads(line)["origin"] == "real" else rest).append(line)
+    rng = random.Random(seed)
+    rows = real + rng.sample(rest, min(len(rest), others))
+    rng.shuffle(rows)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "train.jsonl").write_text("".join(rows), encoding="utf-8")
+    for name in ("dev.jsonl", "spm.model"):
+        if (data_dir / name).exists():
+            shutil.copyfile(data_dir / name, out / name)
+    return len(real), len(rows) - len(real)
+
+
+def _lora_data_stage(out: Path, recipe: Recipe, data_dir: Path, log) -> Path:
+    if not recipe.lora_mix:
+        return data_dir
     folder = out / "lora_data"
     if _stage(out, "lora_data", log):
-        real, others = [], []
-        with open(data_dir / "train.jsonl", encoding="utf-8") as handle:
-            for line in handle:
-                (real if json.loads(line)["origin"] == "real" else others).append(line)
-        rng = random.Random(recipe.lora_mix.get("seed", 7))
-        rows = real + rng.sample(others, min(len(others), recipe.lora_mix["others"]))
-        rng.shuffle(rows)
-        (folder / "train.jsonl").write_text("".join(rows), encoding="utf-8")
-        for name in ("dev.jsonl", "spm.model"):
-            if (data_dir / name).exists():
-                shutil.copyfile(data_dir / name, folder / name)
-        log(f"[lora_data] {len(real)} real + {len(rows) - len(real)} other pairs")
+        real, others = write_lora_mix(data_dir, folder, recipe.lora_mix["others"], recipe.lora_mix.get("seed", 7))
+        log(f"[lora_data] {real} real + {others} other pairs")
         _done(out, "lora_data")
     return folder
 

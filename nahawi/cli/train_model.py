@@ -90,6 +90,20 @@ def _dev_or_none(data_root: str, limit: int):
         return None
 
 
+@app.command("mix")
+def train_mix(
+    data: Path = typer.Option(..., help="folder with train.jsonl from `nahawi train prepare`"),
+    out: Path = typer.Option(..., help="output folder (train.jsonl, dev.jsonl and spm.model when present)"),
+    others: int = typer.Option(48_000, help="non-real pairs sampled next to every real pair"),
+    seed: int = typer.Option(7, help="sampling seed"),
+) -> None:
+    """The punct-aware LoRA stage's data: all real pairs (marks kept) plus a sample of the others."""
+    from training.recipe import write_lora_mix
+
+    real, sampled = write_lora_mix(data, out, others, seed)
+    typer.echo(f"{real} real + {sampled} other pairs -> {out / 'train.jsonl'}")
+
+
 @app.command("punctuation")
 def train_punctuation(
     out: Path = typer.Option(..., help="output .json.gz (shipped in the model directory as punctuation.json.gz)"),
