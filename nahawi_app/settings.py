@@ -45,6 +45,7 @@ class AppSettings:
     delay_ms: int = 150  # quiet time after the last keystroke before a check is sent
     min_confidence: float = 0.0  # edits the engine scores below this are not shown
     model_dir: str = ""  # "" = the bundled default model
+    strict: bool = False  # the model's strict policy: fewer false alarms, fewer corrections
     language: str = "ar"  # interface language: ar | en
     zoom: int = 0  # editor font size offset in points
     recent_files: tuple[str, ...] = ()  # most recent first
@@ -70,6 +71,7 @@ class SettingsStore:
             delay_ms=_clamp(_int(q.value("check/delay_ms"), default.delay_ms), 0, 5000),
             min_confidence=min(1.0, max(0.0, _float(q.value("check/min_confidence"), default.min_confidence))),
             model_dir=str(q.value("model/dir", default.model_dir) or ""),
+            strict=_bool(q.value("model/strict"), default.strict),
             language=language if language in LANGUAGES else default.language,
             zoom=_clamp(_int(q.value("editor/zoom"), default.zoom), -8, 40),
             recent_files=_strings(q.value("files/recent"), ())[:MAX_RECENT],
@@ -84,6 +86,7 @@ class SettingsStore:
         q.setValue("check/delay_ms", settings.delay_ms)
         q.setValue("check/min_confidence", settings.min_confidence)
         q.setValue("model/dir", settings.model_dir)
+        q.setValue("model/strict", settings.strict)
         q.setValue("ui/language", settings.language)
         q.setValue("editor/zoom", settings.zoom)
         q.setValue("files/recent", "\n".join(settings.recent_files))
@@ -137,6 +140,7 @@ class _Fields:
     delay: QSpinBox | None = None
     confidence: QDoubleSpinBox | None = None
     model_dir: QLineEdit | None = None
+    strict: QCheckBox | None = None
     language: QComboBox | None = None
     dictionary: QPlainTextEdit | None = None
 
@@ -183,6 +187,9 @@ class SettingsDialog(QDialog):
         f.confidence.setValue(self.settings.min_confidence)
         form.addRow(s("set_confidence"), f.confidence)
         form.addRow(s("set_model"), self._model_row())
+        f.strict = QCheckBox(s("set_strict"))
+        f.strict.setChecked(self.settings.strict)
+        form.addRow(f.strict)
         f.language = QComboBox()
         for language in LANGUAGES:
             f.language.addItem(s(f"lang_{language}"), language)
@@ -219,6 +226,7 @@ class SettingsDialog(QDialog):
             delay_ms=f.delay.value(),
             min_confidence=round(f.confidence.value(), 4),
             model_dir=f.model_dir.text().strip(),
+            strict=f.strict.isChecked(),
             language=f.language.currentData(),
             dictionary=words,
         )

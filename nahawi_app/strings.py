@@ -113,6 +113,7 @@ _TABLE: dict[str, tuple[str, str]] = {
     "set_while_typing": ("دقّق أثناء الكتابة", "Check while typing"),
     "set_delay": ("مهلة التدقيق بعد التوقف عن الكتابة (مللي ثانية)", "Delay after typing stops (ms)"),
     "set_confidence": ("أدنى ثقة", "Minimum confidence"),
+    "set_strict": ("وضع صارم: تنبيهات خاطئة أقل وتصحيحات أقل", "Strict mode: fewer false alarms, fewer corrections"),
     "set_model": ("مجلد النموذج (فارغ: النموذج المرفق)", "Model folder (empty: the bundled model)"),
     "set_browse": ("تصفّح…", "Browse…"),
     "set_language": ("لغة الواجهة", "Interface language"),

@@ -77,7 +77,7 @@ class MainWindow(QMainWindow):
         self.autosave_timer = QTimer(self, interval=autosave_ms, timeout=self.autosave_now)
         self.autosave_timer.start()
         self.apply_settings(self.settings, initial=True)
-        self.controller.load_engine(engine or engine_factory(self.settings.model_dir))
+        self.controller.load_engine(engine or engine_factory(self.settings.model_dir, strict=self.settings.strict))
         if offer_recovery:
             self.offer_recovery()
 
@@ -136,8 +136,8 @@ class MainWindow(QMainWindow):
         self.editor.set_zoom(new.zoom)
         if initial or new.language != old.language:
             self.retranslate(Strings(new.language))
-        if not initial and new.model_dir != old.model_dir:
-            self.controller.load_engine(engine_factory(new.model_dir))
+        if not initial and (new.model_dir, new.strict) != (old.model_dir, old.strict):
+            self.controller.load_engine(engine_factory(new.model_dir, strict=new.strict))
         elif not initial and (new.enabled_kinds, new.dictionary, new.min_confidence) != (
                 old.enabled_kinds, old.dictionary, old.min_confidence):
             self.layer.refilter(self.visible)

@@ -38,12 +38,13 @@ class CheckResult:
     decoded: int  # segments that missed the cache and went through the model
 
 
-def engine_factory(model_dir: str = "", device: str = "auto") -> EngineFactory:
-    """A loader for the engine on model_dir ("" = the bundled model), run on the worker thread."""
+def engine_factory(model_dir: str = "", device: str = "auto", strict: bool = False) -> EngineFactory:
+    """A loader for the engine on model_dir ("" = the bundled model), with the model's strict policy when
+    asked, run on the worker thread."""
     def load():
-        from nahawi.engine import Corrector
+        from nahawi.engine import Corrector, CorrectorOptions
 
-        return Corrector.from_dir(model_dir or None, device=device)
+        return Corrector.from_dir(model_dir or None, device=device, options=CorrectorOptions(strict=strict))
     return load
 
 

@@ -84,7 +84,7 @@ def test_settings_round_trip_through_qsettings(tmp_path):
     store = SettingsStore(tmp_path / "s.ini")
     assert store.load() == AppSettings()
     custom = AppSettings(enabled_kinds=("hamza",), check_while_typing=False, delay_ms=400, min_confidence=0.35,
-                         model_dir="/models/x", language="en", zoom=3, recent_files=("/a.txt",),
+                         model_dir="/models/x", strict=True, language="en", zoom=3, recent_files=("/a.txt",),
                          dictionary=("مصطفي", "ان"))
     store.save(custom)
     assert SettingsStore(tmp_path / "s.ini").load() == custom
@@ -98,11 +98,13 @@ def test_settings_dialog_edits_a_copy(qtbot):
     dialog.fields.kinds["spacing"].setChecked(False)
     dialog.fields.while_typing.setChecked(False)
     dialog.fields.confidence.setValue(0.5)
+    dialog.fields.strict.setChecked(True)
     dialog.fields.language.setCurrentIndex(1)
     dialog.fields.dictionary.setPlainText("كلمة\n\n  أخرى ")
     result = dialog.result_settings()
     assert "spacing" not in result.enabled_kinds and not result.check_while_typing
     assert result.min_confidence == 0.5 and result.language == "en" and result.dictionary == ("كلمة", "أخرى")
+    assert result.strict
 
 
 def test_switching_the_interface_to_english(window):
