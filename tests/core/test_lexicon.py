@@ -156,5 +156,14 @@ def test_unknown_word_is_repaired_into_the_common_word_it_was_meant_to_be():
     assert lexicon.suggest("شيئ") is None  # its key differs: no repair
     assert lexicon.suggest("كانو") == "كانوا"
     assert lexicon.suggest("الدين") is None  # a known word is never «repaired» into another one
+
+
+def test_a_repair_never_takes_away_a_mark_the_writer_made():
+    counts = {"موتو": 400, "الهدا": 300, "أرامكو": 900, "كانوا": 1500, "ذلك": 15000}
+    lexicon = Lexicon(counts)
+    assert lexicon.suggest("موتوا") is None  # the final «وا» stays
+    assert lexicon.suggest("ألهذا") is None  # «ذ» is not turned into «د»
+    assert lexicon.suggest("أرامكوا") is None
+    assert lexicon.suggest("كانو") == "كانوا" and lexicon.suggest("دلك") == "ذلك"  # marks supplied: fine
     off = Lexicon(counts, lexicon_config({"lexicon_repair": False}))
     assert off.suggest("دلك") is None and off.suggest("هدا") is None
