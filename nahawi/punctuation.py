@@ -13,10 +13,13 @@ from __future__ import annotations
 import gzip
 import json
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 from nahawi.errors import ModelError
+from nahawi.text.punct import is_punct_char
 
 LABELS = ("", "،", ".", "؟", ":", "؛", "!")  # "" = no mark
 # Marks the model may change: nothing, its own pausing marks and the Latin forms of its marks. A written «؟»
@@ -31,6 +34,24 @@ class Gap:
     written: str  # the mark the text has there ("" for none)
     proposed: str  # the model's mark
     probability: float
+
+
+T = TypeVar("T")
+
+
+def split_marks(tokens: Sequence[T], text: Callable[[T], str] = str) -> tuple[list[T], list[list[T]]]:
+    """Benchmark tokens → the words and, for each word, the mark tokens that follow it (marks before the
+    first word belong to no gap and are dropped). Shared by training (strings) and the engine (spans)."""
+    words: list[T] = []
+    marks: list[list[T]] = []
+    for token in tokens:
+        if all(map(is_punct_char, text(token))):
+            if words:
+                marks[-1].append(token)
+        else:
+            words.append(token)
+            marks.append([])
+    return words, marks
 
 
 def _bucket(value: int, edges: tuple[int, ...]) -> int:

@@ -18,8 +18,8 @@ from pathlib import Path
 import torch
 
 from nahawi.errors import ConfigError
-from nahawi.punctuation import LABELS, WRITTEN, gap_features, save_punctuation
-from nahawi.text.punct import is_punct_char, tokenize_punct
+from nahawi.punctuation import LABELS, WRITTEN, gap_features, save_punctuation, split_marks
+from nahawi.text.punct import tokenize_punct
 
 log = logging.getLogger("nahawi.training")
 
@@ -40,15 +40,8 @@ class PunctTrainConfig:
 
 def words_and_marks(tokenized: str) -> tuple[list[str], list[str]]:
     """Benchmark-tokenised text → its words and, for each, the marks that follow it joined by spaces."""
-    words, marks = [], []
-    for token in tokenized.split():
-        if all(map(is_punct_char, token)):
-            if words:
-                marks[-1] = f"{marks[-1]} {token}".strip()
-        else:
-            words.append(token)
-            marks.append("")
-    return words, marks
+    words, marks = split_marks(tokenized.split())
+    return words, [" ".join(group) for group in marks]
 
 
 def gap_examples(source: str, target: str, priors) -> list[tuple[list[str], int]]:

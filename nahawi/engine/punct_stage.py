@@ -9,9 +9,8 @@ after the word, as users write them (`كلمة، كلمة`); a deleted mark take
 from __future__ import annotations
 
 from nahawi.contract import Edit
-from nahawi.punctuation import PunctuationModel
+from nahawi.punctuation import PunctuationModel, split_marks
 from nahawi.text.chars import has_arabic
-from nahawi.text.punct import is_punct_char
 from nahawi.text.tokens import Token, model_tokens
 
 KIND = "punctuation"
@@ -51,15 +50,7 @@ def punctuation_edits(text: str, taken: tuple[Edit, ...] | list[Edit], model: Pu
     edits = []
     for offset, line in _lines(text):
         tokens = [Token(t.text, t.start + offset, t.end + offset) for t in model_tokens(line)]
-        words: list[Token] = []
-        marks: list[list[Token]] = []
-        for token in tokens:
-            if all(map(is_punct_char, token.text)):
-                if words:
-                    marks[-1].append(token)
-            else:
-                words.append(token)
-                marks.append([])
+        words, marks = split_marks(tokens, lambda token: token.text)
         if not words:
             continue
         written = [" ".join(m.text for m in group) for group in marks]
