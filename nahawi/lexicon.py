@@ -131,9 +131,6 @@ class Lexicon:
             return best
         return None if score[word] >= score[usual] else usual
 
-    def correct_words(self, words: list[str]) -> list[str]:
-        return [self.suggest(word) or word for word in words]
-
 
 def save_lexicon(path: str | Path, counts: dict[str, int], bigrams: dict[tuple[str, str], int] | None = None) -> None:
     """gzip TSV `word<TAB>count`, then `word word<TAB>count` for bigrams (words never hold a space), sorted,

@@ -13,7 +13,7 @@ from nahawi.edits import classify_edit
 from nahawi.lexicon import SENTENCE_END, SENTENCE_START, Lexicon, fold_variants
 from nahawi.spacing import Spacing
 from nahawi.text.punct import is_punct_char
-from nahawi.text.tokens import model_tokens
+from nahawi.text.tokens import Token, model_tokens
 
 UNCHECKED_KINDS = frozenset({"punctuation"})
 
@@ -53,16 +53,22 @@ def plausible(edit: Edit, lexicon: Lexicon) -> bool:
     return all(map(lexicon.knows, _words(edit.replacement)))
 
 
-def context_agrees(text: str, edit: Edit, lexicon: Lexicon) -> bool:
+def _neighbours(tokens: list[Token], index: int) -> tuple[str, str]:
+    """The texts of the tokens either side of tokens[index], sentence boundaries as the lexicon names them."""
+    before = tokens[index - 1].text if index else SENTENCE_START
+    after = tokens[index + 1].text if index + 1 < len(tokens) else SENTENCE_END
+    return before, after
+
+
+def context_agrees(tokens: list[Token], edit: Edit, lexicon: Lexicon) -> bool:
     """False for a model edit that respells one word (hamza, ta marbuta, alif maqsura) into a spelling the
-    lexicon's bigram context scores lower than the written one; True for anything else."""
+    lexicon's bigram context scores lower than the written one; True for anything else. `tokens` are the
+    segment's `model_tokens`."""
     if not lexicon.bigrams or fold_variants(edit.original) != fold_variants(edit.replacement):
         return True
-    tokens = model_tokens(text)
     for index, token in enumerate(tokens):
         if (token.start, token.end) == (edit.start, edit.end):
-            before = tokens[index - 1].text if index else SENTENCE_START
-            after = tokens[index + 1].text if index + 1 < len(tokens) else SENTENCE_END
+            before, after = _neighbours(tokens, index)
             return lexicon.context_score(edit.replacement, before, after) > lexicon.context_score(token.text, before, after)
     return True
 
@@ -71,16 +77,14 @@ def _overlaps(edit: Edit, start: int, end: int) -> bool:
     return edit.start < end and start < edit.end or edit.start == edit.end == start
 
 
-def lexicon_edits(text: str, taken: list[Edit], lexicon: Lexicon) -> list[Edit]:
-    """Usual-spelling edits for words outside every span in `taken`."""
+def lexicon_edits(text: str, taken: list[Edit], lexicon: Lexicon, tokens: list[Token] | None = None) -> list[Edit]:
+    """Usual-spelling edits for words outside every span in `taken` (`tokens`: text's `model_tokens`)."""
     edits = []
-    tokens = model_tokens(text)
+    tokens = model_tokens(text) if tokens is None else tokens
     for index, token in enumerate(tokens):
         if any(_overlaps(e, token.start, token.end) for e in taken):
             continue
-        before = tokens[index - 1].text if index else SENTENCE_START
-        after = tokens[index + 1].text if index + 1 < len(tokens) else SENTENCE_END
-        better = lexicon.suggest_in_context(token.text, before, after)
+        better = lexicon.suggest_in_context(token.text, *_neighbours(tokens, index))
         if better is None:
             continue
         written, usual = lexicon.counts.get(token.text, 0), lexicon.counts[better]
@@ -89,11 +93,12 @@ def lexicon_edits(text: str, taken: list[Edit], lexicon: Lexicon) -> list[Edit]:
     return edits
 
 
-def spacing_edits(text: str, taken: list[Edit], spacing: Spacing, lexicon: Lexicon) -> tuple[list[Edit], list[Edit]]:
+def spacing_edits(text: str, taken: list[Edit], spacing: Spacing, lexicon: Lexicon,
+                  tokens: list[Token] | None = None) -> tuple[list[Edit], list[Edit]]:
     """Joins and splits of words, and the edits in `taken` they absorb. A join may absorb an edit that
     rewrites exactly one of its two words (`و انا` with `انا` → `أنا` becomes `وأنا`); anything else in
     `taken` blocks the words it touches. New words take their usual spelling."""
-    tokens = model_tokens(text)
+    tokens = model_tokens(text) if tokens is None else tokens
     edits, absorbed, index = [], [], 0
     while index < len(tokens):
         token = tokens[index]
@@ -129,13 +134,14 @@ def refine(text: str, model_edits: tuple[Edit, ...], lexicon: Lexicon | None,
     kept = [e for e in model_edits if policy.allows(e) and (lexicon is None or plausible(e, lexicon))]
     if lexicon is None:
         return tuple(kept)
+    tokens = model_tokens(text)  # once for every stage below
     if policy.context_check:
-        kept = [e for e in kept if context_agrees(text, e, lexicon)]
+        kept = [e for e in kept if context_agrees(tokens, e, lexicon)]
     if policy.prefer_lexicon:
-        suggested = lexicon_edits(text, [], lexicon)
+        suggested = lexicon_edits(text, [], lexicon, tokens)
         kept = [e for e in kept if not any(_overlaps(e, s.start, s.end) for s in suggested)]
     if spacing is not None:
-        joins, absorbed = spacing_edits(text, kept, spacing, lexicon)
+        joins, absorbed = spacing_edits(text, kept, spacing, lexicon, tokens)
         kept = [e for e in kept if not any(e is a for a in absorbed)] + joins
-    extra = lexicon_edits(text, kept, lexicon)
+    extra = lexicon_edits(text, kept, lexicon, tokens)
     return tuple(sorted(kept + extra, key=lambda e: (e.start, e.end)))
