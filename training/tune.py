@@ -91,8 +91,7 @@ class Stages:
         for c in corrections:
             edits = list(refine(c.source, c.edits, lexicon, policy, spacing))
             if self.punctuation is not None and setting.punctuation_threshold is not None:
-                self.punctuation.threshold = setting.punctuation_threshold
-                edits += punctuation_edits(c.source, edits, self.punctuation)
+                edits += punctuation_edits(c.source, edits, self.punctuation, setting.punctuation_threshold)
             out.append(sorted(edits, key=lambda e: (e.start, e.end)))
         return out
 

@@ -109,8 +109,9 @@ class Corrector:
         self.max_source = max(4, min(model_info.max_seq_len, fit))
         self.cache = LRUCache(options.cache_size)
         lexicon_path = model_info.path / LEXICON_FILE
-        policy = (model_info.strict_policy if options.strict and model_info.strict_policy else model_info.policy
-                  if options.policy else {})
+        policy = {}
+        if options.policy:
+            policy = model_info.strict_policy if options.strict and model_info.strict_policy else model_info.policy
         self.lexicon = (load_lexicon(lexicon_path, lexicon_config(policy)) if options.lexicon and lexicon_path.is_file()
                         else None)
         self.spacing = Spacing(self.lexicon) if self.lexicon is not None and options.spacing else None
@@ -143,7 +144,7 @@ class Corrector:
     def uses_model(self) -> bool:
         """False when the policy shows no model edit kind: then the stages after the model run alone and the
         model is not decoded at all (its output could only be discarded)."""
-        return self.policy.kinds is None or bool(self.policy.kinds) or self.lexicon is None
+        return self.policy.kinds is None or bool(self.policy.kinds)
 
     @property
     def info(self) -> EngineInfo:

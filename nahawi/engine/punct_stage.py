@@ -45,8 +45,10 @@ def _gap_edit(text: str, left: Token, marks: list[Token], right: Token | None, p
     return Edit(start, end, replacement, KIND, rule_id=KIND, original=text[start:end], confidence=probability)
 
 
-def punctuation_edits(text: str, taken: tuple[Edit, ...] | list[Edit], model: PunctuationModel) -> list[Edit]:
-    """Mark insertions, replacements and deletions for text, outside every edit in `taken`."""
+def punctuation_edits(text: str, taken: tuple[Edit, ...] | list[Edit], model: PunctuationModel,
+                      threshold: float | None = None) -> list[Edit]:
+    """Mark insertions, replacements and deletions for text, outside every edit in `taken` (`threshold`:
+    instead of the model's own)."""
     edits = []
     for offset, line in _lines(text):
         tokens = [Token(t.text, t.start + offset, t.end + offset) for t in model_tokens(line)]
@@ -54,7 +56,7 @@ def punctuation_edits(text: str, taken: tuple[Edit, ...] | list[Edit], model: Pu
         if not words:
             continue
         written = [" ".join(m.text for m in group) for group in marks]
-        for gap in model.gaps([w.text for w in words], written):
+        for gap in model.gaps([w.text for w in words], written, threshold):
             left = words[gap.index]
             right = words[gap.index + 1] if gap.index + 1 < len(words) else None
             end = right.start if right else (marks[gap.index][-1].end if marks[gap.index] else left.end)
