@@ -6,8 +6,8 @@ Three rules, each read off the clean corpus's word counts (nahawi.lexicon), none
 - two words of which one is unknown to the corpus are joined when the joined form is a common word
   (`الل ه` → `الله`);
 - an unknown word that is a common short word followed by a common word is split (`مايحدث` → `ما يحدث`).
-On QALB-2014 dev (no punctuation) they add +3.0 F0.5 over the engine without them, at 0.4 false alarms per
-1,000 words of correct text (docs/RESULTS.md). Works on word strings; knows nothing of offsets.
+On QALB-2014 dev (no punctuation) they added +3.4 F0.5 to the engine, and make 20 of its false alarms on
+the 58,903 words of the dev corrected side (0.34 per 1,000; docs/RESULTS.md). Works on word strings; knows nothing of offsets.
 """
 from __future__ import annotations
 

@@ -70,7 +70,7 @@ def test_stage_writes_marks_the_way_users_do(model):
 def test_stage_runs_per_paragraph_and_skips_non_arabic_and_taken_gaps(model):
     text = "ذهبت إلى السوق\nhello world\nعدت إلى البيت"
     assert apply_edits(text, punctuation_edits(text, [], model)) == "ذهبت إلى السوق.\nhello world\nعدت إلى البيت."
-    taken = [Edit(10, 14, "السوق", "hamza")]  # touches the gap after «السوق»? no: it ends there
+    taken = [Edit(9, 14, "السوق", "hamza")]  # rewrites the last word: the gap after it is still free
     assert len(punctuation_edits("ذهبت إلى السوق", taken, model)) == 1
     join = [Edit(5, 14, "إلىالسوق", "spacing")]  # spans the last gap's left word and more
     assert punctuation_edits("ذهبت إلى السوق", join, model)[0].start == 14
