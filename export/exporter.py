@@ -27,6 +27,7 @@ from nahawi.model_dir import (
     ENCODER_FILE,
     FORMAT,
     FORMAT_VERSION,
+    GATE_FILE,
     LEXICON_FILE,
     MODEL_JSON,
     PRECISIONS,
@@ -58,10 +59,11 @@ class ExportRequest:
     data_root: Path | None = None  # folder holding qalb/ (default: NAHAWI_DATA_ROOT or ../shared/data)
     lexicon: Path | None = None  # word counts from `nahawi train lexicon`, shipped as lexicon.tsv.gz
     punctuation: Path | None = None  # from `nahawi train punctuation`, shipped as punctuation.json.gz
+    lexicon_gate: Path | None = None  # from `nahawi train lexicon-gate`, shipped as lexicon_gate.json
 
     def extras(self) -> dict[str, Path]:
         """Optional files copied into the model directory, by their name there."""
-        named = {LEXICON_FILE: self.lexicon, PUNCTUATION_FILE: self.punctuation}
+        named = {LEXICON_FILE: self.lexicon, PUNCTUATION_FILE: self.punctuation, GATE_FILE: self.lexicon_gate}
         return {name: path for name, path in named.items() if path is not None}
 
 

@@ -19,8 +19,12 @@ import gzip
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nahawi.errors import ModelError
+
+if TYPE_CHECKING:
+    from nahawi.lexicon_gate import LexiconGate
 
 FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ؤ": "و", "ئ": "ي", "ى": "ي", "ة": "ه"})
 
@@ -56,14 +60,17 @@ class LexiconConfig:
     unknown_below: int = 3  # a word seen fewer times is unknown: it may be repaired by the wider key ...
     repair_ratio: float = 20.0  # ... into a word at least this many times more frequent (dev-tuned)
     context_prior: float = 10_000.0  # Dirichlet prior of the bigram model (dev-tuned; larger: closer to unigram)
+    gate_threshold: float = 0.5  # with a lexicon gate: the least gate probability a suggestion needs (dev-tuned)
 
 
 SENTENCE_START, SENTENCE_END = "<s>", "</s>"
 
 
 def lexicon_config(policy) -> LexiconConfig:
-    """The lexicon settings a model.json policy chooses (`lexicon_ratio`, `lexicon_repair`)."""
+    """The lexicon settings a model.json policy chooses (`lexicon_ratio`, `lexicon_repair`, `lexicon_gate`)."""
     config = LexiconConfig(ratio=float(policy.get("lexicon_ratio") or LexiconConfig.ratio))
+    if policy.get("lexicon_gate") is not None:
+        config = dataclasses.replace(config, gate_threshold=float(policy["lexicon_gate"]))
     if not policy.get("lexicon_repair", True):
         config = dataclasses.replace(config, repair_ratio=math.inf)
     return config
@@ -71,8 +78,8 @@ def lexicon_config(policy) -> LexiconConfig:
 
 class Lexicon:
     def __init__(self, counts: dict[str, int], config: LexiconConfig = LexiconConfig(),
-                 bigrams: dict[tuple[str, str], int] | None = None):
-        self.counts, self.config, self.bigrams = counts, config, bigrams or {}
+                 bigrams: dict[tuple[str, str], int] | None = None, gate: LexiconGate | None = None):
+        self.counts, self.config, self.bigrams, self.gate = counts, config, bigrams or {}, gate
         self.best: dict[str, str] = {}  # fold key -> most frequent spelling
         self.spellings: dict[str, list[str]] = {}  # fold key -> spellings seen min_count times
         self.repairs: dict[str, str] = {}  # wider key (fold_confusable) -> most frequent word
@@ -120,16 +127,30 @@ class Lexicon:
         return math.log(left) + math.log(right)
 
     def suggest_in_context(self, word: str, before: str = SENTENCE_START, after: str = SENTENCE_END) -> str | None:
-        """`suggest`, with the neighbours choosing among the spellings when the lexicon has bigrams."""
-        usual = self.suggest(word)
-        if usual is None or not self.bigrams:
-            return usual
+        """`suggest`, with the neighbours choosing among the spellings when the lexicon has bigrams, and the
+        gate (nahawi.lexicon_gate), when it has one, vetoing a suggestion below `config.gate_threshold`."""
+        best = self.suggest(word)
+        if best is not None and self.bigrams:
+            best = self._choose_in_context(word, best, before, after)
+        if best is None or self.gate is None:
+            return best
+        return best if self.confidence(word, best, before, after) >= self.config.gate_threshold else None
+
+    def _choose_in_context(self, word: str, usual: str, before: str, after: str) -> str | None:
         candidates = self.spellings.get(fold_variants(word), [])
         score = {w: self.context_score(w, before, after) for w in {*candidates, word, usual}}
         best = max(candidates, key=score.__getitem__, default=usual)
         if best not in (word, usual):
             return best
         return None if score[word] >= score[usual] else usual
+
+    def confidence(self, word: str, usual: str, before: str = SENTENCE_START, after: str = SENTENCE_END) -> float:
+        """How sure the lexicon is that `usual` should replace `word`: the gate's probability when it has a
+        gate (nahawi.lexicon_gate), else the usual spelling's share of the two counts."""
+        if self.gate is not None:
+            return round(self.gate.confidence(self, word, usual, before, after), 4)
+        written, frequent = self.counts.get(word, 0), self.counts.get(usual, 0)
+        return round(frequent / max(1, frequent + written), 4)
 
 
 def save_lexicon(path: str | Path, counts: dict[str, int], bigrams: dict[tuple[str, str], int] | None = None) -> None:
@@ -141,7 +162,7 @@ def save_lexicon(path: str | Path, counts: dict[str, int], bigrams: dict[tuple[s
         raw.write(lines.encode("utf-8"))
 
 
-def load_lexicon(path: str | Path, config: LexiconConfig = LexiconConfig()) -> Lexicon:
+def load_lexicon(path: str | Path, config: LexiconConfig = LexiconConfig(), gate: LexiconGate | None = None) -> Lexicon:
     counts: dict[str, int] = {}
     bigrams: dict[tuple[str, str], int] = {}
     try:
@@ -157,4 +178,4 @@ def load_lexicon(path: str | Path, config: LexiconConfig = LexiconConfig()) -> L
                     counts[word] = int(count)
     except (OSError, EOFError, UnicodeDecodeError) as error:
         raise ModelError(f"{path}: unreadable lexicon ({error})") from error
-    return Lexicon(counts, config, bigrams)
+    return Lexicon(counts, config, bigrams, gate)

@@ -9,6 +9,7 @@ A model directory is what `nahawi export` writes and what the engine loads:
     spm.model      the SentencePiece tokenizer (pad 0, unk 1, bos 2, eos 3)
     lexicon.tsv.gz optional corpus word counts for the lexicon stage (checked when model.json records it)
     punctuation.json.gz optional punctuation model (checked when model.json records it)
+    lexicon_gate.json optional learned check on the lexicon's suggestions (checked when model.json records it)
     model.json     architecture, special ids, precision, graph I/O names, versions, sha256 + size of each file
 
 Graph inputs and outputs are float32 for every precision (fp16 graphs cast inside). This module owns the
@@ -38,6 +39,7 @@ DECODER_FILE = "decoder.onnx"
 TOKENIZER_FILE = "spm.model"
 LEXICON_FILE = "lexicon.tsv.gz"  # optional: word counts for the lexicon stage (nahawi.lexicon)
 PUNCTUATION_FILE = "punctuation.json.gz"  # optional: the punctuation model (nahawi.punctuation)
+GATE_FILE = "lexicon_gate.json"  # optional: the learned check on lexicon suggestions (nahawi.lexicon_gate)
 PRECISIONS = ("fp32", "fp16", "int8")
 
 ENCODER_INPUTS = ("src_ids",)
@@ -217,7 +219,7 @@ def load_model_info(path: str | Path, verify_hashes: bool = True) -> ModelInfo:
     tokenizer = _optional(values, "tokenizer", {"file": TOKENIZER_FILE}, where) or {}
     tokenizer_file = str(tokenizer.get("file", TOKENIZER_FILE)) if isinstance(tokenizer, dict) else TOKENIZER_FILE
     records = _optional(values, "files", {}, where) or {}
-    optional = [name for name in (LEXICON_FILE, PUNCTUATION_FILE) if name in records]
+    optional = [name for name in (LEXICON_FILE, PUNCTUATION_FILE, GATE_FILE) if name in records]
     check_files(directory, [encoder.file, decoder.file, tokenizer_file, *optional], records, verify_hashes)
     training = values.get("training") if isinstance(values.get("training"), dict) else {}
     decoding = _optional(values, "decoding", {"max_len_a": 1.2, "max_len_b": 10}, where)

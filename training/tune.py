@@ -34,7 +34,8 @@ GRID = {
     "min_confidence": (0.0, 0.5, 0.7, 0.8, 0.9, 0.95),
     "prefer_lexicon": (False, True),
     "context_check": (False, True),
-    "lexicon_ratio": (5.0, 8.0, 12.0, 20.0, 40.0),
+    "lexicon_ratio": (1.5, 3.0, 5.0, 8.0, 12.0, 20.0, 40.0),
+    "lexicon_gate": (None, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7),  # None: no gate
     "lexicon_repair": (False, True),
     "punctuation_threshold": (0.7, 0.8, 0.9, 0.95, 0.98, None),  # None: no punctuation stage
 }
@@ -49,6 +50,7 @@ class Setting:
     context_check: bool = False
     lexicon_ratio: float = LexiconConfig.ratio
     lexicon_repair: bool = True  # repair words the corpus does not know (nahawi.lexicon.fold_confusable)
+    lexicon_gate: float | None = None  # least gate probability of a lexicon suggestion (nahawi.lexicon_gate)
     punctuation_threshold: float | None = 0.8
 
     def policy(self) -> dict:
@@ -56,7 +58,7 @@ class Setting:
         return {"min_confidence": self.min_confidence, "prefer_lexicon": self.prefer_lexicon,
                 "context_check": self.context_check,
                 "kinds": None if kinds is None else sorted(kinds), "lexicon_ratio": self.lexicon_ratio,
-                "lexicon_repair": self.lexicon_repair,
+                "lexicon_repair": self.lexicon_repair, "lexicon_gate": self.lexicon_gate,
                 "punctuation": self.punctuation_threshold is not None,
                 "punctuation_threshold": self.punctuation_threshold}
 
@@ -66,25 +68,30 @@ class Stages:
 
     def __init__(self, model_dir: Path):
         from nahawi.lexicon import load_lexicon
-        from nahawi.model_dir import LEXICON_FILE, PUNCTUATION_FILE
+        from nahawi.lexicon_gate import load_gate
+        from nahawi.model_dir import GATE_FILE, LEXICON_FILE, PUNCTUATION_FILE
         from nahawi.punctuation import load_punctuation
 
         lexicon_path, punctuation_path = model_dir / LEXICON_FILE, model_dir / PUNCTUATION_FILE
         self.lexicon = load_lexicon(lexicon_path) if lexicon_path.is_file() else None
+        self.gate = load_gate(model_dir / GATE_FILE) if (model_dir / GATE_FILE).is_file() else None
         self.punctuation = load_punctuation(punctuation_path) if punctuation_path.is_file() else None
-        self._lexicons: dict[tuple[float, bool], tuple[Lexicon, Spacing]] = {}
+        self._lexicons: dict[tuple, tuple[Lexicon, Spacing]] = {}
 
-    def _lexicon(self, ratio: float, repair: bool) -> tuple[Lexicon | None, Spacing | None]:
+    def _lexicon(self, setting: Setting) -> tuple[Lexicon | None, Spacing | None]:
         if self.lexicon is None:
             return None, None
-        if (ratio, repair) not in self._lexicons:
-            config = lexicon_config({"lexicon_ratio": ratio, "lexicon_repair": repair})
-            lexicon = Lexicon(self.lexicon.counts, config, self.lexicon.bigrams)
-            self._lexicons[ratio, repair] = (lexicon, Spacing(lexicon))
-        return self._lexicons[ratio, repair]
+        gate = setting.lexicon_gate if self.gate is not None else None
+        key = (setting.lexicon_ratio, setting.lexicon_repair, gate)
+        if key not in self._lexicons:
+            config = lexicon_config({"lexicon_ratio": setting.lexicon_ratio, "lexicon_repair": setting.lexicon_repair,
+                                     "lexicon_gate": gate})
+            lexicon = Lexicon(self.lexicon.counts, config, self.lexicon.bigrams, None if gate is None else self.gate)
+            self._lexicons[key] = (lexicon, Spacing(lexicon))
+        return self._lexicons[key]
 
     def edits(self, corrections, setting: Setting) -> list[list]:
-        lexicon, spacing = self._lexicon(setting.lexicon_ratio, setting.lexicon_repair)
+        lexicon, spacing = self._lexicon(setting)
         policy = EditPolicy(setting.min_confidence, KIND_SETS[setting.kinds], setting.prefer_lexicon,
                             setting.context_check)
         out = []
@@ -146,11 +153,13 @@ def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, max_f
                 f"{row['no_punct']:.4f} without; {row['false_alarms_per_1000_words']:.2f} false alarms / 1k words")
         return seen[setting]
 
+    grid = {field: values for field, values in GRID.items() if field != "lexicon_gate" or stages.gate is not None}
+
     def search(budget: float) -> dict:
         current = Setting()
         best = evaluate(current)
         for _ in range(rounds):
-            for field, values in GRID.items():
+            for field, values in grid.items():
                 for value in values:
                     row = evaluate(dataclasses.replace(current, **{field: value}))
                     if _better(row, best, budget):

@@ -121,6 +121,19 @@ def train_punctuation(
     typer.echo(json.dumps(summary, ensure_ascii=False))
 
 
+@app.command("lexicon-gate")
+def train_lexicon_gate(
+    out: Path = typer.Option(..., help="output .json (shipped in the model directory as lexicon_gate.json)"),
+    lexicon: Path = typer.Option(..., help="the lexicon.tsv.gz that ships beside the gate"),
+    data_root: Path = typer.Option(Path("../shared/data"), help="GEC data root (QALB-2015 train, ZAEBUC train)"),
+) -> None:
+    """Fit the check on lexicon suggestions on the real train pairs (never a dev or test split)."""
+    _require_torch()
+    from training.lexicon_gate import train_lexicon_gate as train
+
+    typer.echo(json.dumps(train(out, data_root, lexicon), ensure_ascii=False))
+
+
 @app.command("lexicon")
 def train_lexicon(
     out: Path = typer.Option(..., help="output .tsv.gz (shipped in the model directory as lexicon.tsv.gz)"),

@@ -37,8 +37,9 @@ from nahawi.engine.punct_stage import punctuation_edits
 from nahawi.engine.search import Hypothesis, SpecialIds, beam_search, greedy_search, length_limits
 from nahawi.engine.sessions import OrtSeq2Seq, open_model
 from nahawi.errors import InputError, ModelError
-from nahawi.lexicon import lexicon_config, load_lexicon
-from nahawi.model_dir import LEXICON_FILE, PUNCTUATION_FILE, ModelInfo, load_model_info
+from nahawi.lexicon import Lexicon, lexicon_config, load_lexicon
+from nahawi.lexicon_gate import load_gate
+from nahawi.model_dir import GATE_FILE, LEXICON_FILE, PUNCTUATION_FILE, ModelInfo, load_model_info
 from nahawi.punctuation import PunctuationModel, load_punctuation
 from nahawi.spacing import Spacing
 from nahawi.text.chars import has_arabic
@@ -108,12 +109,10 @@ class Corrector:
         fit = math.floor((model_info.max_seq_len - 1 - self.max_len_b) / max(self.max_len_a, 1e-6))
         self.max_source = max(4, min(model_info.max_seq_len, fit))
         self.cache = LRUCache(options.cache_size)
-        lexicon_path = model_info.path / LEXICON_FILE
         policy = {}
         if options.policy:
             policy = model_info.strict_policy if options.strict and model_info.strict_policy else model_info.policy
-        self.lexicon = (load_lexicon(lexicon_path, lexicon_config(policy)) if options.lexicon and lexicon_path.is_file()
-                        else None)
+        self.lexicon = _lexicon(model_info.path, policy) if options.lexicon else None
         self.spacing = Spacing(self.lexicon) if self.lexicon is not None and options.spacing else None
         self.policy = EditPolicy.from_dict(policy)
         punctuation_path = model_info.path / PUNCTUATION_FILE
@@ -279,6 +278,19 @@ class Corrector:
             edits.append(dataclasses.replace(edit, confidence=confidence))
             shift += len(edit.replacement) - (edit.end - edit.start)
         return tuple(edits), ""
+
+
+def _lexicon(directory: Path, policy) -> Lexicon | None:
+    """The directory's lexicon with the settings `policy` picks; with its gate when the policy sets one."""
+    path, gate_path = directory / LEXICON_FILE, directory / GATE_FILE
+    if not path.is_file():
+        return None
+    gate = None
+    if policy.get("lexicon_gate") is not None:
+        if not gate_path.is_file():
+            raise ModelError(f"{gate_path}: missing, but model.json's policy sets lexicon_gate")
+        gate = load_gate(gate_path)
+    return load_lexicon(path, lexicon_config(policy), gate)
 
 
 def _assemble(text: str, segments: list[Segment], results: dict[str, _SegmentResult],

@@ -84,12 +84,12 @@ def lexicon_edits(text: str, taken: list[Edit], lexicon: Lexicon, tokens: list[T
     for index, token in enumerate(tokens):
         if any(_overlaps(e, token.start, token.end) for e in taken):
             continue
-        better = lexicon.suggest_in_context(token.text, *_neighbours(tokens, index))
+        neighbours = _neighbours(tokens, index)
+        better = lexicon.suggest_in_context(token.text, *neighbours)
         if better is None:
             continue
-        written, usual = lexicon.counts.get(token.text, 0), lexicon.counts[better]
         edits.append(Edit(token.start, token.end, better, classify_edit(token.text, better), rule_id="lexicon",
-                          original=token.text, confidence=round(usual / (usual + written), 4)))
+                          original=token.text, confidence=lexicon.confidence(token.text, better, *neighbours)))
     return edits
 
 

@@ -6,8 +6,10 @@ import shutil
 import pytest
 
 from nahawi.engine import Corrector, CorrectorOptions
+from nahawi.errors import ModelError
 from nahawi.lexicon import save_lexicon
-from nahawi.model_dir import LEXICON_FILE, file_record
+from nahawi.lexicon_gate import save_gate
+from nahawi.model_dir import GATE_FILE, LEXICON_FILE, file_record
 
 
 @pytest.fixture
@@ -43,3 +45,23 @@ def test_strict_policy_is_used_only_when_asked(model_with_lexicon):
 def test_model_is_decoded_when_the_policy_shows_its_edits(model_with_lexicon):
     corrector = Corrector.from_dir(model_with_lexicon, device="cpu", options=CorrectorOptions(policy=False))
     assert corrector.uses_model
+
+
+def _set_policy(model, **policy):
+    document = json.loads((model / "model.json").read_text(encoding="utf-8"))
+    document["policy"].update(policy)
+    (model / "model.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+
+def test_policy_gate_is_loaded_and_vetoes_lexicon_suggestions(model_with_lexicon):
+    save_gate(model_with_lexicon / GATE_FILE, {"bias": 2.0, "change=ه>ة@F": -5.0})
+    _set_policy(model_with_lexicon, lexicon_gate=0.5)
+    result = Corrector.from_dir(model_with_lexicon, device="cpu").correct("ذهبت الى المدرسه")
+    assert result.corrected == "ذهبت إلى المدرسه"  # the gate kept «المدرسه», let «الى» → «إلى» through
+    assert [e.confidence for e in result.edits] == [pytest.approx(0.8808, abs=1e-4)]  # the gate's probability
+
+
+def test_policy_gate_without_its_file_is_a_clear_error(model_with_lexicon):
+    _set_policy(model_with_lexicon, lexicon_gate=0.5)
+    with pytest.raises(ModelError, match="lexicon_gate.json: missing"):
+        Corrector.from_dir(model_with_lexicon, device="cpu")

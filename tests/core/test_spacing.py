@@ -44,6 +44,15 @@ def test_unknown_run_together_word_is_split(spacing):
     assert spacing.split("abcdef") is None
 
 
+def test_proclitic_on_a_known_word_is_not_split():
+    # «فيتحمل» is ف + يتحمل ("so he bears"), not «في تحمل»; «فيالوقت» has no known word after its ف.
+    counts = {**COUNTS, "في": 50000, "تحمل": 500, "يتحمل": 300}
+    spacing = Spacing(Lexicon(counts))
+    assert spacing.split("فيتحمل") is None
+    assert spacing.split("فيوقت") == ("في", "وقت")
+    assert Spacing(Lexicon(counts), SpacingConfig(split_clitics="")).split("فيتحمل") == ("في", "تحمل")
+
+
 def test_joins_take_the_usual_spelling_and_absorb_a_model_edit(spacing, lexicon):
     text = "قال و انا هنا"
     edits, absorbed = spacing_edits(text, [], spacing, lexicon)
