@@ -1,31 +1,31 @@
 #!/usr/bin/env bash
 # Export a trained checkpoint as the embedded default model and measure it (results under docs/results/).
-# Usage: scripts/ship_model.sh CHECKPOINT TOKENIZER LEXICON PUNCTUATION [LORA_ADAPTER]
+# Usage: scripts/ship_model.sh CHECKPOINT TOKENIZER LEXICON PUNCTUATION LEXICON_GATE [LORA_ADAPTER]
 # Dev (QALB-2014 dev, source and corrected side) picks the policy; test numbers are measured once, after
 # everything is fixed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . .venv/bin/activate
 export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
-checkpoint="$1"; tokenizer="$2"; lexicon="$3"; punctuation="$4"; lora="${5:-}"
+checkpoint="$1"; tokenizer="$2"; lexicon="$3"; punctuation="$4"; gate="$5"; lora="${6:-}"
 staging=work/default_model
 nahawi export --checkpoint "$checkpoint" ${lora:+--lora "$lora"} --tokenizer "$tokenizer" --lexicon "$lexicon" \
-    --punctuation "$punctuation" --out "$staging" --precision int8 --verify-dev 100 --force --json \
+    --punctuation "$punctuation" --lexicon-gate "$gate" --out "$staging" --precision int8 --verify-dev 100 --force --json \
     > work/export_report.json
-nahawi train tune-policy --model "$staging" --max-false-alarms 4.4 --strict-false-alarms 2.0 --write \
+nahawi train tune-policy --model "$staging" --max-false-alarms 2.0 --strict-false-alarms 1.0 --write \
     | tee work/tune_policy.log
 rm -rf nahawi/resources/default_model && cp -r "$staging" nahawi/resources/default_model
 mkdir -p docs/results
 for dataset in qalb14-dev qalb15-dev zaebuc-dev qalb14-test; do
     nahawi bench quality --dataset "$dataset" --json > "docs/results/quality-$dataset.json"
 done
-for dataset in qalb14-dev zaebuc-dev; do
+for dataset in qalb14-dev qalb15-dev zaebuc-dev; do
     nahawi bench false-alarms --dataset "$dataset" > "docs/results/false-alarms-$dataset.json"
 done
 nahawi bench speed --checkpoint "$checkpoint" --json > docs/results/speed-cpu-1thread.json
 for dataset in qalb14-dev zaebuc-dev qalb14-test; do
     nahawi bench quality --dataset "$dataset" --strict --json > "docs/results/quality-strict-$dataset.json"
 done
-for dataset in qalb14-dev zaebuc-dev; do
+for dataset in qalb14-dev qalb15-dev zaebuc-dev; do
     nahawi bench false-alarms --dataset "$dataset" --strict > "docs/results/false-alarms-strict-$dataset.json"
 done

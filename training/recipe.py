@@ -1,5 +1,5 @@
-"""End-to-end recipes: prepare -> tokenizer -> train -> punct-aware LoRA -> lexicon -> punctuation model ->
-export -> policy tuning -> evaluate.
+"""End-to-end recipes: prepare -> tokenizer -> train -> punct-aware LoRA -> lexicon -> lexicon gate ->
+punctuation model -> export -> policy tuning -> evaluate.
 
 A recipe is a JSON file in training/recipes/ (one dataclass, unknown keys are errors). Every stage writes into
 its own folder under the output directory and is skipped when its output exists, so a killed recipe resumes.
@@ -26,6 +26,7 @@ class Recipe:
     lora: dict = field(default_factory=dict)  # TrainConfig fields of the LoRA stage; {} skips it
     lora_mix: dict = field(default_factory=dict)  # {"others": N, "seed": S}: LoRA data = real pairs + N others
     lexicon_min_count: int = 2  # 0 skips the lexicon
+    lexicon_gate: bool = False  # fit the lexicon gate (nahawi train lexicon-gate) for the lexicon
     punctuation_epochs: int = 0  # > 0: train the punctuation model (nahawi train punctuation) this long
     tune: dict = field(default_factory=dict)  # tune_policy keywords (max_false_alarms, ...); {} skips tuning
     export_precision: str = "int8"  # "" skips export and the engine evaluation
@@ -79,8 +80,9 @@ def run_recipe(recipe: Recipe, out: Path, data_root: str | None = None, corpus_r
         lora_data = _lora_data_stage(out, recipe, data_dir, log)
         checkpoint = _train_stage(out, "lora", recipe.lora, lora_data, spm_path, data, str(checkpoint), log)
     lexicon = _lexicon_stage(out, recipe, corpus, log)
+    gate = _gate_stage(out, recipe, data, lexicon, log)
     punctuation = _punctuation_stage(out, recipe, data, corpus, log)
-    model_dir = _export_stage(out, recipe, checkpoint, spm_path, lexicon, punctuation, log)
+    model_dir = _export_stage(out, recipe, checkpoint, spm_path, lexicon, punctuation, gate, log)
     if model_dir is not None and recipe.tune and _stage(out, "tune", log):
         from training.tune import tune_policy, write_policy
 
@@ -177,8 +179,20 @@ def _punctuation_stage(out: Path, recipe: Recipe, data_root: Path, corpus_root: 
     return path
 
 
+def _gate_stage(out: Path, recipe: Recipe, data_root: Path, lexicon: Path | None, log) -> Path | None:
+    if not recipe.lexicon_gate or lexicon is None:
+        return None
+    from training.lexicon_gate import train_lexicon_gate
+
+    path = out / "lexicon_gate" / "lexicon_gate.json"
+    if _stage(out, "lexicon_gate", log):
+        log(f"[lexicon_gate] {json.dumps(train_lexicon_gate(path, data_root, lexicon), ensure_ascii=False)}")
+        _done(out, "lexicon_gate")
+    return path
+
+
 def _export_stage(out: Path, recipe: Recipe, checkpoint: Path, spm_path: Path, lexicon: Path | None,
-                  punctuation: Path | None, log) -> Path | None:
+                  punctuation: Path | None, gate: Path | None, log) -> Path | None:
     if not recipe.export_precision:
         return None
     from export.exporter import ExportRequest, export_model
@@ -186,7 +200,7 @@ def _export_stage(out: Path, recipe: Recipe, checkpoint: Path, spm_path: Path, l
     model_dir = out / "model"
     if not (model_dir / "model.json").exists():
         export_model(ExportRequest(checkpoint, model_dir, tokenizer=spm_path, precision=recipe.export_precision,
-                                   lexicon=lexicon, punctuation=punctuation), log=log)
+                                   lexicon=lexicon, punctuation=punctuation, lexicon_gate=gate), log=log)
     return model_dir
 
 

@@ -49,6 +49,8 @@ def export(
                                                  "shipped as lexicon.tsv.gz (lexicon stage).")] = None,
     punctuation: Annotated[Path | None, typer.Option("--punctuation", help="Model from `nahawi train "
                                                      "punctuation`, shipped as punctuation.json.gz.")] = None,
+    lexicon_gate: Annotated[Path | None, typer.Option("--lexicon-gate", help="Gate from `nahawi train "
+                                                      "lexicon-gate`, shipped as lexicon_gate.json.")] = None,
 ) -> None:
     """Export a checkpoint to a self-describing, verified ONNX model directory."""
     try:
@@ -56,7 +58,7 @@ def export(
             raise InputError(f"--threads must be >= 1 and --verify-dev >= 0, got {threads} and {verify_dev}")
         _require_train_extra()
         report = run_export(checkpoint, out, lora, lora_alpha, config, tokenizer, precision, force, verify_dev,
-                            threads, lexicon, punctuation)
+                            threads, lexicon, punctuation, lexicon_gate)
     except InputError as error:
         _fail(EXIT_INPUT, str(error))
     except NahawiError as error:
@@ -66,7 +68,7 @@ def export(
 
 
 def run_export(checkpoint, out, lora, lora_alpha, config, tokenizer, precision, force, verify_dev, threads,
-               lexicon=None, punctuation=None):
+               lexicon=None, punctuation=None, lexicon_gate=None):
     import torch
 
     from export.exporter import ExportRequest, export_model
@@ -74,7 +76,7 @@ def run_export(checkpoint, out, lora, lora_alpha, config, tokenizer, precision, 
     torch.set_num_threads(threads)
     request = ExportRequest(checkpoint=checkpoint, out=out, lora=lora, lora_alpha=lora_alpha, config=config,
                             tokenizer=tokenizer, precision=precision, force=force, verify_dev=verify_dev,
-                            threads=threads, lexicon=lexicon, punctuation=punctuation)
+                            threads=threads, lexicon=lexicon, punctuation=punctuation, lexicon_gate=lexicon_gate)
     return export_model(request, log=lambda message: typer.echo(f"nahawi export: {message}", err=True))
 
 

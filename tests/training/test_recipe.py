@@ -25,6 +25,7 @@ def test_smoke_recipe_writes_eval_json(shared_root, tmp_path):
     assert manifest["counts"]["by_origin"]["real"] > 0
     assert (out / "lora" / "best_adapter.pt").exists() and (out / "model" / "lexicon.tsv.gz").exists()
     assert (out / "model" / "punctuation.json.gz").exists()
+    assert (out / "model" / "lexicon_gate.json").exists()
     lora_rows = (out / "lora_data" / "train.jsonl").read_text(encoding="utf-8").splitlines()
     assert sum(json.loads(r)["origin"] != "real" for r in lora_rows) == 300  # real pairs + the sampled others
     model_json = json.loads((out / "model" / "model.json").read_text(encoding="utf-8"))
