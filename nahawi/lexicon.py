@@ -10,7 +10,9 @@ writer made (`adds_marks_only`). When the lexicon file also holds corpus bigram 
 neighbours decide between the spellings: a bigram model (Dirichlet-smoothed, previous and next word) may
 pick another spelling than the most frequent one (`قال ان` → `قال إن`), or keep the written word when the
 context prefers it over the suggestion; on QALB-2014 dev this adds +1.0 F0.5 and cuts false alarms by 15 %
-(docs/RESULTS.md). Works on benchmark-tokenised words and knows nothing of models or user spacing.
+(docs/RESULTS.md). A lexicon may carry a gate (nahawi.lexicon_gate), a learned check that vetoes the
+suggestions reviewers would not make; with it the policy lowers the ratio to 1.5 and lets the gate decide.
+Works on benchmark-tokenised words and knows nothing of models or user spacing.
 """
 from __future__ import annotations
 

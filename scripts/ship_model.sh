@@ -22,7 +22,9 @@ done
 for dataset in qalb14-dev qalb15-dev zaebuc-dev; do
     nahawi bench false-alarms --dataset "$dataset" > "docs/results/false-alarms-$dataset.json"
 done
-nahawi bench speed --checkpoint "$checkpoint" --json > docs/results/speed-cpu-1thread.json
+# The naive decoder must run the weights that were exported: with an adapter, its LoRA run's checkpoint.
+naive="$checkpoint"; if [ -n "$lora" ]; then naive="$(dirname "$lora")/best.pt"; fi
+nahawi bench speed --checkpoint "$naive" --json > docs/results/speed-cpu-1thread.json
 for dataset in qalb14-dev zaebuc-dev qalb14-test; do
     nahawi bench quality --dataset "$dataset" --strict --json > "docs/results/quality-strict-$dataset.json"
 done
