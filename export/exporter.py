@@ -60,6 +60,7 @@ class ExportRequest:
     lexicon: Path | None = None  # word counts from `nahawi train lexicon`, shipped as lexicon.tsv.gz
     punctuation: Path | None = None  # from `nahawi train punctuation`, shipped as punctuation.json.gz
     lexicon_gate: Path | None = None  # from `nahawi train lexicon-gate`, shipped as lexicon_gate.json
+    recipe: str | None = None  # how the inputs were made (a recipe file or script), recorded in model.json
 
     def extras(self) -> dict[str, Path]:
         """Optional files copied into the model directory, by their name there."""
@@ -184,10 +185,26 @@ def load_tokenizer(path: Path, config):
     return sp
 
 
-def _manifest(payload, checkpoint: Path) -> dict:
-    data_dir = _training_config(payload, checkpoint).get("data_dir")
-    found = _recorded_path(str(Path(data_dir) / "manifest.json"), checkpoint) if data_dir else None
-    return {"data_dir": data_dir, "manifest_sha256": sha256_file(found) if found else None}
+def _training_record(payload, request: ExportRequest) -> dict:
+    """model.json's `training` block: the data manifest's hash, the recipe, the checkpoint's training config,
+    and the same for the adapter's own run when one is merged (its config.json sits beside it)."""
+    record = {**_run_record(_training_config(payload, request.checkpoint), request.checkpoint),
+              "recipe": request.recipe}
+    if request.lora is not None:
+        record["lora"] = _run_record(_training_config(None, request.lora), request.lora)
+    return record
+
+
+def _run_record(config: dict, anchor: Path) -> dict:
+    data_dir = config.get("data_dir")
+    found = _recorded_path(str(Path(data_dir) / "manifest.json"), anchor) if data_dir else None
+    return {"data_dir": data_dir, "manifest_sha256": sha256_file(found) if found else None,
+            "train_config": {k: _no_local_path(v) for k, v in config.items()}}
+
+
+def _no_local_path(value):
+    """An absolute path as its file name only: model.json ships, the machine it was made on does not."""
+    return Path(value).name if isinstance(value, str) and Path(value).is_absolute() else value
 
 
 def _versions() -> dict:
@@ -278,7 +295,7 @@ def _publish(final: Path, out: Path, staging: Path) -> None:
 def _metadata(request: ExportRequest, payload, provenance: dict, verification: dict) -> dict:
     settings = {k: v.name if isinstance(v, Path) else v for k, v in dataclasses.asdict(request).items()
                 if k not in ("out", "force", "data_root")}  # file names only: no local paths shipped
-    return {"training": _manifest(payload, request.checkpoint),
+    return {"training": _training_record(payload, request),
             "export": {"created": time.strftime("%Y-%m-%dT%H:%M:%S%z"), **provenance, "opset": request.opset,
                        "settings": settings, "versions": _versions(), "verification": verification}}
 

@@ -23,5 +23,6 @@ nahawi train lora --base runs/tiny2/best.pt --config training/recipes/tiny_lora.
 [ -f work/lexicon_ctx.tsv.gz ] || nahawi train lexicon --out work/lexicon_ctx.tsv.gz
 [ -f work/punctuation.json.gz ] || nahawi train punctuation --out work/punctuation.json.gz
 [ -f work/lexicon_gate.json ] || nahawi train lexicon-gate --out work/lexicon_gate.json --lexicon work/lexicon_ctx.tsv.gz
+NAHAWI_RECIPE="scripts/reproduce_default_model.sh (training/recipes/tiny*.json)" \
 scripts/ship_model.sh runs/tiny2/best.pt work/run1/spm.model work/lexicon_ctx.tsv.gz work/punctuation.json.gz \
     work/lexicon_gate.json runs/lora1/best_adapter.pt

@@ -10,7 +10,7 @@ export OMP_NUM_THREADS="${OMP_NUM_THREADS:-1}"
 checkpoint="$1"; tokenizer="$2"; lexicon="$3"; punctuation="$4"; gate="$5"; lora="${6:-}"
 staging=work/default_model
 nahawi export --checkpoint "$checkpoint" ${lora:+--lora "$lora"} --tokenizer "$tokenizer" --lexicon "$lexicon" \
-    --punctuation "$punctuation" --lexicon-gate "$gate" --out "$staging" --precision int8 --verify-dev 100 --force --json \
+    --punctuation "$punctuation" --lexicon-gate "$gate" --recipe "${NAHAWI_RECIPE:-scripts/ship_model.sh}" --out "$staging" --precision int8 --verify-dev 100 --force --json \
     > work/export_report.json
 nahawi train tune-policy --model "$staging" --max-false-alarms 2.0 --strict-false-alarms 1.0 --write \
     | tee work/tune_policy.log

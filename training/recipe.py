@@ -136,9 +136,12 @@ def _lexicon_stage(out: Path, recipe: Recipe, corpus_root: Path, log) -> Path | 
 
 def write_lora_mix(data_dir: Path, out: Path, others: int, seed: int = 7) -> tuple[int, int]:
     """The LoRA stage's data: every real pair (marks kept) plus a sample of `others` of the other pairs, so
-    that punctuation, which only real pairs teach, is a larger share of what the adapter sees."""
+    that punctuation, which only real pairs teach, is a larger share of what the adapter sees. Its
+    manifest.json names the prepared data it was drawn from (that manifest's hash) and hashes its outputs."""
     import random
     import shutil
+
+    from nahawi.model_dir import sha256_file
 
     real, rest = [], []
     with open(data_dir / "train.jsonl", encoding="utf-8") as handle:
@@ -152,6 +155,11 @@ def write_lora_mix(data_dir: Path, out: Path, others: int, seed: int = 7) -> tup
     for name in ("dev.jsonl", "spm.model"):
         if (data_dir / name).exists():
             shutil.copyfile(data_dir / name, out / name)
+    source = data_dir / "manifest.json"
+    manifest = {"drawn_from": {"data_dir": str(data_dir), "manifest_sha256": sha256_file(source) if source.exists() else None},
+                "counts": {"real": len(real), "others": len(rows) - len(real)}, "seed": seed,
+                "outputs": {p.name: sha256_file(p) for p in sorted(out.iterdir()) if p.name != "manifest.json"}}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return len(real), len(rows) - len(real)
 
 
@@ -200,7 +208,8 @@ def _export_stage(out: Path, recipe: Recipe, checkpoint: Path, spm_path: Path, l
     model_dir = out / "model"
     if not (model_dir / "model.json").exists():
         export_model(ExportRequest(checkpoint, model_dir, tokenizer=spm_path, precision=recipe.export_precision,
-                                   lexicon=lexicon, punctuation=punctuation, lexicon_gate=gate), log=log)
+                                   lexicon=lexicon, punctuation=punctuation, lexicon_gate=gate,
+                                   recipe=f"nahawi train recipe {recipe.name}"), log=log)
     return model_dir
 
 

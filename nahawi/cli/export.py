@@ -51,6 +51,8 @@ def export(
                                                      "punctuation`, shipped as punctuation.json.gz.")] = None,
     lexicon_gate: Annotated[Path | None, typer.Option("--lexicon-gate", help="Gate from `nahawi train "
                                                       "lexicon-gate`, shipped as lexicon_gate.json.")] = None,
+    recipe: Annotated[str | None, typer.Option("--recipe", help="How the inputs were made (a recipe file or "
+                                               "script), recorded in model.json.")] = None,
 ) -> None:
     """Export a checkpoint to a self-describing, verified ONNX model directory."""
     try:
@@ -58,7 +60,7 @@ def export(
             raise InputError(f"--threads must be >= 1 and --verify-dev >= 0, got {threads} and {verify_dev}")
         _require_train_extra()
         report = run_export(checkpoint, out, lora, lora_alpha, config, tokenizer, precision, force, verify_dev,
-                            threads, lexicon, punctuation, lexicon_gate)
+                            threads, lexicon, punctuation, lexicon_gate, recipe)
     except InputError as error:
         _fail(EXIT_INPUT, str(error))
     except NahawiError as error:
@@ -68,7 +70,7 @@ def export(
 
 
 def run_export(checkpoint, out, lora, lora_alpha, config, tokenizer, precision, force, verify_dev, threads,
-               lexicon=None, punctuation=None, lexicon_gate=None):
+               lexicon=None, punctuation=None, lexicon_gate=None, recipe=None):
     import torch
 
     from export.exporter import ExportRequest, export_model
@@ -76,7 +78,8 @@ def run_export(checkpoint, out, lora, lora_alpha, config, tokenizer, precision, 
     torch.set_num_threads(threads)
     request = ExportRequest(checkpoint=checkpoint, out=out, lora=lora, lora_alpha=lora_alpha, config=config,
                             tokenizer=tokenizer, precision=precision, force=force, verify_dev=verify_dev,
-                            threads=threads, lexicon=lexicon, punctuation=punctuation, lexicon_gate=lexicon_gate)
+                            threads=threads, lexicon=lexicon, punctuation=punctuation, lexicon_gate=lexicon_gate,
+                            recipe=recipe)
     return export_model(request, log=lambda message: typer.echo(f"nahawi export: {message}", err=True))
 
 
