@@ -22,9 +22,13 @@ from nahawi.errors import ModelError
 from nahawi.text.punct import is_punct_char
 
 LABELS = ("", "،", ".", "؟", ":", "؛", "!")  # "" = no mark
-# Marks the model may change: nothing, its own pausing marks and the Latin forms of its marks. A written «؟»
-# or «!» is the writer's choice (letting the model change them cost F0.5 and false alarms on dev).
+# Gaps training learns from: nothing, the model's own pausing marks and the Latin forms of its marks (a written
+# «؟» or «!» is the writer's choice).
 WRITTEN = frozenset({"", "،", ".", ":", "؛", ",", "?", ";"})
+# What the engine may change: it inserts a mark where the writer left none, and turns a Latin mark into its
+# Arabic form; a mark the writer wrote is never moved or deleted (on QALB-2014 dev that cost F0.5 and made a
+# quarter of the punctuation false alarms: «،» → «؛»).
+ARABIC_FORM = {",": "،", "?": "؟", ";": "؛"}
 FORMAT = "nahawi-punctuation/1"
 
 
@@ -96,17 +100,18 @@ class PunctuationModel:
 
     def gaps(self, words: list[str], written: list[str], threshold: float | None = None) -> list[Gap]:
         """Proposed changes for the gaps after each word; written[i] is what follows words[i]: "" (no mark),
-        one mark, or several joined by spaces. Only gaps holding nothing or one mark of WRITTEN may change
-        (a Latin comma may become «،»)."""
+        one mark, or several joined by spaces. An empty gap may get a mark, a Latin mark its Arabic form
+        (`ARABIC_FORM`); every other gap is left as written."""
         limit = self.threshold if threshold is None else threshold
         changes, since = [], 0
         for index in range(len(words)):
             mark = written[index]
             since += 1
-            if mark in WRITTEN:  # brackets, quotes, dashes and runs of marks are the writer's choice
+            if not mark or mark in ARABIC_FORM:
                 probs = self.probabilities(gap_features(words, index, mark, since, self.priors))
                 best = max(range(len(LABELS)), key=probs.__getitem__)
-                if LABELS[best] != mark and probs[best] >= limit:
+                wanted = ARABIC_FORM.get(mark, LABELS[best])
+                if LABELS[best] == wanted != mark and probs[best] >= limit:
                     changes.append(Gap(index, mark, LABELS[best], round(probs[best], 4)))
                     mark = LABELS[best]
             if mark:

@@ -4,7 +4,8 @@ turned into edits on the user's own text.
 Runs per line (a paragraph), as the model was trained on whole documents: "how near the end" means the end
 of the paragraph, not of a segment the engine cut. A gap is left alone when another edit touches it, when a
 word beside it has no Arabic letter, or when it holds anything other than one mark. Inserted marks go right
-after the word, as users write them (`كلمة، كلمة`); a deleted mark takes one adjoining space with it.
+after the word, as users write them (`كلمة، كلمة`); a Latin mark is replaced by its Arabic form where it
+stands. The model never deletes or moves a mark the writer wrote (nahawi.punctuation.ARABIC_FORM).
 """
 from __future__ import annotations
 
@@ -28,27 +29,17 @@ def _touches(edit: Edit, start: int, end: int) -> bool:
     return edit.start < end and start < edit.end or start <= edit.start == edit.end <= end
 
 
-def _gap_edit(text: str, left: Token, marks: list[Token], right: Token | None, proposed: str,
-              probability: float) -> Edit:
+def _gap_edit(left: Token, marks: list[Token], proposed: str, probability: float) -> Edit:
     if not marks:
         return Edit(left.end, left.end, proposed, KIND, rule_id=KIND, original="", confidence=probability)
     mark = marks[0]
-    if proposed:
-        return Edit(mark.start, mark.end, proposed, KIND, rule_id=KIND, original=mark.text, confidence=probability)
-    before, after = text[left.end:mark.start], text[mark.end:right.start if right else len(text)]
-    if before and before.isspace() and (after == "" or after.isspace()):
-        start, end, replacement = left.end, mark.end, ""
-    elif before == "" and after == "" and right is not None:
-        start, end, replacement = mark.start, mark.end, " "  # «كلمة،كلمة»: keep the words apart
-    else:
-        start, end, replacement = mark.start, mark.end, ""
-    return Edit(start, end, replacement, KIND, rule_id=KIND, original=text[start:end], confidence=probability)
+    return Edit(mark.start, mark.end, proposed, KIND, rule_id=KIND, original=mark.text, confidence=probability)
 
 
 def punctuation_edits(text: str, taken: tuple[Edit, ...] | list[Edit], model: PunctuationModel,
                       threshold: float | None = None) -> list[Edit]:
-    """Mark insertions, replacements and deletions for text, outside every edit in `taken` (`threshold`:
-    instead of the model's own)."""
+    """Mark insertions and Latin-to-Arabic replacements for text, outside every edit in `taken`
+    (`threshold`: instead of the model's own)."""
     edits = []
     for offset, line in _lines(text):
         tokens = [Token(t.text, t.start + offset, t.end + offset) for t in model_tokens(line)]
@@ -64,5 +55,5 @@ def punctuation_edits(text: str, taken: tuple[Edit, ...] | list[Edit], model: Pu
                 continue
             if any(_touches(e, left.end, end) for e in taken):
                 continue
-            edits.append(_gap_edit(text, left, marks[gap.index], right, gap.proposed, gap.probability))
+            edits.append(_gap_edit(left, marks[gap.index], gap.proposed, gap.probability))
     return edits

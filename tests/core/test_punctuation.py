@@ -52,6 +52,18 @@ def test_gaps_insert_replace_and_leave_unknown_marks(model):
     assert [(g.index, g.proposed) for g in model.gaps(words, marks)] == [(1, "،")]
 
 
+def test_marks_the_writer_wrote_are_never_moved_or_deleted():
+    # This model wants «؛» after «ثم» and nothing before «إلى»; the writer's «،» and «.» there stay.
+    weights = {**WEIGHTS, "l=ثم": _row(**{"؛": 9.0}), "r=إلى": _row(none=9.0)}
+    model = PunctuationModel(weights, priors={}, threshold=0.8)
+    words = ["كتبت", "الرسالة", "ثم", "ذهبت", "إلى", "السوق"]
+    assert [(g.index, g.proposed) for g in model.gaps(words, ["", "", "", "", "", ""])] == [(2, "؛"), (5, ".")]
+    written = ["", "", "،", ".", "", ""]
+    assert [(g.index, g.proposed) for g in model.gaps(words, written)] == [(5, ".")]
+    written[2] = ","  # a Latin comma becomes only its Arabic form, never the «؛» the model prefers
+    assert [(g.index, g.proposed) for g in model.gaps(words, written)] == [(5, ".")]
+
+
 def test_a_mark_just_placed_counts_for_the_next_gap(model):
     words = ["قرأت", "الكتاب", "كله", "في", "يوم", "واحد", "وكتبت", "عنه", "وتحدثت", "مع", "صديقي", "ونمت"]
     inserted = [g.index for g in model.gaps(words, [""] * len(words)) if g.proposed == "،"]
@@ -76,12 +88,13 @@ def test_stage_runs_per_paragraph_and_skips_non_arabic_and_taken_gaps(model):
     assert punctuation_edits("ذهبت إلى السوق", join, model)[0].start == 14
 
 
-def test_deleting_a_mark_keeps_the_words_apart():
+def test_the_writers_marks_stay_and_latin_ones_take_their_arabic_form_in_place():
     weights = {"bias": _row(none=6.0)}  # "no mark" everywhere
     model = PunctuationModel(weights, {}, threshold=0.5)
-    for text, expected in (("كتبت ، ثم ذهبت", "كتبت ثم ذهبت"), ("كتبت،ثم ذهبت", "كتبت ثم ذهبت"),
-                           ("كتبت، ثم ذهبت", "كتبت ثم ذهبت")):
-        assert apply_edits(text, punctuation_edits(text, [], model)) == expected
+    for text in ("كتبت ، ثم ذهبت", "كتبت،ثم ذهبت", "كتبت، ثم ذهبت."):
+        assert punctuation_edits(text, [], model) == []
+    latin = PunctuationModel({**weights, "w=,": _row(comma=9.0)}, {}, threshold=0.5)
+    assert apply_edits("كتبت,ثم ذهبت", punctuation_edits("كتبت,ثم ذهبت", [], latin)) == "كتبت،ثم ذهبت"
 
 
 def test_save_load_round_trip_and_corrupt_files(tmp_path, model):

@@ -45,12 +45,21 @@ def test_unknown_run_together_word_is_split(spacing):
 
 
 def test_proclitic_on_a_known_word_is_not_split():
-    # «فيتحمل» is ف + يتحمل ("so he bears"), not «في تحمل»; «فيالوقت» has no known word after its ف.
-    counts = {**COUNTS, "في": 50000, "تحمل": 500, "يتحمل": 300}
+    # «لاعب» ("player") is not «لا عب» once the corpus knows «اعب» after the proclitic ل.
+    counts = {**COUNTS, "عب": 500}
+    assert Spacing(Lexicon(counts)).split("لاعب") == ("لا", "عب")
+    counts["اعب"] = 50
+    assert Spacing(Lexicon(counts)).split("لاعب") is None
+    assert Spacing(Lexicon(counts), SpacingConfig(split_clitics="")).split("لاعب") == ("لا", "عب")
+
+
+def test_split_only_after_a_letter_that_does_not_join_the_next():
+    # After «لا» the missing space is invisible; after «من» the words would have run together on screen.
+    counts = {**COUNTS, "من": 50000, "صورة": 900, "في": 50000, "تحمل": 500}
     spacing = Spacing(Lexicon(counts))
-    assert spacing.split("فيتحمل") is None
-    assert spacing.split("فيوقت") == ("في", "وقت")
-    assert Spacing(Lexicon(counts), SpacingConfig(split_clitics="")).split("فيتحمل") == ("في", "تحمل")
+    assert spacing.split("منصورة") is None and spacing.split("فيتحمل") is None
+    assert spacing.split("لايوجد") == ("لا", "يوجد")
+    assert Spacing(Lexicon(counts), SpacingConfig(split_after="ني")).split("منصورة") == ("من", "صورة")
 
 
 def test_joins_take_the_usual_spelling_and_absorb_a_model_edit(spacing, lexicon):
