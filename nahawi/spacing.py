@@ -9,8 +9,8 @@ Three rules, each read off the clean corpus's word counts (nahawi.lexicon), none
   unless it is a one-letter proclitic on a known word (`فيتحمل` is ف + يتحمل, not `في تحمل`), and only
   after a letter that does not join the next one: only there is a missing space invisible to the writer
   (`لانريد` → `لا نريد`, but `منصورة` is not `من صورة`).
-On QALB-2014 dev (no punctuation) they added +3.4 F0.5 to the engine, and make 20 of its false alarms on
-the 58,903 words of the dev corrected side (0.34 per 1,000; docs/RESULTS.md). Works on word strings; knows nothing of offsets.
+On QALB-2014 dev (no punctuation) they added +3.4 F0.5 to the engine, and make 12 of its false alarms on
+the 58,903 words of the dev corrected side (0.20 per 1,000, most of them reviewers' misses; docs/RESULTS.md). Works on word strings; knows nothing of offsets.
 """
 from __future__ import annotations
 
