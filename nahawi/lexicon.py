@@ -131,12 +131,21 @@ class Lexicon:
     def suggest_in_context(self, word: str, before: str = SENTENCE_START, after: str = SENTENCE_END) -> str | None:
         """`suggest`, with the neighbours choosing among the spellings when the lexicon has bigrams, and the
         gate (nahawi.lexicon_gate), when it has one, vetoing a suggestion below `config.gate_threshold`."""
+        found = self.suggestion_in_context(word, before, after)
+        return None if found is None else found[0]
+
+    def suggestion_in_context(self, word: str, before: str = SENTENCE_START,
+                              after: str = SENTENCE_END) -> tuple[str, float] | None:
+        """`suggest_in_context` with its `confidence`, computed once (the gate's features are not free)."""
         best = self.suggest(word)
         if best is not None and self.bigrams:
             best = self._choose_in_context(word, best, before, after)
-        if best is None or self.gate is None:
-            return best
-        return best if self.confidence(word, best, before, after) >= self.config.gate_threshold else None
+        if best is None:
+            return None
+        confidence = self.confidence(word, best, before, after)
+        if self.gate is not None and confidence < self.config.gate_threshold:
+            return None
+        return best, confidence
 
     def _choose_in_context(self, word: str, usual: str, before: str, after: str) -> str | None:
         candidates = self.spellings.get(fold_variants(word), [])

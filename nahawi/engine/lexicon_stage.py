@@ -84,12 +84,12 @@ def lexicon_edits(text: str, taken: list[Edit], lexicon: Lexicon, tokens: list[T
     for index, token in enumerate(tokens):
         if any(_overlaps(e, token.start, token.end) for e in taken):
             continue
-        neighbours = _neighbours(tokens, index)
-        better = lexicon.suggest_in_context(token.text, *neighbours)
-        if better is None:
+        found = lexicon.suggestion_in_context(token.text, *_neighbours(tokens, index))
+        if found is None:
             continue
+        better, confidence = found
         edits.append(Edit(token.start, token.end, better, classify_edit(token.text, better), rule_id="lexicon",
-                          original=token.text, confidence=lexicon.confidence(token.text, better, *neighbours)))
+                          original=token.text, confidence=confidence))
     return edits
 
 
