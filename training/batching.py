@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from training.checkpoint import save_atomically
+
 
 def encode_pairs(jsonl: Path, sp, max_len: int, cache_dir: Path) -> tuple[list[np.ndarray], list[np.ndarray], dict]:
     """Encode `source`/`target` of every record once (cached by file hash); skip over-long pairs and count them."""
@@ -27,7 +29,7 @@ def encode_pairs(jsonl: Path, sp, max_len: int, cache_dir: Path) -> tuple[list[n
                 continue
             sources.append(np.asarray(src, dtype=np.int32))
             targets.append(np.asarray(tgt, dtype=np.int32))
-    torch.save({"src": sources, "tgt": targets, "report": report}, cache)
+    save_atomically({"src": sources, "tgt": targets, "report": report}, cache)
     return sources, targets, report
 
 

@@ -4,7 +4,9 @@ Accepts our checkpoints and the original system's (a bare state dict or `{'model
 """
 from __future__ import annotations
 
+import os
 import pickle
+import tempfile
 from pathlib import Path
 
 import torch
@@ -76,8 +78,18 @@ def load_model(path: str | Path, config: ModelConfig | None = None):
 
 def save_checkpoint(path: str | Path, model: nn.Module, include_lora: bool = False, **extra) -> None:
     """Weights + resolved config + extras, written atomically. Adapter keys only when asked (resume)."""
-    path = Path(path)
-    tmp = path.with_suffix(".tmp")
     state = {k: v for k, v in model.state_dict().items() if include_lora or "lora_" not in k}
-    torch.save({"model_state_dict": state, "config": model.config.to_dict(), **extra}, tmp)
-    tmp.replace(path)
+    save_atomically({"model_state_dict": state, "config": model.config.to_dict(), **extra}, path)
+
+
+def save_atomically(obj, path: str | Path) -> None:
+    """torch.save through a temporary file of its own, so a reader (another rank) never sees a half-written file."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            torch.save(obj, handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

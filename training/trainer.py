@@ -135,8 +135,10 @@ class Trainer:
                  f"{self.model_config.max_seq_len} tokens (of {report['pairs']})")
         self.lengths = np.array([max(len(s), len(t)) + 2 for s, t in zip(self.sources, self.targets)])
         self.state = {"step": 0, "epoch": 0, "batch": 0, "best": -1.0, "history": []}
-        (self.out / "config.json").write_text(json.dumps(
-            {"train": dataclasses.asdict(config), "model": self.model_config.to_dict()}, indent=2), encoding="utf-8")
+        if self.rank == 0:
+            (self.out / "config.json").write_text(json.dumps(
+                {"train": dataclasses.asdict(config), "model": self.model_config.to_dict()}, indent=2),
+                encoding="utf-8")
 
     def trainable(self):
         return [p for p in self.model.parameters() if p.requires_grad]

@@ -7,7 +7,7 @@ torch = pytest.importorskip("torch", reason="needs the 'train' extra (torch)")
 from original_layout import Orig
 
 from nahawi.errors import ModelError
-from training.checkpoint import load_model, safe_load
+from training.checkpoint import load_model, safe_load, save_atomically
 
 
 @pytest.mark.parametrize("wrap", [False, True], ids=["bare-state-dict", "model_state_dict"])
@@ -42,3 +42,18 @@ def test_truncated_checkpoint_is_a_clear_error(tmp_path):
 def test_missing_checkpoint_names_the_path(tmp_path):
     with pytest.raises(ModelError, match="nope.pt"):
         safe_load(tmp_path / "nope.pt")
+
+
+class Unpicklable:
+    def __reduce__(self):
+        raise RuntimeError("disk full")
+
+
+def test_a_save_that_fails_midway_leaves_the_previous_file_whole(tmp_path):
+    """Two DDP ranks share the encoding cache: a reader must never find a half-written file there."""
+    target = tmp_path / "cache.pt"
+    save_atomically({"src": list(range(1000))}, target)
+    with pytest.raises(RuntimeError, match="disk full"):
+        save_atomically({"src": list(range(1000)), "bad": Unpicklable()}, target)
+    assert torch.load(target, weights_only=False)["src"] == list(range(1000))
+    assert [p.name for p in tmp_path.iterdir()] == ["cache.pt"]
