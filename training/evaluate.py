@@ -67,23 +67,20 @@ def correct_documents(model, sp, documents: list[str], batch_size: int = 32) -> 
     return [" ".join(" ".join(parts).split()) for parts in corrected]
 
 
-def score_hypotheses(hypotheses: list[str], m2_path: Path, limit: int, no_punct: bool = False) -> dict:
-    from nahawi.m2.reader import read_m2
-    from nahawi.m2.scorer import score_corpus
-    from nahawi.text.punct import strip_punct, tokenize_punct
+def score_dev_hypotheses(hypotheses: list[str], dev: DevSet) -> dict:
+    """{"with_punct": ..., "no_punct": ...} (the latter where the set has a no-punctuation gold), each
+    P/R/F0.5 and counts at full precision, from the same scorer as `nahawi bench quality`."""
+    from nahawi.bench.quality import score_hypotheses, score_to_dict
+    from nahawi.text.punct import tokenize_punct
 
-    lines = [strip_punct(h) if no_punct else tokenize_punct(h) for h in hypotheses]
-    score = score_corpus(read_m2(m2_path)[:limit], lines)
-    return {"precision": score.precision, "recall": score.recall, "f0.5": score.f_beta,
-            "correct": score.correct, "proposed": score.proposed, "gold": score.gold}
+    report = score_hypotheses("dev", [tokenize_punct(h) for h in hypotheses], dev.m2_path, dev.nopnx_m2_path,
+                              limit=dev.limit)
+    scores = {"with_punct": report.punct, "no_punct": report.nopunct}
+    return {name: score_to_dict(score, digits=None) for name, score in scores.items() if score is not None}
 
 
 def score_dev(model, sp, dev: DevSet) -> dict:
-    hypotheses = correct_documents(model, sp, dev.sources[:dev.limit])
-    result = {"with_punct": score_hypotheses(hypotheses, dev.m2_path, limit=dev.limit)}
-    if dev.nopnx_m2_path is not None:
-        result["no_punct"] = score_hypotheses(hypotheses, dev.nopnx_m2_path, limit=dev.limit, no_punct=True)
-    return result
+    return score_dev_hypotheses(correct_documents(model, sp, dev.sources[:dev.limit]), dev)
 
 
 def load_qalb14_dev(data_root: str | Path, limit: int) -> DevSet:

@@ -218,7 +218,7 @@ def evaluate_recipe(checkpoint: Path, spm_path: Path, model_dir: Path | None, da
     import sentencepiece as spm
 
     from training.checkpoint import load_model
-    from training.evaluate import load_qalb14_dev, score_dev, score_hypotheses
+    from training.evaluate import load_qalb14_dev, score_dev, score_dev_hypotheses
 
     dev = load_qalb14_dev(data_root, docs)
     model, _ = load_model(checkpoint)
@@ -229,8 +229,5 @@ def evaluate_recipe(checkpoint: Path, spm_path: Path, model_dir: Path | None, da
 
         hypotheses = [c.corrected for c in Corrector.from_dir(model_dir, device="cpu").correct_batch(
             dev.sources[:dev.limit])]
-        report["engine"] = {"model_dir": str(model_dir),
-                            "with_punct": score_hypotheses(hypotheses, dev.m2_path, dev.limit)}
-        if dev.nopnx_m2_path is not None:
-            report["engine"]["no_punct"] = score_hypotheses(hypotheses, dev.nopnx_m2_path, dev.limit, True)
+        report["engine"] = {"model_dir": str(model_dir), **score_dev_hypotheses(hypotheses, dev)}
     return report

@@ -104,11 +104,11 @@ class Stages:
 
 
 def _score(stages: Stages, dev, source_raw, corrected_raw, words: int, setting: Setting) -> dict:
-    from training.evaluate import score_hypotheses
+    from training.evaluate import score_dev_hypotheses
 
     hypotheses = [apply_edits(c.source, tuple(e)) for c, e in zip(source_raw, stages.edits(source_raw, setting))]
-    with_punct = score_hypotheses(hypotheses, dev.m2_path, dev.limit)
-    no_punct = score_hypotheses(hypotheses, dev.nopnx_m2_path, dev.limit, no_punct=True)
+    scores = score_dev_hypotheses(hypotheses, dev)
+    with_punct, no_punct = scores["with_punct"], scores["no_punct"]
     alarms = sum(map(len, stages.edits(corrected_raw, setting)))
     return {**dataclasses.asdict(setting), "with_punct": with_punct["f0.5"], "no_punct": no_punct["f0.5"],
             "p_no_punct": no_punct["precision"], "mean": (with_punct["f0.5"] + no_punct["f0.5"]) / 2,

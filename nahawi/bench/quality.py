@@ -77,16 +77,17 @@ class QualityReport:
                            "precision": _r(k.precision)} for k in self.kinds]}
 
 
-def _r(x: float | None) -> float | None:
-    return None if x is None else round(x, 4)
+def _r(x: float | None, digits: int | None = 4) -> float | None:
+    return x if x is None or digits is None else round(x, digits)
 
 
-def score_to_dict(score: Score | None) -> dict | None:
+def score_to_dict(score: Score | None, digits: int | None = 4) -> dict | None:
+    """Reports round to 4 digits; model selection and tuning keep every digit (digits=None) so ties stay rare."""
     if score is None:
         return None
-    return {"precision": _r(score.precision), "recall": _r(score.recall), "f0.5": _r(score.f_beta),
-            "correct": score.correct, "proposed": score.proposed, "gold": score.gold,
-            "inexact_lines": list(score.inexact_lines)}
+    return {"precision": _r(score.precision, digits), "recall": _r(score.recall, digits),
+            "f0.5": _r(score.f_beta, digits), "correct": score.correct, "proposed": score.proposed,
+            "gold": score.gold, "inexact_lines": list(score.inexact_lines)}
 
 
 def kind_breakdown(score: Score, classify: Callable[[str, str], str] | None = None) -> tuple[KindStat, ...]:
