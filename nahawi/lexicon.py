@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,6 +67,13 @@ class LexiconConfig:
 
 
 SENTENCE_START, SENTENCE_END = "<s>", "</s>"
+
+
+def neighbours(words: Sequence[str], index: int) -> tuple[str, str]:
+    """The words either side of words[index], with the sentence boundaries as the bigram table names them."""
+    before = words[index - 1] if index else SENTENCE_START
+    after = words[index + 1] if index + 1 < len(words) else SENTENCE_END
+    return before, after
 
 
 def lexicon_config(policy) -> LexiconConfig:

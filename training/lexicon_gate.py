@@ -15,7 +15,7 @@ from pathlib import Path
 
 import torch
 
-from nahawi.lexicon import SENTENCE_END, SENTENCE_START, Lexicon, LexiconConfig, fold_confusable, load_lexicon
+from nahawi.lexicon import Lexicon, LexiconConfig, fold_confusable, load_lexicon, neighbours
 from nahawi.lexicon_gate import gate_features, save_gate
 from nahawi.text.punct import is_punct_char, tokenize_punct
 
@@ -48,8 +48,7 @@ def suggestion_examples(lexicon: Lexicon, source: str, target: str) -> list[tupl
     for i, token in enumerate(tokens):
         if all(map(is_punct_char, token)):
             continue
-        before = tokens[i - 1] if i else SENTENCE_START
-        after = tokens[i + 1] if i + 1 < len(tokens) else SENTENCE_END
+        before, after = neighbours(tokens, i)
         usual = lexicon.suggest_in_context(token, before, after)
         if usual is not None:
             examples.append((gate_features(lexicon, token, usual, before, after), int(aligned.get(i) == usual)))

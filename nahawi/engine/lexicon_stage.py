@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from nahawi.contract import Edit
 from nahawi.edits import classify_edit
-from nahawi.lexicon import SENTENCE_END, SENTENCE_START, Lexicon, fold_variants
+from nahawi.lexicon import Lexicon, fold_variants, neighbours
 from nahawi.spacing import Spacing
 from nahawi.text.punct import is_punct_char
 from nahawi.text.tokens import Token, model_tokens
@@ -53,13 +53,6 @@ def plausible(edit: Edit, lexicon: Lexicon) -> bool:
     return all(map(lexicon.knows, _words(edit.replacement)))
 
 
-def _neighbours(tokens: list[Token], index: int) -> tuple[str, str]:
-    """The texts of the tokens either side of tokens[index], sentence boundaries as the lexicon names them."""
-    before = tokens[index - 1].text if index else SENTENCE_START
-    after = tokens[index + 1].text if index + 1 < len(tokens) else SENTENCE_END
-    return before, after
-
-
 def context_agrees(tokens: list[Token], edit: Edit, lexicon: Lexicon) -> bool:
     """False for a model edit that respells one word (hamza, ta marbuta, alif maqsura) into a spelling the
     lexicon's bigram context scores lower than the written one; True for anything else. `tokens` are the
@@ -68,7 +61,7 @@ def context_agrees(tokens: list[Token], edit: Edit, lexicon: Lexicon) -> bool:
         return True
     for index, token in enumerate(tokens):
         if (token.start, token.end) == (edit.start, edit.end):
-            before, after = _neighbours(tokens, index)
+            before, after = neighbours([t.text for t in tokens], index)
             return lexicon.context_score(edit.replacement, before, after) > lexicon.context_score(token.text, before, after)
     return True
 
@@ -81,10 +74,11 @@ def lexicon_edits(text: str, taken: list[Edit], lexicon: Lexicon, tokens: list[T
     """Usual-spelling edits for words outside every span in `taken` (`tokens`: text's `model_tokens`)."""
     edits = []
     tokens = model_tokens(text) if tokens is None else tokens
+    words = [t.text for t in tokens]
     for index, token in enumerate(tokens):
         if any(_overlaps(e, token.start, token.end) for e in taken):
             continue
-        found = lexicon.suggestion_in_context(token.text, *_neighbours(tokens, index))
+        found = lexicon.suggestion_in_context(token.text, *neighbours(words, index))
         if found is None:
             continue
         better, confidence = found
