@@ -15,11 +15,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from nahawi.contract import apply_edits
-from nahawi.engine.lexicon_stage import EditPolicy, refine
-from nahawi.engine.punct_stage import punctuation_edits
+from nahawi.contract import Correction, Edit, apply_edits
+from nahawi.engine.lexicon_stage import EditPolicy
+from nahawi.engine.stages import AfterModel
 from nahawi.lexicon import Lexicon, LexiconConfig, lexicon_config
 from nahawi.spacing import Spacing
+from nahawi.text.segment import Segment
 
 SPELLING = ("hamza", "ta_marbuta", "alif_maqsura", "letter_confusion")
 KIND_SETS = {
@@ -90,23 +91,50 @@ class Stages:
             self._lexicons[key] = (lexicon, Spacing(lexicon))
         return self._lexicons[key]
 
-    def edits(self, corrections, setting: Setting) -> list[list]:
+    def after_model(self, setting: Setting) -> AfterModel:
         lexicon, spacing = self._lexicon(setting)
         policy = EditPolicy(setting.min_confidence, KIND_SETS[setting.kinds], setting.prefer_lexicon,
                             setting.context_check)
-        out = []
-        for c in corrections:
-            edits = list(refine(c.source, c.edits, lexicon, policy, spacing))
-            if self.punctuation is not None and setting.punctuation_threshold is not None:
-                edits += punctuation_edits(c.source, edits, self.punctuation, setting.punctuation_threshold)
-            out.append(sorted(edits, key=lambda e: (e.start, e.end)))
-        return out
+        punctuation = self.punctuation if setting.punctuation_threshold is not None else None
+        return AfterModel(lexicon, spacing, policy, punctuation, setting.punctuation_threshold)
+
+    def edits(self, documents: list[RawDocument], setting: Setting) -> list[list[Edit]]:
+        """Each document's shown edits under `setting`, stage by stage and segment by segment as the engine
+        runs them."""
+        stages = self.after_model(setting)
+        return [stages.document_edits(d.correction.source, [(segment.start, stages.segment_edits(segment.text, edits))
+                                                            for segment, edits in d.segments])
+                for d in documents]
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """A document's raw model correction (no stage after the model) and its model edits per engine segment
+    (offsets into the segment)."""
+
+    correction: Correction
+    segments: tuple[tuple[Segment, tuple[Edit, ...]], ...]
+
+
+def raw_documents(corrector, texts: list[str]) -> list[RawDocument]:
+    """`corrector` must run no stage after the model (CorrectorOptions(lexicon=False, policy=False,
+    punctuation=False)); every model edit lies inside the engine segment it was decoded in."""
+    documents = []
+    for correction in corrector.correct_batch(texts):
+        segments = []
+        for segment in corrector.segments(correction.source):
+            inside = [e for e in correction.edits if segment.start <= e.start and e.end <= segment.end]
+            segments.append((segment, tuple(dataclasses.replace(e, start=e.start - segment.start,
+                                                                 end=e.end - segment.start) for e in inside)))
+        documents.append(RawDocument(correction, tuple(segments)))
+    return documents
 
 
 def _score(stages: Stages, dev, source_raw, corrected_raw, words: int, setting: Setting) -> dict:
     from training.evaluate import score_dev_hypotheses
 
-    hypotheses = [apply_edits(c.source, tuple(e)) for c, e in zip(source_raw, stages.edits(source_raw, setting))]
+    hypotheses = [apply_edits(d.correction.source, tuple(e))
+                  for d, e in zip(source_raw, stages.edits(source_raw, setting), strict=True)]
     scores = score_dev_hypotheses(hypotheses, dev)
     with_punct, no_punct = scores["with_punct"], scores["no_punct"]
     alarms = sum(map(len, stages.edits(corrected_raw, setting)))
@@ -140,8 +168,7 @@ def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, max_f
     corrected = read_lines(Path(data_root) / CORRECTED_SIDE)[:dev.limit]
     raw = Corrector.from_dir(model_dir, device="cpu",
                              options=CorrectorOptions(lexicon=False, policy=False, punctuation=False))
-    source_raw = raw.correct_batch(dev.sources[:dev.limit])
-    corrected_raw = raw.correct_batch(corrected)
+    source_raw, corrected_raw = raw_documents(raw, dev.sources[:dev.limit]), raw_documents(raw, corrected)
     words = sum(len(line.split()) for line in corrected)
     stages = Stages(model_dir)
     seen: dict[Setting, dict] = {}

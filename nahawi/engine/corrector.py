@@ -24,7 +24,7 @@ from nahawi.edits import diff_to_edits
 from nahawi.engine import guard as guard_checks
 from nahawi.engine.cache import CacheStats, LRUCache
 from nahawi.engine.guard import GuardConfig
-from nahawi.engine.lexicon_stage import EditPolicy, refine
+from nahawi.engine.lexicon_stage import EditPolicy
 from nahawi.engine.mapping import (
     ModelInput,
     SubwordCodec,
@@ -33,14 +33,14 @@ from nahawi.engine.mapping import (
     model_input,
     render,
 )
-from nahawi.engine.punct_stage import punctuation_edits
 from nahawi.engine.search import Hypothesis, SpecialIds, beam_search, greedy_search, length_limits
 from nahawi.engine.sessions import OrtSeq2Seq, open_model
+from nahawi.engine.stages import AfterModel
 from nahawi.errors import InputError, ModelError
 from nahawi.lexicon import Lexicon, lexicon_config, load_lexicon
 from nahawi.lexicon_gate import load_gate
 from nahawi.model_dir import GATE_FILE, LEXICON_FILE, PUNCTUATION_FILE, ModelInfo, load_model_info
-from nahawi.punctuation import PunctuationModel, load_punctuation
+from nahawi.punctuation import load_punctuation
 from nahawi.spacing import Spacing
 from nahawi.text.chars import has_arabic
 from nahawi.text.segment import Segment, segment_text
@@ -112,14 +112,13 @@ class Corrector:
         policy = {}
         if options.policy:
             policy = model_info.strict_policy if options.strict and model_info.strict_policy else model_info.policy
-        self.lexicon = _lexicon(model_info.path, policy) if options.lexicon else None
-        self.spacing = Spacing(self.lexicon) if self.lexicon is not None and options.spacing else None
-        self.policy = EditPolicy.from_dict(policy)
-        punctuation_path = model_info.path / PUNCTUATION_FILE
-        self.punctuation: PunctuationModel | None = None
+        lexicon = _lexicon(model_info.path, policy) if options.lexicon else None
+        punctuation_path, punctuation = model_info.path / PUNCTUATION_FILE, None
         if options.punctuation and policy.get("punctuation", True) and punctuation_path.is_file():
             threshold = policy.get("punctuation_threshold")
-            self.punctuation = load_punctuation(punctuation_path, None if threshold is None else float(threshold))
+            punctuation = load_punctuation(punctuation_path, None if threshold is None else float(threshold))
+        self.stages = AfterModel(lexicon, Spacing(lexicon) if lexicon is not None and options.spacing else None,
+                                 EditPolicy.from_dict(policy), punctuation)
 
     @classmethod
     def from_dir(cls, path: str | Path | None = None, device: str = "auto",
@@ -143,7 +142,8 @@ class Corrector:
     def uses_model(self) -> bool:
         """False when the policy shows no model edit kind: then the stages after the model run alone and the
         model is not decoded at all (its output could only be discarded)."""
-        return self.policy.kinds is None or bool(self.policy.kinds)
+        kinds = self.stages.policy.kinds
+        return kinds is None or bool(kinds)
 
     @property
     def info(self) -> EngineInfo:
@@ -178,11 +178,11 @@ class Corrector:
                 else:
                     pending[segment.text] = model_input(segment.text)
         decoded = self._decode(pending, settings) if self.uses_model else {
-            text: _SegmentResult(refine(text, (), self.lexicon, self.policy, self.spacing)) for text in pending}
+            text: _SegmentResult(self.stages.segment_edits(text)) for text in pending}
         for text, result in decoded.items():
             self.cache.put((text, settings), result)
             results[text] = result
-        return [_assemble(text, segments, results, min_confidence, self.punctuation)
+        return [self._assemble(text, segments, results, min_confidence)
                 for text, segments in zip(texts, documents, strict=True)]
 
     def segments(self, text: str) -> list[Segment]:
@@ -251,8 +251,7 @@ class Corrector:
         edits, rejected = self.segment_edits(text, hypothesis, use_guard, source)
         if rejected:
             log.debug("kept the source of %r: %s", text[:60], rejected)
-        edits = refine(text, edits, self.lexicon, self.policy, self.spacing)
-        return _SegmentResult(edits, rejected)
+        return _SegmentResult(self.stages.segment_edits(text, edits), rejected)
 
     def segment_edits(self, text: str, hypothesis: Hypothesis, guard: bool = True,
                       source: ModelInput | None = None) -> tuple[tuple[Edit, ...], str]:
@@ -279,6 +278,14 @@ class Corrector:
             shift += len(edit.replacement) - (edit.end - edit.start)
         return tuple(edits), ""
 
+    def _assemble(self, text: str, segments: list[Segment], results: dict[str, _SegmentResult],
+                  min_confidence: float | None) -> Correction:
+        edits = self.stages.document_edits(text, [(s.start, results[s.text].edits) for s in segments])
+        if min_confidence is not None:
+            edits = [e for e in edits if (e.confidence or 0.0) >= min_confidence]
+        edits = tuple(edits)
+        return Correction(text, apply_edits(text, edits), edits)
+
 
 def _lexicon(directory: Path, policy) -> Lexicon | None:
     """The directory's lexicon with the settings `policy` picks; with its gate when the policy sets one."""
@@ -291,18 +298,6 @@ def _lexicon(directory: Path, policy) -> Lexicon | None:
             raise ModelError(f"{gate_path}: missing, but model.json's policy sets lexicon_gate")
         gate = load_gate(gate_path)
     return load_lexicon(path, lexicon_config(policy), gate)
-
-
-def _assemble(text: str, segments: list[Segment], results: dict[str, _SegmentResult],
-              min_confidence: float | None, punctuation: PunctuationModel | None = None) -> Correction:
-    edits = [dataclasses.replace(edit, start=edit.start + segment.start, end=edit.end + segment.start)
-             for segment in segments for edit in results[segment.text].edits]
-    if punctuation is not None:
-        edits = sorted(edits + punctuation_edits(text, edits, punctuation), key=lambda e: (e.start, e.end))
-    if min_confidence is not None:
-        edits = [e for e in edits if (e.confidence or 0.0) >= min_confidence]
-    edits = tuple(edits)
-    return Correction(text, apply_edits(text, edits), edits)
 
 
 def _is_int(value) -> bool:

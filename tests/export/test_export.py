@@ -312,7 +312,7 @@ def test_export_ships_lexicon_and_punctuation_model_checked_by_hash(tiny_sources
     assert result.exit_code == 0, result.output
     assert {"lexicon.tsv.gz", "punctuation.json.gz"} <= set(json.loads(result.stdout)["files"])
     corrector = Corrector.from_dir(out, device="cpu")
-    assert corrector.lexicon.bigrams == {("ذهبت", "إلى"): 30} and corrector.punctuation is not None
+    assert corrector.stages.lexicon.bigrams == {("ذهبت", "إلى"): 30} and corrector.stages.punctuation is not None
     edits = corrector.correct("ذهبت الى السوق").edits
     assert ("الى", "إلى") in [(e.original, e.replacement) for e in edits]
     assert any(e.rule_id == "punctuation" and e.replacement == "." for e in edits)

@@ -42,3 +42,33 @@ def test_tune_on_dev_documents_writes_a_policy_the_engine_loads(trained_model_di
     write_policy(model, policy)
     assert json.loads((model / "model.json").read_text(encoding="utf-8"))["policy"]["kinds"] == policy["kinds"]
     assert Corrector.from_dir(model, device="cpu").correct("ذهبت الى المدرسه").source == "ذهبت الى المدرسه"
+
+
+def test_the_tuned_figures_are_what_the_engine_scores_with_that_policy(trained_model_dir, shared_root, tmp_path):
+    """Tuning replays the stages after the model offline; the engine, loading the written policy, must show
+    exactly the edits the tuner scored — on the dev documents and on the corrected side's false alarms."""
+    import shutil
+
+    from nahawi.engine import Corrector
+    from nahawi.engine.corrector import DEFAULT_MODEL_DIR
+    from nahawi.m2.reader import read_lines
+    from nahawi.model_dir import GATE_FILE, LEXICON_FILE, PUNCTUATION_FILE
+    from training.evaluate import load_qalb14_dev, score_dev_hypotheses
+    from training.tune import CORRECTED_SIDE
+
+    model = tmp_path / "model"
+    shutil.copytree(trained_model_dir, model)
+    for name in (LEXICON_FILE, GATE_FILE, PUNCTUATION_FILE):  # every stage after the model takes part
+        shutil.copy(DEFAULT_MODEL_DIR / name, model / name)
+    policy = tune_policy(model, shared_root / "data", docs=6, max_false_alarms=50.0, rounds=1,
+                         log=lambda m: None)["policy"]
+    write_policy(model, policy)
+    engine = Corrector.from_dir(model, device="cpu")
+    dev = load_qalb14_dev(shared_root / "data", 6)
+    scores = score_dev_hypotheses([c.corrected for c in engine.correct_batch(dev.sources[:6])], dev)
+    assert (scores["with_punct"]["f0.5"], scores["no_punct"]["f0.5"]) == (policy["dev_with_punct"],
+                                                                          policy["dev_no_punct"])
+    corrected = read_lines(shared_root / "data" / CORRECTED_SIDE)[:6]
+    alarms = sum(len(c.edits) for c in engine.correct_batch(corrected))
+    words = sum(len(line.split()) for line in corrected)
+    assert 1000 * alarms / words == pytest.approx(policy["dev_false_alarms_per_1000_words"])
