@@ -4,12 +4,16 @@ Owns the incremental part of checking. A document is reduced to its prose (`mark
 sentences with `nahawi.text.segment` exactly as the engine cuts them, and each sentence's edits are kept
 keyed by the sentence's text: after a keystroke only the sentences whose text is new go to the engine
 (which has its own cache for the same keys), the rest are reused. Findings are assembled in document
-offsets, minus anything touching skipped (non-prose) text. Knows nothing of LSP or threads.
+offsets, minus anything touching skipped (non-prose) text. Keeps the document's text itself, applying
+each change with LSP's own line breaks (`apply_change`). Knows nothing of threads.
 """
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
+
+from lsprotocol import types
+from pygls.workspace.position_codec import PositionCodec
 
 from lsp_server.diagnostics import Finding, LineIndex
 from lsp_server.markdown import Prose, overlaps, prose
@@ -30,10 +34,24 @@ def plan_document(text: str, language_id: str, segment_words: int) -> Plan:
     return Plan(doc, tuple(segment_text(doc.text, segment_words)))
 
 
+def apply_change(text: str, change: types.TextDocumentContentChangeEvent, codec: PositionCodec) -> str:
+    """text after one change of textDocument/didChange. Lines are cut where LSP cuts them (\n, \r\n, \r):
+    pygls's own document store cuts where str.splitlines() does, at U+2028 too, and would apply an edit
+    after such a character on the wrong line."""
+    if not isinstance(change, types.TextDocumentContentChangePartial):
+        return change.text
+    index = LineIndex(text, codec)
+    start, end = index.offset(change.range.start), index.offset(change.range.end)
+    start, end = min(start, end), max(start, end)
+    return text[:start] + change.text + text[end:]
+
+
 @dataclass
 class DocumentState:
     uri: str
     language_id: str
+    text: str = ""  # the client's current text
+    version: int | None = None  # its version
     results: dict[str, tuple[Edit, ...]] = field(default_factory=dict)  # sentence text -> its edits
     findings: tuple[Finding, ...] = ()  # all edits of the last completed check, document offsets
     checked_text: str = ""  # the text that check ran on

@@ -25,7 +25,7 @@ from lsp_server.actions import (
     code_actions,
     workspace_edit,
 )
-from lsp_server.documents import DocumentState
+from lsp_server.documents import DocumentState, apply_change
 from lsp_server.server import NahawiServer
 from lsp_server.settings import settings_section
 from nahawi.kinds import KINDS
@@ -69,7 +69,7 @@ def _register_documents(server: NahawiServer) -> None:
         previous = ls.documents.pop(doc.uri, None)
         if previous is not None and previous.task is not None:
             previous.task.cancel()
-        state = ls.documents[doc.uri] = DocumentState(doc.uri, doc.language_id)
+        state = ls.documents[doc.uri] = DocumentState(doc.uri, doc.language_id, doc.text, doc.version)
         if ls.settings.check_on != "manual":
             ls.schedule(state, 0)
 
@@ -78,6 +78,9 @@ def _register_documents(server: NahawiServer) -> None:
         state = ls.documents.get(params.text_document.uri)
         if state is None:
             return
+        for change in params.content_changes:
+            state.text = apply_change(state.text, change, ls.workspace.position_codec)
+        state.version = params.text_document.version
         state.generation += 1
         if state.task is not None and not state.task.done():
             state.task.cancel()  # a newer edit cancels the pending check
@@ -104,8 +107,7 @@ def _register_actions(server: NahawiServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, options)
     def code_action(ls: NahawiServer, params: types.CodeActionParams) -> list[types.CodeAction]:
         state = ls.documents.get(params.text_document.uri)
-        doc = ls.workspace.text_documents.get(params.text_document.uri)
-        if state is None or doc is None or state.checked_version != doc.version:
+        if state is None or state.checked_version != state.version:
             return []
         ctx = ls.action_context(state)
         start, end = ctx.index.offset(params.range.start), ctx.index.offset(params.range.end)
@@ -121,10 +123,9 @@ def _register_actions(server: NahawiServer) -> None:
     @server.command(CMD_APPLY_ALL)
     async def apply_all(ls: NahawiServer, *args: Any) -> dict:
         state = ls.current_state(_uri_argument(args))
-        doc = ls.workspace.text_documents[state.uri]
-        if state.checked_version != doc.version:
+        if state.checked_version != state.version:
             await ls.check_now(state)
-        if state.checked_version != doc.version:
+        if state.checked_version != state.version:
             raise JsonRpcInvalidParams(f"{state.uri} changed while it was being checked; try again")
         ctx = ls.action_context(state)
         if not ctx.findings:

@@ -24,6 +24,7 @@ from pygls.capabilities import get_capability
 from pygls.exceptions import FeatureRequestError, JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
 from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 
 from lsp_server.actions import ActionContext
 from lsp_server.diagnostics import LineIndex, to_diagnostic, visible
@@ -49,7 +50,14 @@ CONFIGURATION_TIMEOUT_S = 10.0  # a client that never answers workspace/configur
 
 class NahawiProtocol(LanguageServerProtocol):
     """pygls' protocol, except that a request whose params cannot be read gets an Invalid Params error
-    response (pygls only logs it, and the client would wait forever)."""
+    response (pygls only logs it, and the client would wait forever), and that document changes go to our
+    handler untouched: the server keeps each document's text itself (`DocumentState.text`), because pygls's
+    store cuts lines at U+2028 too and, doing so, clamps the change's positions in place."""
+
+    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
+        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
+            yield handler, (params,), None
 
     def structure_message(self, data: Any):
         try:
@@ -211,10 +219,9 @@ class NahawiServer(LanguageServer):
             log.exception("checking %s failed", state.uri)
 
     async def check(self, state: DocumentState) -> None:
-        doc = self.workspace.text_documents.get(state.uri)
-        if doc is None or self.documents.get(state.uri) is not state:
+        if self.documents.get(state.uri) is not state:
             return
-        text, version, generation = doc.source, doc.version, state.generation
+        text, version, generation = state.text, state.version, state.generation
         if state.language_id not in self.settings.languages or self._too_large(state, text):
             if state.checked_version is not None or state.too_large:
                 state.forget()
@@ -238,7 +245,7 @@ class NahawiServer(LanguageServer):
                 self._progress_report(token, done + CHUNK_SEGMENTS, len(missing))
         finally:
             self._progress_end(token)
-        if state.generation != generation or doc.version != version:
+        if state.generation != generation or state.version != version:
             self.counters["stale_checks"] += 1
             return
         state.complete(plan, text, version)
@@ -304,10 +311,9 @@ class NahawiServer(LanguageServer):
 
     def publish(self, state: DocumentState) -> None:
         """Publish the findings of the last check, unless the document has changed since."""
-        doc = self.workspace.text_documents.get(state.uri)
-        if doc is None or state.checked_version is None:
+        if state.checked_version is None:
             return
-        if doc.version != state.checked_version:
+        if state.version != state.checked_version:
             self.counters["stale_publishes"] += 1
             return
         index = self.line_index(state)

@@ -116,6 +116,24 @@ async def test_change_rechecks_only_the_changed_sentence(client, engine):
                                                                          client.encoding)
 
 
+async def test_changes_after_a_unicode_line_separator_land_where_the_client_made_them(client, engine):
+    """U+2028 is not a line break in LSP (only \n, \r\n and \r are), though str.splitlines() treats it as
+    one: an edit on the line after it must change the text the client changed, nothing else."""
+    uri = uri_for(client, "separator.txt")
+    text = "العلم نور\u2028والجهل ظلام\n" + WRONG + "\n"
+    open_document(client, uri, text)
+    await published(client, uri, 1)
+    start = text.index("الى")
+    text = change_document(client, uri, 2, text, start, start + len("الى"), "الي")
+    params = await published(client, uri, 2)
+    assert actual_diagnostics(params.diagnostics) == expected_diagnostics(text, engine.correct(text).edits,
+                                                                         client.encoding)
+    fixes = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri), range=params.diagnostics[0].range,
+        context=types.CodeActionContext(diagnostics=[])))
+    assert fixes, "the code actions are offered on the client's current version"
+
+
 async def test_rapid_edits_publish_only_the_latest_version(client):
     uri = uri_for(client, "rapid.txt")
     open_document(client, uri, PLAIN)
