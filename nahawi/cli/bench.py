@@ -6,8 +6,6 @@ option), 2 model error. Errors are one line on stderr, never a traceback.
 from __future__ import annotations
 
 import json
-import os
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -242,10 +240,6 @@ def app_speed(
 
         report = run_app_benchmark(model or DEFAULT_MODEL_DIR, words=words)
         typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
-        sys.stdout.flush()
-        # PySide6 6.12 can abort while the interpreter finalises its objects ("none_dealloc") after an
-        # offscreen run; the report is complete, so leave without finalising.
-        os._exit(0)
 
     _guard(work)
 
