@@ -9,6 +9,7 @@ from pygls.workspace.position_codec import PositionCodec
 
 from lsp_server.diagnostics import LineIndex
 from lsp_server.dictionary import Dictionary, words_at
+from lsp_server.documents import apply_change
 from lsp_server.markdown import overlaps, prose
 from lsp_server.settings import DEFAULT_SEVERITY, Settings, parse_settings
 
@@ -69,6 +70,31 @@ def test_positions_count_utf16_units_and_utf8_bytes():
     utf8 = len(text[5:offset].encode("utf-8"))
     assert LineIndex(text, PositionCodec(types.PositionEncodingKind.Utf8)).position(offset) == \
         types.Position(line=1, character=utf8)
+
+
+@settings(max_examples=150, deadline=None)
+@given(TEXTS.filter(len), st.data())
+def test_a_change_replaces_exactly_the_range_the_client_names(text, data):
+    codec = PositionCodec(types.PositionEncodingKind.Utf16)
+    index = LineIndex(text, codec)
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    if "\r\n" in (text[start - 1:start + 1], text[end - 1:end + 1]):
+        return  # inside a line break: no position of its own
+    change = types.TextDocumentContentChangePartial(range=index.range(start, end), text="أ\u2028ب")
+    assert apply_change(text, change, codec) == text[:start] + "أ\u2028ب" + text[end:]
+
+
+def test_changes_apply_in_order_and_a_whole_document_change_replaces_everything():
+    codec = PositionCodec(types.PositionEncodingKind.Utf16)
+    text = "سطر\u2028ثان\nثالث"
+    first = types.TextDocumentContentChangePartial(range=types.Range(start=types.Position(line=1, character=0),
+                                                                     end=types.Position(line=1, character=1)),
+                                                   text="ب")
+    text = apply_change(text, first, codec)
+    assert text == "سطر\u2028ثان\nبالث"  # U+2028 is not a line break in LSP
+    whole = types.TextDocumentContentChangeWholeDocument(text="جديد")
+    assert apply_change(text, whole, codec) == "جديد"
 
 
 def test_settings_fall_back_per_key_and_name_the_bad_ones():
