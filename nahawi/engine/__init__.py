@@ -2,7 +2,8 @@
 
 Modules: `sessions` (ONNX Runtime, provider and threads), `search` (greedy and beam search on ids),
 `mapping` (model text ↔ user text), `guard` (drift checks), `cache` (LRU of decoded segments),
-`corrector` (the pipeline). Importing this package does not load onnxruntime; creating a Corrector does.
+`stages` (the lexicon, spacing and punctuation stages after the model, in their one order), `corrector`
+(the pipeline). Importing this package does not load onnxruntime; creating a Corrector does.
 """
 from nahawi.engine.corrector import Corrector, CorrectorOptions, EngineInfo
 from nahawi.engine.guard import GuardConfig

@@ -1,5 +1,5 @@
 """The server's pure parts on real text: Markdown prose ranges, positions in every LSP encoding (Arabic,
-diacritics, tatweel, emoji, CRLF), settings parsing, and the dictionary's word handling."""
+diacritics, tatweel, emoji, CRLF), document changes, settings parsing, and the dictionary's word handling."""
 from __future__ import annotations
 
 from hypothesis import given, settings
