@@ -67,6 +67,7 @@ class LexiconConfig:
 
 
 SENTENCE_START, SENTENCE_END = "<s>", "</s>"
+PROCLITICS = "وفبلك"  # the one-letter proclitics written joined to the next word
 
 
 def neighbours(words: Sequence[str], index: int) -> tuple[str, str]:

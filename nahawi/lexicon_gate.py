@@ -15,11 +15,10 @@ import math
 from pathlib import Path
 
 from nahawi.errors import ModelError
-from nahawi.lexicon import SENTENCE_START, Lexicon, fold_variants
+from nahawi.lexicon import PROCLITICS, SENTENCE_START, Lexicon, fold_variants
 
 FORMAT = "nahawi-lexicon-gate"
 FEATURES_VERSION = 1  # bump when gate_features changes meaning: weights of another version are refused
-PREFIXES = "وفبلك"  # one-letter proclitics: the letter after one is "after a prefix" (P), like after «ال»
 
 
 def _bucket(value: float, step: float, low: int, high: int) -> int:
@@ -32,7 +31,7 @@ def _position(word: str, index: int) -> str:
         return "I"
     if index == len(word) - 1:
         return "F"
-    after_prefix = (index == 1 and word[0] in PREFIXES) or (index >= 2 and word[index - 2:index] == "ال")
+    after_prefix = (index == 1 and word[0] in PROCLITICS) or (index >= 2 and word[index - 2:index] == "ال")
     return "P" if after_prefix else "M"
 
 

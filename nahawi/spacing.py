@@ -10,13 +10,14 @@ Three rules, each read off the clean corpus's word counts (nahawi.lexicon), none
   after a letter that does not join the next one: only there is a missing space invisible to the writer
   (`لانريد` → `لا نريد`, but `منصورة` is not `من صورة`).
 On QALB-2014 dev (no punctuation) they added +3.4 F0.5 to the engine, and make 12 of its false alarms on
-the 58,903 words of the dev corrected side (0.20 per 1,000, most of them reviewers' misses; docs/RESULTS.md). Works on word strings; knows nothing of offsets.
+the 58,903 words of the dev corrected side (0.20 per 1,000, most of them reviewers' misses;
+docs/RESULTS.md). Works on word strings; knows nothing of offsets.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nahawi.lexicon import Lexicon
+from nahawi.lexicon import PROCLITICS, Lexicon
 from nahawi.text.chars import is_arabic_letter
 
 
@@ -29,7 +30,7 @@ class SpacingConfig:
     split_first_len: int = 3  # the first part of a split is at most this long ...
     split_first_min: int = 10_000  # ... and this common,
     split_second_min: int = 100  # the second part this common
-    split_clitics: str = "وفبلك"  # never split one of these letters + a known word: it is one word
+    split_clitics: str = PROCLITICS  # never split one of these letters + a known word: it is one word
     split_after: str = "اأإآدذرزوؤةىء"  # the first part of a split must end in one of these (non-joining) letters
 
 

@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from nahawi.contract import Correction, Edit, apply_edits
+from nahawi.contract import Edit, apply_edits
 from nahawi.engine.lexicon_stage import EditPolicy
 from nahawi.engine.stages import AfterModel
 from nahawi.lexicon import Lexicon, LexiconConfig, lexicon_config
@@ -102,17 +102,17 @@ class Stages:
         """Each document's shown edits under `setting`, stage by stage and segment by segment as the engine
         runs them."""
         stages = self.after_model(setting)
-        return [stages.document_edits(d.correction.source, [(segment.start, stages.segment_edits(segment.text, edits))
+        return [stages.document_edits(d.source, [(segment.start, stages.segment_edits(segment.text, edits))
                                                             for segment, edits in d.segments])
                 for d in documents]
 
 
 @dataclass(frozen=True)
 class RawDocument:
-    """A document's raw model correction (no stage after the model) and its model edits per engine segment
-    (offsets into the segment)."""
+    """A document and its raw model edits (no stage after the model) per engine segment (offsets into the
+    segment)."""
 
-    correction: Correction
+    source: str
     segments: tuple[tuple[Segment, tuple[Edit, ...]], ...]
 
 
@@ -126,14 +126,14 @@ def raw_documents(corrector, texts: list[str]) -> list[RawDocument]:
             inside = [e for e in correction.edits if segment.start <= e.start and e.end <= segment.end]
             segments.append((segment, tuple(dataclasses.replace(e, start=e.start - segment.start,
                                                                  end=e.end - segment.start) for e in inside)))
-        documents.append(RawDocument(correction, tuple(segments)))
+        documents.append(RawDocument(correction.source, tuple(segments)))
     return documents
 
 
 def _score(stages: Stages, dev, source_raw, corrected_raw, words: int, setting: Setting) -> dict:
     from training.evaluate import score_dev_hypotheses
 
-    hypotheses = [apply_edits(d.correction.source, tuple(e))
+    hypotheses = [apply_edits(d.source, tuple(e))
                   for d, e in zip(source_raw, stages.edits(source_raw, setting), strict=True)]
     scores = score_dev_hypotheses(hypotheses, dev)
     with_punct, no_punct = scores["with_punct"], scores["no_punct"]
