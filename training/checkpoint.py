@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import tempfile
+import textwrap
 from pathlib import Path
 
 import torch
@@ -16,17 +18,46 @@ from nahawi.errors import ModelError
 from training.config import ModelConfig
 
 
+ZIP_MAGIC = b"PK\x03\x04"  # torch.save's default format (a zip archive)
+LEGACY_MAGIC = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"  # the pre-1.6 format's pickled magic
+_GLOBAL = re.compile(r"GLOBAL (\S+) was not an allowed global")
+
+
 def safe_load(path: str | Path):
-    """torch.load with weights_only=True: anything that needs code execution is refused."""
+    """torch.load with weights_only=True: anything that needs code execution is refused. Every failure is a
+    ModelError with a one-line message saying what went wrong: missing, unreadable, empty, not a PyTorch
+    file, would execute code (naming what it calls), or corrupt/truncated."""
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"checkpoint not found: {path}")
     try:
+        with path.open("rb") as handle:
+            head = handle.read(len(LEGACY_MAGIC))
+    except OSError as error:
+        raise ModelError(f"{path}: cannot read ({error.strerror or error})") from None
+    if not head:
+        raise ModelError(f"{path}: empty file, not a checkpoint")
+    try:
         return torch.load(path, map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as error:
-        raise ModelError(f"{path}: refused, loading it would execute code ({error.args[0][:120]})") from error
-    except (RuntimeError, EOFError, OSError) as error:
-        raise ModelError(f"{path}: corrupt or truncated checkpoint ({error})") from error
+    except Exception as error:  # torch raises many types (UnpicklingError, RuntimeError, IndexError, ...)
+        raise ModelError(_load_failure(path, head, error)) from error
+
+
+def _load_failure(path: Path, head: bytes, error: Exception) -> str:
+    """The one-line reason a checkpoint did not load."""
+    found = _GLOBAL.search(str(error)) if isinstance(error, pickle.UnpicklingError) else None
+    if found:
+        return f"{path}: refused, loading it would execute code (it calls {found.group(1)})"
+    if not (head.startswith(ZIP_MAGIC) or head == LEGACY_MAGIC):
+        return f"{path}: not a PyTorch checkpoint (unrecognised format)"
+    return f"{path}: corrupt or truncated checkpoint ({_reason(error)})"
+
+
+def _reason(error: Exception) -> str:
+    """The first sentence of torch's message, without its internal prefixes; else the error's type."""
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    text = text.split(". ")[0].removeprefix("PytorchStreamReader ").rstrip(".")
+    return textwrap.shorten(text, 160, placeholder=" ...") or type(error).__name__
 
 
 def extract_state_dict(payload) -> dict[str, torch.Tensor]:
