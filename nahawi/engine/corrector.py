@@ -167,7 +167,7 @@ class Corrector:
         settings = _Settings(beam, max_length, guard)
         documents = [self.segments(text) for text in texts]
         results: dict[str, _SegmentResult] = {}
-        pending: dict[str, ModelInput] = {}
+        pending: dict[str, None] = {}  # segments to correct, in order of first appearance
         for segments in documents:
             for segment in segments:
                 if segment.text in results or segment.text in pending:
@@ -176,8 +176,9 @@ class Corrector:
                 if cached is not None:
                     results[segment.text] = cached
                 else:
-                    pending[segment.text] = model_input(segment.text)
-        decoded = self._decode(pending, settings) if self.uses_model else {
+                    pending[segment.text] = None
+        # A policy that shows no model edit skips the model and everything only it needs (its inputs too).
+        decoded = self._decode(list(pending), settings) if self.uses_model else {
             text: _SegmentResult(self.stages.segment_edits(text)) for text in pending}
         for text, result in decoded.items():
             self.cache.put((text, settings), result)
@@ -209,15 +210,15 @@ class Corrector:
                 pieces.extend(self._fit(Segment(piece.text, start, start + len(piece.text))))
         return pieces
 
-    def _decode(self, pending: dict[str, ModelInput], settings: _Settings) -> dict[str, _SegmentResult]:
-        texts = list(pending)
-        ids = [self.codec.encode(pending[text].line) for text in texts]
+    def _decode(self, texts: list[str], settings: _Settings) -> dict[str, _SegmentResult]:
+        sources = [model_input(text) for text in texts]
+        ids = [self.codec.encode(source.line) for source in sources]
         out: dict[str, _SegmentResult] = {}
         order = sorted(range(len(texts)), key=lambda k: len(ids[k]))  # similar lengths: little padding
         for batch in self._batches(order, ids, settings.beam):
             hypotheses = self._search([ids[k] for k in batch], settings)
             for k, hypothesis in zip(batch, hypotheses):
-                out[texts[k]] = self._segment_result(texts[k], pending[texts[k]], hypothesis, settings.guard)
+                out[texts[k]] = self._segment_result(texts[k], sources[k], hypothesis, settings.guard)
         return out
 
     def _batches(self, order: list[int], ids: list[list[int]], beam: int) -> list[list[int]]:

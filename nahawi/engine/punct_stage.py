@@ -9,6 +9,10 @@ stands. The model never deletes or moves a mark the writer wrote (nahawi.punctua
 """
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections.abc import Sequence
+from itertools import accumulate
+
 from nahawi.contract import Edit
 from nahawi.punctuation import PunctuationModel, split_marks
 from nahawi.text.chars import has_arabic
@@ -25,8 +29,23 @@ def _lines(text: str) -> list[tuple[int, str]]:
     return spans
 
 
-def _touches(edit: Edit, start: int, end: int) -> bool:
-    return edit.start < end and start < edit.end or start <= edit.start == edit.end <= end
+class TakenSpans:
+    """The spans of edits already taken, indexed so that asking whether one touches a gap costs O(log n):
+    a gap [start, end) is touched by an edit that overlaps it or by an insertion inside it (ends included).
+    The stage asks once per proposed gap: a scan of every edit there made it quadratic in the document."""
+
+    def __init__(self, edits: Sequence[Edit]):
+        spans = sorted((e.start, e.end) for e in edits if e.start < e.end)
+        self.starts = [start for start, _ in spans]
+        self.reach = list(accumulate((end for _, end in spans), max))  # furthest end among spans[:k + 1]
+        self.points = sorted(e.start for e in edits if e.start == e.end)
+
+    def touches(self, start: int, end: int) -> bool:
+        before = bisect_left(self.starts, end)  # spans that begin before the gap ends ...
+        if before and self.reach[before - 1] > start:  # ... one of which ends after it begins
+            return True
+        k = bisect_left(self.points, start)
+        return k < len(self.points) and self.points[k] <= end
 
 
 def _gap_edit(left: Token, marks: list[Token], proposed: str, probability: float) -> Edit:
@@ -40,7 +59,7 @@ def punctuation_edits(text: str, taken: tuple[Edit, ...] | list[Edit], model: Pu
                       threshold: float | None = None) -> list[Edit]:
     """Mark insertions and Latin-to-Arabic replacements for text, outside every edit in `taken`
     (`threshold`: instead of the model's own)."""
-    edits = []
+    edits, spans = [], TakenSpans(taken)
     for offset, line in _lines(text):
         tokens = [Token(t.text, t.start + offset, t.end + offset) for t in model_tokens(line)]
         words, marks = split_marks(tokens, lambda token: token.text)
@@ -53,7 +72,7 @@ def punctuation_edits(text: str, taken: tuple[Edit, ...] | list[Edit], model: Pu
             end = right.start if right else (marks[gap.index][-1].end if marks[gap.index] else left.end)
             if not has_arabic(left.text) or (right is not None and not has_arabic(right.text)):
                 continue
-            if any(_touches(e, left.end, end) for e in taken):
+            if spans.touches(left.end, end):
                 continue
             edits.append(_gap_edit(left, marks[gap.index], gap.proposed, gap.probability))
     return edits

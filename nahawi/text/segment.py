@@ -64,21 +64,21 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
 
 def _split_long(text: str, words: list[Token], offset: int, max_words: int) -> list[Segment]:
     """Split one sentence (its words, relative to offset) into pieces of at most max_words words."""
-    pieces = []
-    while words:
-        k = _cut_after(words, max_words)
-        start, end = offset + words[0].start, offset + words[k - 1].end
+    pieces, first = [], 0
+    while first < len(words):  # an index, not `words = words[k:]`: that copy made one long sentence quadratic
+        k = _cut_after(words, first, max_words)
+        start, end = offset + words[first].start, offset + words[first + k - 1].end
         pieces.append(Segment(text[start:end], start, end))
-        words = words[k:]
+        first += k
     return pieces
 
 
-def _cut_after(words: list[Token], max_words: int) -> int:
-    """How many words the next piece takes: all if they fit, else up to the last clause break in the
-    second half of the allowed window, else exactly max_words."""
-    if len(words) <= max_words:
-        return len(words)
+def _cut_after(words: list[Token], first: int, max_words: int) -> int:
+    """How many words the next piece (from words[first]) takes: all if they fit, else up to the last clause
+    break in the second half of the allowed window, else exactly max_words."""
+    if len(words) - first <= max_words:
+        return len(words) - first
     for k in range(max_words, max(1, max_words // 2) - 1, -1):
-        if words[k - 1].text[-1] in CLAUSE_BREAKS:
+        if words[first + k - 1].text[-1] in CLAUSE_BREAKS:
             return k
     return max_words
