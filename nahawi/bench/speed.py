@@ -182,7 +182,92 @@ def naive_greedy(model, row: list[int], limit: int, bos: int, eos: int, pad: int
         out.append(token)
 
 
-_MEASURES = {"engine": measure_engine, "naive_torch": measure_naive_torch}
+REAL_SOURCES = tuple(map(Path, (
+    "qalb/2014/dev/QALB-2014-L1-Dev.sent.no_ids", "qalb/2014/test/QALB-2014-L1-Test.sent.no_ids",
+    "qalb/2015/dev/QALB-2015-L2-Dev.sent.no_ids", "qalb/2015/train/QALB-2015-L2-Train.sent.no_ids",
+    "zaebuc/dev/dev.sent.raw", "zaebuc/train/train.sent.raw")))
+# (what is corrected, as one document?, smaller and larger size in UTF-8 bytes): the pairs issue 15 bounds
+# (the larger at most 10x, resp. 5x the time of the smaller).
+SCALING_CASES = (("one unpunctuated document", True, 100_000, 800_000),
+                 ("documents, one per line", False, 1_000_000, 4_000_000))
+
+
+def learner_lines(data_root: str | Path | None = None) -> tuple[list[str], str]:
+    """(the source side of every real learner file found: QALB-2014/2015, ZAEBUC; where from), else the
+    bundled sample's words in a seeded shuffle (so that the segments of a long text are not all repeats)."""
+    for root in data_roots(data_root):
+        paths = [root / path for path in REAL_SOURCES if (root / path).is_file()]
+        if paths:
+            lines = [line for path in paths for line in path.read_text(encoding="utf-8").splitlines()
+                     if line.strip()]
+            return lines, ", ".join(str(p.resolve()) for p in paths)
+    import random
+
+    words = SAMPLE.read_text(encoding="utf-8").split()
+    lines = []
+    for seed in range(200):
+        random.Random(seed).shuffle(words)
+        lines.append(" ".join(words))
+    return lines, f"{SAMPLE} (words shuffled)"
+
+
+def scaling_text(lines: list[str], size: int, one_document: bool) -> str:
+    """About `size` UTF-8 bytes of `lines` (repeated if need be), cut at a word or line boundary: one line
+    without any punctuation mark when `one_document`, else the lines as written."""
+    from nahawi.text.punct import is_punct_char
+
+    if not any(line.strip() for line in lines):
+        raise InputError("no text to benchmark")
+    if one_document:
+        lines = [" ".join("".join(ch for ch in " ".join(lines) if not is_punct_char(ch)).split())]
+    joiner = " " if one_document else "\n"
+    pieces, total = [], 0
+    while total < size:
+        for line in lines:
+            pieces.append(line)
+            total += len(line.encode("utf-8")) + 1
+            if total >= size:
+                break
+    text = joiner.join(pieces).encode("utf-8")[:size].decode("utf-8", "ignore")
+    return text.rsplit(joiner, 1)[0] if joiner in text else text
+
+
+def measure_scaling(model_dir: str, text: str, threads: int | None, repeats: int) -> dict:
+    """Seconds to correct `text` with the default policy (best of `repeats`, cache off), its lines in
+    chunks of 256 as `nahawi correct` does; the model's load is not timed, the peak memory includes it."""
+    from nahawi.engine import Corrector, CorrectorOptions
+
+    engine = Corrector.from_dir(model_dir, device="cpu", options=CorrectorOptions(threads=threads, cache_size=0))
+    lines = text.split("\n")
+    times, edits = [], 0
+    for _ in range(repeats):
+        start, edits = time.perf_counter(), 0
+        for first in range(0, len(lines), 256):
+            edits += sum(len(r.edits) for r in engine.correct_batch(lines[first:first + 256]))
+        times.append(time.perf_counter() - start)
+    return {"bytes": len(text.encode("utf-8")), "words": len(text.split()), "lines": len(lines), "edits": edits,
+            "seconds": min(times), "runs": times, "peak_rss_mb": max_rss_mb()}
+
+
+def run_scaling_benchmark(model_dir: str | Path, threads: int | None = None, repeats: int = 3,
+                          cases=SCALING_CASES, isolate: bool = True, data_root: str | Path | None = None) -> dict:
+    """For each case, the time to correct the smaller and the larger text and their ratio (linear: the size
+    ratio); each size in its own process, so each peak memory is its own."""
+    if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
+        raise InputError(f"repeats must be a positive integer, got {repeats!r}")
+    lines, origin = learner_lines(data_root)
+    run = _in_child if isolate else _in_process
+    results = {"source": origin, "repeats": repeats, "cpus": os.cpu_count(), "cases": []}
+    for name, one_document, small, large in cases:
+        sizes = [run("scaling", str(model_dir), scaling_text(lines, size, one_document), threads, repeats)
+                 for size in (small, large)]
+        results["cases"].append({"case": name, "small": sizes[0], "large": sizes[1],
+                                 "size_ratio": sizes[1]["bytes"] / sizes[0]["bytes"],
+                                 "time_ratio": sizes[1]["seconds"] / max(sizes[0]["seconds"], 1e-9)})
+    return results
+
+
+_MEASURES = {"engine": measure_engine, "naive_torch": measure_naive_torch, "scaling": measure_scaling}
 
 
 def _in_child(name: str, *args) -> dict:

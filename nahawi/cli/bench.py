@@ -177,14 +177,22 @@ def speed(
     threads: Annotated[int | None, typer.Option("--threads", help="Intra-op threads.")] = None,
     data_root: Annotated[str | None, typer.Option("--data-root", help=DATA_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    scaling: Annotated[bool, typer.Option("--scaling", help="Add the scaling section: the time to correct 100 KB "
+                                          "and 800 KB of one unpunctuated document, 1 MB and 4 MB of lines, "
+                                          "with the default policy (minutes).")] = False,
+    repeats: Annotated[int, typer.Option("--repeats", help="Scaling: best of this many runs per size.")] = 3,
 ) -> None:
-    """Sentences/s, words/s, p50/p95 latency and peak memory of the engine (and the naive decoder)."""
-    from nahawi.bench.speed import run_speed_benchmark
+    """Sentences/s, words/s, p50/p95 latency and peak memory of the engine (and the naive decoder); with
+    --scaling, how the time grows with the size of the text."""
+    from nahawi.bench.speed import run_scaling_benchmark, run_speed_benchmark
     from nahawi.engine.corrector import DEFAULT_MODEL_DIR
 
     def work() -> None:
         report = run_speed_benchmark(model or DEFAULT_MODEL_DIR, checkpoint, documents=documents, limit=limit,
                                      beam=beam, device=device, threads=threads, data_root=data_root)
+        if scaling:
+            report["scaling"] = run_scaling_benchmark(model or DEFAULT_MODEL_DIR, threads=threads,
+                                                      repeats=repeats, data_root=data_root)
         if as_json:
             typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
             return
@@ -198,8 +206,19 @@ def speed(
             typer.echo(f"speed-up: {report['speedup_sentences_per_s']:.1f}x sentences/s, "
                        f"{report['speedup_p50']:.1f}x p50; greedy outputs identical "
                        f"{report['greedy_outputs_identical']:.0%}")
+        if scaling:
+            _print_scaling(report["scaling"])
 
     _guard(work)
+
+
+def _print_scaling(report: dict) -> None:
+    typer.echo(f"scaling (best of {report['repeats']}, text from {report['source']}):")
+    for case in report["cases"]:
+        small, large = case["small"], case["large"]
+        typer.echo(f"  {case['case']:26s} {small['bytes'] / 1e3:7.0f} KB {small['seconds']:7.2f} s "
+                   f"{small['peak_rss_mb']:5.0f} MB | {large['bytes'] / 1e3:7.0f} KB {large['seconds']:7.2f} s "
+                   f"{large['peak_rss_mb']:5.0f} MB | time x{case['time_ratio']:.1f} for size x{case['size_ratio']:.1f}")
 
 
 def _require(module: str, extra: str) -> None:
