@@ -1,17 +1,68 @@
 """`nahawi` command line: thin commands that parse options and call library functions.
 
-Each subcommand group lives in its own module and imports heavy dependencies inside the command.
+Each subcommand group lives in its own module and imports heavy dependencies inside the command. Owns the
+exit codes, one meaning each (`EXIT_CODES`), shared by every command.
 """
 from __future__ import annotations
 
 import sys
 
 import typer
+from typer.core import TyperGroup
 
-from nahawi.errors import NahawiError
+from nahawi import __version__
+from nahawi.errors import InputError, MissingExtraError, NahawiError
 
-app = typer.Typer(help="Nahawi (نحوي): Arabic grammatical error correction.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+EXIT_OK, EXIT_INPUT, EXIT_MODEL, EXIT_INTERNAL, EXIT_USAGE, EXIT_EXTRA, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 5, 130
+EXIT_CODES = (f"Exit codes: {EXIT_OK} ok, {EXIT_INPUT} input error (unreadable file, invalid UTF-8), "
+              f"{EXIT_MODEL} model error (missing or corrupt model directory, unusable device), "
+              f"{EXIT_INTERNAL} internal error, {EXIT_USAGE} usage error (unknown option, bad or conflicting "
+              f"option values), {EXIT_EXTRA} missing extra (pip install 'nahawi[...]'), "
+              f"{EXIT_INTERRUPTED} interrupted.")
+
+
+def exit_code(error: NahawiError) -> int:
+    """The exit code of an expected failure that reached the top."""
+    if isinstance(error, MissingExtraError):
+        return EXIT_EXTRA
+    return EXIT_INPUT if isinstance(error, InputError) else EXIT_MODEL
+
+
+class UsageExitGroup(TyperGroup):
+    """Click exits 2 on a usage error, which is this CLI's model error: usage errors exit EXIT_USAGE."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        from typer._click.exceptions import UsageError
+
+        try:
+            code = super().main(args, prog_name, complete_var, False, **extra)
+        except UsageError as error:
+            from typer import rich_utils
+
+            rich_utils.rich_format_error(error)
+            sys.exit(EXIT_USAGE)
+        except typer.Abort:
+            typer.echo("Aborted.", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+app = typer.Typer(help=f"Nahawi (نحوي): Arabic grammatical error correction.\n\n{EXIT_CODES}",
+                  no_args_is_help=True, pretty_exceptions_enable=False, cls=UsageExitGroup)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"nahawi {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.",
+                                       callback=_print_version, is_eager=True)) -> None:
+    pass
 
 
 def _register() -> None:
@@ -19,7 +70,7 @@ def _register() -> None:
 
     app.add_typer(bench.app, name="bench")
     app.add_typer(train.app, name="train")
-    app.command("correct")(correct.correct)
+    app.command("correct", help=correct.HELP)(correct.correct)
     app.command("export")(export.export)
 
 
@@ -31,4 +82,4 @@ def main() -> None:
         app()
     except NahawiError as error:
         print(f"nahawi: error: {error}", file=sys.stderr)
-        sys.exit(2)
+        sys.exit(exit_code(error))

@@ -1,7 +1,8 @@
 """`nahawi bench …`: benchmark commands. Thin: options are parsed here, the work is in `nahawi.bench`.
 
-Exit codes as in `nahawi correct`: 0 ok, 1 input error (missing or malformed file, wrong line count, bad
-option), 2 model error. Errors are one line on stderr, never a traceback.
+Exit codes as in `nahawi correct` (`nahawi.cli.EXIT_CODES`): 0 ok, 1 input error (missing or malformed
+file, wrong line count, bad option value), 2 model error, 5 missing extra. Errors are one line on stderr,
+never a traceback.
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import Annotated
 
 import typer
 
+from nahawi.cli import EXIT_INPUT, exit_code
 from nahawi.errors import InputError, M2FormatError, NahawiError
 
 app = typer.Typer(help="Quality and speed benchmarks.", no_args_is_help=True)
@@ -25,10 +27,10 @@ def _guard(work: Callable[[], None]) -> None:
         work()
     except (InputError, M2FormatError) as error:
         typer.echo(f"nahawi: error: {error}", err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(EXIT_INPUT) from None
     except NahawiError as error:
         typer.echo(f"nahawi: error: {error}", err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(exit_code(error)) from None
 
 
 def _pct(x: float | None) -> str:

@@ -1,12 +1,14 @@
 """`nahawi correct`: correct a file (or standard input) line by line with the engine.
 
-Thin: reads bytes and decodes them strictly (invalid UTF-8 is an input error naming the byte offset),
-streams the lines through `nahawi.engine.Corrector` in bounded chunks, and writes text, JSON lines, M2 or a
-coloured diff to standard output or, atomically, to --output. Exit codes: 0 ok, 1 input error, 2 model
-error, 3 internal error. The engine is imported inside the command so `nahawi --help` stays fast.
+Thin: reads bytes and decodes them strictly (invalid UTF-8 is an input error naming the byte offset, with a
+hint when the file looks like UTF-16 or Windows-1256), streams the lines through `nahawi.engine.Corrector`
+in bounded chunks, and writes text, JSON lines, M2 or a coloured diff to standard output or, atomically,
+to --output. A UTF-8 byte order mark is set aside before correcting and written back. Exit codes:
+`nahawi.cli.EXIT_CODES`. The engine is imported inside the command so `nahawi --help` stays fast.
 """
 from __future__ import annotations
 
+import codecs
 import io
 import json
 import logging
@@ -20,24 +22,46 @@ from typing import Annotated, BinaryIO, Self
 
 import typer
 
+from nahawi.cli import (
+    EXIT_CODES,
+    EXIT_EXTRA,
+    EXIT_INPUT,
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_MODEL,
+    EXIT_OK,
+    EXIT_USAGE,
+    exit_code,
+)
 from nahawi.contract import Correction, apply_edits
 from nahawi.errors import InputError, NahawiError
 
-EXIT_OK, EXIT_INPUT, EXIT_MODEL, EXIT_INTERNAL = 0, 1, 2, 3
 FORMATS = ("text", "json", "m2")
 CHUNK_LINES = 256  # documents corrected together (sorted by length inside the engine)
 CHUNK_BYTES = 1 << 20  # ... or fewer when they are long: memory stays bounded on huge files
 PROGRESS_BYTES = 256 << 10  # inputs at least this large get a progress bar on a terminal
 MAX_LENGTH_HELP = "Hard cap on generated tokens per segment (a segment needing more is left as is)."
-CONFIDENCE_HELP = "Drop edits whose confidence (0-1) is below this."
+CONFIDENCE_HELP = "Drop edits whose confidence (0-1) is below this; edits without a score (spacing) stay."
 STRICT_HELP = "The model's strict policy: fewer false alarms on correct text, fewer corrections."
 PROGRESS_HELP = "Progress bar on stderr (default: for large input on a terminal)."
+VERBOSE_HELP = "Say which device and provider run the model, and why CUDA is not used."
+LANG_HELP = "Language of messages: en or ar [env NAHAWI_LANG]."
+HELP = f"""Correct Arabic text: each line is a document; empty lines and all text outside the corrections are
+kept byte for byte. Colour only on a terminal, never with NO_COLOR set.
+
+{EXIT_CODES}"""
+# JSON allows these raw inside strings, but JavaScript and many line readers break lines at them.
+LINE_BREAKING = {"\u2028": "\\u2028", "\u2029": "\\u2029", "\u0085": "\\u0085"}
+
+
+class UsageError(InputError):
+    """Options that cannot be used as given (bad values, or two that conflict)."""
 
 
 def correct(
     file: Annotated[str, typer.Argument(help="UTF-8 text file, one document per line; '-' is stdin.")] = "-",
     output_format: Annotated[str, typer.Option("--format", help="text, json (JSON lines) or m2.")] = "text",
-    diff: Annotated[bool, typer.Option("--diff", help="Show changes as [-old-]{+new+}, coloured.")] = False,
+    diff: Annotated[bool, typer.Option("--diff", help="Show changes as [-old-]{+new+}, coloured (text only).")] = False,
     model: Annotated[Path | None, typer.Option("--model", help="Model directory (default: bundled).")] = None,
     device: Annotated[str, typer.Option("--device", help="auto, cpu or cuda.")] = "auto",
     beam: Annotated[int, typer.Option("--beam", help="Beam size (1 = greedy).")] = 1,
@@ -47,59 +71,82 @@ def correct(
     strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here, atomically.")] = None,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help=PROGRESS_HELP)] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)] = False,
+    lang: Annotated[str | None, typer.Option("--lang", help=LANG_HELP, envvar="NAHAWI_LANG")] = None,
 ) -> None:
-    """Correct Arabic text: each line is a document; empty lines and all text outside the corrections are
-    kept byte for byte.
-
-    Exit codes: 0 ok, 1 input error (unreadable file, invalid UTF-8, bad option value), 2 model error
-    (missing or corrupt model directory, unusable device), 3 internal error.
-    """
+    arabic = (lang or "en").strip().lower().startswith("ar")
     try:
+        if (lang or "en").strip().lower()[:2] not in ("en", "ar"):
+            raise UsageError(f"--lang must be en or ar, got {lang!r}")
         _check_choice("--format", output_format, FORMATS)
         _check_choice("--device", device, ("auto", "cpu", "cuda"))
+        if diff and output_format != "text":
+            raise UsageError(f"--diff shows a text diff and cannot be used with --format {output_format}")
         call = {"beam": beam, "max_length": max_length, "guard": not no_guard,
                 "min_confidence": min_confidence}
-        run_correct(file, output_format, diff, model, device, output, progress, call, strict)
-    except InputError as error:
-        _fail(EXIT_INPUT, str(error))
+        run_correct(file, output_format, diff, model, device, output, progress, call, strict, verbose)
+    except UsageError as error:
+        _fail(EXIT_USAGE, str(error), arabic)
     except NahawiError as error:
-        _fail(EXIT_MODEL, str(error))
+        _fail(exit_code(error), str(error), arabic)
     except BrokenPipeError:  # `nahawi correct big.txt | head`: the reader left, nothing to report
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # (Python docs' recipe)
         raise typer.Exit(EXIT_OK) from None
     except KeyboardInterrupt:
-        _fail(130, "interrupted")
+        _fail(EXIT_INTERRUPTED, "interrupted", arabic)
     except Exception as error:  # the one place an unexpected failure becomes exit code 3
         if os.environ.get("NAHAWI_DEBUG"):
             raise
         _fail(EXIT_INTERNAL, f"internal error: {type(error).__name__}: {error} "
-                             "(set NAHAWI_DEBUG=1 for a traceback)")
+                             "(set NAHAWI_DEBUG=1 for a traceback)", arabic)
 
 
-def _fail(code: int, message: str) -> None:
-    typer.echo(f"nahawi: error: {message}", err=True)
+# What each exit code means, in Arabic, before the (English) detail of the message.
+ARABIC_KINDS = {EXIT_INPUT: "خطأ في المدخلات", EXIT_MODEL: "خطأ في النموذج", EXIT_INTERNAL: "خطأ داخلي",
+                EXIT_USAGE: "خطأ في الخيارات", EXIT_EXTRA: "حزمة إضافية غير مثبتة",
+                EXIT_INTERRUPTED: "توقف بطلب المستخدم"}
+
+
+def _fail(code: int, message: str, arabic: bool = False) -> None:
+    if arabic:
+        typer.echo(f"nahawi: خطأ: {ARABIC_KINDS.get(code, 'خطأ')}: {message}", err=True)
+    else:
+        typer.echo(f"nahawi: error: {message}", err=True)
     raise typer.Exit(code)
 
 
 def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
     if value not in choices:
-        raise InputError(f"{option} must be one of {', '.join(choices)}, got {value!r}")
+        raise UsageError(f"{option} must be one of {', '.join(choices)}, got {value!r}")
 
 
 def run_correct(file: str, output_format: str, diff: bool, model: Path | None, device: str,
-                output: Path | None, progress: bool | None, call: dict, strict: bool = False) -> None:
+                output: Path | None, progress: bool | None, call: dict, strict: bool = False,
+                verbose: bool = False) -> None:
     """Validate the input, load the engine, correct chunk by chunk, then publish the output."""
     from nahawi.engine import Corrector, CorrectorOptions
     from nahawi.engine.corrector import validate_call
 
-    validate_call([], **call)
+    try:
+        validate_call([], **call)
+    except InputError as error:
+        raise UsageError(str(error)) from None
     source, size = open_input(file)
     with source:
         validate_utf8(source, file)
-        logging.basicConfig(format="nahawi: %(message)s", level=logging.WARNING)
+        bom = source.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8  # set aside: the first word is a word
+        if not bom:
+            source.seek(0)
+        _configure_logging(verbose)
         corrector = Corrector.from_dir(model, device=device, options=CorrectorOptions(strict=strict))
+        if verbose:
+            info = corrector.info
+            logging.getLogger("nahawi").info("model %s (%s) on %s, %s, %d thread(s)", info.model_name,
+                                             info.precision, info.device, info.provider, info.threads)
         with _Sink(output) as sink, _progress_bar(size, progress) as advance:
-            writer = _writer(output_format, diff, sink.handle, color=output is None and sys.stdout.isatty())
+            if bom and output_format == "text":
+                sink.handle.write("\ufeff")
+            writer = _writer(output_format, diff, sink.handle, color=output is None and _color_wanted())
             number = 0
             for lines in read_chunks(source):
                 texts = [text for text, _, _ in lines]
@@ -107,6 +154,29 @@ def run_correct(file: str, output_format: str, diff: bool, model: Path | None, d
                     number += 1
                     writer(number, result, ending)
                     advance(raw_size)
+
+
+def _color_wanted() -> bool:
+    """Colour on a terminal unless NO_COLOR is set to anything non-empty (https://no-color.org)."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+class _QuietAutoDevice(logging.Filter):
+    """Without --verbose, `--device auto` falling back to the CPU is not news: drop that notice."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("CUDA not available")
+
+
+def _configure_logging(verbose: bool) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("nahawi: %(message)s"))
+    if not verbose:
+        handler.addFilter(_QuietAutoDevice())
+    logger = logging.getLogger("nahawi")
+    logger.handlers = [handler]  # one handler per run, also when a test runner calls the command again
+    logger.setLevel(logging.INFO if verbose else logging.WARNING)
+    logger.propagate = False
 
 
 def open_input(file: str) -> tuple[BinaryIO, int]:
@@ -123,17 +193,60 @@ def open_input(file: str) -> tuple[BinaryIO, int]:
 
 
 def validate_utf8(source: BinaryIO, name: str) -> None:
-    """Strictly decode the whole stream once (no output is written before this passes), then rewind."""
+    """Strictly decode the whole stream once (no output is written before this passes), then rewind.
+    UTF-16 without a byte order mark can decode as UTF-8 (Arabic letters are 0x06xx: every byte is
+    ASCII), so it is looked for first."""
+    head = source.read(SNIFF_BYTES)
+    source.seek(0)
+    if _utf16_order(head):
+        where = "standard input" if name == "-" else name
+        raise InputError(f"{where} is not valid UTF-8 text (control bytes in every other byte)"
+                         f"{encoding_hint(head)}")
     offset = 0
     for number, raw in enumerate(source, 1):
         try:
             raw.decode("utf-8")
         except UnicodeDecodeError as error:
             where = "standard input" if name == "-" else name
+            source.seek(0)
             raise InputError(f"{where} is not valid UTF-8: byte 0x{raw[error.start]:02x} at byte offset "
-                             f"{offset + error.start} (line {number}): {error.reason}") from None
+                             f"{offset + error.start} (line {number}): {error.reason}"
+                             f"{encoding_hint(source.read(SNIFF_BYTES))}") from None
         offset += len(raw)
     source.seek(0)
+
+
+SNIFF_BYTES = 1 << 16
+
+
+def encoding_hint(head: bytes) -> str:
+    """"; it looks like …" naming the encoding of text that is not UTF-8, when it is recognisably UTF-16
+    (a byte order mark, or a NUL in every other byte) or Arabic Windows-1256; else ""."""
+    for bom, name in ((codecs.BOM_UTF16_LE, "UTF-16LE"), (codecs.BOM_UTF16_BE, "UTF-16BE")):
+        if head.startswith(bom):
+            return _hint(f"UTF-16 ({name}, with a byte order mark)", "UTF-16")
+    if _utf16_order(head):
+        return _hint(f"UTF-16{_utf16_order(head)}", "UTF-16")
+    from nahawi.text.chars import is_arabic_letter
+
+    text = head.decode("cp1256", errors="replace")
+    letters = sum(map(str.isalpha, text))
+    if letters and sum(map(is_arabic_letter, text)) >= letters // 2:
+        return _hint("Windows-1256 (cp1256, Arabic Windows)", "CP1256")
+    return ""
+
+
+def _utf16_order(head: bytes) -> str:
+    """"LE" or "BE" when every other byte is mostly 0x00 or 0x06 (the high bytes of Latin and Arabic text
+    in UTF-16, control characters that UTF-8 text does not hold), else ""."""
+    for order, high in (("LE", head[1::2]), ("BE", head[0::2])):
+        if len(high) >= 2 and sum(byte in (0, 6) for byte in high) * 2 >= len(high):
+            return order
+    return ""
+
+
+def _hint(encoding: str, iconv_name: str) -> str:
+    return f"; it looks like {encoding}: convert it first, e.g. iconv -f {iconv_name} -t UTF-8 FILE"
 
 
 def read_chunks(source: BinaryIO) -> Iterator[list[tuple[str, str, int]]]:
@@ -218,11 +331,18 @@ def _writer(output_format: str, diff: bool, handle, color: bool):
                           soft_wrap=True, emoji=False, markup=False)
         return lambda number, result, ending: console.print(diff_text(result), end=ending or "")
     if output_format == "json":
-        return lambda number, result, ending: handle.write(json.dumps(to_json(number, result),
-                                                                      ensure_ascii=False) + "\n")
+        return lambda number, result, ending: handle.write(json_line(to_json(number, result)))
     if output_format == "m2":
         return lambda number, result, ending: handle.write(to_m2(result))
     return lambda number, result, ending: handle.write(result.corrected + ending)
+
+
+def json_line(record: dict) -> str:
+    """One JSON record on one line for every reader: U+2028, U+2029 and U+0085 escaped."""
+    line = json.dumps(record, ensure_ascii=False)
+    for char, escaped in LINE_BREAKING.items():
+        line = line.replace(char, escaped)
+    return line + "\n"
 
 
 def to_json(number: int, result: Correction) -> dict:

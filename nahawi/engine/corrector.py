@@ -282,8 +282,8 @@ class Corrector:
     def _assemble(self, text: str, segments: list[Segment], results: dict[str, _SegmentResult],
                   min_confidence: float | None) -> Correction:
         edits = self.stages.document_edits(text, [(s.start, results[s.text].edits) for s in segments])
-        if min_confidence is not None:
-            edits = [e for e in edits if (e.confidence or 0.0) >= min_confidence]
+        if min_confidence is not None:  # an edit without a score (a spacing rule) is not a low score
+            edits = [e for e in edits if e.confidence is None or e.confidence >= min_confidence]
         edits = tuple(edits)
         return Correction(text, apply_edits(text, edits), edits)
 

@@ -88,12 +88,12 @@ def test_empty_input_gives_empty_output(tiny_model_dir, tmp_path):
 
 
 @pytest.mark.parametrize(("args", "code", "message"), [
-    (["--format", "xml"], 1, "'xml'"),
-    (["--device", "tpu"], 1, "'tpu'"),
-    (["--beam", "0"], 1, "beam must be"),
-    (["--min-confidence", "2"], 1, "min_confidence"),
+    (["--format", "xml"], 4, "'xml'"),
+    (["--device", "tpu"], 4, "'tpu'"),
+    (["--beam", "0"], 4, "beam must be"),
+    (["--min-confidence", "2"], 4, "min_confidence"),
 ])
-def test_bad_options_are_input_errors(tiny_model_dir, tmp_path, args, code, message):
+def test_bad_options_are_usage_errors(tiny_model_dir, tmp_path, args, code, message):
     path = tmp_path / "in.txt"
     path.write_text("ذهب الولد\n", encoding="utf-8")
     result = run(path, "--model", tiny_model_dir, *args)
