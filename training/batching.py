@@ -1,4 +1,9 @@
-"""Encoded pair storage and length-bucketed, resumable batch order."""
+"""Encoded pair storage and length-bucketed, resumable batch order.
+
+The encoding cache holds tensors and plain containers only, so it loads with `weights_only=True`; it is
+keyed by the content of the pairs and the tokenizer and by the length limit, and the key is stored inside
+and checked, so a cache left by other data, another tokenizer or anyone else is rebuilt, not used.
+"""
 from __future__ import annotations
 
 import hashlib
@@ -8,16 +13,54 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from training.checkpoint import save_atomically
+from nahawi.errors import ModelError
+from training.checkpoint import safe_load, save_atomically
+
+CACHE_FORMAT = 2  # 2: flat int32 tensors + lengths (1: lists of numpy arrays, which need unpickling code)
+
+
+def cache_key(jsonl: Path, sp, max_len: int) -> str:
+    """sha256 over the pairs file, the tokenizer model and the settings that change the encoding."""
+    digest = hashlib.sha256()
+    digest.update(jsonl.read_bytes())
+    digest.update(sp.serialized_model_proto())
+    digest.update(json.dumps({"format": CACHE_FORMAT, "max_len": max_len}).encode())
+    return digest.hexdigest()
 
 
 def encode_pairs(jsonl: Path, sp, max_len: int, cache_dir: Path) -> tuple[list[np.ndarray], list[np.ndarray], dict]:
-    """Encode `source`/`target` of every record once (cached by file hash); skip over-long pairs and count them."""
-    digest = hashlib.sha256(jsonl.read_bytes()).hexdigest()[:16]
-    cache = cache_dir / f"encoded-{digest}-{sp.vocab_size()}-{max_len}.pt"
+    """Encode `source`/`target` of every record once (cached by content and configuration); skip over-long
+    pairs and count them. report["cache"] says whether the cache was used, written, or rebuilt and why."""
+    key = cache_key(jsonl, sp, max_len)
+    cache = cache_dir / f"encoded-{key[:16]}.pt"
+    note = f"encoded and cached in {cache.name}"
     if cache.exists():
-        blob = torch.load(cache, weights_only=False)
-        return blob["src"], blob["tgt"], blob["report"]
+        try:
+            sources, targets, report = read_cache(cache, key)
+            return sources, targets, dict(report, cache=f"read from {cache.name}")
+        except ModelError as error:
+            note = f"re-encoded: {error}"
+    sources, targets, report = _encode(jsonl, sp, max_len)
+    save_atomically({"key": key, **_flat("src", sources), **_flat("tgt", targets), "report": report}, cache)
+    return sources, targets, dict(report, cache=note)
+
+
+def read_cache(path: Path, key: str) -> tuple[list[np.ndarray], list[np.ndarray], dict]:
+    """The pairs of a cache file; ModelError when it cannot be read safely or belongs to other data."""
+    blob = safe_load(path)
+    if not isinstance(blob, dict) or blob.get("key") != key:
+        raise ModelError(f"{path}: not the cache of this data, tokenizer and length limit")
+    try:
+        report = {"pairs": int(blob["report"]["pairs"]), "too_long": int(blob["report"]["too_long"])}
+        sources, targets = _unflat(blob, "src"), _unflat(blob, "tgt")
+        if len(sources) != len(targets):
+            raise ValueError(f"{len(sources)} sources but {len(targets)} targets")
+        return sources, targets, report
+    except (KeyError, TypeError, ValueError) as error:
+        raise ModelError(f"{path}: malformed encoding cache ({error})") from None
+
+
+def _encode(jsonl: Path, sp, max_len: int) -> tuple[list[np.ndarray], list[np.ndarray], dict]:
     sources, targets, report = [], [], {"pairs": 0, "too_long": 0}
     with jsonl.open(encoding="utf-8") as handle:
         for line in handle:
@@ -29,8 +72,22 @@ def encode_pairs(jsonl: Path, sp, max_len: int, cache_dir: Path) -> tuple[list[n
                 continue
             sources.append(np.asarray(src, dtype=np.int32))
             targets.append(np.asarray(tgt, dtype=np.int32))
-    save_atomically({"src": sources, "tgt": targets, "report": report}, cache)
     return sources, targets, report
+
+
+def _flat(name: str, arrays: list[np.ndarray]) -> dict[str, torch.Tensor]:
+    """One int32 tensor of all ids (N,) and one of the sequence lengths (count,)."""
+    ids = np.concatenate(arrays) if arrays else np.zeros(0, dtype=np.int32)
+    return {name: torch.from_numpy(ids.astype(np.int32)),
+            f"{name}_lengths": torch.tensor([len(a) for a in arrays], dtype=torch.int64)}
+
+
+def _unflat(blob: dict, name: str) -> list[np.ndarray]:
+    ids, lengths = blob[name], blob[f"{name}_lengths"]
+    if not (isinstance(ids, torch.Tensor) and isinstance(lengths, torch.Tensor)) or ids.dtype != torch.int32 \
+            or ids.dim() != 1 or lengths.dim() != 1 or int(lengths.sum()) != ids.numel() or bool((lengths < 0).any()):
+        raise ValueError(f"{name} ids and lengths do not agree")
+    return np.split(ids.numpy(), np.cumsum(lengths.numpy())[:-1]) if lengths.numel() else []
 
 
 def epoch_batches(lengths: np.ndarray, max_tokens: int, seed: int, epoch: int) -> list[np.ndarray]:

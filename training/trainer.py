@@ -1,5 +1,8 @@
 """Training loop: CPU/CUDA, bf16 autocast, accumulation, warmup + decay, label smoothing, bucketed batches,
 periodic dev M2 evaluation with best-checkpoint selection, resumable checkpoints, optional DDP (torchrun).
+
+A run folder is not trusted: `last.pt` and the encoding cache load with `weights_only=True`. SIGTERM ends
+the run after the current optimiser step and saves `last.pt`, so a stopped run resumes where it stopped.
 """
 from __future__ import annotations
 
@@ -8,6 +11,8 @@ import functools
 import json
 import math
 import os
+import signal
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,7 +21,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from nahawi.errors import ConfigError
+from nahawi.errors import ConfigError, ModelError
 from training.batching import collate, encode_pairs, epoch_batches
 from training.checkpoint import load_weights, safe_load, save_checkpoint
 from training.config import ModelConfig, preset
@@ -132,9 +137,10 @@ class Trainer:
         self.sources, self.targets, report = encode_pairs(Path(config.data_dir) / "train.jsonl", self.sp,
                                                           self.model_config.max_seq_len, self.out)
         self.log(f"data: {len(self.sources)} pairs used, {report['too_long']} skipped as longer than "
-                 f"{self.model_config.max_seq_len} tokens (of {report['pairs']})")
+                 f"{self.model_config.max_seq_len} tokens (of {report['pairs']}); {report['cache']}")
         self.lengths = np.array([max(len(s), len(t)) + 2 for s, t in zip(self.sources, self.targets)])
         self.state = {"step": 0, "epoch": 0, "batch": 0, "best": -1.0, "history": []}
+        self.stop_requested = False  # set by SIGTERM: stop after the current step and save
         if self.rank == 0:
             (self.out / "config.json").write_text(json.dumps(
                 {"train": dataclasses.asdict(config), "model": self.model_config.to_dict()}, indent=2),
@@ -153,11 +159,18 @@ class Trainer:
         path = self.out / "last.pt"
         if not path.exists():
             return
-        payload = torch.load(path, map_location=self.device, weights_only=False)  # our own file
-        self.model.load_state_dict(payload["model_state_dict"], strict=False)
-        optimizer.load_state_dict(payload["optimizer"])
+        payload = safe_load(path)
+        missing = [k for k in ("model_state_dict", "optimizer", "trainer_state", "rng")
+                   if not isinstance(payload, dict) or k not in payload]
+        if missing:
+            raise ModelError(f"{path}: not a resumable training checkpoint (missing {', '.join(missing)})")
+        try:
+            self.model.load_state_dict(payload["model_state_dict"], strict=False)
+            optimizer.load_state_dict(payload["optimizer"])
+            torch.set_rng_state(payload["rng"])
+        except (RuntimeError, ValueError, KeyError, TypeError) as error:
+            raise ModelError(f"{path}: does not match this run's model ({str(error).splitlines()[0]})") from None
         self.state = payload["trainer_state"]
-        torch.set_rng_state(payload["rng"])
         self.log(f"resumed from {path} at step {self.state['step']} (epoch {self.state['epoch']}, "
                  f"batch {self.state['batch']})")
 
@@ -217,7 +230,8 @@ class Trainer:
                         train_config=dataclasses.asdict(self.config))
 
     def train(self, stop_at: int | None = None) -> dict:
-        """Train to max_steps (or pause after step `stop_at`, as a kill would; the next call resumes)."""
+        """Train to max_steps (or pause after step `stop_at`, as a kill would; the next call resumes).
+        SIGTERM stops after the current step; last.pt is saved either way."""
         end = min(self.config.max_steps, stop_at or self.config.max_steps)
         optimizer = self.build_optimizer()
         self.resume(optimizer)
@@ -226,8 +240,30 @@ class Trainer:
         self.model.train()
         self.log(f"model: {self.unwrapped().num_parameters() / 1e6:.1f}M parameters on {self.device}; "
                  f"{self.config.max_steps} steps")
-        tokens, started, running = 0, time.time(), []
-        while self.state["step"] < end:
+        with _on_sigterm(self._request_stop):
+            stopped = self._loop(optimizer, end)
+        self.save(optimizer)
+        if stopped:
+            self.log(f"stopped by SIGTERM after step {self.state['step']}; {self.out / 'last.pt'} saved")
+        return self.state
+
+    def _request_stop(self, *_) -> None:
+        self.stop_requested = True
+
+    def _should_stop(self) -> bool:
+        """SIGTERM seen here or, under DDP, by any rank: all ranks stop after the same step. Called once
+        per optimiser step and nowhere else, so every rank makes the same collective calls (ranks can hold
+        different numbers of batches per epoch)."""
+        if self.world == 1:
+            return self.stop_requested
+        flag = torch.tensor([float(self.stop_requested)], device=self.device)
+        torch.distributed.all_reduce(flag, op=torch.distributed.ReduceOp.MAX)
+        return bool(flag.item())
+
+    def _loop(self, optimizer, end: int) -> bool:
+        """Optimiser steps up to `end`; True when SIGTERM stopped them first."""
+        tokens, started, running, stopped = 0, time.time(), [], False
+        while self.state["step"] < end and not stopped:
             batches = epoch_batches(self.lengths, self.config.max_tokens, self.config.seed, self.state["epoch"])
             batches = batches[self.rank::self.world]
             while self.state["batch"] < len(batches) and self.state["step"] < end:
@@ -247,11 +283,13 @@ class Trainer:
                 optimizer.zero_grad(set_to_none=True)
                 self.state["step"] += 1
                 self.after_step(optimizer, lr, tokens, started, running)
+                stopped = self._should_stop()
+                if stopped:
+                    break
             if self.state["batch"] >= len(batches):
                 self.state["epoch"] += 1
                 self.state["batch"] = 0
-        self.save(optimizer)
-        return self.state
+        return stopped
 
     def after_step(self, optimizer, lr: float, tokens: int, started: float, running: list[float]) -> None:
         step = self.state["step"]
@@ -264,3 +302,19 @@ class Trainer:
         if step % self.config.eval_every == 0:
             self.evaluate()
             self.save(optimizer)
+
+
+class _on_sigterm:
+    """Route SIGTERM to handler while training (main thread only: signals cannot be set elsewhere)."""
+
+    def __init__(self, handler):
+        self.handler, self.previous = handler, None
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGTERM, self.handler)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.previous is not None:
+            signal.signal(signal.SIGTERM, self.previous)

@@ -1,15 +1,23 @@
-"""Trainer: learns, resumes at the same step and data position, and runs DDP on 2 CPU processes (gloo)."""
+"""Trainer: learns, resumes at the same step and data position (after a kill or SIGTERM), never runs code
+from its run folder, and runs DDP on 2 CPU processes (gloo)."""
 import json
 import os
+import signal
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 torch = pytest.importorskip("torch", reason="needs the 'train' extra (torch)")
 
 from export.fixtures import tiny_corpus, train_tiny_tokenizer
+from nahawi.errors import ModelError
 from training.trainer import TrainConfig, Trainer, learning_rate
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +40,7 @@ def _config(data_dir, out, **overrides):
 
 
 def _weights(out):
-    return torch.load(out / "last.pt", weights_only=False)["model_state_dict"]
+    return torch.load(out / "last.pt", weights_only=True)["model_state_dict"]
 
 
 def test_unknown_config_key_is_an_error():
@@ -70,16 +78,128 @@ def test_killed_then_resumed_run_matches_an_uninterrupted_one(data_dir, tmp_path
     assert "resumed from" in (tmp_path / "resumed" / "train.log").read_text()
 
 
+def test_sigterm_saves_the_checkpoint_and_the_run_resumes_bit_identically(data_dir, tmp_path, monkeypatch):
+    """SIGTERM used to lose up to save_every steps; now the run stops after the current step and saves."""
+    Trainer(_config(data_dir, tmp_path / "straight", save_every=100)).train()
+    trainer = Trainer(_config(data_dir, tmp_path / "stopped", save_every=100))
+    after_step = trainer.after_step
+
+    def terminate_at_step_3(*args):
+        after_step(*args)
+        if trainer.state["step"] == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(trainer, "after_step", terminate_at_step_3)
+    assert trainer.train()["step"] == 3
+    assert torch.load(tmp_path / "stopped" / "last.pt", weights_only=True)["trainer_state"]["step"] == 3
+    assert "stopped by SIGTERM after step 3" in (tmp_path / "stopped" / "train.log").read_text()
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+    assert Trainer(_config(data_dir, tmp_path / "stopped", save_every=100)).train()["step"] == 8
+    straight, resumed = _weights(tmp_path / "straight"), _weights(tmp_path / "stopped")
+    assert all(torch.equal(straight[k], resumed[k]) for k in straight)
+
+
+class Planted:
+    """A pickle that, when loaded with code execution allowed, creates the file `marker`."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (str(self.marker), "w"))
+
+
+def test_a_planted_last_pt_is_refused_without_running_it(data_dir, tmp_path):
+    run, marker = tmp_path / "run", tmp_path / "ran"
+    run.mkdir()
+    torch.save({"model_state_dict": {}, "optimizer": Planted(marker), "trainer_state": {}, "rng": None},
+               run / "last.pt")
+    with pytest.raises(ModelError, match="refused, loading it would execute code"):
+        Trainer(_config(data_dir, run)).train()
+    assert not marker.exists()
+
+
+def test_a_planted_encoding_cache_is_not_run_and_not_used(data_dir, tmp_path):
+    run, marker = tmp_path / "run", tmp_path / "ran"
+    first = Trainer(_config(data_dir, run))
+    caches = sorted(run.glob("encoded-*.pt"))
+    assert caches
+    for cache in caches:
+        torch.save({"src": Planted(marker)}, cache)
+    second = Trainer(_config(data_dir, run))
+    assert not marker.exists()
+    assert all(np.array_equal(a, b) for a, b in zip(first.sources, second.sources, strict=True))
+    assert "re-encoded" in (run / "train.log").read_text()
+
+
+def test_the_encoding_cache_is_keyed_by_tokenizer_content_and_checked(data_dir, tmp_path):
+    import sentencepiece as spm
+
+    from training.batching import cache_key, encode_pairs
+
+    class OtherTokenizer:
+        """Same vocabulary size, different model: its cache must not be shared."""
+
+        def __init__(self, sp):
+            self.sp = sp
+
+        def __getattr__(self, name):
+            return getattr(self.sp, name)
+
+        def serialized_model_proto(self):
+            return self.sp.serialized_model_proto() + b"x"
+
+    sp = spm.SentencePieceProcessor(model_file=str(data_dir / "spm.model"))
+    jsonl = data_dir / "train.jsonl"
+    assert cache_key(jsonl, sp, 64) != cache_key(jsonl, OtherTokenizer(sp), 64) != cache_key(jsonl, sp, 65)
+    sources, _, report = encode_pairs(jsonl, sp, 64, tmp_path)
+    assert report["cache"].startswith("encoded and cached") and len(sources) == report["pairs"] - report["too_long"]
+    assert encode_pairs(jsonl, sp, 64, tmp_path)[2]["cache"].startswith("read from")
+    cache = next(tmp_path.glob("encoded-*.pt"))
+    blob = torch.load(cache, weights_only=True)
+    torch.save(dict(blob, key="0" * 64), cache)  # well-formed, but another data set's
+    again, _, report = encode_pairs(jsonl, sp, 64, tmp_path)
+    assert "not the cache of this data" in report["cache"]
+    assert all(np.array_equal(a, b) for a, b in zip(sources, again, strict=True))
+
+
+def test_a_truncated_last_pt_is_one_line_from_the_cli(data_dir, tmp_path):
+    """It used to end in a raw traceback from torch.load."""
+    run = tmp_path / "run"
+    Trainer(_config(data_dir, run, max_steps=2)).train()
+    data = (run / "last.pt").read_bytes()
+    (run / "last.pt").write_bytes(data[: len(data) // 2])
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", "from nahawi.cli import main; main()", "train", "model",
+                           "--data", str(data_dir), "--tokenizer", str(data_dir / "spm.model"), "--out", str(run),
+                           "--model", "test", "--max-steps", "4", "--threads", "1",
+                           "--data-root", str(tmp_path / "no-data")],
+                          capture_output=True, text=True, timeout=300, env=env)
+    errors = [line for line in done.stderr.splitlines() if line.startswith("nahawi: error:")]
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert errors == [f"nahawi: error: {run / 'last.pt'}: corrupt or truncated checkpoint "
+                      "(failed reading zip archive: failed finding central directory)"]
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
 
-def _ddp_worker(rank: int, world: int, port: int, data_dir: str, out: str) -> None:
+def _ddp_worker(rank: int, world: int, port: int, data_dir: str, out: str, terminated_rank: int = -1) -> None:
     os.environ.update(RANK=str(rank), WORLD_SIZE=str(world), MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
     torch.set_num_threads(1)
     trainer = Trainer(_config(Path(data_dir), out, max_steps=4))
+    if rank == terminated_rank:
+        after_step = trainer.after_step
+
+        def terminate_at_step_2(*args):
+            after_step(*args)
+            if trainer.state["step"] == 2:
+                os.kill(os.getpid(), signal.SIGTERM)
+
+        trainer.after_step = terminate_at_step_2
     trainer.train()
     digest = sum(p.double().sum().item() for p in trainer.unwrapped().parameters())
     with open(os.path.join(out, f"rank{rank}.txt"), "w") as handle:
@@ -94,3 +214,12 @@ def test_ddp_on_two_cpu_processes_keeps_replicas_in_sync(data_dir, tmp_path):
     digests = [float((out / f"rank{r}.txt").read_text()) for r in range(2)]
     assert digests[0] == pytest.approx(digests[1], abs=1e-9)
     assert (out / "last.pt").exists()
+
+
+def test_sigterm_to_one_ddp_rank_stops_every_rank_after_the_same_step(data_dir, tmp_path):
+    out = tmp_path / "ddp"
+    out.mkdir()
+    torch.multiprocessing.spawn(_ddp_worker, args=(2, _free_port(), str(data_dir), str(out), 1), nprocs=2)
+    digests = [float((out / f"rank{r}.txt").read_text()) for r in range(2)]
+    assert digests[0] == pytest.approx(digests[1], abs=1e-9)
+    assert torch.load(out / "last.pt", weights_only=True)["trainer_state"]["step"] == 2
