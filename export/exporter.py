@@ -209,11 +209,13 @@ def _no_local_path(value):
 
 def _versions() -> dict:
     import onnx
-    import onnxruntime
     import onnxscript
     import torch
 
     import nahawi
+    from nahawi.engine.sessions import import_onnxruntime
+
+    onnxruntime = import_onnxruntime()
 
     return {"nahawi": nahawi.__version__, "torch": torch.__version__, "onnx": onnx.__version__,
             "onnxscript": onnxscript.__version__, "onnxruntime": onnxruntime.__version__,

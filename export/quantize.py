@@ -17,6 +17,7 @@ import logging
 import tempfile
 from pathlib import Path
 
+from nahawi.engine.sessions import import_onnxruntime
 from nahawi.model_dir import DECODER_FILE, ENCODER_FILE
 
 GRAPH_FILES = (ENCODER_FILE, DECODER_FILE)
@@ -47,6 +48,8 @@ def topological_sort(graph) -> None:
 def to_fp16(source: Path, target: Path) -> None:
     """Convert one fp32 graph file to fp16 weights and compute, float32 inputs/outputs."""
     import onnx
+
+    import_onnxruntime()  # telemetry off before the library loads
     from onnxruntime.transformers.float16 import convert_float_to_float16
 
     model = convert_float_to_float16(onnx.load(str(source)), keep_io_types=True)
@@ -61,6 +64,7 @@ def to_int8(source: Path, target: Path, per_channel: bool = True) -> None:
     projection into plain initializers, so those MatMuls are quantized too (tiny preset: 19 MB -> 13 MB).
     ORT's symbolic shape inference cannot follow the dynamo graphs' shape arithmetic and is skipped.
     """
+    import_onnxruntime()  # telemetry off before the library loads
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.quantization.shape_inference import quant_pre_process
 

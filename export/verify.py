@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from nahawi.engine.sessions import import_onnxruntime
 from nahawi.errors import ModelError
 from nahawi.model_dir import DECODER_FILE, DECODER_INPUTS, ENCODER_FILE
 from training.decode import greedy_decode
@@ -68,8 +69,7 @@ class VariantReport:
 
 
 def session_options(threads: int = 1):
-    import onnxruntime as ort
-
+    ort = import_onnxruntime()
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
@@ -94,8 +94,7 @@ class OnnxSeq2Seq:
 
     def __init__(self, directory: Path, threads: int = 1, providers: Sequence[str] = ("CPUExecutionProvider",),
                  pad_id: int = 0, bos_id: int = 2, eos_id: int = 3, max_seq_len: int = 256):
-        import onnxruntime as ort
-
+        ort = import_onnxruntime()
         options = session_options(threads)
         self.encoder = ort.InferenceSession(str(directory / ENCODER_FILE), options, providers=list(providers))
         self.decoder = ort.InferenceSession(str(directory / DECODER_FILE), options, providers=list(providers))

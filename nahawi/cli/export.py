@@ -20,11 +20,17 @@ EXIT_OK, EXIT_INPUT, EXIT_MODEL = 0, 1, 2
 
 
 def _require_train_extra() -> None:
-    for module in ("torch", "onnx", "onnxscript", "onnxruntime"):
+    from nahawi.engine.sessions import import_onnxruntime
+
+    for module in ("torch", "onnx", "onnxscript"):
         try:
             __import__(module)
         except ImportError:
             raise MissingExtraError("train", module) from None
+    try:
+        import_onnxruntime()  # with its telemetry off, before the pipeline loads it
+    except ImportError:
+        raise MissingExtraError("train", "onnxruntime") from None
 
 
 def export(

@@ -2,8 +2,9 @@
 
 Owns which execution provider runs the model (CUDA only when a session really runs on it, else CPU with a
 one-line notice saying why), how many intra-op threads it uses (cores not already busy, or
-`NAHAWI_THREADS`), and the two calls of the fixed ONNX interface (`encode`, `step`). Knows nothing of
-text, search or edits.
+`NAHAWI_THREADS`), the two calls of the fixed ONNX interface (`encode`, `step`), and loading onnxruntime
+with its telemetry off (`import_onnxruntime`, the one way the project imports it). Knows nothing of text,
+search or edits.
 """
 from __future__ import annotations
 
@@ -22,6 +23,19 @@ CUDA, CPU = "CUDAExecutionProvider", "CPUExecutionProvider"
 DEVICES = ("auto", "cpu", "cuda")
 THREADS_ENV = "NAHAWI_THREADS"
 NO_CUDA_PROVIDER = "onnxruntime has no CUDAExecutionProvider"
+TELEMETRY_ENV = "ORT_DISABLE_TELEMETRY"
+
+
+def import_onnxruntime():
+    """The onnxruntime module, loaded with its telemetry off. onnxruntime-gpu 1.31 writes a device id and an
+    event queue for its vendor under ~/.cache/Microsoft/DeveloperTools/.onnxruntime as soon as the library
+    loads, unless ORT_DISABLE_TELEMETRY=1 is set by then; disable_telemetry_events() alone leaves those files
+    written (measured), so both are used. A tool that works offline sends nothing and queues nothing."""
+    os.environ[TELEMETRY_ENV] = "1"
+    import onnxruntime as ort
+
+    ort.disable_telemetry_events()
+    return ort
 
 
 def free_cores() -> int:
@@ -67,8 +81,7 @@ def _positive_threads(value: int, name: str) -> int:
 
 
 def session_options(threads: int):
-    import onnxruntime as ort
-
+    ort = import_onnxruntime()
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
@@ -143,8 +156,7 @@ def open_model(model_dir: Path, device: str = "auto", threads: int | None = None
 def _try_cuda(paths: tuple[Path, Path], threads: int) -> tuple[OrtSeq2Seq | None, str]:
     """(sessions on CUDA, "") when the provider exists, both sessions are placed on it and a one-token
     run succeeds; else (None, why)."""
-    import onnxruntime as ort
-
+    ort = import_onnxruntime()
     if CUDA not in ort.get_available_providers():
         return None, NO_CUDA_PROVIDER
     ort.set_default_logger_severity(4)  # a missing CUDA library is logged by ORT in red; we say it in one line
@@ -175,8 +187,7 @@ def smoke_test(model: OrtSeq2Seq, eos: int = 3, bos: int = 2) -> None:
 
 
 def _create(paths: tuple[Path, Path], providers: list[str], threads: int) -> OrtSeq2Seq:
-    import onnxruntime as ort
-
+    ort = import_onnxruntime()
     options = session_options(threads)
     sessions = []
     for path in paths:

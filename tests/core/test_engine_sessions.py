@@ -1,11 +1,18 @@
-"""ONNX Runtime sessions: provider choice with an honest notice, thread settings, clear errors."""
+"""ONNX Runtime sessions: provider choice with an honest notice, thread settings, clear errors, and no
+telemetry."""
+import os
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import onnxruntime as ort
 import pytest
 
 from nahawi.engine.sessions import CUDA, open_model, resolve_threads
 from nahawi.errors import InputError, ModelError
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_threads_come_from_the_option_then_the_environment(monkeypatch):
@@ -54,3 +61,18 @@ def test_broken_graphs_are_model_errors(tiny_model_dir, tmp_path):
         open_model(broken, "cpu", threads=1)
     with pytest.raises(InputError, match="'tpu'"):
         open_model(tiny_model_dir, "tpu")
+
+
+def test_a_correction_with_a_fresh_home_writes_nothing_there(tmp_path):
+    """onnxruntime-gpu 1.31 queued telemetry under ~/.cache/Microsoft/DeveloperTools on every run."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_CACHE_HOME", "ORT_DISABLE_TELEMETRY")}
+    env.update(HOME=str(home), OMP_NUM_THREADS="1", PYTHONPATH=str(REPO))
+    sample = REPO / "nahawi" / "resources" / "sample.txt"
+    done = subprocess.run([sys.executable, "-c", "from nahawi.cli import main; main()", "correct", str(sample),
+                           "--device", "auto"], capture_output=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr.decode()
+    assert done.stdout.strip()
+    assert not (home / ".cache" / "Microsoft").exists()
+    assert sorted(p.relative_to(home) for p in home.rglob("*")) == []
