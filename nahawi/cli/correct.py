@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -293,9 +294,20 @@ class _Sink:
             return
         self.handle.close()
         if kind is None:
+            os.chmod(self.temp, _output_mode(self.output))  # mkstemp made it 0600
             os.replace(self.temp, self.output)
         else:
             os.unlink(self.temp)
+
+
+def _output_mode(path: Path) -> int:
+    """The permissions --output gets: those of the file it replaces, else a new file's under the umask."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 class _progress_bar:

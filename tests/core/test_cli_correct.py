@@ -1,6 +1,7 @@
 """`nahawi correct` end to end through typer's runner, on the tiny exported model and real QALB lines."""
 import json
 import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -66,6 +67,23 @@ def test_output_file_is_written_whole(tiny_model_dir, tmp_path, lines):
     assert result.exit_code == 0, result.output
     assert target.read_text(encoding="utf-8") == source.read_text(encoding="utf-8")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.txt", "out.txt"]
+
+
+def test_output_keeps_the_mode_of_the_file_it_replaces(tiny_model_dir, tmp_path, lines):
+    """--output used to leave every file 0600 (mkstemp's mode), shared or not."""
+    source, shared, new = tmp_path / "in.txt", tmp_path / "shared.txt", tmp_path / "new.txt"
+    source.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    shared.write_text("old\n", encoding="utf-8")
+    shared.chmod(0o664)
+    mask = os.umask(0o027)
+    try:
+        for target in (shared, new):
+            result = run(source, "--model", tiny_model_dir, "--output", target)
+            assert result.exit_code == 0, result.output
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o664
+    assert stat.S_IMODE(new.stat().st_mode) == 0o640
 
 
 def test_invalid_utf8_names_the_byte_offset_and_writes_nothing(tiny_model_dir, tmp_path):
