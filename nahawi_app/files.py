@@ -6,8 +6,9 @@ silently misread — converting is a separate, explicit `decode_as`. Line ending
 the editor and the file's own style (LF, CRLF or CR; the most frequent one when mixed, which is reported)
 is restored on save, so an unchanged file saves to the same bytes. Saving writes a temporary file in the
 same folder and `os.replace`s it over the target. Autosave keeps one JSON record per running editor in the
-app data folder, guarded by a QLockFile, so records left by a crashed session can be offered back.
-Knows nothing of widgets or the engine.
+app data folder, guarded by a QLockFile, so records left by a crashed session can be offered back; the
+records are the writer's unsaved drafts, so they are 0600 in a 0700 folder. Knows nothing of widgets or
+the engine.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from PySide6.QtCore import QLockFile
 from nahawi.errors import InputError
 
 UTF8_BOM = b"\xef\xbb\xbf"
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600  # autosave: unsaved drafts are for their writer's eyes only
 NEWLINES = {"\n": "LF", "\r\n": "CRLF", "\r": "CR"}
 _BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le", "UTF-32"), (b"\x00\x00\xfe\xff", "utf-32-be", "UTF-32"),
          (b"\xff\xfe", "utf-16", "UTF-16"), (b"\xfe\xff", "utf-16", "UTF-16"))
@@ -129,8 +131,9 @@ def encode_for_save(text: str, loaded: LoadedText) -> bytes:
     return (UTF8_BOM if loaded.bom else b"") + body.encode("utf-8")
 
 
-def save_atomic(path: str | Path, data: bytes) -> None:
-    """Write data to path through a temporary file in the same folder and os.replace: never half-written."""
+def save_atomic(path: str | Path, data: bytes, mode: int | None = None) -> None:
+    """Write data to path through a temporary file in the same folder and os.replace: never half-written.
+    The file keeps its permissions (a new one gets the umask's), unless `mode` sets them."""
     path = Path(path)
     if path.is_symlink():
         path = path.resolve()
@@ -140,7 +143,9 @@ def save_atomic(path: str | Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o666 & ~_umask())
+        if mode is None:
+            mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o666 & ~_umask()
+        os.chmod(temp, mode)
         os.replace(temp, path)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
@@ -173,7 +178,8 @@ class AutosaveStore:
 
     def __init__(self, directory: str | Path):
         self.directory = Path(directory)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        os.chmod(self.directory, PRIVATE_DIR)  # also when an earlier release made it with the umask's mode
         self.session = uuid.uuid4().hex
         self.lock = QLockFile(str(self.directory / f"{self.session}.lock"))
         self.lock.setStaleLockTime(0)  # a lock is stale only when its process is gone, never by age
@@ -186,7 +192,7 @@ class AutosaveStore:
     def write(self, text: str, path: str, loaded: LoadedText) -> None:
         record = {"version": 1, "text": text, "path": path, "newline": loaded.newline, "bom": loaded.bom,
                   "saved_at": time.time()}
-        save_atomic(self.record_file, json.dumps(record, ensure_ascii=False).encode("utf-8"))
+        save_atomic(self.record_file, json.dumps(record, ensure_ascii=False).encode("utf-8"), mode=PRIVATE_FILE)
 
     def clear(self) -> None:
         self.record_file.unlink(missing_ok=True)

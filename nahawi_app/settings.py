@@ -56,6 +56,7 @@ class SettingsStore:
     """AppSettings in a QSettings: `SettingsStore(path)` uses an INI file, `SettingsStore()` the user scope."""
 
     def __init__(self, path: str | Path | None = None):
+        self.user_scope = path is None
         if path is None:
             self.qsettings = QSettings(ORGANIZATION, APPLICATION)
         else:
@@ -92,6 +93,17 @@ class SettingsStore:
         q.setValue("files/recent", "\n".join(settings.recent_files))
         q.setValue("dictionary/words", "\n".join(settings.dictionary))
         q.sync()
+        self._make_private()
+
+    def _make_private(self) -> None:
+        """The file holds the personal dictionary and recent file names: 0600, and in the user scope its
+        folder (the organisation's own) 0700. The Windows registry has no such file."""
+        path = Path(self.qsettings.fileName())
+        if not path.is_file():
+            return
+        path.chmod(0o600)
+        if self.user_scope:
+            path.parent.chmod(0o700)
 
 
 def with_recent(settings: AppSettings, path: str) -> AppSettings:

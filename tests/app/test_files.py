@@ -3,6 +3,7 @@ the unsaved-changes prompt, and autosave recovery after a real crash (a child pr
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 import textwrap
@@ -172,3 +173,32 @@ def test_autosave_after_a_crash_is_offered_back(make_window, tmp_path, qtbot):
     window.editor.document().setModified(False)
     window.close()
     assert not AutosaveStore(tmp_path / "data" / "autosave").orphans()
+
+
+def test_autosave_records_are_private_to_their_writer(tmp_path):
+    """Drafts were written with the umask's modes (0644 in a 0755 folder): readable by every local user."""
+    folder = tmp_path / "autosave"
+    folder.mkdir(mode=0o755)  # as an earlier release left it
+    mask = os.umask(0o022)
+    try:
+        store = AutosaveStore(folder)
+        store.write("مسودة خاصة", "", LoadedText(""))
+        fresh = AutosaveStore(tmp_path / "new" / "autosave")
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE(store.record_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(fresh.directory.stat().st_mode) == 0o700
+    store.close()
+    fresh.close()
+
+
+def test_the_settings_file_with_the_personal_dictionary_is_private(tmp_path):
+    from nahawi_app.settings import AppSettings, SettingsStore
+
+    mask = os.umask(0o022)
+    try:
+        SettingsStore(tmp_path / "settings.ini").save(AppSettings(dictionary=("نحوي",)))
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "settings.ini").stat().st_mode) == 0o600

@@ -1,12 +1,18 @@
 """`nahawi-app --screenshot` and the speed probe, on the real trained tiny model."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 from PySide6.QtGui import QImage
 
 from nahawi_app.bench import TYPED, bench_document, run_app_benchmark
 from nahawi_app.main import main
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_screenshot_writes_a_png_of_the_checked_file(tmp_path, trained_model_dir):
@@ -28,6 +34,20 @@ def test_screenshot_with_a_broken_model_still_renders(tmp_path):
     assert main(["--screenshot", str(out), "--model", str(tmp_path / "missing"),
                  "--settings", str(tmp_path / "s.ini")]) == 0
     assert out.read_bytes().startswith(PNG_SIGNATURE)
+
+
+def test_the_editor_with_a_fresh_home_queues_no_telemetry(tmp_path):
+    """onnxruntime-gpu 1.31 queued telemetry under ~/.cache/Microsoft/DeveloperTools on every run."""
+    home, out = tmp_path / "home", tmp_path / "shot.png"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("XDG_CACHE_HOME", "ORT_DISABLE_TELEMETRY")}
+    env.update(HOME=str(home), OMP_NUM_THREADS="1", PYTHONPATH=str(REPO), QT_QPA_PLATFORM="offscreen")
+    done = subprocess.run([sys.executable, "-m", "nahawi_app.main", "--open", str(REPO / "nahawi/resources/sample.txt"),
+                           "--screenshot", str(out), "--settings", str(tmp_path / "s.ini")],
+                          capture_output=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr.decode()
+    assert out.read_bytes().startswith(PNG_SIGNATURE)
+    assert not (home / ".cache" / "Microsoft").exists()
 
 
 def test_bench_document_has_distinct_sentences():
