@@ -3,7 +3,9 @@
 Owns where the files live (the user file `$XDG_CONFIG_HOME/nahawi/dictionary.txt`, `~/.config/...` or
 `%APPDATA%\\nahawi\\dictionary.txt`; or `<workspace>/.nahawi/dictionary.txt`), their format (UTF-8, one
 word a line, `#` comments), adding a word, and which words an edit touches. Writing the file server-side
-makes "add to dictionary" work in every editor. Knows nothing of LSP or models.
+makes "add to dictionary" work in every editor. The user's file says what they write about, so it is 0600
+in a 0700 folder; a workspace file belongs to the project and keeps the umask's modes. Knows nothing of
+LSP or models.
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ log = logging.getLogger("nahawi.lsp")
 FILE_NAME = "dictionary.txt"
 WORKSPACE_DIR = ".nahawi"
 TATWEEL = "\u0640"
+PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 
 
 def user_dictionary_path() -> Path:
@@ -60,10 +63,11 @@ def read_words(path: Path) -> set[str]:
 
 
 class Dictionary:
-    """Words from the writable file plus any read-only word lists."""
+    """Words from the writable file plus any read-only word lists; `private`: the writable file is the
+    user's own (0600 in a 0700 folder)."""
 
-    def __init__(self, path: Path, extra_paths: Iterable[Path] = ()):
-        self.path = path
+    def __init__(self, path: Path, extra_paths: Iterable[Path] = (), private: bool = False):
+        self.path, self.private = path, private
         self.extra_paths = tuple(extra_paths)
         self.words: set[str] = set()
         self._stamps: tuple = ()
@@ -105,15 +109,26 @@ class Dictionary:
         if not word or any(ch.isspace() for ch in word):
             raise ValueError(f"not a single word: {word!r}")
         if word not in self.words:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._make_folder()
             needs_newline = self.path.is_file() and not self.path.read_bytes().endswith(b"\n") \
                 and self.path.stat().st_size > 0
-            with self.path.open("a", encoding="utf-8", newline="\n") as handle:
+            mode = PRIVATE_FILE if self.private else 0o666
+            with open(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, mode), "a", encoding="utf-8",
+                      newline="\n") as handle:
+                if self.private:
+                    os.chmod(self.path, PRIVATE_FILE)  # also a file an earlier release made with the umask's mode
                 handle.write(("\n" if needs_newline else "") + word + "\n")
             self.words.add(word)
             self._stamps = self._stamp()
-            log.info("added %r to %s", word, self.path)
+            log.info("added a word to %s", self.path)  # never the word: the log is not private
         return word
+
+    def _make_folder(self) -> None:
+        if not self.private:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return
+        self.path.parent.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        os.chmod(self.path.parent, PRIVATE_DIR)
 
     def touches(self, text: str, start: int, end: int) -> bool:
         """True when the edit [start, end) of text changes a dictionary word (insertions at a word's edge

@@ -1,13 +1,16 @@
 """`nahawi-lsp`: start the language server on stdio (default) or TCP.
 
 Thin entry point: parses options, sets up logging (a file with --log-file, else warnings to stderr;
-stdout belongs to the protocol) and starts the server. pygls is imported only here, with a clear
+stdout belongs to the protocol) and starts the server. Below DEBUG the log carries no document text: pygls
+logs every message it sends (diagnostics quote the text) at INFO, so its loggers stay at WARNING unless
+DEBUG is asked for; the log file is created 0600. pygls is imported only here, with a clear
 message when the `lsp` extra is missing.
 """
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from nahawi import __version__
@@ -37,9 +40,11 @@ def _logging(log_file: str | None, level: str) -> None:
     stderr.setLevel(logging.WARNING)
     handlers.append(stderr)
     if log_file:
+        os.close(os.open(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600))
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
     logging.basicConfig(level=getattr(logging, level) if log_file else logging.WARNING, handlers=handlers,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pygls").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
 
 
 def main(argv: list[str] | None = None) -> None:

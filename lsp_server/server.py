@@ -78,7 +78,7 @@ class NahawiServer(LanguageServer):
         self.session_disabled: set[str] = set()  # kinds disabled from a code action, kept across reloads
         self.host = EngineHost()
         self.documents: dict[str, DocumentState] = {}
-        self.dictionary = Dictionary(user_dictionary_path())
+        self.dictionary = Dictionary(user_dictionary_path(), private=True)
         self.ready = asyncio.Event()  # set once the first settings are in: checks wait for it
         self.counters: Counter[str] = Counter()
         self._shown: set[str] = set()
@@ -97,7 +97,8 @@ class NahawiServer(LanguageServer):
 
     def report_server_error(self, error: Exception, source) -> None:
         if isinstance(source, type) and issubclass(source, (JsonRpcException, FeatureRequestError)):
-            log.info("%s: %s", source.__name__, error)
+            log.info("%s from the client", source.__name__)  # its text may quote the document
+            log.debug("%s: %s", source.__name__, error)
             return  # a client's malformed message, or a request that already got its error response
         log.error("%s: %s", getattr(source, "__name__", source), error)
         self.show(types.MessageType.Error, f"نحوي: خطأ داخلي ({error})\nNahawi: internal error ({error})",
@@ -151,7 +152,7 @@ class NahawiServer(LanguageServer):
         for name in self.settings.dictionary_paths:
             extra = Path(name).expanduser()
             extras.append(extra if extra.is_absolute() or not root else Path(root) / extra)
-        dictionary = Dictionary(path, extras)
+        dictionary = Dictionary(path, extras, private=path == user_dictionary_path())
         for problem in dictionary.load():
             self.show(types.MessageType.Warning, f"نحوي: تعذّرت قراءة القاموس {problem}\n"
                       f"Nahawi: cannot read dictionary {problem}", once=f"dictionary:{problem}")

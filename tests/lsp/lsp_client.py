@@ -63,12 +63,15 @@ def make_client() -> LanguageClient:
 
 
 async def start_server(profile: str, root: Path, init_options: dict | None = None,
-                       configuration: dict | None = None) -> LanguageClient:
-    """A server subprocess, initialized as `profile` with root as its workspace folder."""
+                       configuration: dict | None = None, args: tuple[str, ...] = (),
+                       env: dict | None = None) -> LanguageClient:
+    """A server subprocess started with args, initialized as `profile` with root as its workspace folder;
+    env replaces the environment (the test settings above are added to it)."""
     root.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "NAHAWI_THREADS": "1", "PYTHONPATH": str(REPO),
-           "XDG_CONFIG_HOME": str(root / "config")}
-    client = await ClientServerConfig(server_command=SERVER, client_factory=make_client, server_env=env).start()
+    env = {**(os.environ if env is None else env), "OMP_NUM_THREADS": "1", "NAHAWI_THREADS": "1",
+           "PYTHONPATH": str(REPO), "XDG_CONFIG_HOME": str(root / "config")}
+    client = await ClientServerConfig(server_command=[*SERVER, *args], client_factory=make_client,
+                                      server_env=env).start()
     if configuration is not None:
         client.set_configuration(configuration, section="nahawi")
     workspace = root / "workspace"
