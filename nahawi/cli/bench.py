@@ -180,8 +180,8 @@ def speed(
     data_root: Annotated[str | None, typer.Option("--data-root", help=DATA_HELP)] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
     scaling: Annotated[bool, typer.Option("--scaling", help="Add the scaling section: the time to correct 100 KB "
-                                          "and 800 KB of one unpunctuated document, 1 MB and 4 MB of lines, "
-                                          "with the default policy (minutes).")] = False,
+                                          "and 800 KB of one unpunctuated document, 1 MB and 4 MB of lines and "
+                                          "of one document, with the default policy (minutes).")] = False,
     repeats: Annotated[int, typer.Option("--repeats", help="Scaling: best of this many runs per size.")] = 3,
 ) -> None:
     """Sentences/s, words/s, p50/p95 latency and peak memory of the engine (and the naive decoder); with
