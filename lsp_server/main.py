@@ -23,7 +23,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--tcp", nargs=2, metavar=("HOST", "PORT"), help="listen for one client on HOST PORT")
     parser.add_argument("--log-file", help="write the server log to this file")
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
-                        help="log level for --log-file (stderr always gets warnings and errors)")
+                        help="log level for --log-file; only DEBUG records document text (stderr always gets "
+                             "warnings and errors)")
     parser.add_argument("--version", action="version", version=f"nahawi-lsp {__version__}")
     args = parser.parse_args(argv)
     if args.tcp is not None:

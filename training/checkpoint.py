@@ -17,7 +17,6 @@ from torch import nn
 from nahawi.errors import ModelError
 from training.config import ModelConfig
 
-
 ZIP_MAGIC = b"PK\x03\x04"  # torch.save's default format (a zip archive)
 LEGACY_MAGIC = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"  # the pre-1.6 format's pickled magic
 _GLOBAL = re.compile(r"GLOBAL (\S+) was not an allowed global")
