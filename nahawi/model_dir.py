@@ -135,6 +135,64 @@ def _optional(values: Mapping, key: str, default, where: Path):
     return default
 
 
+def _object(values: Mapping, key: str, default, where: Path, name: str | None = None) -> dict:
+    """values[key] (or the default when absent or null), which must be a JSON object."""
+    value = _optional(values, key, default, where)
+    value = default if value is None else value
+    if not isinstance(value, dict):
+        raise ModelError(f"{where}: {name or key} must be an object, "
+                         f"got {type(value).__name__} {value!r:.60}")
+    return value
+
+
+def _number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# A policy's keys the engine reads, and what each must be (other keys, such as tuned_on, are notes).
+POLICY_CHECKS = MappingProxyType({
+    "min_confidence": ("a number from 0 to 1", lambda v: _number(v) and 0 <= v <= 1),
+    "kinds": ("null or a list of kind names",
+              lambda v: v is None or (isinstance(v, list) and all(isinstance(k, str) for k in v))),
+    "prefer_lexicon": ("true or false", lambda v: isinstance(v, bool)),
+    "context_check": ("true or false", lambda v: isinstance(v, bool)),
+    "lexicon_ratio": ("null or a positive number", lambda v: v is None or (_number(v) and v > 0)),
+    "lexicon_repair": ("true or false", lambda v: isinstance(v, bool)),
+    "lexicon_gate": ("null or a number from 0 to 1", lambda v: v is None or (_number(v) and 0 <= v <= 1)),
+    "punctuation": ("true or false", lambda v: isinstance(v, bool)),
+    "punctuation_threshold": ("null or a number from 0 to 1",
+                              lambda v: v is None or (_number(v) and 0 <= v <= 1)),
+})
+
+
+def _policy(values: Mapping, key: str, where: Path) -> dict:
+    policy = _object(values, key, {}, where) if key in values else {}
+    for name, value in policy.items():
+        if name in POLICY_CHECKS and not POLICY_CHECKS[name][1](value):
+            raise ModelError(f"{where}: {key}.{name} must be {POLICY_CHECKS[name][0]}, got {value!r}")
+    return policy
+
+
+def _decoding(values: Mapping, where: Path) -> dict:
+    decoding = _object(values, "decoding", {"max_len_a": 1.2, "max_len_b": 10}, where)
+    a, b = decoding.get("max_len_a", 1.2), decoding.get("max_len_b", 10)
+    if not _number(a) or a <= 0:
+        raise ModelError(f"{where}: decoding.max_len_a must be a positive number, got {a!r}")
+    if isinstance(b, bool) or not isinstance(b, int) or b < 0:
+        raise ModelError(f"{where}: decoding.max_len_b must be a non-negative integer, got {b!r}")
+    return decoding
+
+
+def _inside(directory: Path, name, key: str, where: Path) -> str:
+    """A file name from model.json, which must name a file inside the model directory."""
+    if not isinstance(name, str) or not name:
+        raise ModelError(f"{where}: {key} must be a file name, got {name!r}")
+    path = Path(name)  # read as written: a file may be a link to elsewhere, as in a download cache
+    if path.is_absolute() or ".." in path.parts:
+        raise ModelError(f"{where}: {key} {name!r} is outside the model directory")
+    return name
+
+
 def _positive_int(values: Mapping, key: str, where: Path) -> int:
     value = values.get(key)
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
@@ -144,8 +202,10 @@ def _positive_int(values: Mapping, key: str, where: Path) -> int:
 
 def _architecture(values: dict, where: Path) -> dict:
     arch = values.get("architecture")
-    if not isinstance(arch, dict):
+    if arch is None:
         raise ModelError(f"{where}: required key 'architecture' is missing")
+    if not isinstance(arch, dict):
+        raise ModelError(f"{where}: architecture must be an object, got {type(arch).__name__}")
     missing = [key for key in REQUIRED_ARCHITECTURE if key not in arch]
     if missing:
         raise ModelError(f"{where}: required architecture keys missing: {', '.join(missing)}")
@@ -159,21 +219,22 @@ def _architecture(values: dict, where: Path) -> dict:
 
 
 def _graph(values: dict, name: str, file: str, inputs: tuple, outputs: tuple, where: Path) -> GraphSpec:
-    graphs = _optional(values, "graphs", {}, where) or {}
+    graphs = _object(values, "graphs", {}, where)
     spec = graphs.get(name)
     if spec is None:
         log.info("%s: no graph entry for %r, using the version-%d layout", where, name, FORMAT_VERSION)
         return GraphSpec(file, inputs, outputs)
+    spec = _object(graphs, name, {}, where, f"graphs.{name}")
+    file = _inside(where.parent, spec.get("file", file), f"graphs.{name}.file", where)
     try:
         names = lambda items: tuple(item["name"] if isinstance(item, dict) else str(item) for item in items)
-        return GraphSpec(str(spec.get("file", file)), names(spec.get("inputs", inputs)),
-                         names(spec.get("outputs", outputs)))
+        return GraphSpec(file, names(spec.get("inputs", inputs)), names(spec.get("outputs", outputs)))
     except (AttributeError, KeyError, TypeError) as error:
         raise ModelError(f"{where}: malformed graphs.{name} entry ({error!r})") from error
 
 
 def _special_ids(values: dict, where: Path) -> dict[str, int]:
-    ids = dict(SPECIAL_IDS, **(_optional(values, "special_ids", dict(SPECIAL_IDS), where) or {}))
+    ids = dict(SPECIAL_IDS, **_object(values, "special_ids", dict(SPECIAL_IDS), where))
     if any(isinstance(v, bool) or not isinstance(v, int) or v < 0 for v in ids.values()):
         raise ModelError(f"{where}: special_ids must be non-negative integers, got {ids}")
     return ids
@@ -216,22 +277,24 @@ def load_model_info(path: str | Path, verify_hashes: bool = True) -> ModelInfo:
     ids = _special_ids(values, where)
     encoder = _graph(values, "encoder", ENCODER_FILE, ENCODER_INPUTS, ENCODER_OUTPUTS, where)
     decoder = _graph(values, "decoder", DECODER_FILE, DECODER_INPUTS, DECODER_OUTPUTS, where)
-    tokenizer = _optional(values, "tokenizer", {"file": TOKENIZER_FILE}, where) or {}
-    tokenizer_file = str(tokenizer.get("file", TOKENIZER_FILE)) if isinstance(tokenizer, dict) else TOKENIZER_FILE
-    records = _optional(values, "files", {}, where) or {}
+    tokenizer = _object(values, "tokenizer", {"file": TOKENIZER_FILE}, where)
+    tokenizer_file = _inside(directory, tokenizer.get("file", TOKENIZER_FILE), "tokenizer.file", where)
+    records = _object(values, "files", {}, where)
+    for name, record in records.items():
+        _inside(directory, name, "files", where)
+        if record is not None and not isinstance(record, dict):
+            raise ModelError(f"{where}: files.{name} must be an object, got {type(record).__name__}")
     optional = [name for name in (LEXICON_FILE, PUNCTUATION_FILE, GATE_FILE) if name in records]
     check_files(directory, [encoder.file, decoder.file, tokenizer_file, *optional], records, verify_hashes)
     training = values.get("training") if isinstance(values.get("training"), dict) else {}
-    decoding = _optional(values, "decoding", {"max_len_a": 1.2, "max_len_b": 10}, where)
-    if not isinstance(decoding, dict):
-        raise ModelError(f"{where}: 'decoding' must be an object, got {decoding!r}")
+    decoding = _decoding(values, where)
+    policy, strict_policy = _policy(values, "policy", where), _policy(values, "strict_policy", where)
     return ModelInfo(
         path=directory, format_version=version, precision=precision, **arch,
         pad_id=ids["pad"], unk_id=ids["unk"], bos_id=ids["bos"], eos_id=ids["eos"],
         encoder=encoder, decoder=decoder, tokenizer_file=tokenizer_file,
         nahawi_version=str(_optional(values, "nahawi_version", "unknown", where)),
         training_manifest_sha256=training.get("manifest_sha256"),
-        policy=MappingProxyType(dict(values.get("policy") or {})),
-        strict_policy=MappingProxyType(dict(values.get("strict_policy") or {})),
+        policy=MappingProxyType(policy), strict_policy=MappingProxyType(strict_policy),
         decoding=MappingProxyType(dict(decoding)), architecture=MappingProxyType(dict(values["architecture"])),
-        export=MappingProxyType(dict(values.get("export") or {})))
+        export=MappingProxyType(dict(values.get("export") if isinstance(values.get("export"), dict) else {})))
