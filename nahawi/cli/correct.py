@@ -13,9 +13,11 @@ import io
 import json
 import logging
 import os
+import signal
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -132,6 +134,7 @@ def run_correct(file: str, output_format: str, diff: bool, model: Path | None, d
         validate_call([], **call)
     except InputError as error:
         raise UsageError(str(error)) from None
+    check_output(output)
     source, size = open_input(file)
     with source:
         validate_utf8(source, file)
@@ -265,11 +268,26 @@ def read_chunks(source: BinaryIO) -> Iterator[list[tuple[str, str, int]]]:
         yield chunk
 
 
+def check_output(output: Path | None) -> None:
+    """Refuse an --output that can never be written as a file (a directory, or in a missing folder) before
+    any input is read or any model loaded."""
+    if output is None:
+        return
+    if output.is_dir():
+        raise UsageError(f"--output {output} is a directory; name a file")
+    if not output.resolve().parent.is_dir():
+        raise UsageError(f"--output {output}: folder {output.resolve().parent} does not exist")
+
+
 class _Sink:
-    """Standard output, or a temporary file beside --output renamed over it only when all went well."""
+    """Standard output, or a temporary file beside --output renamed over it only when all went well: synced
+    to disk first, the target's mode kept, a link to the file left a link (its target is replaced), the
+    temporary file removed on an error, Ctrl-C or SIGTERM."""
 
     def __init__(self, output: Path | None):
         self.output, self.temp = output, None
+        self.target = output.resolve() if output is not None else None  # through a link to the real file
+        self.previous_handler = None
 
     def __enter__(self) -> Self:
         if self.output is None:
@@ -278,12 +296,14 @@ class _Sink:
             self.handle = (io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
                            if stream is not None else sys.stdout)
             return self
-        directory = self.output.resolve().parent
         try:
-            fd, self.temp = tempfile.mkstemp(prefix=f".{self.output.name}.", suffix=".tmp", dir=directory)
+            fd, self.temp = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".tmp",
+                                             dir=self.target.parent)
         except OSError as error:
             raise InputError(f"cannot write {self.output}: {error.strerror}") from None
         self.handle = open(fd, "w", encoding="utf-8", newline="")
+        if threading.current_thread() is threading.main_thread():  # SIGTERM unwinds through __exit__ too
+            self.previous_handler = signal.signal(signal.SIGTERM, _terminate)
         return self
 
     def __exit__(self, kind, error, trace) -> None:
@@ -292,12 +312,23 @@ class _Sink:
             if self.handle is not sys.stdout:
                 self.handle.detach()  # leave sys.stdout's buffer open
             return
-        self.handle.close()
-        if kind is None:
-            os.chmod(self.temp, _output_mode(self.output))  # mkstemp made it 0600
-            os.replace(self.temp, self.output)
-        else:
-            os.unlink(self.temp)
+        try:
+            if kind is None:
+                self.handle.flush()
+                os.fsync(self.handle.fileno())  # the data is on disk before the name points at it
+            self.handle.close()
+            if kind is None:
+                os.chmod(self.temp, _output_mode(self.target))  # mkstemp made it 0600
+                os.replace(self.temp, self.target)
+        finally:
+            if os.path.exists(self.temp):
+                os.unlink(self.temp)
+            if self.previous_handler is not None:
+                signal.signal(signal.SIGTERM, self.previous_handler)
+
+
+def _terminate(signum, frame) -> None:
+    raise SystemExit(128 + signum)
 
 
 def _output_mode(path: Path) -> int:
