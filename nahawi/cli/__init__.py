@@ -39,9 +39,7 @@ class UsageExitGroup(TyperGroup):
         try:
             code = super().main(args, prog_name, complete_var, False, **extra)
         except UsageError as error:
-            from typer import rich_utils
-
-            rich_utils.rich_format_error(error)
+            error.show()
             sys.exit(EXIT_USAGE)
         except typer.Abort:
             typer.echo("Aborted.", err=True)
@@ -49,8 +47,10 @@ class UsageExitGroup(TyperGroup):
         sys.exit(code if isinstance(code, int) else EXIT_OK)
 
 
+# Plain help (rich_markup_mode=None): rich markup swallowed every "[...]" in help texts ("[env var: …]",
+# "[-old-]") and showed flags as taking a <bool>.
 app = typer.Typer(help=f"Nahawi (نحوي): Arabic grammatical error correction.\n\n{EXIT_CODES}",
-                  no_args_is_help=True, pretty_exceptions_enable=False, cls=UsageExitGroup)
+                  no_args_is_help=True, pretty_exceptions_enable=False, cls=UsageExitGroup, rich_markup_mode=None)
 
 
 def _print_version(value: bool) -> None:

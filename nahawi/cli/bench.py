@@ -17,7 +17,7 @@ import typer
 from nahawi.cli import EXIT_INPUT, exit_code
 from nahawi.errors import InputError, M2FormatError, NahawiError
 
-app = typer.Typer(help="Quality and speed benchmarks.", no_args_is_help=True)
+app = typer.Typer(help="Quality and speed benchmarks.", no_args_is_help=True, rich_markup_mode=None)
 
 DATA_HELP = "GEC data root [env NAHAWI_DATA_ROOT, default ../shared/data]"
 

@@ -48,7 +48,7 @@ CONFIDENCE_HELP = "Drop edits whose confidence (0-1) is below this; edits withou
 STRICT_HELP = "The model's strict policy: fewer false alarms on correct text, fewer corrections."
 PROGRESS_HELP = "Progress bar on stderr (default: for large input on a terminal)."
 VERBOSE_HELP = "Say which device and provider run the model, and why CUDA is not used."
-LANG_HELP = "Language of messages: en or ar [env NAHAWI_LANG]."
+LANG_HELP = "Language of messages: en or ar."
 HELP = f"""Correct Arabic text: each line is a document; empty lines and all text outside the corrections are
 kept byte for byte. Colour only on a terminal, never with NO_COLOR set.
 

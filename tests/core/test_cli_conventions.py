@@ -109,3 +109,11 @@ def test_arabic_messages_with_lang_or_env(tmp_path):
     path.write_bytes(TEXT.encode("cp1256"))
     for result in (run("correct", "--lang", "ar", path), run("correct", path, env={"NAHAWI_LANG": "ar"})):
         assert result.exit_code == EXIT_INPUT and "خطأ في المدخلات" in result.stderr
+
+
+def test_help_keeps_brackets_names_env_vars_and_shows_flags_as_flags():
+    text = " ".join(run("correct", "--help").stdout.split())
+    assert "[-old-]{+new+}" in text and "[env var: NAHAWI_LANG]" in text and "[default: auto]" in text
+    assert "<bool>" not in text and "--diff Show changes" in text
+    bench = " ".join(run("bench", "speed", "--help").stdout.split())
+    assert "[the embedded model]" in bench and "[env NAHAWI_DATA_ROOT, default ../shared/data]" in bench
