@@ -74,7 +74,7 @@ def to_int8(source: Path, target: Path, per_channel: bool = True) -> None:
         # the pre-pass drops scratch files (sym_shape_infer_temp.onnx, <uuid>.data) into the working directory
         with tempfile.TemporaryDirectory(prefix="nahawi-quant-") as scratch, contextlib.chdir(scratch):
             quant_pre_process(source, folded, skip_symbolic_shape=True)
-        quantize_dynamic(folded, target, op_types_to_quantize=list(INT8_OPS), per_channel=per_channel,
+        quantize_dynamic(folded, target, op_types_to_quantize=list(INT8_OPS), per_channel=per_channel, reduce_range=True,
                          weight_type=QuantType.QInt8)
     finally:
         logging.disable(logging.NOTSET)

@@ -161,7 +161,10 @@ def padding_mask(ids: Tensor, pad_id: int) -> Tensor:
     return (ids != pad_id)[:, None, None, :]
 
 
-class Seq2SeqTransformer(nn.Module):
+class TextEncoder(nn.Module):
+    """The bidirectional encoder alone (`embedding`, `pos_encoder`, `encoder.*`): what the masked-LM
+    pretraining trains, what the edit tagger reads with, and what the seq2seq encoder is warm-started from."""
+
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config
@@ -170,11 +173,7 @@ class Seq2SeqTransformer(nn.Module):
         self.pos_encoder = PositionalEncoding(d, config.max_seq_len, config.dropout)
         self.encoder = Stack([EncoderLayer(config) for _ in range(config.num_encoder_layers)], d,
                              config.norm_first)
-        self.decoder = Stack([DecoderLayer(config) for _ in range(config.num_decoder_layers)], d,
-                             config.norm_first)
-        self.output_projection = nn.Linear(d, config.vocab_size)
         nn.init.normal_(self.embedding.weight, std=d ** -0.5)
-        self.output_projection.weight = self.embedding.weight  # tied
 
     def embed(self, ids: Tensor, offset: int | Tensor = 0) -> Tensor:
         x = self.embedding(ids)
@@ -190,6 +189,19 @@ class Seq2SeqTransformer(nn.Module):
             x = layer(x, mask)
         return self.encoder.finish(x)
 
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())
+
+
+class Seq2SeqTransformer(TextEncoder):
+    def __init__(self, config: ModelConfig):
+        super().__init__(config)
+        d = config.d_model
+        self.decoder = Stack([DecoderLayer(config) for _ in range(config.num_decoder_layers)], d,
+                             config.norm_first)
+        self.output_projection = nn.Linear(d, config.vocab_size)
+        self.output_projection.weight = self.embedding.weight  # tied
+
     def decode(self, tgt: Tensor, memory: Tensor, src: Tensor) -> Tensor:
         """Teacher-forced decoding: tgt (B, T) -> logits (B, T, V)."""
         length = tgt.size(1)
@@ -204,6 +216,3 @@ class Seq2SeqTransformer(nn.Module):
 
     def forward(self, src: Tensor, tgt: Tensor) -> Tensor:
         return self.decode(tgt, self.encode(src), src)
-
-    def num_parameters(self) -> int:
-        return sum(p.numel() for p in self.parameters())

@@ -35,6 +35,7 @@ class TokenizerConfig:
     character_coverage: float = 0.9999  # rarer characters fall back to bytes
     seed: int = 1234  # sampling seed
     threads: int = 1  # SentencePiece trainer threads
+    control_symbols: tuple[str, ...] = ()  # reserved ids after eos that text never produces (e.g. "<mask>")
 
     def __post_init__(self):
         if self.vocab_size < 300 or self.model_type not in ("unigram", "bpe"):
@@ -66,13 +67,23 @@ def _training_lines(data_dir: Path, corpus_files: list[Path], config: TokenizerC
 def train_tokenizer(data_dir: str | Path, out: str | Path, config: TokenizerConfig = TokenizerConfig(),
                     corpus_files: list[Path] | None = None, log=print) -> dict:
     """Train `out` (a `.model` path; `.vocab` and `.json` written beside it); returns the summary."""
+    _check_model_path(Path(out))
+    lines = _training_lines(Path(data_dir), list(corpus_files or []), config)
+    return train_on_lines(lines, out, config, log)
+
+
+def _check_model_path(out: Path) -> None:
+    if out.suffix != ".model":
+        raise InputError(f"--out must end in .model, got {out}")
+
+
+def train_on_lines(lines: list[str], out: str | Path, config: TokenizerConfig, log=print) -> dict:
+    """Train a SentencePiece model on `lines` with the round-trip contract and the fixed special ids."""
     import sentencepiece as spm
 
     started = time.time()
-    data_dir, out = Path(data_dir), Path(out)
-    if out.suffix != ".model":
-        raise InputError(f"--out must end in .model, got {out}")
-    lines = _training_lines(data_dir, list(corpus_files or []), config)
+    out = Path(out)
+    _check_model_path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile("w", encoding="utf-8", suffix=".txt", delete=False) as handle:
         handle.write("\n".join(line.replace("\n", " ") for line in lines) + "\n")
@@ -86,6 +97,7 @@ def train_tokenizer(data_dir: str | Path, out: str | Path, config: TokenizerConf
             bos_piece="<s>", eos_piece="</s>", input_sentence_size=config.input_sentence_size,
             shuffle_input_sentence=True, seed_sentencepiece_size=1_000_000, num_threads=config.threads,
             max_sentence_length=16384, train_extremely_large_corpus=False, minloglevel=2,
+            control_symbols=list(config.control_symbols),
         )
     finally:
         Path(text_path).unlink(missing_ok=True)

@@ -191,3 +191,30 @@ def train_tune_policy(
     if write:
         write_policy(model, result["policy"], result.get("strict_policy"))
         typer.echo(f"policy written to {model / 'model.json'}")
+
+
+@app.command("pretrain")
+def train_pretrain(
+    out: str = typer.Option("runs/encoder", help="run folder (tokenizer, stream cache, checkpoints, train.log); "
+                                                  "an existing run resumes"),
+    config: Path = typer.Option(None, help="PretrainConfig JSON (fields of training.pretrain.PretrainConfig)"),
+    model: str = typer.Option(None, help="model preset: encoder-small | encoder-medium | test"),
+    max_steps: int = typer.Option(None, help="stop after this many steps"),
+    threads: int = typer.Option(None, help="torch CPU threads (one leaves the other core free)"),
+    corpus_root: str = typer.Option(None, help="clean corpus root [env NAHAWI_CORPUS_ROOT, default ../shared/corpus]"),
+) -> None:
+    """Pretrain the Arabic encoder (whole-word masked LM on the clean corpus); resumable, logs tokens/s and loss."""
+    _require_torch()
+    from training.data.prepare import resolve_roots
+    from training.pretrain import PretrainConfig, Pretrainer
+    from training.trainer import Logger
+
+    values = json.loads(config.read_text(encoding="utf-8")) if config else {}
+    values.update({k: v for k, v in dict(out_dir=out, model=model, max_steps=max_steps, threads=threads).items()
+                   if v is not None})
+    pretrain_config = PretrainConfig.from_dict(values)
+    _, corpus = resolve_roots(None, corpus_root)
+    Path(pretrain_config.out_dir).mkdir(parents=True, exist_ok=True)
+    log = Logger(Path(pretrain_config.out_dir) / "train.log", 0)
+    state = Pretrainer(pretrain_config, corpus, log).train()
+    typer.echo(f"stopped at step {state['step']} ({state['tokens']:,} pieces seen)")

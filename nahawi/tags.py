@@ -1,0 +1,154 @@
+"""The edit tagger's tags: what each source word becomes, and which mark follows it.
+
+A sentence is a list of benchmark tokens (`nahawi.text.tokenize_punct`: words and marks). The tagger gives
+every token two tags:
+
+- a **word tag**: `KEEP`, `DELETE`, `JOIN` (glue to the next token, no space), or a **rewrite**: one
+  contiguous change anchored at the word's start (`^`) or end (`$`): `(anchor, offset, old, new)` means
+  "the `old` letters found `offset` letters from that end become `new`". One closed vocabulary of frequent
+  rewrites covers spelling variants (`^0 ا→أ` for ان → أن, `$0 ه→ة`, `$0 ي→ى`), affix transforms (`$0 ا→ن`,
+  `^0 ال→`), confusable letters, a split (`^2 →" "` for مايحدث → ما يحدث) and a mark replaced (`^0 ,→،`).
+  A rewrite whose `old` letters are not where it says is not applicable: the word is kept.
+- a **mark tag**: the punctuation inserted after the token (`NO_MARK` or one of `MARKS`).
+
+`TagVocab` maps tags to the network's class ids and back and is stored as JSON beside the model.
+Knows nothing of networks, alignment or training.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from nahawi.errors import ModelError
+
+KEEP, DELETE, JOIN = "KEEP", "DELETE", "JOIN"
+NO_MARK = ""
+MARKS = ("،", ".", "؟", "!", ":", "؛")  # marks the tagger may insert after a token
+
+
+@dataclass(frozen=True)
+class Rewrite:
+    anchor: str  # "^" (offset from the word's start) or "$" (offset from its end)
+    offset: int
+    old: str
+    new: str
+
+    def apply(self, word: str) -> str | None:
+        """The rewritten word, or None where `old` is not at the anchored place."""
+        if self.anchor == "^":
+            start = self.offset
+        else:
+            start = len(word) - self.offset - len(self.old)
+        end = start + len(self.old)
+        if start < 0 or end > len(word) or word[start:end] != self.old:
+            return None
+        return word[:start] + self.new + word[end:]
+
+    def key(self) -> str:
+        return json.dumps([self.anchor, self.offset, self.old, self.new], ensure_ascii=False)
+
+
+def rewrite_between(source: str, target: str) -> Rewrite | None:
+    """The one anchored rewrite that turns `source` into `target` (None when they are equal)."""
+    if source == target:
+        return None
+    limit = min(len(source), len(target))
+    prefix = 0
+    while prefix < limit and source[prefix] == target[prefix]:
+        prefix += 1
+    suffix = 0
+    while suffix < limit - prefix and source[-1 - suffix] == target[-1 - suffix]:
+        suffix += 1
+    old, new = source[prefix:len(source) - suffix], target[prefix:len(target) - suffix]
+    if prefix <= suffix:
+        return Rewrite("^", prefix, old, new)
+    return Rewrite("$", suffix, old, new)
+
+
+WordTag = str | Rewrite
+
+
+@dataclass(frozen=True)
+class TaggedToken:
+    token: str
+    word: WordTag = KEEP
+    mark: str = NO_MARK
+
+
+def apply_tags(tagged: list[TaggedToken]) -> list[str]:
+    """Output tokens of a tagged sentence (a JOIN glues a token's output to the next output)."""
+    out: list[str] = []
+    glue = False
+    for item in tagged:
+        text = word_output(item.token, item.word)
+        pieces = [piece for piece in text.split(" ") if piece]
+        produced = bool(pieces)
+        if glue and pieces and out:
+            out[-1] += pieces.pop(0)
+        out.extend(pieces)
+        if produced or item.word == JOIN:  # a JOIN glues across deleted tokens to the next output
+            glue = item.word == JOIN and bool(out)
+        if item.mark:
+            out.append(item.mark)
+            glue = False
+    return out
+
+
+def word_output(token: str, tag: WordTag) -> str:
+    if tag == DELETE:
+        return ""
+    if isinstance(tag, Rewrite):
+        rewritten = tag.apply(token)
+        return token if rewritten is None else rewritten
+    return token
+
+
+class TagVocab:
+    """Class ids of the word tags (KEEP 0, DELETE 1, JOIN 2, then rewrites) and the mark tags (none 0)."""
+
+    def __init__(self, rewrites: list[Rewrite], marks: tuple[str, ...] = MARKS):
+        self.word_tags: list[WordTag] = [KEEP, DELETE, JOIN, *rewrites]
+        self.marks: list[str] = [NO_MARK, *marks]
+        self._word_ids = {self._key(t): i for i, t in enumerate(self.word_tags)}
+        self._mark_ids = {m: i for i, m in enumerate(self.marks)}
+
+    @staticmethod
+    def _key(tag: WordTag) -> str:
+        return tag.key() if isinstance(tag, Rewrite) else tag
+
+    def word_id(self, tag: WordTag) -> int | None:
+        return self._word_ids.get(self._key(tag))
+
+    def mark_id(self, mark: str) -> int | None:
+        return self._mark_ids.get(mark)
+
+    def to_json(self) -> dict:
+        rewrites = [[t.anchor, t.offset, t.old, t.new] for t in self.word_tags[3:]]
+        return {"format": "nahawi-tags", "version": 1, "rewrites": rewrites, "marks": self.marks[1:]}
+
+    def save(self, path: str | Path) -> None:
+        Path(path).write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_json(cls, data: dict, source: str = "tags") -> TagVocab:
+        try:
+            if data.get("format") != "nahawi-tags":
+                raise ValueError("not a nahawi-tags file")
+            rewrites = [Rewrite(str(a), int(o), str(old), str(new)) for a, o, old, new in data["rewrites"]]
+            if any(r.anchor not in "^$" or r.offset < 0 for r in rewrites):
+                raise ValueError("a rewrite has a bad anchor or offset")
+            return cls(rewrites, tuple(str(m) for m in data["marks"]))
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise ModelError(f"{source}: invalid tag vocabulary ({error})") from error
+
+    @classmethod
+    def load(cls, path: str | Path) -> TagVocab:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise ModelError(f"cannot read tag vocabulary {path}: {error}") from error
+        return cls.from_json(data, str(path))
+
+    def __len__(self) -> int:
+        return len(self.word_tags)

@@ -1,0 +1,158 @@
+"""Training examples for the edit tagger: gold tags derived from source/target pairs, the tag vocabulary,
+and pieces for the network.
+
+Gold tags come from the project's token alignment (`nahawi.edits.align`, ERRANT-style): each source token
+collects the target tokens aligned to it (insertions go to the token before them); a mark inserted after a
+token becomes its mark tag, a deleted clitic whose host starts with it becomes a JOIN, and everything else is
+the one anchored rewrite from the token to its output (`nahawi.tags.rewrite_between`). Applying the derived
+tags reproduces the target whenever it is expressible (`apply_tags`); the vocabulary keeps the frequent
+rewrites, and a token whose rewrite is out of vocabulary teaches nothing (its label is ignored).
+Knows nothing of the network or of the training loop.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from nahawi.edits.align import DELETE as OP_DELETE
+from nahawi.edits.align import INSERT as OP_INSERT
+from nahawi.edits.align import align_tokens
+from nahawi.tags import DELETE, JOIN, KEEP, MARKS, NO_MARK, Rewrite, TaggedToken, TagVocab, rewrite_between
+
+IGNORE = -100  # label the loss skips
+
+
+def derive_tags(source: list[str], target: list[str]) -> list[TaggedToken]:
+    """One TaggedToken per source token such that `apply_tags` gives `target` where tags can express it."""
+    outputs: list[list[str]] = [[] for _ in source]
+    deleted = [False] * len(source)
+    leading: list[str] = []  # target tokens inserted before the first source token
+    last = -1
+    for op in align_tokens(source, target):
+        if op.tag == OP_INSERT:
+            (outputs[last] if last >= 0 else leading).append(target[op.j])
+            continue
+        last = op.i
+        if op.tag == OP_DELETE:
+            deleted[op.i] = True
+        else:
+            outputs[op.i].append(target[op.j])
+    if leading and source:
+        outputs[0] = leading + outputs[0]
+    marks = [_peel_mark(out) for out in outputs]
+    joins = _joins(source, outputs, marks)
+    tagged = []
+    for i, token in enumerate(source):
+        if joins[i]:
+            word = JOIN
+        elif not outputs[i]:
+            word = DELETE if deleted[i] else KEEP
+        else:
+            word = rewrite_between(token, " ".join(outputs[i])) or KEEP
+        tagged.append(TaggedToken(token, word, marks[i]))
+    return tagged
+
+
+def _peel_mark(out: list[str]) -> str:
+    """Take a mark inserted after the token's own output off `out` (in place)."""
+    if len(out) >= 2 and out[-1] in MARKS and out[-2] not in MARKS:
+        return out.pop()
+    return NO_MARK
+
+
+def _joins(source: list[str], outputs: list[list[str]], marks: list[str]) -> list[bool]:
+    """Tokens to glue to the next one: a token whose output vanished while the next token's single output
+    word starts with it (و الله → والله), or the mirror case. `outputs` and `marks` are rewritten in place
+    (a mark after the glued pair follows its second token)."""
+    joins = [False] * len(source)
+    for i in range(len(source) - 1):
+        here, there = outputs[i], outputs[i + 1]
+        if len(here) + len(there) != 1:
+            continue
+        word = (here or there)[0]
+        if len(word) > len(source[i]) and word.startswith(source[i]):
+            joins[i] = True
+            outputs[i], outputs[i + 1] = [], [word[len(source[i]):]]
+            if marks[i] and not marks[i + 1]:
+                marks[i], marks[i + 1] = NO_MARK, marks[i]
+    return joins
+
+
+def build_vocab(tagged_sentences: Iterable[list[TaggedToken]], max_rewrites: int, min_count: int) -> TagVocab:
+    counts: Counter[str] = Counter()
+    rewrites: dict[str, Rewrite] = {}
+    for sentence in tagged_sentences:
+        for item in sentence:
+            if isinstance(item.word, Rewrite):
+                key = item.word.key()
+                counts[key] += 1
+                rewrites[key] = item.word
+    kept = [rewrites[k] for k, c in counts.most_common(max_rewrites) if c >= min_count]
+    return TagVocab(kept)
+
+
+@dataclass(frozen=True)
+class Example:
+    ids: np.ndarray  # (T,) int32: bos + pieces + eos
+    word_labels: np.ndarray  # (T,) int16/32: word tag id at each token's first piece, IGNORE elsewhere
+    mark_labels: np.ndarray  # (T,) mark id at each token's last piece, IGNORE elsewhere
+
+
+def token_pieces(sp, tokens: list[str]) -> list[list[int]]:
+    """Pieces of each token, as the encoder saw text (each word begins with ▁); never empty."""
+    pieces = sp.encode(tokens)
+    return [p if p else [sp.unk_id()] for p in pieces]
+
+
+def piece_positions(pieces: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """(first, last) piece position of each token in bos + pieces + eos."""
+    lengths = np.array([len(p) for p in pieces])
+    first = 1 + np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    return first, first + lengths - 1
+
+
+def encode_example(sp, vocab: TagVocab, tagged: list[TaggedToken], learn_marks: bool) -> Example:
+    pieces = token_pieces(sp, [t.token for t in tagged])
+    first, last = piece_positions(pieces)
+    ids = np.array([sp.bos_id(), *(i for p in pieces for i in p), sp.eos_id()], dtype=np.int32)
+    word_labels = np.full(len(ids), IGNORE, dtype=np.int32)
+    mark_labels = np.full(len(ids), IGNORE, dtype=np.int32)
+    for k, item in enumerate(tagged):
+        word_id = vocab.word_id(item.word)
+        word_labels[first[k]] = IGNORE if word_id is None else word_id
+        if learn_marks:
+            mark_id = vocab.mark_id(item.mark)
+            mark_labels[last[k]] = IGNORE if mark_id is None else mark_id
+    return Example(ids, word_labels, mark_labels)
+
+
+def read_pairs(path: Path, limit: int = 0) -> list[dict]:
+    """Records of a prepared train.jsonl / dev.jsonl ({"source", "target", "origin", ...})."""
+    records = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            records.append(json.loads(line))
+            if limit and len(records) >= limit:
+                break
+    return records
+
+
+def learns_marks(origin: str) -> bool:
+    """Only real pairs keep the writers' and annotators' punctuation; the others had it stripped on both
+    sides, so their (absent) marks teach nothing about where marks go."""
+    return origin == "real"
+
+
+def reachable(tagged: list[TaggedToken], target: list[str]) -> bool:
+    from nahawi.tags import apply_tags
+
+    return apply_tags(tagged) == target
+
+
+__all__ = ["DELETE", "IGNORE", "JOIN", "KEEP", "Example", "build_vocab", "derive_tags", "encode_example",
+           "learns_marks", "piece_positions", "reachable", "read_pairs", "token_pieces"]
