@@ -152,3 +152,55 @@ class TagVocab:
 
     def __len__(self) -> int:
         return len(self.word_tags)
+
+
+@dataclass(frozen=True)
+class TagPolicy:
+    """When a predicted tag is trusted: its probability must reach the threshold (KEEP / no mark otherwise)."""
+    word_threshold: float = 0.5
+    mark_threshold: float = 0.5
+    candidates: int = 4  # best word tags tried, in order, until one applies to the word
+
+
+@dataclass(frozen=True)
+class TagChoice:
+    tagged: TaggedToken
+    word_confidence: float  # probability of the chosen word tag (of KEEP where kept)
+    mark_confidence: float  # probability of the chosen mark (of no mark where none)
+
+
+def choose_tags(tokens: list[str], word_probs, mark_probs, vocab: TagVocab,
+                policy: TagPolicy = TagPolicy()) -> list[TagChoice]:
+    """The tags to apply: per token, the most probable word tag other than KEEP that applies to the word and
+    reaches the threshold, and likewise a mark, never where a mark already follows (or is) the token.
+    word_probs (n, word tags) and mark_probs (n, marks) are numpy arrays of probabilities."""
+    import numpy as np
+
+    choices = []
+    order = np.argsort(-word_probs[:, 1:], axis=1)[:, :policy.candidates] + 1
+    for k, token in enumerate(tokens):
+        word, word_confidence = KEEP, float(word_probs[k, 0])
+        for tag_id in order[k]:
+            probability = float(word_probs[k, tag_id])
+            if probability < policy.word_threshold:
+                break
+            tag = vocab.word_tags[tag_id]
+            if _applies(tag, token, k, len(tokens)):
+                word, word_confidence = tag, probability
+                break
+        mark, mark_confidence = NO_MARK, float(mark_probs[k, 0])
+        follows = k + 1 < len(tokens) and tokens[k + 1] in MARKS
+        if token not in MARKS and not follows and word not in (DELETE, JOIN):
+            best = int(np.argmax(mark_probs[k, 1:])) + 1
+            if mark_probs[k, best] >= policy.mark_threshold:
+                mark, mark_confidence = vocab.marks[best], float(mark_probs[k, best])
+        choices.append(TagChoice(TaggedToken(token, word, mark), word_confidence, mark_confidence))
+    return choices
+
+
+def _applies(tag: WordTag, token: str, position: int, length: int) -> bool:
+    if isinstance(tag, Rewrite):
+        return tag.apply(token) is not None
+    if tag == JOIN:
+        return position + 1 < length
+    return True

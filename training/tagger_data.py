@@ -11,7 +11,9 @@ Knows nothing of the network or of the training loop.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,7 +24,18 @@ import numpy as np
 from nahawi.edits.align import DELETE as OP_DELETE
 from nahawi.edits.align import INSERT as OP_INSERT
 from nahawi.edits.align import align_tokens
-from nahawi.tags import DELETE, JOIN, KEEP, MARKS, NO_MARK, Rewrite, TaggedToken, TagVocab, rewrite_between
+from nahawi.tags import (
+    DELETE,
+    JOIN,
+    KEEP,
+    MARKS,
+    NO_MARK,
+    Rewrite,
+    TaggedToken,
+    TagVocab,
+    apply_tags,
+    rewrite_between,
+)
 
 IGNORE = -100  # label the loss skips
 
@@ -148,11 +161,111 @@ def learns_marks(origin: str) -> bool:
     return origin == "real"
 
 
-def reachable(tagged: list[TaggedToken], target: list[str]) -> bool:
-    from nahawi.tags import apply_tags
+@dataclass(frozen=True)
+class ExampleSet:
+    """Encoded examples, flat: example k is ids[offsets[k]:offsets[k + 1]] (and the same slice of labels)."""
+    ids: np.ndarray  # uint16
+    word_labels: np.ndarray  # int16, IGNORE where no label
+    mark_labels: np.ndarray  # int8 (IGNORE = -100 fits)
+    offsets: np.ndarray  # int64, len = examples + 1
 
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    def lengths(self) -> np.ndarray:
+        return np.diff(self.offsets)
+
+    def example(self, k: int) -> Example:
+        start, end = self.offsets[k], self.offsets[k + 1]
+        return Example(self.ids[start:end], self.word_labels[start:end], self.mark_labels[start:end])
+
+    def save(self, path: Path) -> None:
+        tmp = path.with_name(path.name + ".tmp.npz")
+        np.savez(tmp, ids=self.ids, word_labels=self.word_labels, mark_labels=self.mark_labels,
+                 offsets=self.offsets)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> ExampleSet:
+        with np.load(path, allow_pickle=False) as data:
+            return cls(data["ids"], data["word_labels"], data["mark_labels"], data["offsets"])
+
+
+def examples_key(train_file: Path, tokenizer: Path, max_rewrites: int, min_count: int, max_pieces: int) -> str:
+    digest = hashlib.sha256(Path(tokenizer).read_bytes())
+    stat = Path(train_file).stat()
+    digest.update(f"{Path(train_file).resolve()}:{stat.st_size}:{int(stat.st_mtime)}".encode())
+    digest.update(f"{max_rewrites}:{min_count}:{max_pieces}:{IGNORE}".encode())
+    return digest.hexdigest()[:16]
+
+
+def build_examples(train_file: Path, sp, max_rewrites: int, min_count: int, max_pieces: int,
+                   log=print) -> tuple[TagVocab, ExampleSet, dict]:
+    """Gold tags for every pair of a prepared train.jsonl, the vocabulary of their frequent rewrites and the
+    encoded examples. Pairs whose tags cannot rebuild the target, and examples over max_pieces, are counted
+    and left out (a truncated example would teach the end of a sentence as its middle)."""
+    started = time.time()
+    derived: dict[tuple[str, str], list[TaggedToken]] = {}  # real pairs are upsampled: derive each once
+    records = read_pairs(train_file)
+    tagged_records, skipped = [], Counter()
+    for n, record in enumerate(records):
+        key = (record["source"], record["target"])
+        if key not in derived:
+            source, target = record["source"].split(), record["target"].split()
+            tagged = derive_tags(source, target)
+            derived[key] = tagged if source and apply_tags(tagged) == target else []
+        if not derived[key]:
+            skipped["unreachable"] += 1
+            continue
+        tagged_records.append((derived[key], learns_marks(record.get("origin", ""))))
+        if (n + 1) % 50_000 == 0:
+            log(f"tags: {n + 1:,}/{len(records):,} pairs ({time.time() - started:.0f} s)")
+    vocab = build_vocab((tagged for tagged, _ in tagged_records), max_rewrites, min_count)
+    ids, word_labels, mark_labels, offsets = [], [], [], [0]
+    covered = total = 0
+    for tagged, learn_marks in tagged_records:
+        example = encode_example(sp, vocab, tagged, learn_marks)
+        if len(example.ids) > max_pieces:
+            skipped["over_max_pieces"] += 1
+            continue
+        ids.append(example.ids.astype(np.uint16))
+        word_labels.append(example.word_labels.astype(np.int16))
+        mark_labels.append(example.mark_labels.astype(np.int8))
+        offsets.append(offsets[-1] + len(example.ids))
+        edits = [t for t in tagged if t.word != KEEP]
+        total += len(edits)
+        covered += sum(vocab.word_id(t.word) is not None for t in edits)
+    examples = ExampleSet(np.concatenate(ids), np.concatenate(word_labels), np.concatenate(mark_labels),
+                          np.array(offsets, dtype=np.int64))
+    summary = {"pairs": len(records), "examples": len(examples), "pieces": int(offsets[-1]),
+               "skipped": dict(skipped), "word_tags": len(vocab), "word_edits": total,
+               "word_edits_in_vocab": covered, "seconds": round(time.time() - started, 1)}
+    return vocab, examples, summary
+
+
+def cached_examples(train_file: Path, tokenizer: Path, cache_dir: Path, max_rewrites: int, min_count: int,
+                    max_pieces: int, log=print) -> tuple[TagVocab, ExampleSet, dict]:
+    """build_examples, stored under cache_dir/<content key>/ and reused while the inputs are unchanged."""
+    import sentencepiece as spm
+
+    folder = cache_dir / examples_key(train_file, tokenizer, max_rewrites, min_count, max_pieces)
+    if (folder / "summary.json").exists():
+        summary = json.loads((folder / "summary.json").read_text())
+        return TagVocab.load(folder / "tags.json"), ExampleSet.load(folder / "examples.npz"), summary
+    sp = spm.SentencePieceProcessor(model_file=str(tokenizer))
+    vocab, examples, summary = build_examples(train_file, sp, max_rewrites, min_count, max_pieces, log)
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab.save(folder / "tags.json")
+    examples.save(folder / "examples.npz")
+    (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    log(f"examples: {json.dumps(summary)}")
+    return vocab, examples, summary
+
+
+def reachable(tagged: list[TaggedToken], target: list[str]) -> bool:
     return apply_tags(tagged) == target
 
 
-__all__ = ["DELETE", "IGNORE", "JOIN", "KEEP", "Example", "build_vocab", "derive_tags", "encode_example",
+__all__ = ["DELETE", "IGNORE", "JOIN", "KEEP", "Example", "ExampleSet", "build_examples", "build_vocab",
+           "cached_examples", "derive_tags", "encode_example",
            "learns_marks", "piece_positions", "reachable", "read_pairs", "token_pieces"]

@@ -218,3 +218,32 @@ def train_pretrain(
     log = Logger(Path(pretrain_config.out_dir) / "train.log", 0)
     state = Pretrainer(pretrain_config, corpus, log).train()
     typer.echo(f"stopped at step {state['step']} ({state['tokens']:,} pieces seen)")
+
+
+@app.command("tagger")
+def train_tagger(
+    out: str = typer.Option("runs/tagger", help="run folder (example cache, checkpoints, train.log, tagger.pt); "
+                                                "an existing run resumes"),
+    config: Path = typer.Option(None, help="TaggerConfig JSON (fields of training.tagger.TaggerConfig)"),
+    train_file: str = typer.Option(None, "--train", help="prepared train.jsonl (`nahawi train prepare`)"),
+    encoder: str = typer.Option(None, help="pretrained encoder.pt ('' = random init)"),
+    tokenizer: str = typer.Option(None, help="the encoder's SentencePiece model"),
+    max_steps: int = typer.Option(None, help="stop after this many steps"),
+    threads: int = typer.Option(None, help="torch CPU threads"),
+    data_root: str = typer.Option(None, help="QALB/ZAEBUC root for the dev evaluation [default ../shared/data]"),
+) -> None:
+    """Fine-tune the edit tagger (word tag + mark per word) on the pretrained encoder; resumable, scores dev."""
+    _require_torch()
+    from training.tagger import TaggerConfig, TaggerTrainer
+    from training.trainer import Logger
+
+    values = json.loads(config.read_text(encoding="utf-8")) if config else {}
+    values.update({k: v for k, v in dict(out_dir=out, train=train_file, encoder=encoder, tokenizer=tokenizer,
+                                         max_steps=max_steps, threads=threads, data_root=data_root).items()
+                   if v is not None})
+    tagger_config = TaggerConfig.from_dict(values)
+    Path(tagger_config.out_dir).mkdir(parents=True, exist_ok=True)
+    log = Logger(Path(tagger_config.out_dir) / "train.log", 0)
+    state = TaggerTrainer(tagger_config, log).train()
+    best = state["best"]
+    typer.echo(f"stopped at step {state['step']}; best dev {json.dumps(best, ensure_ascii=False) if best else 'none'}")

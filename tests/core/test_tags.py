@@ -61,3 +61,28 @@ def test_vocab_round_trips_and_refuses_broken_files(tmp_path):
     path.write_bytes(b"\xff\xfe not json")
     with pytest.raises(ModelError, match="cannot read"):
         TagVocab.load(path)
+
+
+def test_choose_tags_trusts_only_confident_applicable_tags():
+    import numpy as np
+
+    from nahawi.tags import TagPolicy, choose_tags
+
+    vocab = TagVocab([Rewrite("^", 0, "ا", "أ"), Rewrite("$", 0, "ه", "ة")])
+    tokens = ["قال", "ان", "المدرسه", "،", "جميلة"]
+    word = np.full((5, len(vocab)), 0.01)
+    word[:, 0] = 0.9
+    word[1] = [0.2, 0.0, 0.0, 0.8, 0.0]  # ^0 ا→أ on ان: applies
+    word[0] = [0.1, 0.0, 0.0, 0.9, 0.0]  # ^0 ا→أ on قال: does not apply, kept
+    word[2] = [0.4, 0.0, 0.0, 0.0, 0.6]  # $0 ه→ة, below a 0.7 threshold
+    marks = np.zeros((5, len(vocab.marks)))
+    marks[:, 0] = 1.0
+    marks[2] = [0.1, 0.9, 0, 0, 0, 0, 0]  # a comma after المدرسه, but one already follows
+    marks[4] = [0.2, 0, 0.8, 0, 0, 0, 0]  # a full stop at the end
+    choices = choose_tags(tokens, word, marks, vocab, TagPolicy(0.7, 0.5))
+    assert [c.tagged.word for c in choices] == [KEEP, Rewrite("^", 0, "ا", "أ"), KEEP, KEEP, KEEP]
+    assert [c.tagged.mark for c in choices] == ["", "", "", "", "."]
+    assert choices[1].word_confidence == 0.8 and choices[4].mark_confidence == 0.8
+    assert apply_tags([c.tagged for c in choices]) == ["قال", "أن", "المدرسه", "،", "جميلة", "."]
+    looser = choose_tags(tokens, word, marks, vocab, TagPolicy(0.5, 0.5))
+    assert looser[2].tagged.word == Rewrite("$", 0, "ه", "ة")

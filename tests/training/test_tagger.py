@@ -1,0 +1,79 @@
+"""The edit tagger trains on gold tags of real Arabic pairs, resumes exactly, loads safely and corrects
+documents through the engine's own tag decisions; a trained tiny tagger fixes what it was taught."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from export.fixtures import tiny_corpus, train_tiny_tokenizer
+from nahawi.tags import TagPolicy
+from training.tagger import TaggerConfig, TaggerTrainer, TokenTagger, epoch_batches, load_tagger
+
+PAIRS = [
+    ("قال ان الولد ذهب الى المدرسه", "قال إن الولد ذهب إلى المدرسة"),
+    ("يجب ان نذهب الى البيت", "يجب أن نذهب إلى البيت"),
+    ("ذهبت الى المدرسه و كتبت الدرس", "ذهبت إلى المدرسة ، وكتبت الدرس"),
+    ("أكد الوزير ان الاقتصاد ينمو", "أكد الوزير أن الاقتصاد ينمو"),
+]
+
+
+@pytest.fixture(scope="module")
+def run_inputs(tmp_path_factory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("tagger_inputs")
+    records = [{"source": s, "target": t, "origin": "real" if k % 2 else "synth"}
+               for _ in range(30) for k, (s, t) in enumerate(PAIRS)]
+    train = folder / "train.jsonl"
+    train.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    lines = [t for _, t in PAIRS] + [s for s, _ in PAIRS]
+    return train, train_tiny_tokenizer(folder / "spm", vocab_size=300, lines=tiny_corpus() + lines * 5)
+
+
+def config(out: Path, inputs, **changes) -> TaggerConfig:
+    train, tokenizer = inputs
+    values = dict(out_dir=str(out), train=str(train), tokenizer=str(tokenizer), encoder="", model="test",
+                  min_rewrite_count=1, batch_pieces=200, lr=3e-3, warmup_steps=5, log_every=5, save_every=5,
+                  eval_every=10_000, dropout=0.0)
+    return TaggerConfig(**{**values, **changes})
+
+
+def quiet(*_):
+    pass
+
+
+def test_batches_respect_the_piece_budget_and_cover_every_example():
+    lengths = np.random.default_rng(0).integers(5, 60, 1000)
+    batches = epoch_batches(lengths, 400, np.random.default_rng(1))
+    assert sorted(np.concatenate(batches).tolist()) == list(range(1000))
+    assert all(len(b) * lengths[b].max() <= 400 for b in batches)
+    again = epoch_batches(lengths, 400, np.random.default_rng(1))
+    assert all(np.array_equal(a, b) for a, b in zip(batches, again))
+
+
+def test_resumed_run_matches_the_uninterrupted_one(run_inputs, tmp_path):
+    straight = TaggerTrainer(config(tmp_path / "straight", run_inputs), quiet)
+    straight.train(stop_at=12)
+    paused = TaggerTrainer(config(tmp_path / "paused", run_inputs), quiet)
+    paused.train(stop_at=7)
+    resumed = TaggerTrainer(config(tmp_path / "paused", run_inputs), quiet)
+    resumed.train(stop_at=12)
+    assert resumed.state["step"] == 12 and resumed.state["epoch"] == straight.state["epoch"]
+    for (name, a), (_, b) in zip(straight.model.state_dict().items(), resumed.model.state_dict().items()):
+        assert torch.equal(a, b), name
+
+
+def test_trained_tagger_corrects_what_it_was_taught(run_inputs, tmp_path):
+    trainer = TaggerTrainer(config(tmp_path / "run", run_inputs), quiet)
+    trainer.train(stop_at=150)
+    torch.load(tmp_path / "run" / "last.pt", weights_only=True)
+    model, vocab, payload = load_tagger(tmp_path / "run" / "last.pt")
+    assert payload["step"] == 150 and vocab.word_tags == trainer.vocab.word_tags
+    tagger = TokenTagger(model, trainer.sp, vocab)
+    documents = [s.split() for s, _ in PAIRS]
+    [corrected] = tagger.correct(documents, [TagPolicy(0.5, 0.5)])
+    assert sum(out == t.split() for out, (_, t) in zip(corrected, PAIRS)) >= 3
+    [untouched] = tagger.correct(documents, [TagPolicy(1.01, 1.01)])  # nothing reaches the thresholds
+    assert untouched == documents

@@ -1,0 +1,362 @@
+"""The edit tagger: the pretrained encoder with two per-piece heads (word tag at each word's first piece, mark
+after it at its last piece), fine-tuned on gold tags of real and synthetic pairs; dev F0.5 through the same
+tag decisions the engine makes (`nahawi.tags.choose_tags`).
+
+Owns the model, the batching, the resumable loop (one thread by default; batches derive from (seed, epoch), so
+a resumed run sees the batches it would have seen) and the dev evaluation with its threshold sweep.
+Checkpoints load with `weights_only=True`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from nahawi.errors import ConfigError
+from nahawi.tags import TagPolicy, TagVocab, apply_tags, choose_tags
+from training.checkpoint import safe_load, save_atomically
+from training.config import ModelConfig, preset
+from training.model import TextEncoder
+from training.pretrain import load_encoder
+from training.tagger_data import IGNORE, ExampleSet, cached_examples, piece_positions, token_pieces
+
+
+@dataclass(frozen=True)
+class TaggerConfig:
+    out_dir: str = "runs/tagger"  # checkpoints, log, example cache, resolved config
+    train: str = "work/tagger_data/train.jsonl"  # prepared pairs (`nahawi train prepare`)
+    encoder: str = "runs/encoder/encoder.pt"  # pretrained encoder; "" = random init from `model`
+    tokenizer: str = "runs/encoder/spm.model"  # the encoder's tokenizer
+    model: str = "encoder-small"  # preset used only without an encoder
+    max_rewrites: int = 3000  # closed vocabulary of rewrite tags (most frequent first)
+    min_rewrite_count: int = 3  # a rewrite seen fewer times is not a class
+    max_pieces: int = 200  # longer examples are left out, never truncated
+    batch_pieces: int = 6000  # padded pieces per batch
+    lr: float = 3e-4
+    warmup_steps: int = 500
+    max_steps: int = 1_000_000
+    weight_decay: float = 0.01
+    clip_norm: float = 1.0
+    dropout: float = 0.1
+    mark_loss_weight: float = 1.0
+    log_every: int = 50
+    save_every: int = 200
+    eval_every: int = 2000  # steps between dev evaluations (tagger.pt snapshot of the best)
+    dev_documents: int = 1017  # QALB-2014 dev documents evaluated (all by default)
+    data_root: str = "../shared/data"
+    seed: int = 23
+    threads: int = 1
+
+    @classmethod
+    def from_dict(cls, values: dict) -> TaggerConfig:
+        unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
+        if unknown:
+            raise ConfigError(f"unknown tagger config keys: {', '.join(unknown)}")
+        return cls(**values)
+
+
+class EditTagger(TextEncoder):
+    """TextEncoder + `word_head` (word tags) and `mark_head` (marks), both read at every piece."""
+
+    def __init__(self, config: ModelConfig, word_tags: int, marks: int):
+        super().__init__(config)
+        self.word_head = nn.Linear(config.d_model, word_tags)
+        self.mark_head = nn.Linear(config.d_model, marks)
+
+    def forward(self, ids: Tensor) -> tuple[Tensor, Tensor]:
+        """ids (B, T) -> word logits (B, T, word tags), mark logits (B, T, marks)."""
+        hidden = self.encode(ids)
+        return self.word_head(hidden), self.mark_head(hidden)
+
+
+def epoch_batches(lengths: np.ndarray, batch_pieces: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """Example indices in batches of similar length (padded size <= batch_pieces), in random order."""
+    order = rng.permutation(len(lengths))
+    batches = []
+    for start in range(0, len(order), 4096):  # sort within pools: little padding, still shuffled
+        pool = order[start:start + 4096]
+        pool = pool[np.argsort(lengths[pool], kind="stable")]
+        batch: list[int] = []
+        for index in pool:
+            if batch and (len(batch) + 1) * max(lengths[batch[-1]], lengths[index]) > batch_pieces:
+                batches.append(np.array(batch))
+                batch = []
+            batch.append(int(index))
+        if batch:
+            batches.append(np.array(batch))
+    return [batches[i] for i in rng.permutation(len(batches))]
+
+
+def collate(examples: ExampleSet, indices: np.ndarray, pad_id: int) -> tuple[Tensor, Tensor, Tensor]:
+    width = int(examples.lengths()[indices].max())
+    ids = np.full((len(indices), width), pad_id, dtype=np.int64)
+    words = np.full((len(indices), width), IGNORE, dtype=np.int64)
+    marks = np.full((len(indices), width), IGNORE, dtype=np.int64)
+    for row, k in enumerate(indices):
+        example = examples.example(int(k))
+        n = len(example.ids)
+        ids[row, :n], words[row, :n], marks[row, :n] = example.ids, example.word_labels, example.mark_labels
+    return torch.from_numpy(ids), torch.from_numpy(words), torch.from_numpy(marks)
+
+
+def learning_rate(config: TaggerConfig, step: int) -> float:
+    if step < config.warmup_steps:
+        return config.lr * (step + 1) / config.warmup_steps
+    return config.lr * (config.warmup_steps / step) ** 0.5
+
+
+class TokenTagger:
+    """Tags whole documents with a torch EditTagger the way the engine will with ONNX: benchmark tokens,
+    windows of at most `window_words` words, probabilities at each word's first/last piece."""
+
+    def __init__(self, model: EditTagger, sp, vocab: TagVocab, window_words: int = 48):
+        self.model, self.sp, self.vocab, self.window_words = model, sp, vocab, window_words
+
+    @torch.no_grad()
+    def probabilities(self, windows: list[list[str]], batch_size: int = 32) -> list[tuple[np.ndarray, np.ndarray]]:
+        was_training = self.model.training
+        self.model.eval()
+        results = []
+        for start in range(0, len(windows), batch_size):
+            group = windows[start:start + batch_size]
+            pieces = [token_pieces(self.sp, tokens) for tokens in group]
+            ids = [[self.sp.bos_id(), *(i for p in ps for i in p), self.sp.eos_id()] for ps in pieces]
+            width = max(len(row) for row in ids)
+            batch = torch.full((len(ids), width), self.model.config.pad_id, dtype=torch.long)
+            for row, values in enumerate(ids):
+                batch[row, :len(values)] = torch.tensor(values)
+            word_logits, mark_logits = self.model(batch)
+            word_probs, mark_probs = word_logits.softmax(-1).numpy(), mark_logits.softmax(-1).numpy()
+            for row, ps in enumerate(pieces):
+                first, last = piece_positions(ps)
+                results.append((word_probs[row, first], mark_probs[row, last]))
+        self.model.train(was_training)
+        return results
+
+    def windows(self, tokens: list[str]) -> list[list[str]]:
+        return [tokens[i:i + self.window_words] for i in range(0, len(tokens), self.window_words)] or [[]]
+
+    def correct(self, documents: list[list[str]], policies: list[TagPolicy], passes: int = 1) -> list[list[str]]:
+        """One corrected token list per (policy, document), policy-major; each pass re-tags the last output."""
+        outputs = [[list(doc) for doc in documents] for _ in policies]
+        for _ in range(passes):
+            for p, policy in enumerate(policies):
+                spans, windows = [], []
+                for doc in outputs[p]:
+                    parts = [w for w in self.windows(doc) if w]
+                    spans.append(len(parts))
+                    windows.extend(parts)
+                probs = iter(self.probabilities(windows))
+                corrected = []
+                for doc, count in zip(outputs[p], spans):
+                    tokens: list[str] = []
+                    for window in self.windows(doc)[:count] if count else []:
+                        word_probs, mark_probs = next(probs)
+                        tokens.extend(apply_tags([c.tagged for c in choose_tags(
+                            window, word_probs, mark_probs, self.vocab, policy)]))
+                    corrected.append(tokens)
+                outputs[p] = corrected
+        return outputs
+
+
+WORD_THRESHOLDS = (0.3, 0.5, 0.7, 0.9)
+MARK_THRESHOLDS = (0.3, 0.5, 0.7, 0.9, 1.01)  # 1.01: no marks at all
+
+
+def evaluate_on_dev(tagger: TokenTagger, dev, log=print) -> dict:
+    """Dev F0.5 for a small threshold sweep (word threshold with marks off, then marks at the best one);
+    the best policy by F0.5 with punctuation, and its no-punctuation score."""
+    from nahawi.text.punct import tokenize_punct
+    from training.evaluate import score_dev_hypotheses
+
+    documents = [tokenize_punct(doc).split() for doc in dev.sources[:dev.limit]]
+    word_policies = [TagPolicy(w, 1.01) for w in WORD_THRESHOLDS]
+    outputs = tagger.correct(documents, word_policies)
+    scored = []
+    for policy, hypotheses in zip(word_policies, outputs):
+        scored.append((policy, score_dev_hypotheses([" ".join(h) for h in hypotheses], dev)))
+    best_word = max(scored, key=lambda item: item[1]["no_punct"]["f05"] if "no_punct" in item[1]
+                    else item[1]["with_punct"]["f05"])[0]
+    mark_policies = [TagPolicy(best_word.word_threshold, m) for m in MARK_THRESHOLDS[:-1]]
+    for policy, hypotheses in zip(mark_policies, tagger.correct(documents, mark_policies)):
+        scored.append((policy, score_dev_hypotheses([" ".join(h) for h in hypotheses], dev)))
+    for policy, scores in scored:
+        log(f"  dev word≥{policy.word_threshold} mark≥{policy.mark_threshold}: " + ", ".join(
+            f"{name} P {s['precision']:.3f} R {s['recall']:.3f} F0.5 {s['f05']:.4f}" for name, s in scores.items()))
+    policy, scores = max(scored, key=lambda item: item[1]["with_punct"]["f05"])
+    return {"policy": dataclasses.asdict(policy), **scores,
+            "sweep": [{"policy": dataclasses.asdict(p), **s} for p, s in scored]}
+
+
+class TaggerTrainer:
+    def __init__(self, config: TaggerConfig, log=print):
+        import sentencepiece as spm
+
+        torch.set_num_threads(config.threads)
+        self.config, self.log = config, log
+        self.out = Path(config.out_dir)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.sp = spm.SentencePieceProcessor(model_file=config.tokenizer)
+        self.vocab, self.examples, summary = cached_examples(
+            Path(config.train), Path(config.tokenizer), self.out / "examples", config.max_rewrites,
+            config.min_rewrite_count, config.max_pieces, log)
+        log(f"examples: {summary['examples']:,} ({summary['pieces']:,} pieces), {len(self.vocab)} word tags "
+            f"covering {summary['word_edits_in_vocab'] / max(1, summary['word_edits']):.1%} of word edits")
+        self.vocab.save(self.out / "tags.json")
+        self.model_config, encoder_state, self.encoder_info = self._encoder()
+        torch.manual_seed(config.seed)
+        self.model = EditTagger(self.model_config, len(self.vocab), len(self.vocab.marks))
+        if encoder_state is not None:
+            missing, unexpected = self.model.load_state_dict(encoder_state, strict=False)
+            if unexpected or any(not k.startswith(("word_head.", "mark_head.")) for k in missing):
+                raise ConfigError(f"{config.encoder} does not fit the tagger: missing {missing[:3]}, "
+                                  f"unexpected {unexpected[:3]}")
+        self.optimizer = torch.optim.AdamW(self._param_groups(), lr=config.lr, betas=(0.9, 0.98), eps=1e-6)
+        self.state = {"step": 0, "epoch": 0, "batch": 0, "pieces": 0, "history": [], "best": None}
+        self.stop_requested = False
+        (self.out / "config.json").write_text(json.dumps(
+            {"tagger": dataclasses.asdict(config), "model": self.model_config.to_dict(),
+             "encoder": self.encoder_info}, indent=2) + "\n")
+
+    def _encoder(self) -> tuple[ModelConfig, dict | None, dict]:
+        if not self.config.encoder:
+            config = dataclasses.replace(preset(self.config.model), vocab_size=self.sp.vocab_size(),
+                                         dropout=self.config.dropout)
+            return config, None, {"path": "", "note": "random init"}
+        state, config, payload = load_encoder(self.config.encoder)
+        if config.vocab_size != self.sp.vocab_size():
+            raise ConfigError(f"{self.config.encoder} has a vocabulary of {config.vocab_size}, "
+                              f"{self.config.tokenizer} of {self.sp.vocab_size()}")
+        info = {"path": self.config.encoder, "step": payload.get("step"), "tokens": payload.get("tokens"),
+                "held_out": payload.get("held_out")}
+        return dataclasses.replace(config, dropout=self.config.dropout), state, info
+
+    def _param_groups(self) -> list[dict]:
+        decay = [p for n, p in self.model.named_parameters() if p.dim() >= 2 and "embedding" not in n]
+        rest = [p for n, p in self.model.named_parameters() if not (p.dim() >= 2 and "embedding" not in n)]
+        return [{"params": decay, "weight_decay": self.config.weight_decay}, {"params": rest, "weight_decay": 0.0}]
+
+    def loss_on(self, ids: Tensor, words: Tensor, marks: Tensor) -> tuple[Tensor, dict]:
+        word_logits, mark_logits = self.model(ids)
+        word_loss = F.cross_entropy(word_logits.flatten(0, 1), words.flatten(), ignore_index=IGNORE)
+        has_marks = bool((marks != IGNORE).any())
+        mark_loss = (F.cross_entropy(mark_logits.flatten(0, 1), marks.flatten(), ignore_index=IGNORE)
+                     if has_marks else word_loss.new_zeros(()))
+        return word_loss + self.config.mark_loss_weight * mark_loss, {"word": word_loss.item(),
+                                                                      "mark": mark_loss.item()}
+
+    def resume(self) -> None:
+        path = self.out / "last.pt"
+        if not path.exists():
+            return
+        payload = safe_load(path)
+        self.model.load_state_dict(payload["model_state_dict"])
+        self.optimizer.load_state_dict(payload["optimizer"])
+        self.state = payload["trainer_state"]
+        self.log(f"resumed from {path} at step {self.state['step']} (epoch {self.state['epoch']}, "
+                 f"batch {self.state['batch']})")
+
+    def _payload(self) -> dict:
+        return {"model_state_dict": self.model.state_dict(), "config": self.model_config.to_dict(),
+                "tags": self.vocab.to_json(), "tokenizer": self.config.tokenizer, "step": self.state["step"]}
+
+    def save(self) -> None:
+        save_atomically({**self._payload(), "optimizer": self.optimizer.state_dict(),
+                         "trainer_state": self.state, "tagger_config": dataclasses.asdict(self.config)},
+                        self.out / "last.pt")
+
+    def evaluate(self) -> dict | None:
+        from training.evaluate import load_qalb14_dev
+
+        try:
+            dev = load_qalb14_dev(self.config.data_root, self.config.dev_documents)
+        except OSError as error:
+            self.log(f"dev evaluation skipped: QALB-2014 dev not readable under {self.config.data_root} ({error})")
+            return None
+        started = time.time()
+        scores = evaluate_on_dev(TokenTagger(self.model, self.sp, self.vocab), dev, self.log)
+        scores["seconds"] = round(time.time() - started, 1)
+        return scores
+
+    def train(self, stop_at: int | None = None) -> dict:
+        self.resume()
+        end = min(self.config.max_steps, stop_at or self.config.max_steps)
+        previous = signal.signal(signal.SIGTERM, self._request_stop)
+        self.log(f"tagger: {self.model.num_parameters() / 1e6:.1f}M parameters, encoder {self.encoder_info}; "
+                 f"{torch.get_num_threads()} thread(s)")
+        try:
+            self._loop(end)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            self.save()
+        return self.state
+
+    def _request_stop(self, *_) -> None:
+        self.stop_requested = True
+
+    def _loop(self, end: int) -> None:
+        self.model.train()
+        lengths = self.examples.lengths()
+        started, seen, losses = time.time(), 0, []
+        while self.state["step"] < end and not self.stop_requested:
+            batches = epoch_batches(lengths, self.config.batch_pieces,
+                                    np.random.default_rng([self.config.seed, self.state["epoch"]]))
+            while self.state["batch"] < len(batches) and self.state["step"] < end and not self.stop_requested:
+                ids, words, marks = collate(self.examples, batches[self.state["batch"]], self.model_config.pad_id)
+                lr = learning_rate(self.config, self.state["step"])
+                for group in self.optimizer.param_groups:
+                    group["lr"] = lr
+                loss, parts = self.loss_on(ids, words, marks)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.clip_norm)
+                self.optimizer.step()
+                self.optimizer.zero_grad(set_to_none=True)
+                self.state["step"] += 1
+                self.state["batch"] += 1
+                self.state["pieces"] += int((ids != self.model_config.pad_id).sum())
+                seen += ids.numel()
+                losses.append((parts["word"], parts["mark"]))
+                self._after_step(lr, seen / (time.time() - started), losses)
+            if self.state["batch"] >= len(batches):
+                self.state["epoch"] += 1
+                self.state["batch"] = 0
+
+    def _after_step(self, lr: float, rate: float, losses: list[tuple[float, float]]) -> None:
+        step, config = self.state["step"], self.config
+        if step % config.log_every == 0:
+            word, mark = np.mean(losses[-config.log_every:], axis=0)
+            self.log(f"step {step} epoch {self.state['epoch']} word {word:.4f} mark {mark:.4f} lr {lr:.2e} "
+                     f"{rate:,.0f} pieces/s seen {self.state['pieces'] / 1e6:.1f}M")
+        if step % config.eval_every == 0:
+            scores = self.evaluate()
+            if scores is not None:
+                entry = {"step": step, "pieces": self.state["pieces"], "policy": scores["policy"],
+                         **{k: scores[k] for k in ("with_punct", "no_punct") if k in scores}}
+                self.state["history"].append(entry)
+                f05 = scores["with_punct"]["f05"]
+                self.log(f"dev @ {step}: F0.5 {f05:.4f} / {scores.get('no_punct', {}).get('f05', float('nan')):.4f} "
+                         f"at {scores['policy']} ({scores['seconds']} s)")
+                if self.state["best"] is None or f05 > self.state["best"]["with_punct"]["f05"]:
+                    self.state["best"] = entry
+                    save_atomically({**self._payload(), "dev": entry}, self.out / "tagger.pt")
+        if step % config.save_every == 0 or step % config.eval_every == 0:
+            self.save()
+
+
+def load_tagger(path: str | Path) -> tuple[EditTagger, TagVocab, dict]:
+    """(model in eval mode, tag vocabulary, payload) from a tagger.pt or a training last.pt."""
+    payload = safe_load(path)
+    if not isinstance(payload, dict) or not {"model_state_dict", "config", "tags"} <= set(payload):
+        raise ConfigError(f"{path}: not a tagger checkpoint (needs model_state_dict, config and tags)")
+    vocab = TagVocab.from_json(payload["tags"], str(path))
+    model = EditTagger(ModelConfig.from_dict(payload["config"]), len(vocab), len(vocab.marks))
+    model.load_state_dict(payload["model_state_dict"])
+    return model.eval(), vocab, payload
