@@ -10,6 +10,9 @@ A model directory is what `nahawi export` writes and what the engine loads:
     lexicon.tsv.gz optional corpus word counts for the lexicon stage (checked when model.json records it)
     punctuation.json.gz optional punctuation model (checked when model.json records it)
     lexicon_gate.json optional learned check on the lexicon's suggestions (checked when model.json records it)
+    tagger.onnx    optional edit tagger (model.json "tagger" block): ids int64 (B, T) (bos + pieces + eos,
+                   pad 0) -> word_probs float32 (B, T, word tags), mark_probs float32 (B, T, marks)
+    tagger_spm.model, tagger_tags.json   its tokenizer and tag vocabulary (nahawi.tags.TagVocab)
     model.json     architecture, special ids, precision, graph I/O names, versions, sha256 + size of each file
 
 Graph inputs and outputs are float32 for every precision (fp16 graphs cast inside). This module owns the
@@ -40,12 +43,17 @@ TOKENIZER_FILE = "spm.model"
 LEXICON_FILE = "lexicon.tsv.gz"  # optional: word counts for the lexicon stage (nahawi.lexicon)
 PUNCTUATION_FILE = "punctuation.json.gz"  # optional: the punctuation model (nahawi.punctuation)
 GATE_FILE = "lexicon_gate.json"  # optional: the learned check on lexicon suggestions (nahawi.lexicon_gate)
+TAGGER_FILE = "tagger.onnx"
+TAGGER_TOKENIZER_FILE = "tagger_spm.model"
+TAGGER_TAGS_FILE = "tagger_tags.json"
 PRECISIONS = ("fp32", "fp16", "int8")
 
 ENCODER_INPUTS = ("src_ids",)
 ENCODER_OUTPUTS = ("cross_k", "cross_v")
 DECODER_INPUTS = ("input_ids", "step", "src_ids", "cross_k", "cross_v", "past_k", "past_v")
 DECODER_OUTPUTS = ("log_probs", "present_k", "present_v")
+TAGGER_INPUTS = ("ids",)
+TAGGER_OUTPUTS = ("word_probs", "mark_probs")
 SPECIAL_IDS = MappingProxyType({"pad": 0, "unk": 1, "bos": 2, "eos": 3})
 
 REQUIRED_ARCHITECTURE = ("vocab_size", "d_model", "nhead", "num_decoder_layers")
@@ -57,6 +65,18 @@ class GraphSpec:
     file: str  # file name inside the model directory
     inputs: tuple[str, ...]  # graph input names, in order
     outputs: tuple[str, ...]  # graph output names, in order
+
+
+@dataclass(frozen=True)
+class TaggerSpec:
+    file: str  # the ONNX graph
+    tokenizer: str  # its SentencePiece model (the pretrained encoder's)
+    tags: str  # its tag vocabulary (JSON)
+    max_seq_len: int  # positions, bos and eos included
+    precision: str
+
+    def path(self, directory: Path, name: str) -> Path:
+        return directory / getattr(self, name)
 
 
 @dataclass(frozen=True)
@@ -84,6 +104,7 @@ class ModelInfo:
     export: Mapping[str, object]  # export settings, versions and verification results as written
     policy: Mapping[str, object]  # which model edits to show (nahawi.engine.lexicon_stage.EditPolicy)
     strict_policy: Mapping[str, object]  # the same under a tighter false-alarm budget ({} when not tuned)
+    tagger: TaggerSpec | None = None  # the edit tagger, when the directory has one
 
     @property
     def head_dim(self) -> int:
@@ -162,6 +183,9 @@ POLICY_CHECKS = MappingProxyType({
     "punctuation": ("true or false", lambda v: isinstance(v, bool)),
     "punctuation_threshold": ("null or a number from 0 to 1",
                               lambda v: v is None or (_number(v) and 0 <= v <= 1)),
+    "tagger": ("true or false", lambda v: isinstance(v, bool)),
+    "tagger_word_threshold": ("a number from 0 to 1.01", lambda v: _number(v) and 0 <= v <= 1.01),
+    "tagger_mark_threshold": ("a number from 0 to 1.01", lambda v: _number(v) and 0 <= v <= 1.01),
 })
 
 
@@ -240,6 +264,22 @@ def _special_ids(values: dict, where: Path) -> dict[str, int]:
     return ids
 
 
+def _tagger(values: dict, directory: Path, where: Path) -> TaggerSpec | None:
+    if values.get("tagger") is None:
+        return None
+    block = _object(values, "tagger", {}, where)
+    names = {key: _inside(directory, block.get(key, default), f"tagger.{key}", where)
+             for key, default in (("file", TAGGER_FILE), ("tokenizer", TAGGER_TOKENIZER_FILE),
+                                  ("tags", TAGGER_TAGS_FILE))}
+    length = block.get("max_seq_len", OPTIONAL_ARCHITECTURE["max_seq_len"])
+    if isinstance(length, bool) or not isinstance(length, int) or length < 4:
+        raise ModelError(f"{where}: tagger.max_seq_len must be an integer of at least 4, got {length!r}")
+    precision = block.get("precision", "fp32")
+    if precision not in PRECISIONS:
+        raise ModelError(f"{where}: unknown tagger.precision {precision!r}")
+    return TaggerSpec(names["file"], names["tokenizer"], names["tags"], length, precision)
+
+
 def check_files(directory: Path, names: list[str], records: Mapping, verify_hashes: bool = True) -> None:
     """Every named file exists; when model.json recorded it, its size and sha256 match."""
     for name in names:
@@ -285,6 +325,9 @@ def load_model_info(path: str | Path, verify_hashes: bool = True) -> ModelInfo:
         if record is not None and not isinstance(record, dict):
             raise ModelError(f"{where}: files.{name} must be an object, got {type(record).__name__}")
     optional = [name for name in (LEXICON_FILE, PUNCTUATION_FILE, GATE_FILE) if name in records]
+    tagger = _tagger(values, directory, where)
+    if tagger is not None:
+        optional += [tagger.file, tagger.tokenizer, tagger.tags]
     check_files(directory, [encoder.file, decoder.file, tokenizer_file, *optional], records, verify_hashes)
     training = values.get("training") if isinstance(values.get("training"), dict) else {}
     decoding = _decoding(values, where)
@@ -295,6 +338,6 @@ def load_model_info(path: str | Path, verify_hashes: bool = True) -> ModelInfo:
         encoder=encoder, decoder=decoder, tokenizer_file=tokenizer_file,
         nahawi_version=str(_optional(values, "nahawi_version", "unknown", where)),
         training_manifest_sha256=training.get("manifest_sha256"),
-        policy=MappingProxyType(policy), strict_policy=MappingProxyType(strict_policy),
+        policy=MappingProxyType(policy), strict_policy=MappingProxyType(strict_policy), tagger=tagger,
         decoding=MappingProxyType(dict(decoding)), architecture=MappingProxyType(dict(values["architecture"])),
         export=MappingProxyType(dict(values.get("export") if isinstance(values.get("export"), dict) else {})))

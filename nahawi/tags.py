@@ -78,19 +78,25 @@ class TaggedToken:
 
 def apply_tags(tagged: list[TaggedToken]) -> list[str]:
     """Output tokens of a tagged sentence (a JOIN glues a token's output to the next output)."""
-    out: list[str] = []
+    return [text for text, _ in _scored_outputs((item, 1.0, 1.0) for item in tagged)]
+
+
+def _scored_outputs(items) -> list[tuple[str, float]]:
+    """(output token, confidence) from (TaggedToken, word confidence, mark confidence) triples; a glued
+    token keeps the lower confidence of the two decisions behind it."""
+    out: list[tuple[str, float]] = []
     glue = False
-    for item in tagged:
-        text = word_output(item.token, item.word)
-        pieces = [piece for piece in text.split(" ") if piece]
+    for item, word_confidence, mark_confidence in items:
+        pieces = [piece for piece in word_output(item.token, item.word).split(" ") if piece]
         produced = bool(pieces)
         if glue and pieces and out:
-            out[-1] += pieces.pop(0)
-        out.extend(pieces)
+            text, confidence = out[-1]
+            out[-1] = (text + pieces.pop(0), min(confidence, word_confidence))
+        out.extend((piece, word_confidence) for piece in pieces)
         if produced or item.word == JOIN:  # a JOIN glues across deleted tokens to the next output
             glue = item.word == JOIN and bool(out)
         if item.mark:
-            out.append(item.mark)
+            out.append((item.mark, mark_confidence))
             glue = False
     return out
 
@@ -170,17 +176,18 @@ class TagChoice:
 
 
 def choose_tags(tokens: list[str], word_probs, mark_probs, vocab: TagVocab,
-                policy: TagPolicy = TagPolicy()) -> list[TagChoice]:
+                policy: TagPolicy = TagPolicy(), frozen: list[bool] | None = None) -> list[TagChoice]:
     """The tags to apply: per token, the most probable word tag other than KEEP that applies to the word and
     reaches the threshold, and likewise a mark, never where a mark already follows (or is) the token.
-    word_probs (n, word tags) and mark_probs (n, marks) are numpy arrays of probabilities."""
+    word_probs (n, word tags) and mark_probs (n, marks) are numpy arrays of probabilities; a `frozen` token
+    (one the tokenizer cannot spell) is always kept."""
     import numpy as np
 
     choices = []
     order = np.argsort(-word_probs[:, 1:], axis=1)[:, :policy.candidates] + 1
     for k, token in enumerate(tokens):
         word, word_confidence = KEEP, float(word_probs[k, 0])
-        for tag_id in order[k]:
+        for tag_id in order[k] if not (frozen and frozen[k]) else ():
             probability = float(word_probs[k, tag_id])
             if probability < policy.word_threshold:
                 break
@@ -196,6 +203,11 @@ def choose_tags(tokens: list[str], word_probs, mark_probs, vocab: TagVocab,
                 mark, mark_confidence = vocab.marks[best], float(mark_probs[k, best])
         choices.append(TagChoice(TaggedToken(token, word, mark), word_confidence, mark_confidence))
     return choices
+
+
+def apply_choices(choices: list[TagChoice]) -> list[tuple[str, float]]:
+    """Output tokens of chosen tags, each with the confidence of the decision that wrote it."""
+    return _scored_outputs((c.tagged, c.word_confidence, c.mark_confidence) for c in choices)
 
 
 def _applies(tag: WordTag, token: str, position: int, length: int) -> bool:

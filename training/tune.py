@@ -39,7 +39,10 @@ GRID = {
     "lexicon_gate": (None, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7),  # None: no gate
     "lexicon_repair": (False, True),
     "punctuation_threshold": (0.7, 0.8, 0.9, 0.95, 0.98, None),  # None: no punctuation stage
+    "tagger_word_threshold": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01),  # 1.01: no tagger word edits
+    "tagger_mark_threshold": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01),  # 1.01: no tagger marks
 }
+TAGGER_FIELDS = ("tagger_word_threshold", "tagger_mark_threshold")
 CORRECTED_SIDE = "qalb/2014/dev/QALB-2014-L1-Dev.cor.no_ids"
 
 
@@ -53,6 +56,8 @@ class Setting:
     lexicon_repair: bool = True  # repair words the corpus does not know (nahawi.lexicon.fold_confusable)
     lexicon_gate: float | None = None  # least gate probability of a lexicon suggestion (nahawi.lexicon_gate)
     punctuation_threshold: float | None = 0.8
+    tagger_word_threshold: float = 0.5  # least probability of a shown tagger word edit
+    tagger_mark_threshold: float = 0.5  # least probability of a shown tagger mark
 
     def policy(self) -> dict:
         kinds = KIND_SETS[self.kinds]
@@ -61,7 +66,9 @@ class Setting:
                 "kinds": None if kinds is None else sorted(kinds), "lexicon_ratio": self.lexicon_ratio,
                 "lexicon_repair": self.lexicon_repair, "lexicon_gate": self.lexicon_gate,
                 "punctuation": self.punctuation_threshold is not None,
-                "punctuation_threshold": self.punctuation_threshold}
+                "punctuation_threshold": self.punctuation_threshold,
+                "tagger_word_threshold": self.tagger_word_threshold,
+                "tagger_mark_threshold": self.tagger_mark_threshold}
 
 
 class Stages:
@@ -94,7 +101,7 @@ class Stages:
     def after_model(self, setting: Setting) -> AfterModel:
         lexicon, spacing = self._lexicon(setting)
         policy = EditPolicy(setting.min_confidence, KIND_SETS[setting.kinds], setting.prefer_lexicon,
-                            setting.context_check)
+                            setting.context_check, setting.tagger_word_threshold, setting.tagger_mark_threshold)
         punctuation = self.punctuation if setting.punctuation_threshold is not None else None
         return AfterModel(lexicon, spacing, policy, punctuation, setting.punctuation_threshold)
 
@@ -118,7 +125,10 @@ class RawDocument:
 
 def raw_documents(corrector, texts: list[str]) -> list[RawDocument]:
     """`corrector` must run no stage after the model (CorrectorOptions(lexicon=False, policy=False,
-    punctuation=False)); every model edit lies inside the engine segment it was decoded in."""
+    punctuation=False)); every model edit lies inside the engine segment it was decoded in. The tagger's
+    edits are all kept, from its floor up: the settings choose among them."""
+    corrector.stages = dataclasses.replace(corrector.stages, policy=EditPolicy(tagger_word_threshold=0.0,
+                                                                               tagger_mark_threshold=0.0))
     documents = []
     for correction in corrector.correct_batch(texts):
         segments = []
@@ -181,6 +191,8 @@ def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, max_f
         return seen[setting]
 
     grid = {field: values for field, values in GRID.items() if field != "lexicon_gate" or stages.gate is not None}
+    if raw.tagger is None:
+        grid = {field: values for field, values in grid.items() if field not in TAGGER_FIELDS}
 
     def search(budget: float) -> dict:
         current = Setting()

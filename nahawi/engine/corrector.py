@@ -34,14 +34,16 @@ from nahawi.engine.mapping import (
     render,
 )
 from nahawi.engine.search import Hypothesis, SpecialIds, beam_search, greedy_search, length_limits
-from nahawi.engine.sessions import OrtSeq2Seq, open_model
+from nahawi.engine.sessions import OrtSeq2Seq, open_model, open_tagger
 from nahawi.engine.stages import AfterModel
+from nahawi.engine.tagger_stage import TaggerStage
 from nahawi.errors import InputError, ModelError
 from nahawi.lexicon import Lexicon, lexicon_config, load_lexicon
 from nahawi.lexicon_gate import load_gate
 from nahawi.model_dir import GATE_FILE, LEXICON_FILE, PUNCTUATION_FILE, ModelInfo, load_model_info
 from nahawi.punctuation import load_punctuation
 from nahawi.spacing import Spacing
+from nahawi.tags import TagPolicy, TagVocab
 from nahawi.text.chars import has_arabic
 from nahawi.text.segment import Segment, segment_text
 from nahawi.text.tokens import tokenize_words
@@ -50,6 +52,7 @@ log = logging.getLogger("nahawi.engine")
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "resources" / "default_model"
 MAX_BEAM = 64
+TAGGER_FLOOR = 0.2  # tags below this probability are never proposed (the policy's thresholds sit above)
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class CorrectorOptions:
     policy: bool = True  # apply model.json's edit policy (model edit kinds and minimum confidence)
     punctuation: bool = True  # use the model directory's punctuation.json.gz (marks between words)
     strict: bool = False  # model.json's strict policy (fewer false alarms, fewer corrections) when it has one
+    tagger: bool = True  # use the model directory's edit tagger when it has one (the seq2seq is then not decoded)
 
 
 @dataclass(frozen=True)
@@ -119,6 +123,9 @@ class Corrector:
             punctuation = load_punctuation(punctuation_path, None if threshold is None else float(threshold))
         self.stages = AfterModel(lexicon, Spacing(lexicon) if lexicon is not None and options.spacing else None,
                                  EditPolicy.from_dict(policy), punctuation)
+        self.tagger = None
+        if options.tagger and model_info.tagger is not None and policy.get("tagger", True):
+            self.tagger = _tagger_stage(model_info, model, options)
 
     @classmethod
     def from_dir(cls, path: str | Path | None = None, device: str = "auto",
@@ -140,10 +147,10 @@ class Corrector:
 
     @property
     def uses_model(self) -> bool:
-        """False when the policy shows no model edit kind: then the stages after the model run alone and the
-        model is not decoded at all (its output could only be discarded)."""
+        """Whether the seq2seq is decoded: not when the tagger proposes the model edits, nor when the policy
+        shows no model edit kind (its output could only be discarded); then the stages run alone."""
         kinds = self.stages.policy.kinds
-        return kinds is None or bool(kinds)
+        return self.tagger is None and (kinds is None or bool(kinds))
 
     @property
     def info(self) -> EngineInfo:
@@ -178,8 +185,12 @@ class Corrector:
                 else:
                     pending[segment.text] = None
         # A policy that shows no model edit skips the model and everything only it needs (its inputs too).
-        decoded = self._decode(list(pending), settings) if self.uses_model else {
-            text: _SegmentResult(self.stages.segment_edits(text)) for text in pending}
+        if self.uses_model:
+            decoded = self._decode(list(pending), settings)
+        else:
+            tagged = self.tagger.edits(list(pending)) if self.tagger is not None else [()] * len(pending)
+            decoded = {text: _SegmentResult(self.stages.segment_edits(text, edits))
+                       for text, edits in zip(pending, tagged, strict=True)}
         for text, result in decoded.items():
             self.cache.put((text, settings), result)
             results[text] = result
@@ -286,6 +297,17 @@ class Corrector:
             edits = [e for e in edits if e.confidence is None or e.confidence >= min_confidence]
         edits = tuple(edits)
         return Correction(text, apply_edits(text, edits), edits)
+
+
+def _tagger_stage(info: ModelInfo, model: OrtSeq2Seq, options: CorrectorOptions) -> TaggerStage:
+    """The directory's edit tagger on the seq2seq's provider and threads. It proposes every tag from
+    TAGGER_FLOOR up; the edit policy's thresholds then choose which are shown (as `training.tune` does)."""
+    spec = info.tagger
+    codec = SubwordCodec(info.path / spec.tokenizer)
+    vocab = TagVocab.load(info.path / spec.tags)
+    session = open_tagger(info.path / spec.file, model.provider, model.threads)
+    return TaggerStage(session, codec, vocab, TagPolicy(TAGGER_FLOOR, TAGGER_FLOOR), spec.max_seq_len,
+                       info.pad_id, options.max_batch_tokens)
 
 
 def _lexicon(directory: Path, policy) -> Lexicon | None:

@@ -26,14 +26,21 @@ class EditPolicy:
     kinds: frozenset[str] | None = None  # kinds the model may propose (None: all)
     prefer_lexicon: bool = False  # where the lexicon has a suggestion for a word, it wins over the model
     context_check: bool = False  # a model respelling of one word must not go against the lexicon's context
+    tagger_word_threshold: float = 0.5  # least probability of a tagger word edit (its tag's)
+    tagger_mark_threshold: float = 0.5  # least probability of a tagger punctuation edit
 
     @classmethod
     def from_dict(cls, values) -> EditPolicy:
         kinds = values.get("kinds")
         return cls(float(values.get("min_confidence", 0.0)), None if kinds is None else frozenset(kinds),
-                   bool(values.get("prefer_lexicon", False)), bool(values.get("context_check", False)))
+                   bool(values.get("prefer_lexicon", False)), bool(values.get("context_check", False)),
+                   float(values.get("tagger_word_threshold", cls.tagger_word_threshold)),
+                   float(values.get("tagger_mark_threshold", cls.tagger_mark_threshold)))
 
     def allows(self, edit: Edit) -> bool:
+        if edit.rule_id == "tagger":
+            least = self.tagger_mark_threshold if edit.kind == "punctuation" else self.tagger_word_threshold
+            return (edit.confidence if edit.confidence is not None else 0.0) >= least
         if edit.rule_id != "model":
             return True
         if self.kinds is not None and edit.kind not in self.kinds:

@@ -59,11 +59,15 @@ class SubwordCodec:
             self.sp = spm.SentencePieceProcessor(model_file=str(path))
         except (OSError, RuntimeError) as error:
             raise ModelError(f"{path}: cannot load the SentencePiece model ({error})") from error
-        self.unk_id = self.sp.unk_id()
+        self.unk_id, self.bos_id, self.eos_id = self.sp.unk_id(), self.sp.bos_id(), self.sp.eos_id()
         self.vocab_size = self.sp.get_piece_size()
 
     def encode(self, line: str) -> list[int]:
         return self.sp.encode(_SURROGATE.sub(REPLACEMENT_CHAR, line))
+
+    def encode_tokens(self, tokens: Sequence[str]) -> list[list[int]]:
+        """Pieces of each token as it reads inside a line (each word starts with ▁)."""
+        return self.sp.encode([_SURROGATE.sub(REPLACEMENT_CHAR, token) for token in tokens])
 
     def normalize(self, token: str) -> str:
         """token as the model would write it back (SentencePiece's normalisation, e.g. NFKC)."""

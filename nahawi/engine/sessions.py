@@ -15,7 +15,14 @@ from pathlib import Path
 import numpy as np
 
 from nahawi.errors import InputError, ModelError
-from nahawi.model_dir import DECODER_INPUTS, DECODER_OUTPUTS, ENCODER_INPUTS, ENCODER_OUTPUTS
+from nahawi.model_dir import (
+    DECODER_INPUTS,
+    DECODER_OUTPUTS,
+    ENCODER_INPUTS,
+    ENCODER_OUTPUTS,
+    TAGGER_INPUTS,
+    TAGGER_OUTPUTS,
+)
 
 log = logging.getLogger("nahawi.engine")
 
@@ -114,6 +121,34 @@ class OrtSeq2Seq:
                  "cross_k": cross_k, "cross_v": cross_v, "past_k": past_k, "past_v": past_v}
         log_probs, present_k, present_v = _run(self.decoder, ["log_probs", "present_k", "present_v"], feeds)
         return log_probs, present_k, present_v  # (B, V), (L, B, H, T + 1, dh) x 2
+
+
+class OrtTagger:
+    """The edit tagger's session: ids (B, T) -> word and mark probabilities at every piece."""
+
+    def __init__(self, session, provider: str, threads: int):
+        self.session, self.provider, self.threads = session, provider, threads
+
+    def tag(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        word_probs, mark_probs = _run(self.session, list(TAGGER_OUTPUTS), {"ids": ids})
+        return word_probs, mark_probs  # (B, T, word tags), (B, T, marks)
+
+
+def open_tagger(path: Path, provider: str, threads: int) -> OrtTagger:
+    """The tagger's session on the provider the seq2seq sessions use (CPU when CUDA cannot place it)."""
+    ort = import_onnxruntime()
+    if not path.is_file():
+        raise ModelError(f"{path}: missing ONNX file")
+    providers = [provider, CPU] if provider == CUDA else [CPU]
+    try:
+        session = ort.InferenceSession(str(path), sess_options=session_options(threads), providers=providers)
+    except Exception as error:  # ORT raises its own exception types for bad files
+        raise ModelError(f"{path}: cannot load ({_first_line(error)})") from error
+    present = {i.name for i in session.get_inputs()} | {o.name for o in session.get_outputs()}
+    missing = [name for name in (*TAGGER_INPUTS, *TAGGER_OUTPUTS) if name not in present]
+    if missing:
+        raise ModelError(f"{path}: not a Nahawi tagger graph (missing {', '.join(missing)})")
+    return OrtTagger(session, session.get_providers()[0], threads)
 
 
 def _run(session, outputs: list[str], feeds: dict) -> list[np.ndarray]:

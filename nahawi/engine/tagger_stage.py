@@ -1,0 +1,128 @@
+"""The tagger stage: the edit tagger run over segments, its tags turned into edits on the user's own text.
+
+Each segment is read as benchmark tokens (`mapping.model_input`), cut into windows whose pieces fit the
+tagger (at token boundaries, never truncated), batched by length and tagged in one call per batch. The tags
+the policy trusts (`nahawi.tags.choose_tags`) rebuild the segment's tokens, and `mapping.render` writes them
+onto the user's spacing exactly as the seq2seq's output is written: everything outside an edit stays the
+user's text. Edits carry the probability of the tag that made them and rule id "tagger".
+Knows nothing of ONNX Runtime (`sessions.OrtTagger`) or of the stages after it.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from nahawi.contract import Edit
+from nahawi.edits import diff_to_edits
+from nahawi.engine.mapping import (
+    HypToken,
+    ModelInput,
+    SubwordCodec,
+    edit_confidence,
+    fold_spacing_edits,
+    model_input,
+    render,
+)
+from nahawi.errors import ModelError
+from nahawi.tags import TagChoice, TagPolicy, TagVocab, apply_choices, choose_tags
+
+RULE_ID = "tagger"
+
+
+@dataclass(frozen=True)
+class _Window:
+    segment: int  # index of the segment
+    first: int  # its first token
+    pieces: list[list[int]]  # pieces of each of its tokens
+
+
+class TaggerStage:
+    def __init__(self, model, codec: SubwordCodec, vocab: TagVocab, policy: TagPolicy, max_seq_len: int,
+                 pad_id: int = 0, max_batch_tokens: int = 4096):
+        self.model, self.codec, self.vocab, self.policy = model, codec, vocab, policy
+        self.max_pieces = max_seq_len - 2  # bos and eos
+        self.pad_id, self.max_batch_tokens = pad_id, max_batch_tokens
+        self._check()
+
+    def _check(self) -> None:
+        """One trial run: the graph's classes must be the vocabulary's (a tags file from another model
+        would silently map probabilities onto the wrong tags)."""
+        word_probs, mark_probs = self.model.tag(np.array([[self.codec.bos_id, self.codec.eos_id]], dtype=np.int64))
+        expected = (len(self.vocab.word_tags), len(self.vocab.marks))
+        if (word_probs.shape[-1], mark_probs.shape[-1]) != expected:
+            raise ModelError(f"the tagger graph has {word_probs.shape[-1]} word tags and {mark_probs.shape[-1]} "
+                             f"marks, its tag vocabulary {expected[0]} and {expected[1]}")
+        if not (np.isfinite(word_probs).all() and np.isfinite(mark_probs).all()):
+            raise ModelError("the tagger's trial run produced non-finite probabilities")
+
+    def edits(self, texts: Sequence[str], policy: TagPolicy | None = None) -> list[tuple[Edit, ...]]:
+        """The tagger's edits of each segment text (offsets into that text), in input order."""
+        policy = policy or self.policy
+        return [self.segment_edits(text, source, choices)
+                for text, source, choices in zip(texts, *self.choices(texts, policy))]
+
+    def choices(self, texts: Sequence[str], policy: TagPolicy) -> tuple[list[ModelInput], list[list[TagChoice]]]:
+        sources = [model_input(text) for text in texts]
+        tokens = [[t.text for t in source.tokens] for source in sources]
+        windows = [w for k, toks in enumerate(tokens) for w in self._windows(k, toks)]
+        chosen: list[list[TagChoice]] = [[] for _ in texts]
+        for window, (word_probs, mark_probs) in zip(windows, self._probabilities(windows)):
+            words = tokens[window.segment][window.first:window.first + len(window.pieces)]
+            frozen = [self.codec.opaque(w) for w in words]
+            chosen[window.segment] += choose_tags(words, word_probs, mark_probs, self.vocab, policy, frozen)
+        return sources, chosen
+
+    def _windows(self, segment: int, tokens: list[str]) -> list[_Window]:
+        """Consecutive runs of tokens whose pieces fit; a token longer than the tagger alone is cut to its
+        leading pieces (it is frozen anyway: only its tags are read, never its pieces rewritten)."""
+        pieces = [p[:self.max_pieces] or [self.codec.unk_id] for p in self.codec.encode_tokens(tokens)]
+        windows, first, size = [], 0, 0
+        for k, token_pieces in enumerate(pieces):
+            if k > first and size + len(token_pieces) > self.max_pieces:
+                windows.append(_Window(segment, first, pieces[first:k]))
+                first, size = k, 0
+            size += len(token_pieces)
+        if pieces:
+            windows.append(_Window(segment, first, pieces[first:]))
+        return windows
+
+    def _probabilities(self, windows: list[_Window]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """(word probs (tokens, word tags) at first pieces, mark probs (tokens, marks) at last pieces) per window."""
+        lengths = [2 + sum(len(p) for p in w.pieces) for w in windows]
+        order = sorted(range(len(windows)), key=lengths.__getitem__)
+        out: list[tuple[np.ndarray, np.ndarray]] = [None] * len(windows)  # type: ignore[list-item]
+        start = 0
+        while start < len(order):
+            end = start + 1
+            while end < len(order) and (end + 1 - start) * lengths[order[end]] <= self.max_batch_tokens:
+                end += 1
+            batch = order[start:end]
+            ids = np.full((len(batch), lengths[batch[-1]]), self.pad_id, dtype=np.int64)  # (B, T)
+            for row, k in enumerate(batch):
+                ids[row, :lengths[k]] = [self.codec.bos_id, *(i for p in windows[k].pieces for i in p),
+                                         self.codec.eos_id]
+            word_probs, mark_probs = self.model.tag(ids)
+            for row, k in enumerate(batch):
+                sizes = np.array([len(p) for p in windows[k].pieces])
+                first = 1 + np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+                out[k] = (word_probs[row, first], mark_probs[row, first + sizes - 1])
+            start = end
+        return out
+
+    def segment_edits(self, text: str, source: ModelInput, choices: list[TagChoice]) -> tuple[Edit, ...]:
+        hyp = [HypToken(token, (confidence,)) for token, confidence in apply_choices(choices)]
+        norm = [t.text for t in source.tokens]
+        if [h.text for h in hyp] == norm:
+            return ()
+        opaque = [self.codec.opaque(t) for t in norm]
+        rendered = render(text, source.tokens, norm, opaque, hyp)
+        edits, shift = [], 0
+        for edit in fold_spacing_edits(text, diff_to_edits(text, rendered.text, RULE_ID)):
+            start = edit.start + shift
+            confidence = edit_confidence(rendered, start, start + len(edit.replacement))
+            edits.append(dataclasses.replace(edit, confidence=confidence))
+            shift += len(edit.replacement) - (edit.end - edit.start)
+        return tuple(edits)
