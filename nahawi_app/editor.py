@@ -4,7 +4,8 @@ Owns typing concerns only: an Arabic font with fallbacks, zoom, right-to-left by
 paragraph's direction taken from its first strong character (so an English paragraph in an Arabic document
 lays out left to right), the document's plain text with exact positions, and hover/click positions for the
 issue card. Paragraph directions are block formats; after a user edit they are joined to that edit's undo
-step, so undo and redo restore text and direction together. Knows nothing of issues, checking or files.
+step, so undo and redo restore text and direction together. Enter always starts a new paragraph (the file is
+plain text: Shift+Enter too). Knows nothing of issues, checking or files.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from PySide6.QtCore import QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QFont,
     QFontDatabase,
+    QKeyEvent,
     QKeySequence,
     QMouseEvent,
     QShortcut,
@@ -82,6 +84,28 @@ class NahawiEditor(QTextEdit):
     def plain_text(self) -> str:
         """The text exactly as typed (no-break spaces kept), paragraphs joined by "\\n"; positions match Qt's."""
         return self.document().toRawText().replace("\u2029", "\n")
+
+    # --- keys -------------------------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.matches(QKeySequence.StandardKey.InsertParagraphSeparator) or event.matches(
+                QKeySequence.StandardKey.InsertLineSeparator):
+            self.insert_paragraph()
+            event.accept()
+            return
+        super().keyPressEvent(event)
+
+    def insert_paragraph(self) -> None:
+        """Start a new paragraph at the cursor (replacing a selection), keeping the paragraph's direction.
+
+        Qt 6.11's own Enter, in an empty paragraph whose format is not the default (ours carries its
+        direction), resets the format instead of inserting; the direction fix then set it back, so Enter
+        in an empty right-to-left paragraph did nothing. Shift+Enter would insert U+2028, which a plain-text
+        file has no use for, so it starts a paragraph too."""
+        cursor = self.textCursor()
+        cursor.insertBlock()
+        self.setTextCursor(cursor)
+        self.ensureCursorVisible()
 
     # --- zoom -------------------------------------------------------------------------------------------
 

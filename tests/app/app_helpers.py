@@ -30,3 +30,15 @@ def check(qtbot, window, text: str | None = None):
     with qtbot.waitSignal(window.checked, timeout=20000) as blocker:
         window.check_now()
     return blocker.args[0]
+
+
+def type_text(widget, text: str) -> None:
+    """Type text into widget as a keyboard would: one press and release per character, carrying the character
+    (QTest.keyClicks only takes ASCII; an Arabic layout sends the letter's code with its text)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    for char in text:
+        key = Qt.Key.Key_Return if char == "\n" else Qt.Key(ord(char.upper()) if char.isascii() else ord(char))
+        QTest.sendKeyEvent(QTest.KeyAction.Click, widget, key, "\r" if char == "\n" else char,
+                           Qt.KeyboardModifier.NoModifier)
