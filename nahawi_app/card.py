@@ -2,19 +2,35 @@
 
 Owns presentation of a single issue: the suggestion (original → replacement), the kind in the interface
 language with its one-line explanation and colour, the model's confidence, and buttons for accept, ignore,
-add to dictionary and disable kind. It emits requests and hides; the window carries them out. Knows nothing
-of the document, the engine or settings.
+add to dictionary and disable kind, and where it opens: next to the words it is about, starting on the side
+their line reads from, and always inside the screen (`card_position`). It emits requests and hides; the window
+carries them out. Knows nothing of the document, the engine or settings.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from nahawi_app.highlight import Issue, kind_color
 from nahawi_app.strings import Strings
 
 HIDE_DELAY_MS = 400  # grace period for the mouse to travel from the underline onto the card
+GAP = 4  # pixels between the words and the card
+MAX_WIDTH = 520
+
+
+def card_position(anchor: QRect, size: QSize, screen: QRect, right_to_left: bool) -> QPoint:
+    """Top-left corner for a card of size about the words in anchor (global rectangles): below them, or above
+    when there is no room below; its right edge at theirs in right-to-left text, its left edge at theirs in
+    left-to-right text; then moved inside screen."""
+    x = anchor.right() + 1 - size.width() if right_to_left else anchor.left()
+    y = anchor.bottom() + 1 + GAP
+    if y + size.height() > screen.bottom() + 1 and anchor.top() - GAP - size.height() >= screen.top():
+        y = anchor.top() - GAP - size.height()
+    x = max(screen.left(), min(x, screen.right() + 1 - size.width()))
+    y = max(screen.top(), min(y, screen.bottom() + 1 - size.height()))
+    return QPoint(x, y)
 
 
 class IssueCard(QFrame):
@@ -38,7 +54,6 @@ class IssueCard(QFrame):
         self.ignore_button.clicked.connect(lambda: self._request(self.ignore_requested))
         self.dictionary_button.clicked.connect(lambda: self._request(self.dictionary_requested))
         self.disable_button.clicked.connect(self._disable_kind)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.hide)
         self.hide_timer = QTimer(self, singleShot=True, interval=HIDE_DELAY_MS)
         self.hide_timer.timeout.connect(self._hide_unless_hovered)
         self.retranslate(strings)
@@ -55,7 +70,7 @@ class IssueCard(QFrame):
         for button in (self.accept_button, self.ignore_button, self.dictionary_button, self.disable_button):
             buttons.addWidget(button)
         layout.addLayout(buttons)
-        self.setMaximumWidth(520)
+        self.setMaximumWidth(MAX_WIDTH)
 
     def retranslate(self, strings: Strings) -> None:
         self.strings = strings
@@ -67,11 +82,15 @@ class IssueCard(QFrame):
         if self.issue is not None:
             self._fill(self.issue)
 
-    def show_issue(self, issue: Issue, at: QPoint) -> None:
+    def show_issue(self, issue: Issue, anchor: QRect, right_to_left: bool = True) -> None:
+        """Show issue next to anchor, the global rectangle of its words (see `card_position`)."""
         self.issue = issue
         self._fill(issue)
+        screen = QGuiApplication.screenAt(anchor.center()) or self.screen() or QGuiApplication.primaryScreen()
+        available = screen.availableGeometry()
+        self.setMaximumWidth(min(MAX_WIDTH, available.width()))
         self.adjustSize()
-        self.move(at)
+        self.move(card_position(anchor, self.frameGeometry().size(), available, right_to_left))
         self.hide_timer.stop()
         self.show()
         self.raise_()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from PySide6.QtCore import QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QFont,
     QFontDatabase,
@@ -52,6 +52,7 @@ def strong_direction(text: str) -> Qt.LayoutDirection | None:
 class NahawiEditor(QTextEdit):
     hovered = Signal(int, QPoint)  # document position under a resting mouse, global point
     clicked = Signal(int, QPoint)  # document position clicked (no selection made), global point
+    escape_pressed = Signal()  # Esc in the text: close what floats over it (the card is never focused)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -93,6 +94,8 @@ class NahawiEditor(QTextEdit):
             self.insert_paragraph()
             event.accept()
             return
+        if event.key() == Qt.Key.Key_Escape and not event.modifiers():
+            self.escape_pressed.emit()
         super().keyPressEvent(event)
 
     def insert_paragraph(self) -> None:
@@ -207,12 +210,21 @@ class NahawiEditor(QTextEdit):
         self._hover_pos = -1
         super().leaveEvent(event)
 
-    def point_of(self, position: int) -> QPoint:
-        """Global point just below the character at position (where a card for it should appear)."""
-        cursor = QTextCursor(self.document())
-        cursor.setPosition(position)
-        rect = self.cursorRect(cursor)
-        return self.viewport().mapToGlobal(rect.bottomLeft() + QPoint(0, 4))
+    def span_rect(self, start: int, end: int) -> QRect:
+        """Global rectangle of the text from start to end (its first line when it wraps): where a card
+        about it belongs."""
+        first, last = QTextCursor(self.document()), QTextCursor(self.document())
+        first.setPosition(start)
+        last.setPosition(max(start, end))
+        rect = self.cursorRect(first)
+        other = self.cursorRect(last)
+        if other.top() == rect.top():
+            rect = rect.united(other)
+        return QRect(self.viewport().mapToGlobal(rect.topLeft()), rect.size())
+
+    def is_right_to_left_at(self, position: int) -> bool:
+        block = self.document().findBlock(position)
+        return block.blockFormat().layoutDirection() != Qt.LayoutDirection.LeftToRight
 
 
 class FindBar(QWidget):

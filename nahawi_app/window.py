@@ -119,6 +119,7 @@ class MainWindow(QMainWindow):
         self.layer.changed.connect(self._on_issues_changed)
         self.editor.hovered.connect(self._on_hover)
         self.editor.clicked.connect(self._on_click)
+        self.editor.escape_pressed.connect(self.card.hide)
         self.card.accept_requested.connect(self.accept_issue)
         self.card.ignore_requested.connect(self.ignore_issue)
         self.card.dictionary_requested.connect(self.add_to_dictionary)
@@ -215,10 +216,15 @@ class MainWindow(QMainWindow):
 
     # --- issues -----------------------------------------------------------------------------------------
 
+    def show_card(self, issue: Issue) -> None:
+        """The card for issue, next to its words and on the side their line reads from."""
+        editor = self.editor
+        self.card.show_issue(issue, editor.span_rect(issue.start, issue.end), editor.is_right_to_left_at(issue.start))
+
     def _on_hover(self, position: int, point: QPoint) -> None:
         issue = self.layer.issue_at(position) if position >= 0 else None
         if issue is not None:
-            self.card.show_issue(issue, point + QPoint(0, 16))
+            self.show_card(issue)
         else:
             self.card.schedule_hide()
 
@@ -226,7 +232,7 @@ class MainWindow(QMainWindow):
         issue = self.layer.issue_at(position)
         if issue is not None:
             self.layer.set_current(issue)
-            self.card.show_issue(issue, point + QPoint(0, 16))
+            self.show_card(issue)
 
     def jump_to(self, issue: Issue) -> None:
         cursor = self.editor.textCursor()
@@ -234,8 +240,9 @@ class MainWindow(QMainWindow):
         cursor.setPosition(issue.end, cursor.MoveMode.KeepAnchor)
         self.editor.setTextCursor(cursor)
         self.editor.ensureCursorVisible()
+        self.editor.setFocus(Qt.FocusReason.OtherFocusReason)  # from the issue panel too: typing goes to the text
         self.layer.set_current(issue)
-        self.card.show_issue(issue, self.editor.point_of(issue.start))
+        self.show_card(issue)
 
     def next_issue(self, backwards: bool = False) -> Issue | None:
         issue = self.layer.neighbour(self.editor.textCursor().selectionStart(), backwards)

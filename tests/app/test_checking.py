@@ -198,7 +198,7 @@ def test_clicking_an_underline_shows_the_card_in_arabic_and_accept_works(window,
 def test_ignore_hides_one_occurrence_until_its_text_changes(window, qtbot):
     check(qtbot, window, DOCUMENT)
     issue = window.layer.issues[0]
-    window.card.show_issue(issue, window.editor.point_of(issue.start))
+    window.show_card(issue)
     qtbot.mouseClick(window.card.ignore_button, Qt.MouseButton.LeftButton)
     assert issue not in window.layer.issues
     check(qtbot, window)
