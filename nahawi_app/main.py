@@ -1,13 +1,14 @@
 """`nahawi-app`: start the editor, or render it once to a PNG with `--screenshot` and exit.
 
-Thin: parses options, creates (or reuses) the QApplication, builds the window and runs the event loop.
+Thin: parses options (`nahawi-app FILE`, as a file manager's "Open with" runs it; `--model` and `--lang`
+apply to this run and are never saved), creates (or reuses) the QApplication, builds the window and runs the
+event loop.
 `--screenshot OUT.png` opens the file, waits until its check has finished (or the model failed), saves the
 window as a PNG and returns without user interaction or autosave recovery. Returns an exit code.
 """
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import os
 import sys
 import tempfile
@@ -19,16 +20,22 @@ SCREENSHOT_TIMEOUT_S = 120.0
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="nahawi-app", description="Nahawi: Arabic writing editor with checking.")
+    parser.add_argument("file", nargs="?", metavar="FILE", help="open this .txt or .md file (as a file manager's "
+                                                                 "\"Open with\" passes it)")
     parser.add_argument("--open", dest="open_file", metavar="FILE", help="open this .txt or .md file")
     parser.add_argument("--screenshot", metavar="OUT.png", help="render the window with the file checked, then exit")
-    parser.add_argument("--model", metavar="DIR", help="model directory (default: the one in settings, "
-                                                        "else the bundled model)")
-    parser.add_argument("--lang", choices=("ar", "en"), help="interface language")
+    parser.add_argument("--model", metavar="DIR", help="model directory for this run (default: the one in "
+                                                        "settings, else the bundled model); not saved")
+    parser.add_argument("--lang", choices=("ar", "en"), help="interface language for this run; not saved")
     parser.add_argument("--settings", metavar="FILE.ini", help="keep settings in this INI file instead of the "
                                                                "user's settings")
     parser.add_argument("--data-dir", metavar="DIR", help="folder for autosave records (default: the app data "
                                                           "folder)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.file and args.open_file:
+        parser.error("give the file once: FILE or --open FILE")
+    args.open_file = args.open_file or args.file
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -47,17 +54,18 @@ def main(argv: list[str] | None = None) -> int:
     app.setOrganizationName("Nahawi")
     app.setApplicationName("nahawi-app")
     store = SettingsStore(args.settings)
-    settings = store.load()
+    settings, run_only = store.load(), {}
     scratch = None
     if args.screenshot:  # look, don't touch: the user's settings and autosave folder stay as they are
         scratch = tempfile.TemporaryDirectory(prefix="nahawi-app-")
         store = SettingsStore(Path(scratch.name) / "settings.ini")
         args.data_dir = args.data_dir or scratch.name
-    if args.model:  # for this run only
-        settings = dataclasses.replace(settings, model_dir=str(Path(args.model).absolute()))
+    if args.model:
+        run_only["model_dir"] = str(Path(args.model).absolute())
     if args.lang:
-        settings = dataclasses.replace(settings, language=args.lang)
-    window = MainWindow(store, settings=settings, data_dir=args.data_dir, offer_recovery=not args.screenshot)
+        run_only["language"] = args.lang
+    window = MainWindow(store, settings=settings, data_dir=args.data_dir,
+                        offer_recovery=not args.screenshot, run_only=run_only)
     if args.open_file and not window.open_path(args.open_file) and args.screenshot:
         print(f"nahawi-app: error: could not open {args.open_file}", file=sys.stderr)
     window.show()

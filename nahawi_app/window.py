@@ -59,11 +59,14 @@ class MainWindow(QMainWindow):
 
     def __init__(self, store: SettingsStore, *, settings: AppSettings | None = None,
                  data_dir: str | Path | None = None, engine: EngineFactory | None = None,
-                 autosave_ms: int = AUTOSAVE_MS, offer_recovery: bool = True):
-        """store keeps the settings; settings (default: the store's) are what this run starts with; engine
-        loads the Corrector on the worker thread (default: from settings.model_dir)."""
+                 autosave_ms: int = AUTOSAVE_MS, offer_recovery: bool = True, run_only: dict | None = None):
+        """store keeps the settings; settings (default: the store's) are what this run starts with, and
+        run_only (field -> value, e.g. from --model and --lang) overrides them for this run without ever
+        being saved; engine loads the Corrector on the worker thread (default: from settings.model_dir)."""
         super().__init__()
-        self.store, self.settings = store, settings or store.load()
+        self.run_only = dict(run_only or {})
+        self.store = store
+        self.settings = dataclasses.replace(settings or store.load(), **self.run_only)
         self.strings = Strings(self.settings.language)
         self.path, self.loaded = "", LoadedText("")
         self.info = None
@@ -132,7 +135,7 @@ class MainWindow(QMainWindow):
     def apply_settings(self, new: AppSettings, initial: bool = False) -> None:
         old, self.settings = self.settings, new
         if not initial:
-            self.store.save(new)
+            self.store.save(self._to_save(new))
         self.controller.configure(new.check_while_typing, new.delay_ms, new.min_confidence)
         self.editor.set_zoom(new.zoom)
         if initial or new.language != old.language:
@@ -145,6 +148,14 @@ class MainWindow(QMainWindow):
             self.controller.check_now()  # hidden edits may now show; unchanged sentences come from the cache
         fill_recent(self.actions_, new.recent_files, self.open_path, self.strings)
         self._update_status()
+
+    def _to_save(self, settings: AppSettings) -> AppSettings:
+        """settings as the store should keep them: a run-only value the user has not changed since is
+        replaced by the stored one (choosing another value in Settings is a real choice and is kept)."""
+        stored = self.store.load()
+        kept = {name: getattr(stored, name) for name, value in self.run_only.items()
+                if getattr(settings, name) == value}
+        return dataclasses.replace(settings, **kept)
 
     def retranslate(self, strings: Strings) -> None:
         self.strings = strings

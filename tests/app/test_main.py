@@ -63,3 +63,47 @@ def test_app_benchmark_reports_stalls_and_underline_delay(trained_model_dir, qap
     assert result["max_gap_ms"] > 0 and result["underline_ms"] is not None
     assert result["underline_ms"] >= result["debounce_ms"] * 0.5
     assert set(result) >= {"max_gap_ms", "underline_ms", "stall_ok", "underline_ok", "device", "model"}
+
+
+def run_main(monkeypatch, argv, during):
+    """main(argv) with the event loop replaced by during(window): what a user does before closing."""
+    from PySide6.QtWidgets import QApplication
+
+    from nahawi_app.window import MainWindow
+
+    def exec_(*_):
+        window = next(w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible())
+        during(window)
+        window.editor.document().setModified(False)
+        window.close()
+        return 0
+    monkeypatch.setattr(QApplication, "exec", exec_)
+    return main(argv)
+
+
+def test_model_and_lang_options_are_for_one_run_and_not_saved(tmp_path, trained_model_dir, monkeypatch, qapp):
+    """--model and --lang were written into the settings as soon as any setting was saved (a zoom)."""
+    settings = tmp_path / "user.ini"
+    seen = []
+
+    def during(window):
+        seen.append((window.settings.language, window.settings.model_dir, window.strings("act_open")))
+        window.zoom_in()  # saves the settings
+    code = run_main(monkeypatch, ["--model", str(trained_model_dir), "--lang", "en", "--settings", str(settings),
+                                  "--data-dir", str(tmp_path / "data")], during)
+    assert code == 0 and seen == [("en", str(trained_model_dir), "Open…")]
+    from nahawi_app.settings import SettingsStore
+
+    saved = SettingsStore(settings).load()
+    assert saved.zoom == 1 and saved.language == "ar" and saved.model_dir == ""
+
+
+def test_a_file_named_on_the_command_line_is_opened(tmp_path, monkeypatch, qapp):
+    """`nahawi-app FILE` (what a file manager's "Open with" runs) was refused: only --open FILE worked."""
+    source = tmp_path / "مقالة.txt"
+    source.write_text("نص المقالة\n", encoding="utf-8")
+    opened = []
+    code = run_main(monkeypatch, [str(source), "--model", str(tmp_path / "none"), "--settings",
+                                  str(tmp_path / "s.ini"), "--data-dir", str(tmp_path / "data")],
+                    lambda window: opened.append((window.path, window.editor.plain_text())))
+    assert code == 0 and opened == [(str(source), "نص المقالة\n")]
