@@ -228,11 +228,17 @@ class AutosaveStore:
 
 
 def _read_record(file: Path, session: str) -> AutosaveRecord | None:
+    """The record in file, or None when it holds no draft (not JSON, not an object, no text); a field of
+    the wrong type falls back to its default, so the draft itself is still offered."""
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
-        newline = data.get("newline", "\n")
-        return AutosaveRecord(session, str(data["text"]), str(data.get("path", "")),
-                              newline if newline in NEWLINES else "\n", bool(data.get("bom", False)),
-                              float(data.get("saved_at", 0.0)), file)
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError):  # unreadable, not UTF-8 (UnicodeDecodeError), not JSON or truncated
         return None
+    if not isinstance(data, dict) or not isinstance(data.get("text"), str):
+        return None
+    newline, path, bom, saved_at = data.get("newline"), data.get("path"), data.get("bom"), data.get("saved_at")
+    if not isinstance(saved_at, (int, float)) or isinstance(saved_at, bool) or not 0 <= saved_at < 1e12:
+        saved_at = 0.0  # also NaN and infinity, which no clock gives (and time.localtime refuses)
+    return AutosaveRecord(session, data["text"], path if isinstance(path, str) else "",
+                          newline if isinstance(newline, str) and newline in NEWLINES else "\n",
+                          bom if isinstance(bom, bool) else False, float(saved_at), file)

@@ -47,7 +47,8 @@ from nahawi_app.settings import AppSettings, SettingsDialog, SettingsStore, with
 from nahawi_app.strings import Strings
 from nahawi_app.worker import CheckController, CheckResult, EngineFactory, engine_factory
 
-AUTOSAVE_MS = 30_000
+AUTOSAVE_MS = 2_000  # a draft is written this long after the first change since the last record: a crash
+# loses at most this much typing (a 30 s clock lost up to 30 s)
 
 
 def default_data_dir() -> Path:
@@ -77,8 +78,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.autosave = AutosaveStore(Path(data_dir or default_data_dir()) / "autosave")
         self._autosaved_revision = -1
-        self.autosave_timer = QTimer(self, interval=autosave_ms, timeout=self.autosave_now)
-        self.autosave_timer.start()
+        self.autosave_timer = QTimer(self, singleShot=True, interval=autosave_ms, timeout=self.autosave_now)
         self.apply_settings(self.settings, initial=True)
         self.controller.load_engine(engine or engine_factory(self.settings.model_dir, strict=self.settings.strict))
         if offer_recovery:
@@ -180,6 +180,8 @@ class MainWindow(QMainWindow):
 
     def _on_text_changed(self) -> None:
         self.controller.document_changed()
+        if not self.autosave_timer.isActive():  # armed by the first change, not pushed back by the next ones
+            self.autosave_timer.start()
         if self.card.isVisible():
             self.card.hide()
 
@@ -470,7 +472,8 @@ class MainWindow(QMainWindow):
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.saved_at))
         self.notices.notify("recover", s("recover", name=record.name or s("untitled"), when=when),
                             [(s("recover_yes"), lambda: self.restore(record)),
-                             (s("recover_no"), lambda: self.discard_recovery(record))], "info")
+                             (s("recover_delete"), lambda: self.discard_recovery(record)),
+                             (s("recover_later"), lambda: self.notices.dismiss("recover"))], "info")
 
     def restore(self, record: AutosaveRecord) -> bool:
         if not self.maybe_save():

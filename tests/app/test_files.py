@@ -202,3 +202,72 @@ def test_the_settings_file_with_the_personal_dictionary_is_private(tmp_path):
     finally:
         os.umask(mask)
     assert stat.S_IMODE((tmp_path / "settings.ini").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize("content", [
+    b"[]", b'"text"', b"42", b"null", b"true", b'["a", "b"]', b'{"text": "draft', b"", b"\xff\xfe\x00",
+    b'{"text": 5}', b'{"text": null}', b'{"path": "/x"}', b'{"text": ["x"]}',
+])
+def test_a_damaged_autosave_record_is_skipped_not_fatal(tmp_path, content):
+    """A record that was valid JSON but not an object made every start fail (AttributeError in _read_record)."""
+    folder = tmp_path / "autosave"
+    folder.mkdir()
+    (folder / "broken.json").write_bytes(content)
+    good = AutosaveStore(folder)
+    good.write("مسودة سليمة", "/doc.txt", LoadedText(""))
+    good.lock.unlock()  # as if its editor had died
+    store = AutosaveStore(folder)
+    assert [record.text for record in store.orphans()] == ["مسودة سليمة"]
+    store.close()
+
+
+@pytest.mark.parametrize("fields", [
+    '"saved_at": "yesterday"', '"saved_at": 1e999', '"saved_at": NaN', '"bom": []', '"bom": "yes"',
+    '"path": {"a": 1}', '"path": 7', '"newline": ["\\r\\n"]', '"newline": "x"', '"version": "two"',
+])
+def test_an_odd_field_of_a_record_falls_back_and_the_draft_is_kept(tmp_path, fields):
+    folder = tmp_path / "autosave"
+    folder.mkdir()
+    (folder / "odd.json").write_text('{"text": "مسودة", ' + fields + "}", encoding="utf-8")
+    store = AutosaveStore(folder)
+    [record] = store.orphans()
+    assert record.text == "مسودة" and record.newline in ("\n", "\r\n", "\r") and isinstance(record.bom, bool)
+    assert isinstance(record.path, str) and 0 <= record.saved_at < 1e12
+    store.close()
+
+
+def test_a_damaged_record_does_not_stop_the_window(make_window, tmp_path):
+    folder = tmp_path / "data" / "autosave"
+    folder.mkdir(parents=True)
+    (folder / "broken.json").write_text("[1, 2]")
+    window = make_window(offer_recovery=True)
+    assert window.notices.text("recover") is None and window.editor.plain_text() == ""
+
+
+def test_the_recovery_notice_says_what_each_button_does(make_window, tmp_path):
+    """Its second button read «تجاهل» (ignore) yet deleted the draft; now it says so, and "later" keeps it."""
+    store = AutosaveStore(tmp_path / "data" / "autosave")
+    store.write("مسودة", "", LoadedText(""))
+    store.lock.unlock()
+    window = make_window(offer_recovery=True)
+    captions = [button.text() for button in window.notices.buttons("recover")]
+    assert captions == ["استعد", "احذف المسودة", "لاحقًا"]
+    window.notices.buttons("recover")[2].click()  # later: the notice goes, the draft stays for the next start
+    assert window.notices.text("recover") is None and store.record_file.exists()
+    window.offer_recovery()
+    window.notices.buttons("recover")[1].click()
+    assert not store.record_file.exists()
+
+
+def test_autosave_follows_the_typing_not_a_30_second_clock(make_window, qtbot):
+    """A record was written every 30 s: a crash lost up to 30 s of typing."""
+    window = make_window()
+    assert window.autosave_timer.interval() <= 3000 and not window.autosave_timer.isActive()
+    window.editor.setFocus()
+    from app_helpers import type_text
+
+    type_text(window.editor, "م")
+    assert window.autosave_timer.isActive()  # armed by the first unsaved change, not restarted by the next
+    remaining = window.autosave_timer.remainingTime()
+    type_text(window.editor, "س")
+    assert window.autosave_timer.remainingTime() <= remaining
