@@ -15,6 +15,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from nahawi.bench.false_alarms import count_edited_words
 from nahawi.contract import Edit, apply_edits
 from nahawi.engine.lexicon_stage import EditPolicy
 from nahawi.engine.stages import AfterModel
@@ -147,7 +148,8 @@ def _score(stages: Stages, dev, source_raw, corrected_raw, words: int, setting: 
                   for d, e in zip(source_raw, stages.edits(source_raw, setting), strict=True)]
     scores = score_dev_hypotheses(hypotheses, dev)
     with_punct, no_punct = scores["with_punct"], scores["no_punct"]
-    alarms = sum(map(len, stages.edits(corrected_raw, setting)))
+    alarms = sum(count_edited_words(d.source, e)  # edited words, as `nahawi bench false-alarms` counts them
+                 for d, e in zip(corrected_raw, stages.edits(corrected_raw, setting), strict=True))
     return {**dataclasses.asdict(setting), "with_punct": with_punct["f0.5"], "no_punct": no_punct["f0.5"],
             "p_no_punct": no_punct["precision"], "mean": (with_punct["f0.5"] + no_punct["f0.5"]) / 2,
             "false_alarms_per_1000_words": 1000 * alarms / max(1, words)}

@@ -273,7 +273,8 @@ def false_alarms(
     limit: Annotated[int | None, typer.Option("--limit", help="First N documents only.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="The model's strict policy.")] = False,
 ) -> None:
-    """Edits proposed on already-correct text (the gold corrected side), per 1,000 words and by kind."""
+    """Edits proposed on already-correct text (the gold corrected side): edited words per 1,000 words (a join
+    or split counts every word it touches), edits, and kinds."""
     from nahawi.bench.false_alarms import measure_false_alarms
 
     def work() -> None:

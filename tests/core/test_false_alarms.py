@@ -1,0 +1,27 @@
+"""False alarms are counted in edited source words: a join or split counts every word it touches, an inserted
+mark the word it follows, a word touched twice once."""
+from nahawi.bench.false_alarms import count_edited_words
+from nahawi.contract import Edit, apply_edits
+
+TEXT = "ذهب الولد الى المدرسة و كتب الدرس"
+
+
+def edit(start: int, end: int, replacement: str) -> Edit:
+    return Edit(start, end, replacement, "other", original=TEXT[start:end])
+
+
+def test_edited_words_count_every_word_an_edit_touches():
+    at = TEXT.index
+    join = edit(at("و كتب"), at("و كتب") + len("و كتب"), "وكتب")
+    assert apply_edits(TEXT, (join,)) == "ذهب الولد الى المدرسة وكتب الدرس"
+    assert count_edited_words(TEXT, [join]) == 2
+    hamza = edit(at("الى"), at("الى") + 3, "إلى")
+    comma = edit(at("المدرسة") + len("المدرسة"), at("المدرسة") + len("المدرسة"), "،")
+    assert count_edited_words(TEXT, [hamza, comma]) == 2
+    ta = edit(at("المدرسة") + 6, at("المدرسة") + 7, "ه")  # the same word as the comma: counted once
+    assert count_edited_words(TEXT, [comma, ta, join]) == 3
+    assert count_edited_words(TEXT, []) == 0
+    at_start = Edit(0, 0, "«", "punctuation", original="")
+    assert count_edited_words(TEXT, [at_start]) == 1 and count_edited_words("", [at_start]) == 0
+    split = edit(at("المدرسة"), at("المدرسة") + len("المدرسة"), "ال مدرسة")
+    assert count_edited_words(TEXT, [split]) == 1
