@@ -35,7 +35,7 @@ def kind_rows(name: str = "qalb14-test") -> list[str]:
 
 
 def false_alarm_rows() -> list[str]:
-    rows = ["| correct text fed as input | policy | words | edits | per 1,000 words | by kind | command |",
+    rows = ["| correct text fed as input | policy | words | edits | edited words per 1,000 words | by kind | command |",
             "|---|---|---:|---:|---:|---|---|"]
     for path in sorted(RESULTS.glob("false-alarms-*.json")):
         r = json.loads(path.read_text())
