@@ -163,7 +163,7 @@ def _register_actions(server: NahawiServer) -> None:
 
     @server.command(CMD_DISABLE_KIND)
     def disable_kind(ls: NahawiServer, *args: Any) -> dict:
-        if not args or args[0] not in KINDS:
+        if not args or not isinstance(args[0], str) or args[0] not in KINDS:
             raise JsonRpcInvalidParams(f"nahawi.disableKind takes a kind id, one of {', '.join(KINDS)}")
         ls.session_disabled.add(args[0])
         enabled = tuple(k for k in ls.settings.enabled_kinds if k != args[0])

@@ -23,14 +23,13 @@ from lsprotocol import types
 from pygls.capabilities import get_capability
 from pygls.exceptions import FeatureRequestError, JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
-from pygls.protocol import LanguageServerProtocol
-from pygls.protocol.language_server import lsp_method
 
 from lsp_server.actions import ActionContext
 from lsp_server.diagnostics import LineIndex, to_diagnostic, visible
 from lsp_server.dictionary import Dictionary, user_dictionary_path, workspace_dictionary_path
 from lsp_server.documents import DocumentState, plan_document
 from lsp_server.engine_host import EngineHost
+from lsp_server.protocol import NahawiProtocol
 from lsp_server.settings import (
     SECTION,
     Settings,
@@ -39,6 +38,7 @@ from lsp_server.settings import (
     settings_section,
     settings_to_dict,
 )
+from lsp_server.transport import serve_stdio, serve_tcp
 from nahawi import __version__
 
 log = logging.getLogger("nahawi.lsp")
@@ -46,27 +46,6 @@ log = logging.getLogger("nahawi.lsp")
 PROGRESS_MIN_SEGMENTS = 24  # a first check with at least this many sentences to correct reports progress
 CHUNK_SEGMENTS = 32  # sentences per engine call: progress steps, and where a stale check stops
 CONFIGURATION_TIMEOUT_S = 10.0  # a client that never answers workspace/configuration keeps the defaults
-
-
-class NahawiProtocol(LanguageServerProtocol):
-    """pygls' protocol, except that a request whose params cannot be read gets an Invalid Params error
-    response (pygls only logs it, and the client would wait forever), and that document changes go to our
-    handler untouched: the server keeps each document's text itself (`DocumentState.text`), because pygls's
-    store cuts lines at U+2028 too and, doing so, clamps the change's positions in place."""
-
-    @lsp_method(types.TEXT_DOCUMENT_DID_CHANGE)
-    def lsp_text_document__did_change(self, params: types.DidChangeTextDocumentParams):
-        if (handler := self.fm.features.get(types.TEXT_DOCUMENT_DID_CHANGE)) is not None:
-            yield handler, (params,), None
-
-    def structure_message(self, data: Any):
-        try:
-            return super().structure_message(data)
-        except JsonRpcException as error:
-            if isinstance(data, dict) and "id" in data and "method" in data:
-                reply = JsonRpcInvalidParams(f"invalid params for {data['method']}", data=str(error.__cause__ or ""))
-                self._send_response(data["id"], error=reply.to_response_error())
-            raise
 
 
 class NahawiServer(LanguageServer):
@@ -83,6 +62,14 @@ class NahawiServer(LanguageServer):
         self.counters: Counter[str] = Counter()
         self._shown: set[str] = set()
         self._settings_problems: tuple[str, ...] = ()
+
+    # -- transport ------------------------------------------------------------------------------------
+
+    def start_io(self, stdin=None, stdout=None) -> None:
+        asyncio.run(serve_stdio(self.protocol.connection, self.protocol.end_of_input, stdin, stdout))
+
+    def start_tcp(self, host: str, port: int, on_listening=None) -> None:
+        asyncio.run(serve_tcp(host, port, self.protocol.connection, self.protocol.end_of_input, on_listening))
 
     # -- messages -------------------------------------------------------------------------------------
 
