@@ -139,6 +139,15 @@ class IssueCard(QFrame):
         super().hideEvent(event)
 
 
+def suggestion_text(strings: Strings, original: str, replacement: str) -> str:
+    """What a menu offers for an edit: the fix itself, or what deleting or inserting does."""
+    if not replacement.strip() and original:
+        return strings("card_delete", original=original.strip())
+    if not original.strip():
+        return strings("card_insert", replacement=replacement.strip())
+    return replacement
+
+
 def _suggestion_html(strings: Strings, original: str, replacement: str) -> str:
     def esc(text: str) -> str:
         return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
@@ -146,5 +155,4 @@ def _suggestion_html(strings: Strings, original: str, replacement: str) -> str:
         return esc(strings("card_delete", original=original.strip()))
     if not original.strip():
         return esc(strings("card_insert", replacement=replacement.strip()))
-    arrow = "←" if strings.arabic else "→"
-    return f'<s style="color:#888">{esc(original)}</s> {arrow} <b>{esc(replacement)}</b>'
+    return f'<s style="color:#888">{esc(original)}</s>{strings.arrow}<b>{esc(replacement)}</b>'

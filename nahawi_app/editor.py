@@ -13,8 +13,10 @@ import unicodedata
 
 from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QContextMenuEvent,
     QFont,
     QFontDatabase,
+    QGuiApplication,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
@@ -53,6 +55,7 @@ class NahawiEditor(QTextEdit):
     hovered = Signal(int, QPoint)  # document position under a resting mouse, global point
     clicked = Signal(int, QPoint)  # document position clicked (no selection made), global point
     escape_pressed = Signal()  # Esc in the text: close what floats over it (the card is never focused)
+    context_menu_opening = Signal(object, int)  # QMenu about to open, document position it is about (-1: none)
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -204,6 +207,16 @@ class NahawiEditor(QTextEdit):
             position = self.position_at(event.position().toPoint())
             if position >= 0:
                 self.clicked.emit(position, event.globalPosition().toPoint())
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        """Qt's edit menu in the interface's language and direction (not the text's), with whatever the
+        window puts first for the position under the mouse (or the cursor, from the keyboard)."""
+        menu = self.createStandardContextMenu()
+        menu.setLayoutDirection(QGuiApplication.layoutDirection())
+        by_mouse = event.reason() == QContextMenuEvent.Reason.Mouse
+        self.context_menu_opening.emit(menu, self.position_at(event.pos()) if by_mouse else self.textCursor().position())
+        menu.exec(event.globalPos())
+        menu.deleteLater()
 
     def leaveEvent(self, event) -> None:
         self._hover_timer.stop()

@@ -79,8 +79,7 @@ class IssuePanel(QWidget):
             edit = issue.edit
             original = edit.original.strip() or "∅"
             replacement = edit.replacement.strip() or "∅"
-            arrow = "←" if s.arabic else "→"
-            item = QListWidgetItem(f"{original} {arrow} {replacement}   · {s.kind_name(edit.kind)}")
+            item = QListWidgetItem(f"{original}{s.arrow}{replacement}   · {s.kind_name(edit.kind)}")
             item.setForeground(kind_color(edit.kind))
             item.setData(Qt.ItemDataRole.UserRole, issue)
             self.list.addItem(item)

@@ -107,6 +107,9 @@ _TABLE: dict[str, tuple[str, str]] = {
     "unsaved_title": ("تغييرات غير محفوظة", "Unsaved changes"),
     "unsaved_text": ("في «{name}» تغييرات غير محفوظة. هل تريد حفظها؟",
                      "“{name}” has unsaved changes. Save them?"),
+    "prompt_save": ("احفظ", "Save"),
+    "prompt_discard": ("لا تحفظ", "Don't save"),
+    "prompt_cancel": ("إلغاء", "Cancel"),
     "file_filter": ("نصوص (*.txt *.md);;كل الملفات (*)", "Text (*.txt *.md);;All files (*)"),
     # settings dialog
     "settings_title": ("الإعدادات", "Settings"),
@@ -138,6 +141,13 @@ class Strings:
         arabic, english = _TABLE[key]
         text = arabic if self.arabic else english
         return text.format(**values) if values else text
+
+    @property
+    def arrow(self) -> str:
+        """The arrow between a mistake and its fix, pointing the way the interface reads, wrapped in marks of
+        that direction: without them two Arabic words and the arrow between them form one right-to-left run,
+        which an English line draws reversed (the arrow from the fix to the mistake)."""
+        return "\u200f ← \u200f" if self.arabic else "\u200e → \u200e"
 
     def kind_name(self, kind_id: str) -> str:
         kind = KINDS.get(kind_id, KINDS["other"])

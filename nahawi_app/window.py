@@ -13,13 +13,14 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QVBoxLayout,
     QWidget,
@@ -28,7 +29,7 @@ from PySide6.QtWidgets import (
 from nahawi.contract import Edit
 from nahawi.errors import InputError
 from nahawi_app.actions import build_actions, fill_recent, retranslate_actions
-from nahawi_app.card import IssueCard
+from nahawi_app.card import IssueCard, suggestion_text
 from nahawi_app.editor import FindBar, NahawiEditor
 from nahawi_app.files import (
     NEWLINES,
@@ -42,6 +43,7 @@ from nahawi_app.files import (
     save_atomic,
 )
 from nahawi_app.highlight import Issue, IssueLayer
+from nahawi_app.interface import use_interface_language
 from nahawi_app.panel import IssuePanel, NoticeArea
 from nahawi_app.settings import AppSettings, SettingsDialog, SettingsStore, with_recent
 from nahawi_app.strings import Strings
@@ -123,6 +125,7 @@ class MainWindow(QMainWindow):
         self.editor.hovered.connect(self._on_hover)
         self.editor.clicked.connect(self._on_click)
         self.editor.escape_pressed.connect(self.card.hide)
+        self.editor.context_menu_opening.connect(self._fill_context_menu)
         self.card.accept_requested.connect(self.accept_issue)
         self.card.ignore_requested.connect(self.ignore_issue)
         self.card.dictionary_requested.connect(self.add_to_dictionary)
@@ -159,6 +162,7 @@ class MainWindow(QMainWindow):
 
     def retranslate(self, strings: Strings) -> None:
         self.strings = strings
+        use_interface_language(strings.arabic)
         direction = Qt.LayoutDirection.RightToLeft if strings.arabic else Qt.LayoutDirection.LeftToRight
         self.setLayoutDirection(direction)
         retranslate_actions(self.actions_, strings)
@@ -246,6 +250,24 @@ class MainWindow(QMainWindow):
         if issue is not None:
             self.layer.set_current(issue)
             self.show_card(issue)
+
+    def _fill_context_menu(self, menu: QMenu, position: int) -> None:
+        """Right-click on an underline: its suggestion first (choosing it accepts it), then ignore and add to
+        the dictionary, above Qt's edit actions."""
+        issue = self.layer.issue_at(position) if position >= 0 else None
+        if issue is None:
+            return
+        s, first = self.strings, (menu.actions() or [None])[0]
+        word = issue.edit.original.strip()
+        entries = [(suggestion_text(s, issue.edit.original, issue.edit.replacement), self.accept_issue),
+                   (s("card_ignore"), self.ignore_issue)]
+        if word and not any(ch.isspace() for ch in word):
+            entries.append((s("card_dictionary"), self.add_to_dictionary))
+        for caption, method in entries:
+            action = QAction(caption.replace("&", "&&"), menu)
+            action.triggered.connect(lambda checked=False, m=method: m(issue))
+            menu.insertAction(first, action)
+        menu.insertSeparator(first)
 
     def jump_to(self, issue: Issue) -> None:
         cursor = self.editor.textCursor()
@@ -426,12 +448,23 @@ class MainWindow(QMainWindow):
         if not self.editor.document().isModified():
             return True
         name = Path(self.path).name if self.path else self.strings("untitled")
-        buttons = QMessageBox.StandardButton
-        answer = QMessageBox.warning(self, self.strings("unsaved_title"), self.strings("unsaved_text", name=name),
-                                     buttons.Save | buttons.Discard | buttons.Cancel, buttons.Save)
-        if answer == buttons.Save:
+        answer = self.ask_unsaved(name)
+        if answer == "save":
             return self.save()
-        return answer == buttons.Discard
+        return answer == "discard"
+
+    def ask_unsaved(self, name: str) -> str:
+        """"save", "discard" or "cancel": the writer's answer to the unsaved-changes prompt, whose buttons
+        say what they do in the interface language (Qt's Arabic "Discard" reads "reject")."""
+        s = self.strings
+        box = QMessageBox(QMessageBox.Icon.Warning, s("unsaved_title"), s("unsaved_text", name=name), parent=self)
+        answers = {box.addButton(s("prompt_save"), QMessageBox.ButtonRole.AcceptRole): "save",
+                   box.addButton(s("prompt_discard"), QMessageBox.ButtonRole.DestructiveRole): "discard"}
+        cancel = box.addButton(s("prompt_cancel"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(next(iter(answers)))
+        box.setEscapeButton(cancel)
+        box.exec()
+        return answers.get(box.clickedButton(), "cancel")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.maybe_save():

@@ -10,7 +10,6 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
 
 from nahawi_app.files import (
     AutosaveStore,
@@ -118,16 +117,16 @@ def test_closing_with_unsaved_changes_asks(make_window, qtbot, monkeypatch):
     answers = []
 
     def answer(choice):
-        def warning(*args, **kwargs):
-            answers.append(args[2])
+        def ask(name):
+            answers.append(name)
             return choice
-        return warning
+        return ask
 
-    monkeypatch.setattr(QMessageBox, "warning", answer(QMessageBox.StandardButton.Cancel))
+    monkeypatch.setattr(window, "ask_unsaved", answer("cancel"))
     assert not window.close() and window.isVisible()
-    monkeypatch.setattr(QMessageBox, "warning", answer(QMessageBox.StandardButton.Discard))
+    monkeypatch.setattr(window, "ask_unsaved", answer("discard"))
     assert window.close()
-    assert len(answers) == 2 and "بلا عنوان" in answers[0]  # "Untitled" has unsaved changes
+    assert answers == ["بلا عنوان"] * 2  # "Untitled" has unsaved changes
 
 
 def test_autosave_is_periodic_and_a_clean_close_leaves_none(make_window, tmp_path, qtbot):

@@ -1,0 +1,29 @@
+"""The interface language applied to the whole application, beyond the editor's own strings.
+
+Owns what Qt itself writes: the standard buttons of dialogs and prompts, the text's context menu and the file
+dialogs come from Qt's own Arabic translation (qtbase_ar, shipped with PySide6) in the Arabic interface, and
+every window, dialog and menu is laid out right to left (dialogs are windows: they take the application's
+direction, not their parent's). Knows nothing of the editor's windows or of what the strings say.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, Qt, QTranslator
+from PySide6.QtGui import QGuiApplication
+
+_translator: QTranslator | None = None  # Qt's Arabic strings while the interface is Arabic
+
+
+def use_interface_language(arabic: bool) -> None:
+    """Lay every window out in the interface's direction and let Qt's own strings follow its language."""
+    global _translator
+    QGuiApplication.setLayoutDirection(Qt.LayoutDirection.RightToLeft if arabic else Qt.LayoutDirection.LeftToRight)
+    app = QCoreApplication.instance()
+    if _translator is not None:
+        app.removeTranslator(_translator)
+        _translator = None
+    if arabic:
+        translator = QTranslator(app)
+        folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+        if translator.load(QLocale(QLocale.Language.Arabic), "qtbase", "_", folder):
+            app.installTranslator(translator)
+            _translator = translator
