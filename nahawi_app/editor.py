@@ -1,6 +1,7 @@
 """The text widget: a plain-text QTextEdit that writes Arabic well, and its find/replace bar.
 
-Owns typing concerns only: an Arabic font with fallbacks, zoom, right-to-left by default with each
+Owns typing concerns only: an Arabic font (Noto Naskh Arabic, shipped in resources/fonts under the OFL, so
+a system without one still shows Arabic, then the system's own) with fallbacks, zoom, right-to-left by default with each
 paragraph's direction taken from its first strong character (so an English paragraph in an Arabic document
 lays out left to right), the document's plain text with exact positions, and hover/click positions for the
 issue card. Paragraph directions are block formats; after a user edit they are joined to that edit's undo
@@ -10,6 +11,7 @@ plain text: Shift+Enter too). Knows nothing of issues, checking or files.
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
 from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
 from PySide6.QtGui import (
@@ -28,16 +30,42 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushBu
 
 from nahawi_app.strings import Strings
 
+BUNDLED_FONTS = Path(__file__).parent / "resources" / "fonts"
+BUNDLED_FAMILY = "Noto Naskh Arabic"
 FONT_FAMILIES = ("Noto Naskh Arabic", "Amiri", "Noto Sans Arabic", "Scheherazade New", "Geeza Pro",
                  "Segoe UI", "Arial", "DejaVu Sans")
 BASE_POINT_SIZE = 15
 HOVER_MS = 350  # how long the mouse rests on a character before the card shows
 
 
+_bundled: list[str] | None = None  # families of the shipped fonts, once registered with Qt
+
+
+def bundled_families() -> list[str]:
+    """Register the fonts shipped with the package (once per process) and return their families; empty
+    when the files are missing or unreadable."""
+    global _bundled
+    if _bundled is None:
+        _bundled = []
+        for file in sorted(BUNDLED_FONTS.glob("*.ttf")):
+            font_id = QFontDatabase.addApplicationFont(str(file))
+            if font_id >= 0:
+                _bundled += [f for f in QFontDatabase.applicationFontFamilies(font_id) if f not in _bundled]
+    return _bundled
+
+
 def pick_families() -> list[str]:
-    """The preferred Arabic fonts installed here, best first (Qt falls back along the list per glyph)."""
+    """The shipped Arabic font, then the preferred ones installed here, best first (Qt falls back along the
+    list per glyph)."""
+    families = list(bundled_families())
     installed = set(QFontDatabase.families())
-    return [family for family in FONT_FAMILIES if family in installed] or ["DejaVu Sans"]
+    families += [family for family in FONT_FAMILIES if family in installed and family not in families]
+    return families or ["DejaVu Sans"]
+
+
+def has_arabic_font(families: list[str]) -> bool:
+    """Whether one of families can draw Arabic (else every letter would be a box)."""
+    return any(QFontDatabase.WritingSystem.Arabic in QFontDatabase.writingSystems(f) for f in families)
 
 
 def strong_direction(text: str) -> Qt.LayoutDirection | None:

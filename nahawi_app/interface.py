@@ -3,7 +3,7 @@
 Owns what Qt itself writes: the standard buttons of dialogs and prompts, the text's context menu and the file
 dialogs come from Qt's own Arabic translation (qtbase_ar, shipped with PySide6) in the Arabic interface, and
 every window, dialog and menu is laid out right to left (dialogs are windows: they take the application's
-direction, not their parent's). Knows nothing of the editor's windows or of what the strings say.
+direction, not their parent's); every widget's font falls back to the shipped Arabic font. Knows nothing of the editor's windows or of what the strings say.
 """
 from __future__ import annotations
 
@@ -11,6 +11,16 @@ from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, Qt, QTransla
 from PySide6.QtGui import QGuiApplication
 
 _translator: QTranslator | None = None  # Qt's Arabic strings while the interface is Arabic
+
+
+def use_fallback_font(families: list[str]) -> None:
+    """Let every widget's text (menus, dialogs, the issue panel, the card) fall back to families for the
+    letters its own font lacks: on a system without an Arabic font, the shipped one."""
+    font = QGuiApplication.font()
+    wanted = [*font.families()] + [family for family in families if family not in font.families()]
+    if wanted != font.families():
+        font.setFamilies(wanted)
+        QGuiApplication.setFont(font)
 
 
 def use_interface_language(arabic: bool) -> None:

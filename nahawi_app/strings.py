@@ -97,6 +97,10 @@ _TABLE: dict[str, tuple[str, str]] = {
     "recover_yes": ("استعد", "Restore"),
     "recover_delete": ("احذف المسودة", "Delete the draft"),
     "recover_later": ("لاحقًا", "Later"),
+    "no_arabic_font": (("لم يُعثر على خط عربي: قد تظهر الحروف مربعات. ثبّت خطًا عربيًا (مثل Noto Naskh Arabic "
+                        "أو Amiri) أو أعد تثبيت نحوي."),
+                       ("No Arabic font was found: letters may show as boxes. Install an Arabic font (such as "
+                        "Noto Naskh Arabic or Amiri) or reinstall Nahawi.")),
     "file_notes": ("ملاحظات الملف: {notes}", "File notes: {notes}"),
     "note_bom": ("يبدأ بعلامة ترتيب البايتات (BOM) وستُحفظ كما هي", "starts with a byte-order mark, kept"),
     "note_mixed_newlines": ("نهايات أسطر مختلطة؛ ستُحفظ كلها بصيغة {newline}",

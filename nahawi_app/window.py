@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from nahawi.contract import Edit
 from nahawi.errors import InputError
+from nahawi_app import editor as editor_module
 from nahawi_app.actions import build_actions, fill_recent, retranslate_actions
 from nahawi_app.card import IssueCard, suggestion_text
 from nahawi_app.editor import FindBar, NahawiEditor
@@ -43,7 +44,7 @@ from nahawi_app.files import (
     save_atomic,
 )
 from nahawi_app.highlight import Issue, IssueLayer
-from nahawi_app.interface import use_interface_language
+from nahawi_app.interface import use_fallback_font, use_interface_language
 from nahawi_app.panel import IssuePanel, NoticeArea
 from nahawi_app.settings import AppSettings, SettingsDialog, SettingsStore, with_recent
 from nahawi_app.strings import Strings
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
         self._autosaved_revision = -1
         self.autosave_timer = QTimer(self, singleShot=True, interval=autosave_ms, timeout=self.autosave_now)
         self.apply_settings(self.settings, initial=True)
+        self._check_fonts()
         self.controller.load_engine(engine or engine_factory(self.settings.model_dir, strict=self.settings.strict))
         if offer_recovery:
             self.offer_recovery()
@@ -171,6 +173,12 @@ class MainWindow(QMainWindow):
         self.dock.setWindowTitle(strings("panel_title"))
         self._update_title()
         self._update_status()
+
+    def _check_fonts(self) -> None:
+        families = editor_module.bundled_families()
+        use_fallback_font(families)
+        if not editor_module.has_arabic_font(self.editor.document().defaultFont().families()):
+            self.notices.notify("font", self.strings("no_arabic_font"), self._dismiss("font"), "error")
 
     def visible(self, edit: Edit) -> bool:
         return edit.kind in self.settings.enabled_kinds and edit.original.strip() not in self.settings.dictionary

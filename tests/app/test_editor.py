@@ -150,3 +150,28 @@ def test_the_app_never_imports_the_language_server_and_the_core_stays_qt_free():
         assert not any(name.startswith("lsp_server") for name in imported_modules(path)), path
     for path in (root / "nahawi").rglob("*.py"):
         assert not any(name.startswith("PySide6") for name in imported_modules(path)), path
+
+
+def test_the_bundled_arabic_font_is_used(window):
+    """With no Arabic font on the system the whole window was boxes, with no warning. This machine has none
+    (only DejaVu): the editor, the menus, the panel and the card must draw with the font the package ships."""
+    from PySide6.QtGui import QFontDatabase, QFontMetrics
+    from PySide6.QtWidgets import QApplication
+
+    from nahawi_app.editor import BUNDLED_FAMILY, bundled_families
+
+    assert bundled_families() == [BUNDLED_FAMILY]
+    font = window.editor.document().defaultFont()
+    assert font.families()[0] == BUNDLED_FAMILY and QFontInfo(font).family() == BUNDLED_FAMILY
+    assert QFontDatabase.WritingSystem.Arabic in QFontDatabase.writingSystems(BUNDLED_FAMILY)
+    assert QFontMetrics(font).inFontUcs4(ord("ب")) and QFontMetrics(font).inFontUcs4(ord("ﻻ"))
+    assert BUNDLED_FAMILY in QApplication.font().families()  # menus, dialogs, panel and card fall back to it
+    assert window.notices.text("font") is None
+
+
+def test_no_arabic_font_at_all_is_said_not_shown_as_boxes(make_window, monkeypatch):
+    import nahawi_app.editor as editor_module
+
+    monkeypatch.setattr(editor_module, "has_arabic_font", lambda families: False)
+    window = make_window()
+    assert "خط عربي" in window.notices.text("font")
