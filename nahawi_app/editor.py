@@ -113,6 +113,13 @@ class NahawiEditor(QTextEdit):
         self.document().setModified(False)
         self.moveCursor(QTextCursor.MoveOperation.Start)
 
+    def visible_lines(self) -> tuple[int, int]:
+        """Numbers (0-based) of the first and last lines (paragraphs) on screen."""
+        viewport = self.viewport()
+        first = self.cursorForPosition(QPoint(0, 0)).blockNumber()
+        last = self.cursorForPosition(QPoint(viewport.width() - 1, viewport.height() - 1)).blockNumber()
+        return first, max(first, last)
+
     def plain_text(self) -> str:
         """The text exactly as typed (no-break spaces kept), paragraphs joined by "\\n"; positions match Qt's."""
         return self.document().toRawText().replace("\u2029", "\n")

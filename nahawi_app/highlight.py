@@ -111,18 +111,22 @@ class IssueLayer(QObject):
         self.ignored: list[Issue] = []  # occurrences the user ignored, tracked like issues
         self.document.contentsChange.connect(self._on_contents_change)
 
-    def set_result(self, text: str, edits: Iterable[Edit], visible: Callable[[Edit], bool]) -> None:
-        """Replace the issues by the edits of a check of text (which must be the document's text now)."""
+    def set_result(self, text: str, edits: Iterable[Edit], visible: Callable[[Edit], bool],
+                   within: list[tuple[int, int]] | None = None) -> None:
+        """Replace the issues by the edits of a check of text (which must be the document's text now); with
+        within (UTF-16 spans: a partial check), only the issues inside those spans are replaced."""
         self.ignored = [issue for issue in self.ignored if issue.is_intact()]
         ignored = {(i.start, i.end, i.edit.original, i.edit.replacement) for i in self.ignored}
-        mapping, issues = Utf16Map(text), []
+        mapping = Utf16Map(text)
+        issues = [] if within is None else [i for i in self.issues
+                                             if not any(low <= i.start < high for low, high in within)]
         for edit in edits:
             start, end = mapping.to_utf16(edit.start), mapping.to_utf16(edit.end)
             if not visible(edit) or (start, end, edit.original, edit.replacement) in ignored:
                 continue
             cursor = self._cursor(start, end)
             issues.append(Issue(edit, cursor, "" if edit.original else _around(cursor)))
-        self.issues = issues
+        self.issues = sorted(issues, key=lambda i: (i.start, i.end)) if within is not None else issues
         self.current = None
         self._refresh()
 

@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     from nahawi_app.settings import SettingsStore
     from nahawi_app.window import MainWindow
+    from nahawi_app.worker import wait_for_workers
 
     if args.screenshot and not os.environ.get("QT_QPA_PLATFORM") and QApplication.instance() is None:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a screenshot needs no display
@@ -72,8 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.screenshot:
         code = take_screenshot(app, window, Path(args.screenshot))
         scratch.cleanup()
-        return code
-    return app.exec()
+    else:
+        code = app.exec()
+    wait_for_workers()  # the window is gone: only a check's last piece is left to finish
+    return code
 
 
 def wait_for_check(app, window, timeout_s: float = SCREENSHOT_TIMEOUT_S) -> bool:

@@ -68,6 +68,7 @@ _TABLE: dict[str, tuple[str, str]] = {
     "status_loading": ("جارٍ تحميل النموذج…", "Loading the model…"),
     "status_issues": ("الملاحظات: {count}", "Issues: {count}"),
     "status_checking": ("جارٍ التدقيق…", "Checking…"),
+    "status_checking_share": ("جارٍ التدقيق… {percent}٪", "Checking… {percent}%"),
     "status_checked": ("تم التدقيق", "Checked"),
     "status_waiting": ("بانتظار التدقيق", "Not checked yet"),
     "status_off": ("التدقيق عند الطلب", "Checking on demand"),

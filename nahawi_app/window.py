@@ -43,12 +43,12 @@ from nahawi_app.files import (
     read_text_file,
     save_atomic,
 )
-from nahawi_app.highlight import Issue, IssueLayer
+from nahawi_app.highlight import Issue, IssueLayer, Utf16Map
 from nahawi_app.interface import use_fallback_font, use_interface_language
 from nahawi_app.panel import IssuePanel, NoticeArea
 from nahawi_app.settings import AppSettings, SettingsDialog, SettingsStore, with_recent
 from nahawi_app.strings import Strings
-from nahawi_app.worker import CheckController, CheckResult, EngineFactory, engine_factory
+from nahawi_app.worker import CheckController, CheckResult, EngineFactory, PartialResult, engine_factory
 
 AUTOSAVE_MS = 2_000  # a draft is written this long after the first change since the last record: a crash
 # loses at most this much typing (a 30 s clock lost up to 30 s)
@@ -76,7 +76,7 @@ class MainWindow(QMainWindow):
         self.info = None
         self._build_widgets()
         self.layer = IssueLayer(self.editor)
-        self.controller = CheckController(self.editor.plain_text, self)
+        self.controller = CheckController(self.editor.plain_text, self, self.editor.visible_lines)
         self.actions_ = build_actions(self, self.dock.toggleViewAction())
         self._connect()
         self.autosave = AutosaveStore(Path(data_dir or default_data_dir()) / "autosave")
@@ -118,6 +118,8 @@ class MainWindow(QMainWindow):
         document.modificationChanged.connect(lambda _: self._update_title())
         c = self.controller
         c.result.connect(self._on_result)
+        c.partial.connect(self._on_partial)
+        c.progress.connect(self._on_progress)
         c.state_changed.connect(lambda _: self._update_status())
         c.engine_ready.connect(self._on_engine_ready)
         c.engine_failed.connect(self._on_engine_failed)
@@ -200,6 +202,15 @@ class MainWindow(QMainWindow):
     def _on_result(self, result: CheckResult) -> None:
         self.layer.set_result(result.text, result.correction.edits, self.visible)
         self.checked.emit(result)
+
+    def _on_partial(self, result: PartialResult) -> None:
+        """The lines on screen of a long document are checked: their underlines now, the rest kept."""
+        mapping = Utf16Map(result.text)
+        spans = [(mapping.to_utf16(start), mapping.to_utf16(end)) for start, end in result.spans]
+        self.layer.set_result(result.text, result.edits, self.visible, within=spans)
+
+    def _on_progress(self, share: float) -> None:
+        self.status_labels["state"].setText(self.strings("status_checking_share", percent=round(100 * share)))
 
     def _on_engine_ready(self, info) -> None:
         self.info = info

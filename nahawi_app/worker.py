@@ -1,8 +1,12 @@
 """Checking off the GUI thread: a worker that owns the engine, and the controller that feeds it.
 
 Owns when and what is checked. `CheckWorker` lives in its own QThread, loads the engine there (loading can
-take seconds) and corrects the whole document on request; the engine's segment cache means only sentences
-that changed since the last check reach the model. `CheckController` lives on the GUI thread: every document
+take seconds) and corrects the document on request; the engine's segment cache means only sentences
+that changed since the last check reach the model. A long document is checked in pieces of whole lines
+(`plan_pieces`), the lines on screen first: their underlines arrive as a partial result, then progress, then
+the whole result — the same edits as one call on the whole text, since the engine cuts sentences at line
+breaks. Between pieces the worker gives up a check whose revision is no longer wanted, so neither typing
+nor closing waits for a long check. `CheckController` lives on the GUI thread: every document
 change bumps a revision and (when checking while typing) restarts a debounce timer; at most one request is
 in flight, tagged with its revision; a result whose revision is no longer current is dropped and the latest
 text is sent instead. The two talk only through queued signals; the worker never touches a widget.
@@ -10,16 +14,21 @@ Knows nothing of underlines, files or settings dialogs.
 """
 from __future__ import annotations
 
+import bisect
+import dataclasses
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from nahawi.contract import Correction
+from nahawi.contract import Correction, apply_edits
 from nahawi.errors import NahawiError
 
 EngineFactory = Callable[[], object]  # returns a loaded nahawi.engine.Corrector
+PIECE_CHARS = 20_000  # a longer document is checked in pieces of whole lines of about this many characters
+_draining: list[tuple[QThread, QObject]] = []  # worker threads of closed windows, finishing their last piece
 
 
 @dataclass(frozen=True)
@@ -27,6 +36,42 @@ class CheckRequest:
     revision: int
     text: str
     min_confidence: float | None
+    pieces: tuple[tuple[int, int], ...] = ()  # code-point spans checked in this order (default: the whole text)
+
+
+@dataclass(frozen=True)
+class PartialResult:
+    revision: int
+    text: str
+    edits: tuple  # edits found so far (code-point offsets into text), only inside spans
+    spans: tuple[tuple[int, int], ...]  # the code-point spans of text checked so far
+
+
+def plan_pieces(text: str, visible: tuple[int, int], piece_chars: int | None = None) -> tuple[tuple[int, int], ...]:
+    """Spans of whole lines that cover text once, each at most about piece_chars (default PIECE_CHARS) long
+    (a longer line is one span): first the lines visible[0]..visible[1] (0-based line numbers), then the lines
+    after them, then the lines before. A text of at most piece_chars is one span."""
+    piece_chars = piece_chars or PIECE_CHARS
+    if len(text) <= piece_chars:
+        return ((0, len(text)),)
+    starts = [0] + [match.end() for match in re.finditer("\n", text)]  # where each line starts
+    first = min(max(visible[0], 0), len(starts) - 1)
+    last = min(max(visible[1], first), len(starts) - 1)
+    top, bottom = starts[first], starts[last + 1] if last + 1 < len(starts) else len(text)
+    return ((top, bottom), *_split_lines(starts, bottom, len(text), piece_chars),
+            *_split_lines(starts, 0, top, piece_chars))
+
+
+def _split_lines(starts: list[int], low: int, high: int, piece_chars: int) -> list[tuple[int, int]]:
+    """low..high (both line starts, or high the end of the text) cut at line starts into pieces."""
+    pieces, begin = [], low
+    for k in range(bisect.bisect_right(starts, low), bisect.bisect_left(starts, high)):
+        if starts[k] - begin >= piece_chars:
+            pieces.append((begin, starts[k]))
+            begin = starts[k]
+    if high > begin:
+        pieces.append((begin, high))
+    return pieces
 
 
 @dataclass(frozen=True)
@@ -59,10 +104,16 @@ class CheckWorker(QObject):
     load_failed = Signal(str)
     checked = Signal(object)  # CheckResult
     check_failed = Signal(int, str)  # revision, message
+    partial = Signal(object)  # PartialResult: the first piece (the lines on screen) of a long document
+    progress = Signal(int, float)  # revision, share of the text checked
+    abandoned = Signal(int)  # revision given up because a newer one is wanted
 
     def __init__(self):
         super().__init__()
         self.engine = None
+        # The revision the GUI wants checked, written by the GUI thread (one attribute store: atomic under the
+        # GIL) and read between pieces; -1 stops everything.
+        self.wanted_revision = 0
 
     @Slot(object)
     def load(self, factory: EngineFactory) -> None:
@@ -81,13 +132,34 @@ class CheckWorker(QObject):
             return
         started, misses = time.perf_counter(), self.engine.cache_stats().misses
         try:
-            correction = self.engine.correct_batch([request.text], min_confidence=request.min_confidence)[0]
+            correction = self._correct(request)
         except Exception as error:  # noqa: BLE001 - reported on the GUI thread; the next edit triggers a new check
             self.check_failed.emit(request.revision, describe_error(error))
+            return
+        if correction is None:
+            self.abandoned.emit(request.revision)
             return
         decoded = self.engine.cache_stats().misses - misses
         self.checked.emit(CheckResult(request.revision, request.text, correction,
                                       time.perf_counter() - started, decoded))
+
+    def _correct(self, request: CheckRequest) -> Correction | None:
+        """The correction of request.text, piece by piece; None when its revision stopped being wanted."""
+        text, pieces = request.text, request.pieces or ((0, len(request.text)),)
+        if len(pieces) == 1 and pieces[0] == (0, len(text)):
+            return self.engine.correct_batch([text], min_confidence=request.min_confidence)[0]
+        edits, done, spans = [], 0, []
+        for start, end in pieces:
+            if self.wanted_revision != request.revision:
+                return None
+            found = self.engine.correct_batch([text[start:end]], min_confidence=request.min_confidence)[0].edits
+            edits += [dataclasses.replace(e, start=e.start + start, end=e.end + start) for e in found]
+            done, spans = done + end - start, [*spans, (start, end)]
+            if len(spans) == 1:
+                self.partial.emit(PartialResult(request.revision, text, tuple(edits), tuple(spans)))
+            self.progress.emit(request.revision, done / max(1, len(text)))
+        edits.sort(key=lambda e: (e.start, e.end))
+        return Correction(text, apply_edits(text, edits), tuple(edits))
 
 
 class CheckController(QObject):
@@ -101,9 +173,13 @@ class CheckController(QObject):
     _load = Signal(object)
     _check = Signal(object)
 
-    def __init__(self, text_source: Callable[[], str], parent: QObject | None = None):
+    partial = Signal(object)  # PartialResult for the current revision (the lines on screen of a long text)
+    progress = Signal(float)  # share of the current revision's text checked so far
+
+    def __init__(self, text_source: Callable[[], str], parent: QObject | None = None,
+                 visible_lines: Callable[[], tuple[int, int]] = lambda: (0, 0)):
         super().__init__(parent)
-        self.text_source = text_source
+        self.text_source, self.visible_lines = text_source, visible_lines
         self.revision = 0
         self.while_typing, self.min_confidence = True, None
         self.info, self.state = None, "loading"
@@ -121,6 +197,9 @@ class CheckController(QObject):
         self.worker.load_failed.connect(self._on_load_failed)
         self.worker.checked.connect(self._on_checked)
         self.worker.check_failed.connect(self._on_check_failed)
+        self.worker.abandoned.connect(self._on_abandoned)
+        self.worker.partial.connect(self._on_partial)
+        self.worker.progress.connect(self._on_progress)
         self.thread.start()
 
     def configure(self, while_typing: bool, delay_ms: int, min_confidence: float) -> None:
@@ -138,6 +217,7 @@ class CheckController(QObject):
 
     def document_changed(self) -> None:
         self.revision += 1
+        self.worker.wanted_revision = self.revision  # a long check of an older text stops at its next piece
         if self.info is None:
             return
         if self.while_typing:
@@ -158,7 +238,26 @@ class CheckController(QObject):
     def _send(self) -> None:
         self._in_flight = self.revision
         self._set_state("checking")
-        self._check.emit(CheckRequest(self.revision, self.text_source(), self.min_confidence))
+        text = self.text_source()
+        self.worker.wanted_revision = self.revision
+        self._check.emit(CheckRequest(self.revision, text, self.min_confidence,
+                                      plan_pieces(text, self.visible_lines())))
+
+    @Slot(int)
+    def _on_abandoned(self, revision: int) -> None:
+        if revision == self._in_flight:
+            self._in_flight = None
+        self._resend()
+
+    @Slot(object)
+    def _on_partial(self, result: PartialResult) -> None:
+        if result.revision == self.revision:
+            self.partial.emit(result)
+
+    @Slot(int, float)
+    def _on_progress(self, revision: int, share: float) -> None:
+        if revision == self.revision:
+            self.progress.emit(share)
 
     @Slot(object)
     def _on_checked(self, result: CheckResult) -> None:
@@ -204,8 +303,20 @@ class CheckController(QObject):
             self.state = state
             self.state_changed.emit(state)
 
-    def shutdown(self, timeout_ms: int = 30000) -> None:
-        """Stop the worker thread (after the check in progress, if any, finishes)."""
+    def shutdown(self) -> None:
+        """Stop the worker thread without waiting for a check: one in progress stops at its next piece, and
+        the thread is kept (with its worker) until then, so that closing never waits on a check."""
         self.debounce.stop()
+        self.worker.wanted_revision = -1
         self.thread.quit()
-        self.thread.wait(timeout_ms)
+        _draining[:] = [pair for pair in _draining if pair[0].isRunning()]
+        if not self.thread.wait(0):
+            _draining.append((self.thread, self.worker))
+
+
+def wait_for_workers(timeout_ms: int = 60_000) -> None:
+    """Before the process ends: let closed windows' workers finish the piece they are on (a QThread destroyed
+    while running aborts the process). No window is waiting by then."""
+    while _draining:
+        thread, _ = _draining.pop()
+        thread.wait(timeout_ms)

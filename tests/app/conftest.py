@@ -44,9 +44,12 @@ def make_window(qtbot, tmp_path, corrector):
         return window
 
     yield make
+    from nahawi_app.worker import wait_for_workers
+
     for window in windows:
         window.editor.document().setModified(False)  # no save prompt at teardown
         window.close()
+    wait_for_workers()  # closing does not wait for a check; the test's end does
 
 
 @pytest.fixture

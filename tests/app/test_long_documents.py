@@ -1,0 +1,114 @@
+"""Long documents (issue 13): checked in pieces of whole lines, the lines on screen first, with progress; the
+pieces give the same edits as one check of the whole text; typing or closing never waits for a long check."""
+from __future__ import annotations
+
+import threading
+import time
+from itertools import pairwise
+
+import pytest
+from app_helpers import type_text
+
+from nahawi_app import worker as worker_module
+from nahawi_app.worker import plan_pieces
+
+LINES = ["ذهب الطالب الى المدرسة في الصباح الباكر", "سطر بلا أخطاء.", "رأيت مصطفي يمشي على الشاطئ مع أخيه الصغير",
+         "اريد ان اتعلم اللغة العربية وقواعدها", "English line.", ""]
+
+
+def long_text(lines: int) -> str:
+    return "\n".join(LINES[k % len(LINES)] for k in range(lines))
+
+
+class SlowEngine:
+    """The real engine, made as slow per call as the shipped model is on a long document's piece."""
+
+    def __init__(self, engine, delay_s: float):
+        self.engine, self.delay_s, self.calls = engine, delay_s, 0
+        self.busy = threading.Event()
+
+    @property
+    def info(self):
+        return self.engine.info
+
+    def cache_stats(self):
+        return self.engine.cache_stats()
+
+    def correct_batch(self, texts, **options):
+        self.busy.set()
+        time.sleep(self.delay_s)
+        self.calls += 1
+        return self.engine.correct_batch(texts, **options)
+
+
+@pytest.mark.parametrize("visible", [(0, 0), (10, 20), (95, 99), (500, 900)])
+def test_pieces_cover_the_text_once_in_whole_lines_visible_first(visible):
+    text = long_text(100)
+    pieces = plan_pieces(text, visible, piece_chars=300)
+    ordered = sorted(pieces)
+    assert ordered[0][0] == 0 and ordered[-1][1] == len(text)
+    assert all(a[1] == b[0] for a, b in pairwise(ordered))  # no gap, no overlap
+    assert all(start == 0 or text[start - 1] == "\n" for start, _ in pieces)
+    starts = [0] + [k + 1 for k, ch in enumerate(text) if ch == "\n"]
+    first = min(visible[0], len(starts) - 1)
+    assert pieces[0][0] == starts[first]
+    assert plan_pieces("قصير\nنص", (0, 0), piece_chars=300) == ((0, len("قصير\nنص")),)
+
+
+def test_a_long_document_shows_the_lines_on_screen_first_then_all_with_the_same_edits(
+        window, qtbot, corrector, monkeypatch):
+    monkeypatch.setattr(worker_module, "PIECE_CHARS", 400)
+    text = long_text(120)
+    window.editor.load_text(text)
+    bar = window.editor.verticalScrollBar()
+    bar.setValue(bar.maximum() // 2)
+    first, last = window.editor.visible_lines()
+    assert 0 < first < last < 119
+    partials, shares = [], []
+    window.controller.partial.connect(partials.append)
+    window.controller.progress.connect(shares.append)
+    with qtbot.waitSignal(window.checked, timeout=60000) as blocker:
+        window.check_now()
+    expected = corrector.correct(text)
+    assert blocker.args[0].correction == expected  # pieces ≡ one call on the whole text
+    assert len(partials) == 1 and partials[0].edits
+    [(low, high)] = partials[0].spans
+    assert low == sum(len(line) + 1 for line in text.split("\n")[:first])  # the screen's first line
+    assert all(low <= e.start <= high for e in partials[0].edits)
+    assert shares == sorted(shares) and shares[-1] == 1.0 and len(shares) > 3
+    assert [i.edit for i in window.layer.issues] == list(expected.edits)
+
+
+def test_typing_during_a_long_check_gives_it_up_at_the_next_piece(make_window, qtbot, corrector, monkeypatch):
+    monkeypatch.setattr(worker_module, "PIECE_CHARS", 400)
+    slow = SlowEngine(corrector, 0.2)
+    window = make_window(engine=lambda: slow)
+    qtbot.waitUntil(lambda: window.info is not None, timeout=20000)
+    window.editor.load_text(long_text(300))  # about 30 pieces: 6 s or more
+    window.check_now()
+    qtbot.waitUntil(slow.busy.is_set, timeout=10000)
+    calls = slow.calls
+    window.editor.setFocus()
+    type_text(window.editor, "س")
+    with qtbot.waitSignal(window.checked, timeout=120000) as blocker:
+        window.check_now()
+    assert blocker.args[0].revision == window.controller.revision
+    assert slow.calls < calls + 2 + len(plan_pieces(window.editor.plain_text(), (0, 0)))  # the old check stopped
+
+
+def test_closing_during_a_long_check_does_not_wait_for_it(make_window, qtbot, corrector, monkeypatch):
+    """Closing during a check of a 5 MB file froze the window for 30 s (then: 'QThread: Destroyed while thread
+    is still running')."""
+    monkeypatch.setattr(worker_module, "PIECE_CHARS", 400)
+    slow = SlowEngine(corrector, 0.2)
+    window = make_window(engine=lambda: slow)
+    qtbot.waitUntil(lambda: window.info is not None, timeout=20000)
+    window.editor.load_text(long_text(300))
+    pieces = len(plan_pieces(window.editor.plain_text(), (0, 0)))
+    window.check_now()
+    qtbot.waitUntil(slow.busy.is_set, timeout=10000)
+    window.editor.document().setModified(False)
+    assert window.close()
+    assert slow.calls < pieces  # closed while the check was still going
+    worker_module.wait_for_workers()
+    assert slow.calls < pieces  # and the check stopped at the piece it was on
