@@ -3,6 +3,7 @@ documents through the engine's own tag decisions; a trained tiny tagger fixes wh
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from export.fixtures import tiny_corpus, train_tiny_tokenizer
 from nahawi.tags import TagPolicy
 from training.tagger import TaggerConfig, TaggerTrainer, TokenTagger, epoch_batches, load_tagger
 
+SHARED_DATA = Path(os.environ.get("NAHAWI_SHARED", Path(__file__).resolve().parents[2] / ".." / "shared")) / "data"
 PAIRS = [
     ("قال ان الولد ذهب الى المدرسه", "قال إن الولد ذهب إلى المدرسة"),
     ("يجب ان نذهب الى البيت", "يجب أن نذهب إلى البيت"),
@@ -77,3 +79,16 @@ def test_trained_tagger_corrects_what_it_was_taught(run_inputs, tmp_path):
     assert sum(out == t.split() for out, (_, t) in zip(corrected, PAIRS)) >= 3
     [untouched] = tagger.correct(documents, [TagPolicy(1.01, 1.01)])  # nothing reaches the thresholds
     assert untouched == documents
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "qalb" / "2014" / "dev").exists(), reason="QALB-2014 dev not found")
+def test_dev_evaluation_sweeps_thresholds_on_real_documents(run_inputs, tmp_path):
+    from training.evaluate import load_qalb14_dev
+    from training.tagger import MARK_THRESHOLDS, WORD_THRESHOLDS, evaluate_on_dev
+
+    trainer = TaggerTrainer(config(tmp_path / "run", run_inputs), quiet)
+    tagger = TokenTagger(trainer.model, trainer.sp, trainer.vocab)
+    scores = evaluate_on_dev(tagger, load_qalb14_dev(SHARED_DATA, 3), quiet)
+    assert len(scores["sweep"]) == len(WORD_THRESHOLDS) + len(MARK_THRESHOLDS) - 1
+    assert 0.0 <= scores["with_punct"]["f0.5"] <= 1.0 and "no_punct" in scores
+    assert tagger.cache is None  # the sweep's probabilities are not kept
