@@ -19,7 +19,8 @@ from training.config import ModelConfig
 
 ZIP_MAGIC = b"PK\x03\x04"  # torch.save's default format (a zip archive)
 LEGACY_MAGIC = b"\x80\x02\x8a\x0a\x6c\xfc\x9c\x46\xf9\x20\x6a\xa8\x50\x19"  # the pre-1.6 format's pickled magic
-_GLOBAL = re.compile(r"GLOBAL (\S+) was not an allowed global")
+# torch names what a refused pickle calls in two ways: an unlisted global, or one from a blocked module (os, sys)
+_GLOBAL = re.compile(r"GLOBAL (\S+) (?:was not an allowed global|whose module \S+ is blocked)")
 
 
 def safe_load(path: str | Path):

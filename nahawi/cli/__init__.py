@@ -71,7 +71,7 @@ def _register() -> None:
     app.add_typer(bench.app, name="bench")
     app.add_typer(train.app, name="train")
     app.command("correct", help=correct.HELP)(correct.correct)
-    app.command("export")(export.export)
+    app.add_typer(export.app, name="export")
 
 
 _register()

@@ -1,10 +1,12 @@
-"""`nahawi export`: checkpoint (+ LoRA adapter) → verified ONNX model directory.
+"""`nahawi export`: checkpoint (+ LoRA adapter) → verified ONNX model directory; `nahawi export tagger`:
+edit tagger checkpoint → its graph, tokenizer and tags inside that directory.
 
-Thin: parses options and calls `export.exporter.export_model`, which does the work (see its docstring).
-torch, onnx and onnxscript come with the `train` extra and are imported inside the command. Progress goes
-to standard error; `--json` prints the verification report to standard output. Exit codes: 0 ok,
-1 input error (bad option, existing destination without --force), 2 model error (unreadable or unsafe
-checkpoint, failed verification).
+Thin: parses options and calls `export.exporter.export_model` or `export.tagger_export.export_tagger`, which
+do the work (see their docstrings). `export` is a group whose own options are the seq2seq export's, so
+`nahawi export --checkpoint ... --out ...` works as before. torch, onnx and onnxscript come with the `train`
+extra and are imported inside the commands. Progress goes to standard error; `--json` prints the
+verification report to standard output. Exit codes: 0 ok, 1 input error (bad option, existing destination
+or tagger without --force), 2 model error (unreadable or unsafe checkpoint, failed verification).
 """
 from __future__ import annotations
 
@@ -13,10 +15,13 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer._click.core import ParameterSource
+from typer._click.exceptions import UsageError
 
 from nahawi.errors import InputError, MissingExtraError, NahawiError
 
 EXIT_OK, EXIT_INPUT, EXIT_MODEL = 0, 1, 2
+app = typer.Typer(no_args_is_help=False)  # the group's options and help are `export`'s (its callback)
 
 
 def _require_train_extra() -> None:
@@ -34,9 +39,10 @@ def _require_train_extra() -> None:
 
 
 def export(
-    checkpoint: Annotated[Path, typer.Option("--checkpoint", help="Our checkpoint or the original system's "
-                                             "(bare state dict or {'model_state_dict': ...}).")],
-    out: Annotated[Path, typer.Option("--out", help="Model directory to create.")],
+    ctx: typer.Context,
+    checkpoint: Annotated[Path | None, typer.Option("--checkpoint", help="Our checkpoint or the original system's "
+                                                    "(bare state dict or {'model_state_dict': ...}); required.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Model directory to create; required.")] = None,
     lora: Annotated[Path | None, typer.Option("--lora", help="LoRA adapter to merge (ours or the original "
                                               "{'lora_state_dict': ...}).")] = None,
     lora_alpha: Annotated[float | None, typer.Option("--lora-alpha", help="Adapter alpha (default: the "
@@ -60,7 +66,10 @@ def export(
     recipe: Annotated[str | None, typer.Option("--recipe", help="How the inputs were made (a recipe file or "
                                                "script), recorded in model.json.")] = None,
 ) -> None:
-    """Export a checkpoint to a self-describing, verified ONNX model directory."""
+    """Export a checkpoint to a self-describing, verified ONNX model directory (`nahawi export tagger --help`:
+    add an edit tagger to one)."""
+    if not _own_options(ctx, checkpoint, out):
+        return
     try:
         if threads < 1 or verify_dev < 0:
             raise InputError(f"--threads must be >= 1 and --verify-dev >= 0, got {threads} and {verify_dev}")
@@ -75,6 +84,22 @@ def export(
         typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
 
 
+def _own_options(ctx: typer.Context, checkpoint: Path | None, out: Path | None) -> bool:
+    """True when the seq2seq export should run: no subcommand, and the two required options given."""
+    if ctx.invoked_subcommand is not None:
+        given = [p.opts[0] for p in ctx.command.params
+                 if ctx.get_parameter_source(p.name) not in (None, ParameterSource.DEFAULT)]
+        if given:
+            raise UsageError(f"options before '{ctx.invoked_subcommand}' are the seq2seq export's own "
+                             f"({', '.join(given)}); give the {ctx.invoked_subcommand}'s options after its name",
+                             ctx=ctx)
+        return False
+    for name, value in (("--checkpoint", checkpoint), ("--out", out)):
+        if value is None:
+            raise UsageError(f"Missing option '{name}'.", ctx=ctx)
+    return True
+
+
 def run_export(checkpoint, out, lora, lora_alpha, config, tokenizer, precision, force, verify_dev, threads,
                lexicon=None, punctuation=None, lexicon_gate=None, recipe=None):
     import torch
@@ -87,6 +112,55 @@ def run_export(checkpoint, out, lora, lora_alpha, config, tokenizer, precision, 
                             threads=threads, lexicon=lexicon, punctuation=punctuation, lexicon_gate=lexicon_gate,
                             recipe=recipe)
     return export_model(request, log=lambda message: typer.echo(f"nahawi export: {message}", err=True))
+
+
+@app.command("tagger")
+def tagger(
+    checkpoint: Annotated[Path, typer.Option("--checkpoint", help="Tagger checkpoint (tagger.pt or a training "
+                                             "last.pt from `nahawi train tagger`).")],
+    model: Annotated[Path, typer.Option("--model", help="Existing model directory (from `nahawi export`) that "
+                                        "receives tagger.onnx, tagger_spm.model and tagger_tags.json.")],
+    tokenizer: Annotated[Path | None, typer.Option("--tokenizer", help="SentencePiece model (default: the one "
+                                                   "the checkpoint records).")] = None,
+    precision: Annotated[str, typer.Option("--precision", help="int8 (static, calibrated; rows independent of "
+                                           "their batch) or fp32.")] = "int8",
+    force: Annotated[bool, typer.Option("--force", help="Replace a tagger the directory already has.")] = False,
+    calibration: Annotated[Path | None, typer.Option("--calibration", help="int8: sentences to calibrate on, one "
+                                                     "a line, or prepared JSONL (its \"source\" fields) (default: "
+                                                     "built-in Arabic sentences).")] = None,
+    calibration_lines: Annotated[int, typer.Option("--calibration-lines", help="int8: first N sentences of "
+                                                   "--calibration.")] = 512,
+    threads: Annotated[int, typer.Option("--threads", help="CPU threads for export and verification.")] = 1,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the verification report as JSON.")] = False,
+) -> None:
+    """Export an edit tagger checkpoint into an existing model directory (graph, tokenizer, tags, model.json)."""
+    try:
+        if threads < 1:
+            raise InputError(f"--threads must be >= 1, got {threads}")
+        _require_train_extra()
+        report = run_tagger_export(checkpoint, model, tokenizer, precision, force, calibration, calibration_lines,
+                                   threads)
+    except InputError as error:
+        _fail(EXIT_INPUT, str(error))
+    except NahawiError as error:
+        _fail(EXIT_MODEL, str(error))
+    if json_output:
+        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+
+
+def run_tagger_export(checkpoint, model, tokenizer, precision, force, calibration, calibration_lines, threads):
+    import torch
+
+    from export.tagger_export import TaggerExportRequest, export_tagger
+
+    torch.set_num_threads(threads)
+    request = TaggerExportRequest(checkpoint=checkpoint, model_dir=model, tokenizer=tokenizer, precision=precision,
+                                  force=force, calibration=calibration, calibration_lines=calibration_lines,
+                                  threads=threads)
+    return export_tagger(request, log=lambda message: typer.echo(f"nahawi export tagger: {message}", err=True))
+
+
+app.callback(invoke_without_command=True)(export)
 
 
 def _fail(code: int, message: str) -> None:

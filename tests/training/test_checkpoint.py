@@ -1,4 +1,6 @@
 """Checkpoints load in every layout the original system wrote, and never execute code."""
+import os
+
 import numpy as np
 import pytest
 
@@ -45,6 +47,17 @@ def test_refusal_message_names_what_the_file_would_call_instead_of_cutting_mid_w
     torch.save({"model_state_dict": Payload()}, tmp_path / "evil.pt")
     message = _message(tmp_path / "evil.pt")
     assert message.endswith("would execute code (it calls print)")
+
+
+class CallsSystem:
+    def __reduce__(self):
+        return (os.system, ("true",))
+
+
+def test_a_pickle_calling_os_system_is_not_reported_as_corrupt(tmp_path):
+    """torch words a global from a blocked module (os, sys) differently; it was called 'corrupt or truncated'."""
+    torch.save({"model_state_dict": CallsSystem()}, tmp_path / "evil.pt")
+    assert _message(tmp_path / "evil.pt").endswith(f"would execute code (it calls {os.system.__module__}.system)")
 
 
 def test_random_bytes_are_not_reported_as_code_execution(tmp_path):
