@@ -9,17 +9,21 @@ the worker or files.
 """
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import accumulate
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QPoint, QTimer, Signal
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QTextEdit
 
 from nahawi.contract import Edit
 from nahawi.kinds import KIND_IDS
 from nahawi.text.offsets import utf16_length
+
+BATCH = 300  # issues made per turn of the event loop for a long result (each cursor costs a block layout)
+MARGIN = 3000  # positions either side of the screen whose underlines are drawn
 
 # Underline groups: the spelling kinds each get a colour, the grammar-like kinds share one.
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -109,26 +113,67 @@ class IssueLayer(QObject):
         self.issues: list[Issue] = []
         self.current: Issue | None = None
         self.ignored: list[Issue] = []  # occurrences the user ignored, tracked like issues
+        self._pending: _Pending | None = None
         self.document.contentsChange.connect(self._on_contents_change)
+        editor.verticalScrollBar().valueChanged.connect(self._draw)
+        editor.horizontalScrollBar().valueChanged.connect(self._draw)
 
     def set_result(self, text: str, edits: Iterable[Edit], visible: Callable[[Edit], bool],
                    within: list[tuple[int, int]] | None = None) -> None:
-        """Replace the issues by the edits of a check of text (which must be the document's text now); with
-        within (UTF-16 spans: a partial check), only the issues inside those spans are replaced."""
+        """Replace the issues by the edits (in document order) of a check of text (which must be the
+        document's text now); with within (UTF-16 spans: a partial check), only the issues inside those spans
+        are replaced. A long result is made a batch per turn of the event loop, the screen's issues first."""
         self.ignored = [issue for issue in self.ignored if issue.is_intact()]
         ignored = {(i.start, i.end, i.edit.original, i.edit.replacement) for i in self.ignored}
-        mapping = Utf16Map(text)
-        issues = [] if within is None else [i for i in self.issues
-                                             if not any(low <= i.start < high for low, high in within)]
+        mapping, wanted = Utf16Map(text), []
         for edit in edits:
             start, end = mapping.to_utf16(edit.start), mapping.to_utf16(edit.end)
-            if not visible(edit) or (start, end, edit.original, edit.replacement) in ignored:
-                continue
-            cursor = self._cursor(start, end)
-            issues.append(Issue(edit, cursor, "" if edit.original else _around(cursor)))
-        self.issues = sorted(issues, key=lambda i: (i.start, i.end)) if within is not None else issues
-        self.current = None
+            if visible(edit) and (start, end, edit.original, edit.replacement) not in ignored:
+                wanted.append((edit, start, end))
+        self.current, self._pending = None, None
+        if within is not None:
+            kept = [i for i in self.issues if not any(low <= i.start < high for low, high in within)]
+            self.issues = sorted(kept + [self._issue(*w) for w in wanted], key=lambda i: (i.start, i.end))
+        elif len(wanted) <= BATCH:
+            self.issues = [self._issue(*w) for w in wanted]
+        else:
+            split = bisect.bisect_left(wanted, self._screen_range()[0], key=lambda w: w[1])
+            self._pending = _Pending(after=wanted[split:], before=wanted[:split])
+            self.issues = []
+            self._continue()
+            return
         self._refresh()
+
+    @property
+    def complete(self) -> bool:
+        """Every issue of the last result has been made (a long one takes several turns of the event loop)."""
+        return self._pending is None
+
+    def _issue(self, edit: Edit, start: int, end: int) -> Issue:
+        cursor = self._cursor(start, end)
+        return Issue(edit, cursor, "" if edit.original else _around(cursor))
+
+    def _continue(self) -> None:
+        """Make the next batch of a long result: the issues from the screen on, then those before it."""
+        pending = self._pending
+        if pending is None:
+            return
+        if pending.after:
+            source, made = pending.after, pending.made_after
+        else:
+            source, made = pending.before, pending.made_before
+        made.extend(self._issue(*w) for w in source[:BATCH])
+        del source[:BATCH]
+        self.issues = pending.made_before + pending.made_after
+        if not pending.after and not pending.before:
+            self._pending = None
+        else:
+            QTimer.singleShot(0, self._continue)
+        if self._pending is None or pending.first:
+            pending.first = False
+            self._refresh()  # the screen's underlines at once, the rest when all are made
+        else:
+            self._draw()
 
     def refilter(self, visible: Callable[[Edit], bool]) -> None:
         self.issues = [issue for issue in self.issues if visible(issue.edit)]
@@ -141,7 +186,7 @@ class IssueLayer(QObject):
         self._refresh()
 
     def issue_at(self, position: int) -> Issue | None:
-        for issue in self.issues:
+        for issue in self._touching(position - 1, position + 1):  # an insertion shows on its neighbour
             start, end = self._display_span(issue)
             if start <= position <= end:
                 return issue
@@ -181,7 +226,8 @@ class IssueLayer(QObject):
             edit_cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
             edit_cursor.insertText(replacement)
         edit_cursor.endEditBlock()
-        self.issues = [i for i in self.issues if i not in chosen]
+        gone = set(chosen)  # identity: a list's `in` made accepting everything quadratic
+        self.issues = [i for i in self.issues if i not in gone]
         if self.current in chosen:
             self.current = None
         self._refresh()
@@ -206,12 +252,19 @@ class IssueLayer(QObject):
         self._refresh()
 
     def selections(self) -> list[QTextEdit.ExtraSelection]:
-        out = []
-        for issue in self.issues:
-            start, end = self._display_span(issue)
+        """Underlines of the issues on screen and a margin around it (redrawn on scrolling): a long document's
+        tens of thousands of selections would cost the editor a stall on every change."""
+        out, formats = [], {}
+        for issue in self._touching(*self._screen_range()):
             selection = QTextEdit.ExtraSelection()
-            selection.cursor = self._cursor(start, end)
-            selection.format = self._format(issue)
+            if issue.edit.original:  # the issue's own cursor: a new one costs a block layout (tens of µs)
+                selection.cursor = issue.cursor
+            else:
+                selection.cursor = self._cursor(*self._display_span(issue))
+            key = (issue.kind, issue is self.current)
+            if key not in formats:
+                formats[key] = self._format(issue)
+            selection.format = formats[key]
             out.append(selection)
         return out
 
@@ -239,16 +292,49 @@ class IssueLayer(QObject):
         cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
         return cursor
 
+    def _screen_range(self) -> tuple[int, int]:
+        """Positions from the screen's first character to its last, widened by MARGIN either side."""
+        viewport = self.editor.viewport()
+        first = self.editor.cursorForPosition(QPoint(0, 0)).position()
+        last = self.editor.cursorForPosition(QPoint(viewport.width() - 1, viewport.height() - 1)).position()
+        return min(first, last) - MARGIN, max(first, last) + MARGIN
+
     def _on_contents_change(self, position: int, removed: int, added: int) -> None:
-        """Drop issues whose text was just edited (touching the changed range); the rest follow the text."""
+        """Drop issues whose text was just edited (touching the changed range); the rest follow the text. The
+        rest of a long result still being made is dropped: its offsets are for the text before the edit."""
+        self._pending = None
         low, high = position, position + added
-        touched = [i for i in self.issues if i.start <= high and i.end >= low and not i.is_intact()]
+        touched = [i for i in self._touching(low, high) if not i.is_intact()]
         if touched:
-            self.issues = [i for i in self.issues if i not in touched]
+            gone = set(touched)
+            self.issues = [i for i in self.issues if i not in gone]
             if self.current in touched:
                 self.current = None
             self._refresh()
 
-    def _refresh(self) -> None:
+    def _touching(self, low: int, high: int) -> list[Issue]:
+        """Issues whose span touches low..high. The list is in document order and stays so while the cursors
+        follow edits (spans never overlap), so a keystroke looks at a few issues, not all of them."""
+        last = bisect.bisect_right(self.issues, high, key=lambda issue: issue.start)
+        first = last
+        while first > 0 and self.issues[first - 1].end >= low:  # ends are in order too
+            first -= 1
+        return self.issues[first:last]
+
+    def _draw(self) -> None:
         self.editor.setExtraSelections(self.selections())
+
+    def _refresh(self) -> None:
+        self._draw()
         self.changed.emit()
+
+
+@dataclass
+class _Pending:
+    """The rest of a long result being made (see `IssueLayer.set_result`): (edit, start, end) in order."""
+
+    after: list  # from the screen to the end of the document
+    before: list  # from the start of the document to the screen
+    made_after: list = field(default_factory=list)
+    made_before: list = field(default_factory=list)
+    first: bool = True

@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 from nahawi_app.highlight import GROUP_COLORS, GROUPS, KIND_GROUP, Issue, kind_color
 from nahawi_app.strings import Strings
 
+MAX_LISTED = 1000  # items in the issue list; a long document's others are reached with F8
+
 
 class IssuePanel(QWidget):
     issue_activated = Signal(object)  # Issue
@@ -75,7 +77,7 @@ class IssuePanel(QWidget):
         self.issues = sorted(issues, key=lambda i: (i.start, i.end))
         s = self.strings
         self.list.clear()
-        for issue in self.issues:
+        for issue in self.issues[:MAX_LISTED]:
             edit = issue.edit
             original = edit.original.strip() or "∅"
             replacement = edit.replacement.strip() or "∅"
@@ -83,6 +85,10 @@ class IssuePanel(QWidget):
             item.setForeground(kind_color(edit.kind))
             item.setData(Qt.ItemDataRole.UserRole, issue)
             self.list.addItem(item)
+        if len(self.issues) > MAX_LISTED:
+            more = QListWidgetItem(s("panel_more", count=len(self.issues) - MAX_LISTED))
+            more.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.list.addItem(more)
         if not self.issues:
             empty = QListWidgetItem(s("panel_empty"))
             empty.setFlags(Qt.ItemFlag.NoItemFlags)

@@ -50,6 +50,7 @@ _TABLE: dict[str, tuple[str, str]] = {
     "panel_title": ("الملاحظات", "Issues"),
     "panel_accept_kind": ("اقبل كل: {kind}", "Accept all: {kind}"),
     "panel_empty": ("لا ملاحظات", "No issues"),
+    "panel_more": ("… و{count} ملاحظة أخرى (F8 للتنقل بينها)", "… and {count} more (F8 goes through them)"),
     "legend": ("دليل الألوان", "Legend"),
     "kind_grammar": ("نحو وأخرى", "Grammar and other"),
     # find bar

@@ -59,7 +59,7 @@ def default_data_dir() -> Path:
 
 
 class MainWindow(QMainWindow):
-    checked = Signal(object)  # CheckResult, after its underlines are shown
+    checked = Signal(object)  # CheckResult, after its underlines are shown (a long one's: those on screen)
 
     def __init__(self, store: SettingsStore, *, settings: AppSettings | None = None,
                  data_dir: str | Path | None = None, engine: EngineFactory | None = None,
