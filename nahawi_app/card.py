@@ -9,8 +9,8 @@ carries them out. Knows nothing of the document, the engine or settings.
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QAction, QGuiApplication
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
 
 from nahawi_app.highlight import Issue, kind_color
 from nahawi_app.strings import Strings
@@ -95,6 +95,20 @@ class IssueCard(QFrame):
         self.show()
         self.raise_()
 
+    def add_choices(self, menu: QMenu, issue: Issue) -> None:
+        """The card's choices for issue at the top of menu (a right-click on its underline): its suggestion
+        (choosing it accepts it), ignore, add to the dictionary; they emit the card's own requests."""
+        s, first = self.strings, (menu.actions() or [None])[0]
+        choices = [(suggestion_text(s, issue.edit.original, issue.edit.replacement), self.accept_requested),
+                   (s("card_ignore"), self.ignore_requested)]
+        if _is_word(issue.edit.original):
+            choices.append((s("card_dictionary"), self.dictionary_requested))
+        for caption, signal in choices:
+            action = QAction(caption.replace("&", "&&"), menu)
+            action.triggered.connect(lambda checked=False, request=signal: request.emit(issue))
+            menu.insertAction(first, action)
+        menu.insertSeparator(first)
+
     def _fill(self, issue: Issue) -> None:
         s, edit, color = self.strings, issue.edit, kind_color(issue.kind).name()
         self.suggestion.setText(_suggestion_html(s, edit.original, edit.replacement))
@@ -103,8 +117,7 @@ class IssueCard(QFrame):
         self.confidence.setVisible(edit.confidence is not None)
         if edit.confidence is not None:
             self.confidence.setText(s("card_confidence", percent=round(100 * edit.confidence)))
-        word = edit.original.strip()
-        self.dictionary_button.setEnabled(bool(word) and not any(ch.isspace() for ch in word))
+        self.dictionary_button.setEnabled(_is_word(edit.original))
 
     def _request(self, signal) -> None:
         issue = self.issue
@@ -137,6 +150,12 @@ class IssueCard(QFrame):
     def hideEvent(self, event) -> None:
         self.issue = None
         super().hideEvent(event)
+
+
+def _is_word(original: str) -> bool:
+    """Whether original (stripped) is one word, which the dictionary can hold."""
+    word = original.strip()
+    return bool(word) and not any(ch.isspace() for ch in word)
 
 
 def suggestion_text(strings: Strings, original: str, replacement: str) -> str:

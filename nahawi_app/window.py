@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
@@ -30,7 +30,7 @@ from nahawi.contract import Edit
 from nahawi.errors import InputError
 from nahawi_app import editor as editor_module
 from nahawi_app.actions import build_actions, fill_recent, retranslate_actions
-from nahawi_app.card import IssueCard, suggestion_text
+from nahawi_app.card import IssueCard
 from nahawi_app.editor import FindBar, NahawiEditor
 from nahawi_app.files import (
     NEWLINES,
@@ -271,22 +271,9 @@ class MainWindow(QMainWindow):
             self.show_card(issue)
 
     def _fill_context_menu(self, menu: QMenu, position: int) -> None:
-        """Right-click on an underline: its suggestion first (choosing it accepts it), then ignore and add to
-        the dictionary, above Qt's edit actions."""
         issue = self.layer.issue_at(position) if position >= 0 else None
-        if issue is None:
-            return
-        s, first = self.strings, (menu.actions() or [None])[0]
-        word = issue.edit.original.strip()
-        entries = [(suggestion_text(s, issue.edit.original, issue.edit.replacement), self.accept_issue),
-                   (s("card_ignore"), self.ignore_issue)]
-        if word and not any(ch.isspace() for ch in word):
-            entries.append((s("card_dictionary"), self.add_to_dictionary))
-        for caption, method in entries:
-            action = QAction(caption.replace("&", "&&"), menu)
-            action.triggered.connect(lambda checked=False, m=method: m(issue))
-            menu.insertAction(first, action)
-        menu.insertSeparator(first)
+        if issue is not None:
+            self.card.add_choices(menu, issue)
 
     def jump_to(self, issue: Issue) -> None:
         cursor = self.editor.textCursor()
