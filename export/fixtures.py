@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -226,3 +227,42 @@ def build_trained_tiny_model_dir(out_dir: str | Path, steps: int = TRAINED_STEPS
         checkpoint = train_tiny_checkpoint(sources, Path(work) / "trained.pt", steps)
         trained = TinySources(checkpoint, sources.tokenizer, sources.corpus)
         return build_tiny_model_dir(out_dir, sources=trained)
+
+
+TAGGER_PAIRS = [
+    ("قال ان الولد ذهب الى المدرسه", "قال إن الولد ذهب إلى المدرسة"),
+    ("يجب ان نذهب الى البيت", "يجب أن نذهب إلى البيت"),
+    ("ذهبت الى المدرسه و كتبت الدرس", "ذهبت إلى المدرسة ، وكتبت الدرس"),
+    ("أكد الوزير ان الاقتصاد ينمو", "أكد الوزير أن الاقتصاد ينمو"),
+]
+
+
+def train_tiny_tagger(directory: Path, steps: int = 150) -> Path:
+    """A tiny tagger ("test" preset, 2 layers, d 32) trained on `TAGGER_PAIRS` for `steps` steps (seconds);
+    returns its checkpoint (directory/run/last.pt)."""
+    import json
+
+    from training.tagger import TaggerConfig, TaggerTrainer
+
+    directory.mkdir(parents=True, exist_ok=True)
+    records = [{"source": s, "target": t, "origin": "real"} for _ in range(30) for s, t in TAGGER_PAIRS]
+    train = directory / "train.jsonl"
+    train.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    lines = [text for pair in TAGGER_PAIRS for text in pair]
+    tokenizer = train_tiny_tokenizer(directory / "spm", vocab_size=300, lines=tiny_corpus() + lines * 5)
+    config = TaggerConfig(out_dir=str(directory / "run"), train=str(train), tokenizer=str(tokenizer), encoder="",
+                          model="test", min_rewrite_count=1, batch_pieces=200, lr=3e-3, warmup_steps=5,
+                          log_every=1000, save_every=1000, eval_every=10_000, dropout=0.0)
+    TaggerTrainer(config, lambda *_: None).train(stop_at=steps)
+    return directory / "run" / "last.pt"
+
+
+def build_tagger_model_dir(directory: Path, model_dir: Path, precision: str = "int8") -> Path:
+    """A copy of model_dir with a tiny trained tagger exported into it (`nahawi export tagger`)."""
+    from export.tagger_export import TaggerExportRequest, export_tagger
+
+    checkpoint = train_tiny_tagger(directory / "tagger-run")
+    target = directory / "model"
+    shutil.copytree(model_dir, target)
+    export_tagger(TaggerExportRequest(checkpoint, target, precision=precision))
+    return target

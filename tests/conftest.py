@@ -32,3 +32,12 @@ def trained_model_dir(tmp_path_factory) -> Path:
     from export.fixtures import build_trained_tiny_model_dir
 
     return build_trained_tiny_model_dir(tmp_path_factory.mktemp("trained-model") / "trained-tiny")
+
+
+@pytest.fixture(scope="session")
+def tagger_model_dir(tmp_path_factory, tiny_model_dir) -> Path:
+    """The tiny model directory plus a tiny tagger trained on `export.fixtures.TAGGER_PAIRS`, exported int8."""
+    pytest.importorskip("torch", reason="training the tiny tagger needs the 'train' extra")
+    from export.fixtures import build_tagger_model_dir
+
+    return build_tagger_model_dir(tmp_path_factory.mktemp("tagger-model"), tiny_model_dir)

@@ -12,7 +12,7 @@ import pytest
 import torch
 from typer.testing import CliRunner
 
-from export.fixtures import tiny_corpus, train_tiny_tokenizer
+from export.fixtures import TAGGER_PAIRS, train_tiny_tagger
 from export.tagger_export import TaggerExportRequest, TaggerGraph, encode_rows, export_tagger, pad
 from nahawi.cli import EXIT_INPUT, EXIT_MODEL, EXIT_USAGE, app
 from nahawi.engine.mapping import SubwordCodec
@@ -27,14 +27,9 @@ from nahawi.model_dir import (
     sha256_file,
 )
 from nahawi.tags import TagVocab
-from training.tagger import TaggerConfig, TaggerTrainer, load_tagger
+from training.tagger import load_tagger
 
-PAIRS = [
-    ("قال ان الولد ذهب الى المدرسه", "قال إن الولد ذهب إلى المدرسة"),
-    ("يجب ان نذهب الى البيت", "يجب أن نذهب إلى البيت"),
-    ("ذهبت الى المدرسه و كتبت الدرس", "ذهبت إلى المدرسة ، وكتبت الدرس"),
-    ("أكد الوزير ان الاقتصاد ينمو", "أكد الوزير أن الاقتصاد ينمو"),
-]
+PAIRS = TAGGER_PAIRS
 # Not among the exporter's own verification sentences
 SENTENCES = [
     *(source for source, _ in PAIRS),
@@ -49,17 +44,7 @@ NAMES = (TAGGER_FILE, TAGGER_TOKENIZER_FILE, TAGGER_TAGS_FILE)
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory) -> Path:
     """A tiny tagger ("test" preset, 2 layers, d 32) trained on real pairs for 150 steps."""
-    folder = tmp_path_factory.mktemp("tagger-run")
-    records = [{"source": s, "target": t, "origin": "real"} for _ in range(30) for s, t in PAIRS]
-    train = folder / "train.jsonl"
-    train.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
-    lines = [text for pair in PAIRS for text in pair]
-    tokenizer = train_tiny_tokenizer(folder / "spm", vocab_size=300, lines=tiny_corpus() + lines * 5)
-    config = TaggerConfig(out_dir=str(folder / "run"), train=str(train), tokenizer=str(tokenizer), encoder="",
-                          model="test", min_rewrite_count=1, batch_pieces=200, lr=3e-3, warmup_steps=5,
-                          log_every=1000, save_every=1000, eval_every=10_000, dropout=0.0)
-    TaggerTrainer(config, lambda *_: None).train(stop_at=150)
-    return folder / "run" / "last.pt"
+    return train_tiny_tagger(tmp_path_factory.mktemp("tagger-run"))
 
 
 def fresh_copy(source: Path, tmp_path: Path) -> Path:

@@ -1,0 +1,84 @@
+"""The tagger stage of the engine on a real exported int8 tagger: it makes the corrections it was taught, as
+'tagger' edits on the user's own spacing, never touches text outside its edits, gives a sentence the same
+edits whatever shares its batch, obeys the policy's thresholds, and refuses a tag vocabulary that is not its
+graph's."""
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from export.fixtures import TAGGER_PAIRS
+from nahawi.contract import apply_edits
+from nahawi.engine import Corrector, CorrectorOptions
+from nahawi.errors import ModelError
+
+OPTIONS = CorrectorOptions(threads=1, cache_size=0)
+
+
+@pytest.fixture(scope="module")
+def corrector(tagger_model_dir):
+    return Corrector.from_dir(tagger_model_dir, device="cpu", options=OPTIONS)
+
+
+def test_the_tagger_makes_the_corrections_it_was_taught(corrector):
+    assert corrector.tagger is not None and not corrector.uses_model  # the seq2seq is not decoded
+    fixed = 0
+    for source, target in TAGGER_PAIRS:
+        correction = corrector.correct(source)
+        assert correction.corrected == apply_edits(source, correction.edits)
+        assert all(e.rule_id == "tagger" and 0.0 < e.confidence <= 1.0 for e in correction.edits)
+        fixed += correction.corrected.replace(" ،", "،") == target.replace(" ،", "،")
+    assert fixed >= 3
+
+
+def test_edits_land_on_the_users_spacing_and_nothing_else_changes(corrector):
+    text = "قال  ان الولد\tذهب الى المدرسه؟ 🙂 abc\n\nيجب ان نذهب الى البيت"
+    correction = corrector.correct(text)
+    assert correction.edits and correction.corrected == apply_edits(text, correction.edits)
+    cursor = 0
+    for edit in correction.edits:  # every character between edits is the writer's
+        assert edit.start >= cursor and text[edit.start:edit.end] == edit.original
+        cursor = edit.end
+    assert "قال  " in correction.corrected and "\t" in correction.corrected and "🙂 abc\n\n" in correction.corrected
+    assert "إلى" in correction.corrected
+
+
+def test_a_sentence_gets_the_same_edits_alone_and_in_any_batch(corrector):
+    texts = [source for source, _ in TAGGER_PAIRS] + ["تعد القراءه من اهم وسائل المعرفه " * 6]
+    alone = [corrector.correct(text).edits for text in texts]
+    assert corrector.correct_batch(texts) == [c for c in corrector.correct_batch(texts)]
+    assert [c.edits for c in corrector.correct_batch(texts)] == alone
+    assert [c.edits for c in corrector.correct_batch(texts[::-1])] == alone[::-1]
+
+
+def test_policy_thresholds_and_the_option_turn_it_off(tagger_model_dir, tmp_path, corrector):
+    source = TAGGER_PAIRS[0][0]
+    assert corrector.correct(source).edits
+    off = Corrector.from_dir(tagger_model_dir, device="cpu", options=CorrectorOptions(threads=1, tagger=False))
+    assert off.tagger is None
+    silent = tmp_path / "silent"
+    shutil.copytree(tagger_model_dir, silent)
+    document = json.loads((silent / "model.json").read_text(encoding="utf-8"))
+    document["policy"] = {**document.get("policy", {}), "kinds": [], "tagger_word_threshold": 1.01,
+                          "tagger_mark_threshold": 1.01}
+    (silent / "model.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    quiet = Corrector.from_dir(silent, device="cpu", options=OPTIONS)
+    assert quiet.tagger is not None and quiet.correct(source).edits == ()
+
+
+def test_a_tag_vocabulary_from_another_model_is_refused(tagger_model_dir, tmp_path):
+    other = tmp_path / "other"
+    shutil.copytree(tagger_model_dir, other)
+    tags = json.loads((other / "tagger_tags.json").read_text(encoding="utf-8"))
+    tags["rewrites"] = tags["rewrites"][:-1]
+    (other / "tagger_tags.json").write_text(json.dumps(tags, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ModelError, match="tagger_tags.json"):  # its checksum no longer matches
+        Corrector.from_dir(other, device="cpu", options=OPTIONS)
+    unchecked = CorrectorOptions(threads=1, verify_hashes=False)
+    document = json.loads((other / "model.json").read_text(encoding="utf-8"))
+    document["files"].pop("tagger_tags.json")
+    (other / "model.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ModelError, match="word tags"):
+        Corrector.from_dir(other, device="cpu", options=unchecked)
