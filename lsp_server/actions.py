@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lsprotocol import types
 
-from lsp_server.diagnostics import Finding, LineIndex
+from lsp_server.diagnostics import Finding, LineIndex, display_span
 from lsp_server.dictionary import normalize_word, words_at
 from nahawi.kinds import KINDS
 
@@ -46,16 +46,36 @@ class ActionContext:
     language: str  # ar | en, for titles
     document_changes: bool  # the client accepts versioned documentChanges in workspace edits
     to_diagnostic: Callable[[Finding], types.Diagnostic]
+    resolve: bool = False  # the client resolves an action's edit later (codeAction/resolve): fixes of many
+    # findings are sent without it, so that the list of actions is answered at once
+
+
+def _lazy(ctx: ActionContext, fix: str, kind: str | None = None) -> dict:
+    return {"uri": ctx.uri, "version": ctx.version, "fix": fix, **({"kind": kind} if kind else {})}
+
+
+def resolve_action(ctx: ActionContext, action: types.CodeAction) -> types.CodeAction:
+    """action (one of ours sent without its edit) with the edit, on ctx's version."""
+    data = action.data if isinstance(action.data, dict) else {}
+    findings = [f for f in ctx.findings if data.get("fix") == "all" or f.rel.kind == data.get("kind")]
+    action.edit = workspace_edit(ctx, findings)
+    return action
 
 
 def workspace_edit(ctx: ActionContext, findings: Sequence[Finding]) -> types.WorkspaceEdit:
     """All edits of findings as one workspace edit on ctx's document version."""
-    edits = [types.TextEdit(range=ctx.index.range(f.edit.start, f.edit.end), new_text=f.edit.replacement)
-             for f in sorted(findings, key=lambda f: (f.edit.start, f.edit.end))]
+    edits = [_text_edit(ctx.index, f) for f in sorted(findings, key=lambda f: (f.start, f.end))]
     if ctx.document_changes:
         document = types.OptionalVersionedTextDocumentIdentifier(uri=ctx.uri, version=ctx.version)
         return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=document, edits=edits)])
     return types.WorkspaceEdit(changes={ctx.uri: edits})
+
+
+def _text_edit(index: LineIndex, finding: Finding) -> types.TextEdit:
+    l1, c1, l2, c2 = index.finding_span(finding, shown=False)
+    return types.TextEdit(range=types.Range(start=types.Position(line=l1, character=c1),
+                                            end=types.Position(line=l2, character=c2)),
+                          new_text=finding.rel.replacement)
 
 
 def _wanted(kind: str, only: Sequence[str] | None) -> bool:
@@ -71,8 +91,14 @@ def _replace_title(finding: Finding, titles: dict[str, str]) -> str:
     return titles["replace"].format(edit.replacement)
 
 
-def _at(findings: Sequence[Finding], start: int, end: int) -> list[Finding]:
-    return [f for f in findings if f.edit.start <= end and f.edit.end >= start]
+def _at(text: str, findings: Sequence[Finding], start: int, end: int) -> list[Finding]:
+    """The findings whose edit or shown span (an insertion's word) overlaps [start, end]."""
+    out = []
+    for finding in findings:
+        shown = display_span(text, finding.start, finding.end)
+        if min(finding.start, shown[0]) <= end and max(finding.end, shown[1]) >= start:
+            out.append(finding)
+    return out
 
 
 def code_actions(ctx: ActionContext, start: int, end: int, only: Sequence[str] | None) -> list[types.CodeAction]:
@@ -80,11 +106,12 @@ def code_actions(ctx: ActionContext, start: int, end: int, only: Sequence[str] |
     titles = _TITLES.get(ctx.language, _TITLES["ar"])
     actions: list[types.CodeAction] = []
     quick = types.CodeActionKind.QuickFix
-    for finding in _at(ctx.findings, start, end) if _wanted(quick, only) else ():
+    for finding in _at(ctx.index.text, ctx.findings, start, end) if _wanted(quick, only) else ():
         actions.extend(_finding_actions(ctx, finding, titles))
     if ctx.findings and _wanted(FIX_ALL_KIND, only):
-        actions.append(types.CodeAction(title=titles["all"].format(len(ctx.findings)), kind=FIX_ALL_KIND,
-                                        edit=workspace_edit(ctx, ctx.findings)))
+        title = titles["all"].format(len(ctx.findings))
+        actions.append(types.CodeAction(title=title, kind=FIX_ALL_KIND, data=_lazy(ctx, "all")) if ctx.resolve
+                       else types.CodeAction(title=title, kind=FIX_ALL_KIND, edit=workspace_edit(ctx, ctx.findings)))
     return actions
 
 
@@ -95,12 +122,13 @@ def _finding_actions(ctx: ActionContext, finding: Finding, titles: dict[str, str
     name = kind.name_en if ctx.language == "en" else kind.name_ar
     actions = [types.CodeAction(title=_replace_title(finding, titles), kind=quick, diagnostics=[diagnostic],
                                 is_preferred=True, edit=workspace_edit(ctx, [finding]))]
-    same_kind = [f for f in ctx.findings if f.edit.kind == finding.edit.kind]
+    same_kind = [f for f in ctx.findings if f.rel.kind == finding.rel.kind]
     if len(same_kind) > 1:
-        actions.append(types.CodeAction(title=titles["kind"].format(name, len(same_kind)), kind=quick,
-                                        diagnostics=[diagnostic], edit=workspace_edit(ctx, same_kind)))
+        title = titles["kind"].format(name, len(same_kind))
+        lazy = {"data": _lazy(ctx, "kind", finding.rel.kind)} if ctx.resolve else {"edit": workspace_edit(ctx, same_kind)}
+        actions.append(types.CodeAction(title=title, kind=quick, diagnostics=[diagnostic], **lazy))
     actions.append(_command_action(titles["ignore"], CMD_IGNORE, [ctx.uri, *finding.key], diagnostic))
-    words = [normalize_word(w) for w in words_at(ctx.index.text, finding.edit.start, finding.edit.end)]
+    words = [normalize_word(w) for w in words_at(ctx.index.text, finding.start, finding.end)]
     if len(words) == 1 and words[0]:
         actions.append(_command_action(titles["word"].format(words[0]), CMD_ADD_WORD, [words[0]], diagnostic))
     actions.append(_command_action(titles["disable"].format(name), CMD_DISABLE_KIND, [finding.edit.kind],

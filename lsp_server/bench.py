@@ -1,15 +1,18 @@
 """Latency of the real language server as an editor sees it: `run_lsp_benchmark(model_dir, words=2000)`.
 
-Starts `python -m lsp_server.main` over stdio with pygls' client, waits for the model to load, opens an
-Arabic document of about `words` words (every sentence different, some with common mistakes), times the
-first full check (didOpen → publishDiagnostics for version 1), then makes one-word edits in different
-sentences and times each until the diagnostics for that version arrive. The debounce is set to 0 so the
+Starts `python -m lsp_server.main` over stdio with a raw JSON-RPC client, waits for the model to load,
+opens an Arabic document of about `words` words (every sentence different, some with common mistakes),
+times the first full check (didOpen → publishDiagnostics for version 1), then makes one-word edits in
+different sentences and times each until the diagnostics for that version arrive; right after each edit
+it asks for fix-all (timed: answered for the new version before any re-check) and then for `nahawi.stats`
+(the longest wait is how unresponsive the server is while it re-checks). The debounce is set to 0 so the
 numbers are the server's own work; an editor adds `nahawi.debounceMs` (300 ms by default) on top.
 Returns a JSON-ready dict. Knows nothing of the server's internals beyond the `nahawi.stats` command.
 """
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import os
 import random
@@ -90,32 +93,65 @@ def run_lsp_benchmark(model_dir: str | Path | None, words: int = 2000, edits: in
     return asyncio.run(_benchmark(model_dir, words, edits, timeout_s))
 
 
+# What VS Code and Neovim 0.10+ announce for code actions: fixes of many findings are resolved when chosen.
+CAPABILITIES = {"textDocument": {"codeAction": {
+    "dataSupport": True, "resolveSupport": {"properties": ["edit"]},
+    "codeActionLiteralSupport": {"codeActionKind": {"valueSet": ["quickfix", "source.fixAll"]}}}}}
+
+
 class _Session:
-    """A pygls client with a wait for "diagnostics of version v have arrived"."""
+    """A raw JSON-RPC client over the server's stdio: frames parsed with json.loads as an editor would (a
+    pygls client would add seconds of its own converting thousands of diagnostics), with the time each
+    version's diagnostics arrived."""
 
-    def __init__(self):
-        from lsprotocol import types
-        from pygls.lsp.client import LanguageClient
-
-        from nahawi import __version__
-
-        self.types = types
-        self.client = LanguageClient("nahawi-bench", __version__)
+    def __init__(self, process: asyncio.subprocess.Process):
+        self.process = process
         self.arrived: dict[int, float] = {}
         self.counts: dict[int, int] = {}
         self.messages: list[str] = []
+        self.replies: dict[int, asyncio.Future] = {}
+        self.next_id = 0
         self._changed = asyncio.Event()
+        self.reader = asyncio.get_running_loop().create_task(self._read())
 
-        @self.client.feature(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        def published(params):
-            if params.version is not None and params.version not in self.arrived:
-                self.arrived[params.version] = time.perf_counter()
-                self.counts[params.version] = len(params.diagnostics)
+    def send(self, message: dict) -> None:
+        body = json.dumps({"jsonrpc": "2.0", **message}, ensure_ascii=False).encode()
+        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+
+    def notify(self, method: str, params: Any) -> None:
+        self.send({"method": method, "params": params})
+
+    async def request(self, method: str, params: Any, timeout_s: float = 60.0) -> Any:
+        self.next_id += 1
+        future = self.replies[self.next_id] = asyncio.get_running_loop().create_future()
+        self.send({"id": self.next_id, "method": method, "params": params})
+        reply = await asyncio.wait_for(future, timeout_s)
+        if "error" in reply:
+            raise RuntimeError(f"{method}: {reply['error']}")
+        return reply.get("result")
+
+    async def _read(self) -> None:
+        stream = self.process.stdout
+        while True:
+            header = await stream.readuntil(b"\r\n\r\n")
+            length = int(header.split(b"Content-Length:")[1].split(b"\r\n")[0])
+            message = json.loads(await stream.readexactly(length))
+            self._handle(message, time.perf_counter())
+
+    def _handle(self, message: dict, now: float) -> None:
+        method = message.get("method")
+        if method == "textDocument/publishDiagnostics":
+            version = message["params"].get("version")
+            if version is not None and version not in self.arrived:
+                self.arrived[version] = now
+                self.counts[version] = len(message["params"]["diagnostics"])
                 self._changed.set()
-
-        @self.client.feature(types.WINDOW_SHOW_MESSAGE)
-        def shown(params):
-            self.messages.append(params.message)
+        elif method == "window/showMessage":
+            self.messages.append(message["params"]["message"])
+        elif method is not None and "id" in message:
+            self.send({"id": message["id"], "result": None})
+        elif message.get("id") in self.replies:
+            self.replies.pop(message["id"]).set_result(message)
 
     async def wait_version(self, version: int, timeout_s: float) -> float:
         deadline = time.perf_counter() + timeout_s
@@ -132,22 +168,22 @@ class _Session:
         return self.arrived[version]
 
     async def stats(self) -> dict:
-        params = self.types.ExecuteCommandParams(command="nahawi.stats", arguments=[])
-        return await self.client.workspace_execute_command_async(params)
+        return await self.request("workspace/executeCommand", {"command": "nahawi.stats", "arguments": []})
 
 
 async def _benchmark(model_dir, words: int, edits: int, timeout_s: float) -> dict[str, Any]:
-    session = _Session()
-    types, client = session.types, session.client
     started = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]),
                                                                      os.environ.get("PYTHONPATH")]))}
-    await client.start_io(sys.executable, "-m", "lsp_server.main", env=env)
+    process = await asyncio.create_subprocess_exec(sys.executable, "-m", "lsp_server.main", env=env,
+                                                   stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                                                   limit=1 << 26)
+    session = _Session(process)
     try:
         options = {"debounceMs": 0, "modelDir": str(model_dir) if model_dir else None}
-        await client.initialize_async(types.InitializeParams(
-            capabilities=types.ClientCapabilities(), process_id=os.getpid(), initialization_options=options))
-        client.initialized(types.InitializedParams())
+        await session.request("initialize", {"processId": os.getpid(), "rootUri": None, "capabilities": CAPABILITIES,
+                                             "initializationOptions": options})
+        session.notify("initialized", {})
         engine = await _wait_for_engine(session, timeout_s)
         startup_s = time.perf_counter() - started
         return {"model_dir": engine.get("modelDir"), "device": engine.get("device"),
@@ -155,10 +191,12 @@ async def _benchmark(model_dir, words: int, edits: int, timeout_s: float) -> dic
                 **await _measure(session, benchmark_document(words), edits, timeout_s)}
     finally:
         try:
-            await asyncio.wait_for(client.shutdown_async(None), 10)
-            client.exit(None)
-        finally:
-            await client.stop()
+            await session.request("shutdown", None, 10)
+            session.notify("exit", None)
+            await asyncio.wait_for(process.wait(), 10)
+        except (TimeoutError, RuntimeError, ConnectionError):
+            process.kill()
+        session.reader.cancel()
 
 
 async def _wait_for_engine(session: _Session, timeout_s: float) -> dict:
@@ -174,29 +212,38 @@ async def _wait_for_engine(session: _Session, timeout_s: float) -> dict:
 
 
 async def _measure(session: _Session, text: str, edits: int, timeout_s: float) -> dict[str, Any]:
-    types, client = session.types, session.client
     uri = Path(os.getcwd(), "nahawi-bench.md").as_uri()
     opened = time.perf_counter()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(text_document=types.TextDocumentItem(
-        uri=uri, language_id="plaintext", version=1, text=text)))
+    session.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "plaintext", "version": 1,
+                                                             "text": text}})
     first_check_s = await session.wait_version(1, timeout_s) - opened
     before = (await session.stats())["engine"]
-    latencies = []
+    latencies, fix_all, answers = [], [], []
     sentences = len(_sentence_starts(text))
     chosen = random.Random(1).sample(range(sentences), min(edits, sentences))  # a different sentence each time
     for version, sentence in enumerate(chosen, start=2):
         near = _sentence_starts(text)[sentence]
         text, change = _one_word_edit(text, near, REPLACEMENTS[version % len(REPLACEMENTS)])
         sent = time.perf_counter()
-        client.text_document_did_change(types.DidChangeTextDocumentParams(
-            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
-            content_changes=[change]))
+        session.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                  "contentChanges": [change]})
+        actions = await session.request("textDocument/codeAction", {
+            "textDocument": {"uri": uri}, "range": change["range"],
+            "context": {"diagnostics": [], "only": ["source.fixAll"]}}, timeout_s)
+        fix_all.append((time.perf_counter() - sent) * 1000)
+        asked = time.perf_counter()
+        await session.stats()
+        answers.append((time.perf_counter() - asked) * 1000)
+        if not actions:
+            raise RuntimeError(f"no fix-all action right after edit {version}")
         latencies.append((await session.wait_version(version, timeout_s) - sent) * 1000)
     stats = await session.stats()
-    return {"words": len(text.split()), "sentences": stats["documents"][uri]["sentences"],
+    return {"words": len(text.split()), "bytes": len(text.encode()), "sentences": stats["documents"][uri]["sentences"],
             "diagnostics_first_check": session.counts[1], "first_check_s": round(first_check_s, 3),
             "edits": len(latencies), "edit_p50_ms": round(_percentile(latencies, 0.5), 1),
             "edit_p95_ms": round(_percentile(latencies, 0.95), 1), "edit_max_ms": round(max(latencies), 1),
+            "fix_all_after_edit_p50_ms": round(_percentile(fix_all, 0.5), 1),
+            "request_during_check_max_ms": round(max(answers), 1),
             "segments_per_edit": round((stats["engine"]["segments"] - before["segments"]) / max(len(latencies), 1), 2),
             "engine_ms_per_edit": round(1000 * (stats["engine"]["seconds"] - before["seconds"])
                                         / max(len(latencies), 1), 1),
@@ -209,15 +256,11 @@ def _sentence_starts(text: str) -> list[int]:
 
 def _one_word_edit(text: str, near: int, word: str):
     """Replace the first word at or after offset near with word; returns the new text and the change."""
-    from lsprotocol import types
-
     start = near
     while start < len(text) and text[start].isspace():
         start += 1
     end = start
     while end < len(text) and not text[end].isspace() and text[end] not in "،.":
         end += 1
-    change = types.TextDocumentContentChangePartial(
-        range=types.Range(start=types.Position(**_position(text, start)), end=types.Position(**_position(text, end))),
-        text=word)
+    change = {"range": {"start": _position(text, start), "end": _position(text, end)}, "text": word}
     return text[:start] + word + text[end:], change

@@ -4,15 +4,19 @@ Owns the conversion at the LSP edge: code-point offsets (the core's) become (lin
 position encoding negotiated with the client (UTF-16 unless the client asked for UTF-8 or UTF-32), with
 LSP's line breaks (\\r\\n, \\r, \\n); one diagnostic per edit with the kind id as `code`, source "nahawi",
 an Arabic (or English) message naming the kind, and the replacement in `data`. Also the filter that
-decides which findings are visible (kinds enabled, dictionary, ignored). Knows nothing of engines or
-scheduling.
+decides which findings are visible (kinds enabled, dictionary, ignored). An insertion keeps its empty
+edit but is shown on the word before it (`display_span`): editors draw an empty range on a neighbouring
+letter, line or emoji. Publishing thousands of findings at each edit stays cheap (`DiagnosticJson`): each
+finding's JSON but its range is made once, positions are counted by C codecs. Knows nothing of engines
+or scheduling.
 """
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_right
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
+from functools import lru_cache
 
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
@@ -28,19 +32,87 @@ SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.Diagnostic
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
-@dataclass(frozen=True)
 class Finding:
-    """One edit of a checked document, with the sentence it was found in."""
-    edit: Edit  # code-point offsets into the document
-    segment: str  # the text of the sentence (segment) that produced it
-    segment_start: int  # where that sentence starts in the document
+    """One edit of a checked document: the engine's edit, in offsets of the sentence it was found in, and
+    where that sentence starts in the document (so moving a sentence creates no new edits)."""
+    __slots__ = ("rel", "segment", "segment_start")
+
+    def __init__(self, rel: Edit, segment: str, segment_start: int):
+        self.rel, self.segment, self.segment_start = rel, segment, segment_start
+
+    @property
+    def start(self) -> int:
+        return self.segment_start + self.rel.start
+
+    @property
+    def end(self) -> int:
+        return self.segment_start + self.rel.end
+
+    @property
+    def edit(self) -> Edit:
+        """The edit in document offsets."""
+        rel = self.rel
+        return Edit(self.start, self.end, rel.replacement, rel.kind, rel.rule_id, rel.original, rel.confidence)
 
     @property
     def key(self) -> tuple[str, int, int, str]:
         """What "ignore here" remembers: the sentence, the span inside it and the replacement; it survives
         edits elsewhere in the document and is forgotten when the sentence itself changes."""
-        start = self.edit.start - self.segment_start
-        return self.segment, start, start + self.edit.end - self.edit.start, self.edit.replacement
+        return self.segment, self.rel.start, self.rel.end, self.rel.replacement
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Finding) and (self.rel, self.segment, self.segment_start) == (
+            other.rel, other.segment, other.segment_start)
+
+    def __hash__(self) -> int:
+        return hash((self.rel, self.segment_start))
+
+
+_WORD_LIMIT = 64  # an insertion is shown on at most this many characters of the word before it
+
+
+def display_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where a finding is shown: its span, or for an insertion the word before it on the same line (after
+    it when the line has none before; empty only on a line with no word)."""
+    if start != end:
+        return start, end
+    stop = start
+    while stop > 0 and text[stop - 1] in " \t":
+        stop -= 1
+    begin = stop
+    while begin > 0 and stop - begin < _WORD_LIMIT and not text[begin - 1].isspace():
+        begin -= 1
+    if begin < stop:
+        return begin, stop
+    first = start
+    while first < len(text) and text[first] in " \t":
+        first += 1
+    last = first
+    while last < len(text) and last - first < _WORD_LIMIT and not text[last].isspace():
+        last += 1
+    return (first, last) if last > first else (start, end)
+
+
+def _unit_counter(codec: PositionCodec):
+    """Length of a string in the client's units, counted by C codecs (pygls counts in Python)."""
+    if codec.encoding == types.PositionEncodingKind.Utf8:
+        return lambda s: len(s.encode("utf-8", "surrogatepass"))
+    if codec.encoding == types.PositionEncodingKind.Utf32:
+        return len
+    return lambda s: len(s) if s.isascii() else len(s.encode("utf-16-le", "surrogatepass")) // 2
+
+
+@lru_cache(maxsize=1 << 16)
+def _inner_units(segment: str, edit: Edit, encoding: str, shown: bool) -> tuple[int, int] | None:
+    """Units from a sentence's start to the start and end of edit (or of where it is shown); None when
+    where it is shown depends on text outside the sentence."""
+    start, end = edit.start, edit.end
+    if shown and start == end:
+        start, end = display_span(segment, start, end)
+        if start == 0 or start == end:
+            return None
+    units = _unit_counter(PositionCodec(encoding))
+    return units(segment[:start]), units(segment[:end])
 
 
 class LineIndex:
@@ -48,7 +120,9 @@ class LineIndex:
 
     def __init__(self, text: str, codec: PositionCodec):
         self.text, self.codec = text, codec
+        self.units = _unit_counter(codec)
         self.starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
+        self._segments: dict[int, tuple[int, int]] = {}  # sentence start -> its (line, character)
 
     def _line_end(self, line: int) -> int:
         if line + 1 < len(self.starts):
@@ -56,12 +130,29 @@ class LineIndex:
             return end - (2 if self.text[end - 2:end] == "\r\n" else 1)
         return len(self.text)
 
-    def position(self, offset: int) -> types.Position:
+    def line_character(self, offset: int) -> tuple[int, int]:
         offset = max(0, min(offset, len(self.text)))
         line = bisect_right(self.starts, offset) - 1
         offset = min(offset, self._line_end(line))
-        start = self.starts[line]
-        return types.Position(line=line, character=self.codec.client_num_units(self.text[start:offset]))
+        return line, self.units(self.text[self.starts[line]:offset])
+
+    def finding_span(self, finding: Finding, shown: bool) -> tuple[int, int, int, int]:
+        """(line, character) of the start and end of a finding's edit (shown: of the span it is drawn on),
+        from its sentence's position and the units inside the sentence (kept across versions: a sentence
+        never spans a line break, and most sentences do not change)."""
+        inner = _inner_units(finding.segment, finding.rel, self.codec.encoding, shown)
+        if inner is None:
+            start, end = display_span(self.text, finding.start, finding.end) if shown else (finding.start, finding.end)
+            return (*self.line_character(start), *self.line_character(end))
+        where = self._segments.get(finding.segment_start)
+        if where is None:
+            where = self._segments[finding.segment_start] = self.line_character(finding.segment_start)
+        line, character = where
+        return line, character + inner[0], line, character + inner[1]
+
+    def position(self, offset: int) -> types.Position:
+        line, character = self.line_character(offset)
+        return types.Position(line=line, character=character)
 
     def range(self, start: int, end: int) -> types.Range:
         return types.Range(start=self.position(start), end=self.position(end))
@@ -108,16 +199,50 @@ def message(edit: Edit, language: str = "ar") -> str:
 
 
 def to_diagnostic(finding: Finding, index: LineIndex, settings: Settings) -> types.Diagnostic:
-    edit = finding.edit
+    edit = finding.rel
     return types.Diagnostic(
-        range=index.range(edit.start, edit.end),
+        range=index.range(*display_span(index.text, finding.start, finding.end)),
         message=message(edit, settings.message_language),
         severity=SEVERITY[settings.severity.get(edit.kind, "warning")],
         code=edit.kind,
         source=SOURCE,
-        data={"replacement": edit.replacement, "original": edit.original, "kind": edit.kind,
-              "ruleId": edit.rule_id, "confidence": edit.confidence},
+        data=_data(edit),
     )
+
+
+def _data(edit: Edit) -> dict:
+    return {"replacement": edit.replacement, "original": edit.original, "kind": edit.kind,
+            "ruleId": edit.rule_id, "confidence": edit.confidence}
+
+
+class DiagnosticJson:
+    """The JSON of diagnostics, each finding's made once per settings but for its range."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._rest: dict[Edit, str] = {}
+
+    def _tail(self, edit: Edit) -> str:
+        tail = self._rest.get(edit)
+        if tail is None:
+            body = {"message": message(edit, self.settings.message_language),
+                    "severity": SEVERITY[self.settings.severity.get(edit.kind, "warning")].value,
+                    "code": edit.kind, "source": SOURCE, "data": _data(edit)}
+            tail = self._rest[edit] = json.dumps(body, ensure_ascii=False)[1:]
+        return tail
+
+    def diagnostic(self, finding: Finding, index: LineIndex) -> str:
+        l1, c1, l2, c2 = index.finding_span(finding, shown=True)
+        return (f'{{"range":{{"start":{{"line":{l1},"character":{c1}}},"end":{{"line":{l2},"character":{c2}}}}},'
+                f'{self._tail(finding.rel)}')
+
+    def publish(self, uri: str, version: int | None, findings: Iterable[Finding], index: LineIndex) -> str:
+        """The body of a textDocument/publishDiagnostics notification."""
+        diagnostics = ",".join(self.diagnostic(f, index) for f in findings)
+        head = json.dumps({"jsonrpc": "2.0", "method": "textDocument/publishDiagnostics",
+                           "params": {"uri": uri, **({} if version is None else {"version": int(version)})}},
+                          ensure_ascii=False)
+        return f'{head[:-2]},"diagnostics":[{diagnostics}]}}}}'  # head ends with "}}"
 
 
 def visible(findings: Iterable[Finding], text: str, settings: Settings, dictionary: Dictionary,
@@ -127,12 +252,12 @@ def visible(findings: Iterable[Finding], text: str, settings: Settings, dictiona
     threshold = settings.min_confidence
     out = []
     for finding in findings:
-        edit = finding.edit
-        if edit.kind not in enabled or finding.key in ignored:
+        edit = finding.rel
+        if edit.kind not in enabled or (ignored and finding.key in ignored):
             continue
         if threshold is not None and edit.confidence is not None and edit.confidence < threshold:
             continue
-        if dictionary.words and dictionary.touches(text, edit.start, edit.end):
+        if dictionary.words and dictionary.touches(text, finding.start, finding.end):
             continue
         out.append(finding)
     return out

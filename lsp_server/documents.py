@@ -5,18 +5,21 @@ sentences with `nahawi.text.segment` exactly as the engine cuts them, and each s
 keyed by the sentence's text: after a keystroke only the sentences whose text is new go to the engine
 (which has its own cache for the same keys), the rest are reused. Findings are assembled in document
 offsets, minus anything touching skipped (non-prose) text. Keeps the document's text itself, applying
-each change with LSP's own line breaks (`apply_change`). Knows nothing of threads.
+each change with LSP's own line breaks (`apply_change`), and its plan with it (`update_plan`: an edit
+re-reads its line or paragraph, not the document), so that the findings of the current version, from
+every sentence with a result, are at hand at any moment. Knows nothing of threads.
 """
 from __future__ import annotations
 
 import asyncio
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
 from lsp_server.diagnostics import Finding, LineIndex
-from lsp_server.markdown import Prose, overlaps, prose
+from lsp_server.markdown import Prose, local_window, merge_spans, overlaps, prose
 from nahawi.contract import Edit
 from nahawi.text.segment import Segment, segment_text
 
@@ -27,23 +30,60 @@ MARKDOWN_LANGUAGES = frozenset({"markdown", "mdx", "rmd", "quarto"})
 class Plan:
     prose: Prose
     segments: tuple[Segment, ...]  # sentences of the prose, with offsets into the document
+    markdown: bool = False
+    segment_words: int = 64  # the engine's segment length the sentences were cut with
+    read: int = 0  # characters read to make this plan: the document, or the window an edit re-read
 
 
 def plan_document(text: str, language_id: str, segment_words: int) -> Plan:
-    doc = prose(text, markdown=language_id in MARKDOWN_LANGUAGES)
-    return Plan(doc, tuple(segment_text(doc.text, segment_words)))
+    markdown = language_id in MARKDOWN_LANGUAGES
+    doc = prose(text, markdown=markdown)
+    return Plan(doc, tuple(segment_text(doc.text, segment_words)), markdown, segment_words, len(text))
 
 
-def apply_change(text: str, change: types.TextDocumentContentChangeEvent, codec: PositionCodec) -> str:
-    """text after one change of textDocument/didChange. Lines are cut where LSP cuts them (\n, \r\n, \r):
-    pygls's own document store cuts where str.splitlines() does, at U+2028 too, and would apply an edit
-    after such a character on the wrong line."""
+def update_plan(plan: Plan, old_text: str, text: str, start: int, old_end: int, new_end: int) -> Plan:
+    """The plan of text, which is old_text with [start, old_end) replaced by text[start:new_end]: only the
+    line (plain text) or paragraph (Markdown) around the change is read again and cut into sentences;
+    the sentences before it are kept and those after it moved. The whole text is read again when a
+    construct there may reach further, or when the old plan was not local there either (a construct
+running into the window from before it: an unclosed comment or ignore region, a code block)."""
+    window = local_window(text, start, new_end, plan.markdown)
+    if window is None:
+        return plan_document(text, "markdown" if plan.markdown else "plaintext", plan.segment_words)
+    a, b = window
+    delta = new_end - old_end
+    old_b = b - delta
+    if local_window(old_text, a, old_b, plan.markdown) is None or (a > 0 and overlaps(plan.prose.skipped, a - 1, a)) \
+            or prose(old_text[a:old_b], plan.markdown).text != plan.prose.text[a:old_b]:
+        return plan_document(text, "markdown" if plan.markdown else "plaintext", plan.segment_words)
+    piece = prose(text[a:b], plan.markdown)
+    starts = [segment.start for segment in plan.segments]
+    first, last = bisect_left(starts, a), bisect_left(starts, old_b)
+    middle = [Segment(s.text, s.start + a, s.end + a) for s in segment_text(piece.text, plan.segment_words)]
+    after = [Segment(s.text, s.start + delta, s.end + delta) for s in plan.segments[last:]] if delta else \
+        plan.segments[last:]
+    skipped = merge_spans([*(sp for sp in plan.prose.skipped if sp[1] <= a),
+                           *((max(sp[0], 0), min(sp[1], a)) for sp in plan.prose.skipped if sp[0] < a < sp[1]),
+                           *((s + a, e + a) for s, e in piece.skipped),
+                           *((s + delta, e + delta) for s, e in plan.prose.skipped if s >= old_b),
+                           *((old_b + delta, e + delta) for s, e in plan.prose.skipped if s < old_b < e)])
+    prose_text = plan.prose.text[:a] + piece.text + plan.prose.text[old_b:]
+    return Plan(Prose(prose_text, skipped), (*plan.segments[:first], *middle, *after), plan.markdown,
+                plan.segment_words, b - a)
+
+
+def apply_change(text: str, change: types.TextDocumentContentChangeEvent, codec: PositionCodec,
+                 index: LineIndex | None = None) -> tuple[str, tuple[int, int, int] | None]:
+    """text after one change of textDocument/didChange, and the span it replaced (start, old end, new
+    end; None for a whole-document change). Lines are cut where LSP cuts them (\n, \r\n, \r): pygls's
+    own document store cuts where str.splitlines() does, at U+2028 too, and would apply an edit after
+    such a character on the wrong line."""
     if not isinstance(change, types.TextDocumentContentChangePartial):
-        return change.text
-    index = LineIndex(text, codec)
+        return change.text, None
+    index = index if index is not None and index.text is text else LineIndex(text, codec)
     start, end = index.offset(change.range.start), index.offset(change.range.end)
     start, end = min(start, end), max(start, end)
-    return text[:start] + change.text + text[end:]
+    return text[:start] + change.text + text[end:], (start, end, start + len(change.text))
 
 
 @dataclass
@@ -52,40 +92,76 @@ class DocumentState:
     language_id: str
     text: str = ""  # the client's current text
     version: int | None = None  # its version
+    plan: Plan | None = None  # the plan of text, kept up to date on every change once a check made one
     results: dict[str, tuple[Edit, ...]] = field(default_factory=dict)  # sentence text -> its edits
-    findings: tuple[Finding, ...] = ()  # all edits of the last completed check, document offsets
-    checked_text: str = ""  # the text that check ran on
-    checked_version: int | None = None  # its version; None until the first check completes
+    checked_version: int | None = None  # the version whose check completed last; None before the first
     ignored: set[tuple] = field(default_factory=set)  # Finding.key values the user chose to ignore
     generation: int = 0  # bumped on every change: a running check compares it to notice it is stale
     task: asyncio.Task | None = None  # the pending (debounced) or running check
+    pending: dict[str, asyncio.Future] = field(default_factory=dict)  # sentence -> its engine job in flight
     too_large: bool = False  # the size message was shown for the current oversize episode
-    index: LineIndex | None = None  # positions in checked_text, built when published
+    index: LineIndex | None = None  # positions in text, built when needed
+    _findings: tuple[int, tuple[Finding, ...]] | None = None  # (generation, findings of text)
 
-    def missing(self, plan: Plan) -> list[str]:
-        """Sentence texts of plan with no stored result, each once, in document order."""
-        return list(dict.fromkeys(s.text for s in plan.segments if s.text not in self.results))
+    def change(self, text: str, span: tuple[int, int, int] | None) -> None:
+        """Take the text after one change (span from `apply_change`), keeping the plan current."""
+        if self.plan is not None:
+            self.plan = None if span is None else update_plan(self.plan, self.text, text, *span)
+        self.text, self.index, self._findings = text, None, None
+        self.generation += 1
 
-    def complete(self, plan: Plan, text: str, version: int) -> None:
-        """Record a finished check: findings assembled from stored results; results of sentences no longer
-        in the document are dropped."""
+    def plan_for(self, segment_words: int) -> Plan:
+        if self.plan is None or self.plan.segment_words != segment_words:
+            self.plan = plan_document(self.text, self.language_id, segment_words)
+        return self.plan
+
+    def missing(self, plan: Plan, start: int = 0, end: int | None = None) -> list[str]:
+        """Sentence texts of plan with no stored result, each once, in document order (those overlapping
+        [start, end] when given)."""
+        segments = plan.segments if start == 0 and end is None else \
+            [s for s in plan.segments if s.end >= start and (end is None or s.start <= end)]
+        return list(dict.fromkeys(s.text for s in segments if s.text not in self.results))
+
+    def complete(self, plan: Plan, version: int) -> None:
+        """Record a finished check of plan; results of sentences no longer in the document are dropped."""
         self.results = {s.text: self.results[s.text] for s in plan.segments if s.text in self.results}
-        self.findings = tuple(assemble(plan, self.results))
-        self.checked_text, self.checked_version = text, version
+        self.checked_version, self._findings = version, None
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """The edits of the current text from the sentences that have results (the others, new since the
+        last check, have none yet); nothing before the first check."""
+        if self.plan is None or self.checked_version is None:
+            return ()
+        if self._findings is None or self._findings[0] != self.generation:
+            self._findings = (self.generation, tuple(assemble(self.plan, self.results)))
+        return self._findings[1]
+
+    def invalidate(self) -> None:
+        """New results arrived for the current text: its findings are assembled again when asked."""
+        self._findings = None
+
+    def line_index(self, codec: PositionCodec) -> LineIndex:
+        if self.index is None or self.index.text is not self.text or self.index.codec is not codec:
+            self.index = LineIndex(self.text, codec)
+        return self.index
 
     def forget(self) -> None:
         """Drop every stored result (the model changed)."""
         self.results.clear()
-        self.findings, self.checked_text, self.checked_version, self.index = (), "", None, None
+        self.plan, self.checked_version, self._findings = None, None, None
 
 
 def assemble(plan: Plan, results: dict[str, tuple[Edit, ...]]) -> list[Finding]:
-    findings = []
+    findings, skipped, lo = [], plan.prose.skipped, 0
     for segment in plan.segments:
-        for edit in results.get(segment.text, ()):
-            start, end = segment.start + edit.start, segment.start + edit.end
-            if overlaps(plan.prose.skipped, start, end):
-                continue
-            moved = Edit(start, end, edit.replacement, edit.kind, edit.rule_id, edit.original, edit.confidence)
-            findings.append(Finding(moved, segment.text, segment.start))
+        edits = results.get(segment.text)
+        if not edits:
+            continue
+        while lo < len(skipped) and skipped[lo][1] <= segment.start:
+            lo += 1
+        for edit in edits:
+            finding = Finding(edit, segment.text, segment.start)
+            if not overlaps(skipped, finding.start, finding.end, lo):
+                findings.append(finding)
     return findings

@@ -3,11 +3,14 @@
 Owns loading the `nahawi.engine.Corrector` for the configured model directory and device (off the event
 loop, once per setting; a failure is kept, not retried, until the setting changes) and running
 `correct_batch` on that same thread, so inference never blocks the LSP loop and engine calls are
-serialized. Jobs that became stale while queued are skipped. Knows nothing of LSP or documents.
+serialized. Jobs that became stale while queued are skipped. A loaded model's objects are frozen out of
+the garbage collector (each full collection walked them all: 100+ ms pauses on the protocol thread).
+Knows nothing of LSP or documents.
 """
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -73,6 +76,8 @@ class EngineHost:
         except Exception as error:  # onnxruntime and friends raise their own types
             log.exception("model not loaded")
             return None, f"{type(error).__name__}: {error}"
+        gc.collect()
+        gc.freeze()  # the model's tables are millions of long-lived objects: keep the collector off them
         self.stats.loads += 1
         self.stats.load_seconds = time.perf_counter() - started
         log.info("model loaded in %.2fs: %s", self.stats.load_seconds, corrector.info)

@@ -23,6 +23,7 @@ from lsp_server.actions import (
     CMD_STATS,
     FIX_ALL_KIND,
     code_actions,
+    resolve_action,
     workspace_edit,
 )
 from lsp_server.documents import DocumentState, apply_change
@@ -78,10 +79,10 @@ def _register_documents(server: NahawiServer) -> None:
         state = ls.documents.get(params.text_document.uri)
         if state is None:
             return
+        codec = ls.workspace.position_codec
         for change in params.content_changes:
-            state.text = apply_change(state.text, change, ls.workspace.position_codec)
+            state.change(*apply_change(state.text, change, codec, state.index))
         state.version = params.text_document.version
-        state.generation += 1
         if state.task is not None and not state.task.done():
             state.task.cancel()  # a newer edit cancels the pending check
         if ls.settings.check_on == "change":
@@ -102,16 +103,34 @@ def _register_documents(server: NahawiServer) -> None:
 
 
 def _register_actions(server: NahawiServer) -> None:
-    options = types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND])
+    options = types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND],
+                                      resolve_provider=True)
 
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, options)
-    def code_action(ls: NahawiServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+    async def code_action(ls: NahawiServer, params: types.CodeActionParams) -> list[types.CodeAction]:
+        """Actions on the current version at once: the findings of every sentence checked before, and the
+        new sentences in reach (the range; the document for fix-all) checked now."""
         state = ls.documents.get(params.text_document.uri)
-        if state is None or state.checked_version != state.version:
+        if state is None:
             return []
+        index = ls.line_index(state)
+        start, end = sorted((index.offset(params.range.start), index.offset(params.range.end)))
+        only = params.context.only
+        whole = bool(only) and all(FIX_ALL_KIND.startswith(kind) for kind in only)
+        await ls.check_sentences(state, *((0, None) if whole else (start, end)))
         ctx = ls.action_context(state)
-        start, end = ctx.index.offset(params.range.start), ctx.index.offset(params.range.end)
-        return code_actions(ctx, min(start, end), max(start, end), params.context.only)
+        start, end = sorted((ctx.index.offset(params.range.start), ctx.index.offset(params.range.end)))
+        return code_actions(ctx, start, end, only)
+
+    @server.feature(types.CODE_ACTION_RESOLVE)
+    async def resolve(ls: NahawiServer, action: types.CodeAction) -> types.CodeAction:
+        """The edit of a fix of many findings, on the document's current version."""
+        data = action.data if isinstance(action.data, dict) else {}
+        if action.edit is not None or data.get("fix") not in ("all", "kind"):
+            return action
+        state = ls.current_state(data.get("uri"))
+        await ls.check_sentences(state)
+        return resolve_action(ls.action_context(state), action)
 
     @server.command(CMD_CHECK)
     async def check_document(ls: NahawiServer, *args: Any) -> dict:

@@ -7,6 +7,10 @@ autolinks, and the markup characters themselves (heading hashes, quote and list 
 table pipes, rules). The result keeps every offset: skipped characters become spaces (line breaks stay),
 so sentences, edits and positions computed on it are positions in the user's document. A pragmatic
 CommonMark approximation, line-based; knows nothing of models, edits or LSP.
+
+Also owns where these rules are local (`local_window`): plain-text rules never reach past a line, Markdown
+rules past a paragraph only through the constructs listed in `_NOT_LOCAL` (fences, HTML comments, ignore
+regions, front matter, indented code), so an edit elsewhere re-reads its own line or paragraph only.
 """
 from __future__ import annotations
 
@@ -74,15 +78,94 @@ def prose(text: str, markdown: bool = False) -> Prose:
     return Prose("".join(chars), merge_spans(spans))
 
 
-def overlaps(spans: tuple[Span, ...], start: int, end: int) -> bool:
+def overlaps(spans: tuple[Span, ...], start: int, end: int, lo: int = 0) -> bool:
     """True when [start, end) touches a skipped span: shares a character with it, or, for an insertion
-    (start == end), falls strictly inside it."""
-    for s, e in spans:
+    (start == end), falls strictly inside it. Spans before index lo are known to end before start."""
+    for k in range(lo, len(spans)):
+        s, e = spans[k]
         if s >= max(end, start + 1):
             break
         if (start < e and s < end) or (start == end and s < start < e):
             return True
     return False
+
+
+_NOT_LOCAL = ("<!--", "-->", "```", "~~~")  # constructs that can reach past a paragraph or a line
+_PARAGRAPH_BREAK = re.compile(r"(?:\r\n|\r|\n)[ \t]*(?:\r\n|\r|\n)")
+_SEGMENT_BREAK = re.compile("[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")  # nahawi.text.segment's line breaks
+_LEADING_BLANK = re.compile(r"\A(?:[ \t]*(?:\r\n|\r|\n))*")
+_SEARCH_STEP = 4096
+
+
+def local_window(text: str, start: int, end: int, markdown: bool) -> Span | None:
+    """A span of text around [start, end) whose prose is the same read alone as read in the document
+    (assuming it was so before the edit that made text, which the caller checks), bounded by line breaks
+    where `nahawi.text.segment` cuts: a line for plain text, a paragraph (between blank lines) for
+    Markdown. None when a construct in it may reach further (then the whole document is read again)."""
+    if markdown:
+        a, b = _paragraph_start(text, start), _paragraph_end(text, end)
+    else:
+        a, b = _break_before(text, start), _break_after(text, end)
+    window = text[a:b]
+    if "<!--" in window or "-->" in window or (markdown and any(mark in window for mark in _NOT_LOCAL)):
+        return None
+    if markdown and not _markdown_local(text, a, b):
+        return None
+    return a, b
+
+
+def _break_before(text: str, i: int) -> int:
+    lo = i
+    while lo > 0:
+        lo = max(0, lo - _SEARCH_STEP)
+        last = None
+        for last in _SEGMENT_BREAK.finditer(text, lo, i):
+            pass
+        if last is not None:
+            return last.end()
+    return 0
+
+
+def _break_after(text: str, i: int) -> int:
+    found = _SEGMENT_BREAK.search(text, i)
+    return found.start() if found else len(text)
+
+
+def _paragraph_start(text: str, i: int) -> int:
+    """The start of the line after the last blank line before i (0 when there is none)."""
+    lo = i
+    while lo > 0:
+        lo = max(0, lo - _SEARCH_STEP)
+        last = None
+        for last in _PARAGRAPH_BREAK.finditer(text, lo, i):
+            pass
+        if last is not None and (lo == 0 or last.start() > lo):
+            return last.end()
+    return 0
+
+
+def _paragraph_end(text: str, i: int) -> int:
+    """The end of the last line before the next blank line at or after i (its line break included)."""
+    found = _PARAGRAPH_BREAK.search(text, i)
+    if found is None:
+        return len(text)
+    return found.start() + (2 if text.startswith("\r\n", found.start()) else 1)
+
+
+def _indented(line: str) -> bool:
+    return line[:1] == "\t" or line.startswith("    ")
+
+
+def _markdown_local(text: str, a: int, b: int) -> bool:
+    """No indented line in the window or just after it (indented code depends on lists before), not in
+    front matter, and the window starts where a Markdown line starts (after \n: `^` does not match after
+    a lone \r)."""
+    lines = text[a:b].splitlines()
+    if any(_indented(line) for line in lines) or _indented(_LEADING_BLANK.sub("", text[b:b + 512], count=1)):
+        return False
+    if text.startswith(("---", "+++")) and (a == 0 or any(line.strip() in ("---", "+++", "...") for line in lines)):
+        return False
+    return a == 0 or text[a - 1] == "\n"
 
 
 def merge_spans(spans: list[Span]) -> tuple[Span, ...]:

@@ -25,9 +25,9 @@ from pygls.exceptions import FeatureRequestError, JsonRpcException, JsonRpcInval
 from pygls.lsp.server import LanguageServer
 
 from lsp_server.actions import ActionContext
-from lsp_server.diagnostics import LineIndex, to_diagnostic, visible
+from lsp_server.diagnostics import DiagnosticJson, LineIndex, to_diagnostic, visible
 from lsp_server.dictionary import Dictionary, user_dictionary_path, workspace_dictionary_path
-from lsp_server.documents import DocumentState, plan_document
+from lsp_server.documents import DocumentState
 from lsp_server.engine_host import EngineHost
 from lsp_server.protocol import NahawiProtocol
 from lsp_server.settings import (
@@ -45,6 +45,7 @@ log = logging.getLogger("nahawi.lsp")
 
 PROGRESS_MIN_SEGMENTS = 24  # a first check with at least this many sentences to correct reports progress
 CHUNK_SEGMENTS = 32  # sentences per engine call: progress steps, and where a stale check stops
+SYNC_SEGMENTS = 64  # a code action checks at most this many new sentences before answering
 CONFIGURATION_TIMEOUT_S = 10.0  # a client that never answers workspace/configuration keeps the defaults
 
 
@@ -62,6 +63,7 @@ class NahawiServer(LanguageServer):
         self.counters: Counter[str] = Counter()
         self._shown: set[str] = set()
         self._settings_problems: tuple[str, ...] = ()
+        self._json: DiagnosticJson | None = None
 
     # -- transport ------------------------------------------------------------------------------------
 
@@ -219,7 +221,9 @@ class NahawiServer(LanguageServer):
         if corrector is None:
             self.publish_empty(state.uri, version)
             return
-        plan = plan_document(text, state.language_id, corrector.options.segment_words)
+        if state.generation != generation:
+            return
+        plan = state.plan_for(corrector.options.segment_words)
         missing = state.missing(plan)
         self.counters["checks"] += 1
         self.counters["segments_reused"] += len(plan.segments) - len(missing)
@@ -233,19 +237,43 @@ class NahawiServer(LanguageServer):
                 self._progress_report(token, done + CHUNK_SEGMENTS, len(missing))
         finally:
             self._progress_end(token)
+        await asyncio.sleep(0)  # requests waiting on the same sentences (code actions) answer before publishing
         if state.generation != generation or state.version != version:
             self.counters["stale_checks"] += 1
             return
-        state.complete(plan, text, version)
+        state.complete(plan, version)
         self.dictionary.reload_if_changed()
         self.publish(state)
+
+    async def check_sentences(self, state: DocumentState, start: int = 0, end: int | None = None) -> None:
+        """Correct, now, the sentences of the current text in [start, end] that have no result yet (at most
+        SYNC_SEGMENTS of them: code actions wait for this), unless checking is manual or the engine is
+        not loaded."""
+        corrector = self.host.corrector
+        if (corrector is None or state.plan is None or self.settings.check_on == "manual"
+                or state.language_id not in self.settings.languages):
+            return
+        missing = state.missing(state.plan, start, end)
+        if 0 < len(missing) <= SYNC_SEGMENTS:
+            self.counters["sync_checks"] += 1
+            queued = {id(f): f for text in missing if (f := state.pending.get(text)) is not None}
+            new = [text for text in missing if text not in state.pending]
+            jobs = [asyncio.shield(f) for f in queued.values()]
+            if new:
+                jobs.append(self._infer(state, corrector, new, state.generation))
+            await asyncio.gather(*jobs, return_exceptions=True)
+            state.invalidate()
 
     async def _infer(self, state: DocumentState, corrector, texts: list[str], generation: int) -> bool:
         """Correct texts on the engine thread and store their results in state, even when this check is
         cancelled meanwhile (the sentences stay valid); False when the job was dropped as stale."""
         future = self.host.correct(corrector, texts, lambda: state.generation == generation)
+        state.pending.update(dict.fromkeys(texts, future))
 
         def store(done: asyncio.Future) -> None:
+            for text in texts:
+                if state.pending.get(text) is done:
+                    del state.pending[text]
             if done.cancelled():
                 return
             if done.exception() is not None:
@@ -295,7 +323,7 @@ class NahawiServer(LanguageServer):
     # -- publishing -----------------------------------------------------------------------------------
 
     def visible_findings(self, state: DocumentState):
-        return visible(state.findings, state.checked_text, self.settings, self.dictionary, state.ignored)
+        return visible(state.findings, state.text, self.settings, self.dictionary, state.ignored)
 
     def publish(self, state: DocumentState) -> None:
         """Publish the findings of the last check, unless the document has changed since."""
@@ -304,10 +332,10 @@ class NahawiServer(LanguageServer):
         if state.version != state.checked_version:
             self.counters["stale_publishes"] += 1
             return
-        index = self.line_index(state)
-        diagnostics = [to_diagnostic(f, index, self.settings) for f in self.visible_findings(state)]
-        self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-            uri=state.uri, diagnostics=diagnostics, version=state.checked_version))
+        if self._json is None or self._json.settings is not self.settings:
+            self._json = DiagnosticJson(self.settings)
+        self.protocol.send_raw(self._json.publish(state.uri, state.checked_version, self.visible_findings(state),
+                                                  self.line_index(state)))
         self.counters["publishes"] += 1
 
     def publish_empty(self, uri: str, version: int | None) -> None:
@@ -315,16 +343,17 @@ class NahawiServer(LanguageServer):
                                                                               version=version))
 
     def line_index(self, state: DocumentState) -> LineIndex:
-        if state.index is None or state.index.text is not state.checked_text:
-            state.index = LineIndex(state.checked_text, self.workspace.position_codec)
-        return state.index
+        return state.line_index(self.workspace.position_codec)
 
     def action_context(self, state: DocumentState) -> ActionContext:
         index = self.line_index(state)
-        return ActionContext(state.uri, state.checked_version, index, self.visible_findings(state),
+        return ActionContext(state.uri, state.version, index, self.visible_findings(state),
                              self.settings.message_language,
                              self.client_supports("workspace.workspace_edit.document_changes"),
-                             lambda finding: to_diagnostic(finding, index, self.settings))
+                             lambda finding: to_diagnostic(finding, index, self.settings),
+                             "edit" in (get_capability(self.client_capabilities,
+                                                       "text_document.code_action.resolve_support.properties", None)
+                                        or ()))
 
     def current_state(self, uri: Any) -> DocumentState:
         """The open document's state whose findings match its current version, for actions and commands."""
@@ -337,7 +366,8 @@ class NahawiServer(LanguageServer):
             self.publish(state)
 
     def stats(self) -> dict[str, Any]:
-        documents = {uri: {"version": s.checked_version, "sentences": len(s.results), "findings": len(s.findings),
+        documents = {uri: {"version": s.checked_version, "sentences": len(s.plan.segments) if s.plan else 0,
+                           "findings": len(s.findings), "planRead": s.plan.read if s.plan else 0,
                            "ignored": len(s.ignored)} for uri, s in self.documents.items()}
         engine = {**self.host.info(), **dataclasses.asdict(self.host.stats)}
         return {"version": __version__, "settings": settings_to_dict(self.settings), "engine": engine,

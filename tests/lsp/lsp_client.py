@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import sys
 import uuid
 from concurrent.futures import Future
@@ -144,6 +145,13 @@ async def raw_request(client: LanguageClient, method: str, params) -> object:
     return await asyncio.wait_for(asyncio.wrap_future(future), TIMEOUT_S)
 
 
+async def resolved(client: LanguageClient, action: types.CodeAction) -> types.CodeAction:
+    """action with its edit: fixes of many findings come without it, to be resolved (codeAction/resolve)."""
+    if action.edit is None and action.data is not None:
+        return await client.code_action_resolve_async(action)
+    return action
+
+
 async def command(client: LanguageClient, name: str, *arguments):
     return await client.workspace_execute_command_async(
         types.ExecuteCommandParams(command=name, arguments=list(arguments)))
@@ -198,10 +206,24 @@ def apply_text_edits(text: str, edits: list[types.TextEdit], encoding: str) -> s
     return text
 
 
+def shown_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Where a diagnostic is drawn: the edit, or for an insertion the word before it on its line (issue 14:
+    editors draw empty ranges on the neighbouring letter, line or emoji)."""
+    if start != end:
+        return start, end
+    line_start = max(text.rfind(c, 0, start) for c in "\r\n") + 1
+    before = re.search(r"(\S+)[ \t]*\Z", text[line_start:start])
+    if before:
+        return line_start + before.start(1), line_start + before.end(1)
+    after = re.match(r"[ \t]*(\S+)", text[start:])
+    return (start + after.start(1), start + after.end(1)) if after else (start, end)
+
+
 def expected_diagnostics(text: str, edits, encoding: str) -> list[tuple]:
-    return sorted((position(text, e.start, encoding).line, position(text, e.start, encoding).character,
-                    position(text, e.end, encoding).line, position(text, e.end, encoding).character,
-                    e.kind, e.replacement) for e in edits)
+    spans = [(shown_span(text, e.start, e.end), e) for e in edits]
+    return sorted((position(text, s, encoding).line, position(text, s, encoding).character,
+                    position(text, t, encoding).line, position(text, t, encoding).character,
+                    e.kind, e.replacement) for (s, t), e in spans)
 
 
 def actual_diagnostics(diagnostics: list[types.Diagnostic]) -> list[tuple]:

@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
-from lsp_server.diagnostics import LineIndex
+from lsp_server.diagnostics import LineIndex, display_span
 from lsp_server.dictionary import Dictionary, words_at
-from lsp_server.documents import apply_change
+from lsp_server.documents import apply_change, plan_document, update_plan
 from lsp_server.markdown import overlaps, prose
 from lsp_server.settings import DEFAULT_SEVERITY, Settings, parse_settings
 
@@ -82,7 +82,7 @@ def test_a_change_replaces_exactly_the_range_the_client_names(text, data):
     if "\r\n" in (text[start - 1:start + 1], text[end - 1:end + 1]):
         return  # inside a line break: no position of its own
     change = types.TextDocumentContentChangePartial(range=index.range(start, end), text="أ\u2028ب")
-    assert apply_change(text, change, codec) == text[:start] + "أ\u2028ب" + text[end:]
+    assert apply_change(text, change, codec) == (text[:start] + "أ\u2028ب" + text[end:], (start, end, start + 3))
 
 
 def test_changes_apply_in_order_and_a_whole_document_change_replaces_everything():
@@ -91,10 +91,10 @@ def test_changes_apply_in_order_and_a_whole_document_change_replaces_everything(
     first = types.TextDocumentContentChangePartial(range=types.Range(start=types.Position(line=1, character=0),
                                                                      end=types.Position(line=1, character=1)),
                                                    text="ب")
-    text = apply_change(text, first, codec)
+    text, _ = apply_change(text, first, codec)
     assert text == "سطر\u2028ثان\nبالث"  # U+2028 is not a line break in LSP
     whole = types.TextDocumentContentChangeWholeDocument(text="جديد")
-    assert apply_change(text, whole, codec) == "جديد"
+    assert apply_change(text, whole, codec) == ("جديد", None)
 
 
 def test_settings_fall_back_per_key_and_name_the_bad_ones():
@@ -121,3 +121,41 @@ def test_dictionary_words_and_files(tmp_path):
     (tmp_path / "d" / "dictionary.txt").write_text("# words\nالكتاب\nنمت\n", encoding="utf-8")
     dictionary.reload_if_changed()
     assert "نمت" in dictionary and "ثم" not in dictionary
+
+
+MARKDOWN_PIECES = st.sampled_from(["ذهب الطالب الى المدرسة", "اريد ان اتعلم.", "\n", "\n\n", "\r\n", "# ", "- ",
+                                   "    ", "`", "```", "<!-- ", " -->", "https://x.org/الى", "**", "---", "\u2028",
+                                   "1. ", "> ", "[رابط](https://x.org)", "<!-- nahawi: ignore -->", "\t", "~~~",
+                                   "<b>", " ", "؟ ", "\r"])
+DOCUMENTS = st.lists(MARKDOWN_PIECES, max_size=14).map("".join)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(DOCUMENTS, DOCUMENTS, st.data(), st.booleans())
+def test_a_plan_updated_for_an_edit_is_the_plan_of_the_new_text(text, inserted, data, markdown):
+    """Issue 14: an edit re-reads only its line or paragraph; what it finds must be what reading the whole
+    new document finds (prose, skipped spans as far as they hide text, sentences)."""
+    language = "markdown" if markdown else "plaintext"
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    new_text = text[:start] + inserted + text[end:]
+    plan = update_plan(plan_document(text, language, 4), text, new_text, start, end, start + len(inserted))
+    fresh = plan_document(new_text, language, 4)
+    assert plan.prose.text == fresh.prose.text
+    assert plan.segments == fresh.segments
+    hidden = [(k, k) for k in range(len(new_text) + 1) if overlaps(fresh.prose.skipped, k, k)]
+    assert [(k, k) for k in range(len(new_text) + 1) if overlaps(plan.prose.skipped, k, k)] == hidden
+    assert [k for k in range(len(new_text)) if overlaps(plan.prose.skipped, k, k + 1)] == \
+        [k for k in range(len(new_text)) if overlaps(fresh.prose.skipped, k, k + 1)]
+
+
+def test_an_insertion_is_shown_on_the_word_before_it():
+    text = "العلم نور\nوالجهل ظلام 😀\n\nكلمة"
+    end = text.index("نور") + 3
+    assert display_span(text, end, end) == (text.index("نور"), end)
+    assert display_span(text, end + 1, end + 1) == (end + 1, end + 1 + len("والجهل"))  # line start: the next word
+    emoji = text.index("😀") + 1
+    assert display_span(text, emoji, emoji) == (emoji - 1, emoji)
+    blank = text.index("\n\n") + 1
+    assert display_span(text, blank, blank) == (blank, blank)  # an empty line has no word
+    assert display_span(text, 3, 5) == (3, 5)

@@ -1,0 +1,95 @@
+"""Issue 14 over stdio: fixes for the current version at any moment, and an edit in a big document that
+costs what it changes. Code actions right after an edit (no re-check yet, or `checkOn = "save"`) answer
+for the version the client has, checking the few new sentences first; an edit re-reads its paragraph,
+not the document; diagnostics of insertions are drawn on a word while the fix stays an insertion."""
+from __future__ import annotations
+
+import pytest
+from lsp_client import (
+    actual_diagnostics,
+    apply_text_edits,
+    change_document,
+    command,
+    expected_diagnostics,
+    open_document,
+    published,
+    resolved,
+    start_server,
+    stop_server,
+    text_edits,
+)
+from lsprotocol import types
+
+from lsp_server.bench import benchmark_document
+
+pytestmark = pytest.mark.asyncio(loop_scope="function")
+
+RIGHT = "ذهب الطالب إلى المدرسة في الصباح الباكر"
+TEXT = f"العلم نور والجهل ظلام كما يقول المثل\n\n{RIGHT}\n\nكانت السماء صافيه والجو جميلا في الربيع\n"
+
+
+async def fix_all(client, uri: str) -> list[types.CodeAction]:
+    return await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=types.Range(start=types.Position(line=0, character=0), end=types.Position(line=0, character=0)),
+        context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.SourceFixAll])))
+
+
+@pytest.mark.parametrize("check_on", ["save", "change"])
+async def test_fix_all_right_after_an_edit_fixes_the_version_the_client_has(trained_model_dir, tmp_path, engine,
+                                                                            check_on):
+    client = await start_server("visual-studio-code", tmp_path, {"modelDir": str(trained_model_dir),
+                                                                 "checkOn": check_on, "debounceMs": 5000})
+    try:
+        uri = (tmp_path / "workspace" / "save.txt").as_uri()
+        open_document(client, uri, TEXT)
+        await published(client, uri, 1)
+        start = TEXT.index("إلى")
+        text = change_document(client, uri, 2, TEXT, start, start + len("إلى"), "الى")
+        actions = await fix_all(client, uri)  # no check of version 2 has run: the debounce is 5 s
+        assert [a.kind for a in actions] == ["source.fixAll.nahawi"]
+        edit = (await resolved(client, actions[0])).edit
+        assert edit.document_changes[0].text_document.version == 2
+        assert apply_text_edits(text, text_edits(edit, uri), client.encoding) == engine.correct(text).corrected
+        assert "الى" in {e.original for e in engine.correct(text).edits}  # the new sentence was checked
+    finally:
+        await stop_server(client)
+
+
+async def test_an_edit_in_a_big_document_rereads_its_paragraph_only(trained_model_dir, tmp_path, engine):
+    client = await start_server("neovim", tmp_path, {"modelDir": str(trained_model_dir), "debounceMs": 0})
+    try:
+        uri = (tmp_path / "workspace" / "big.txt").as_uri()
+        text = benchmark_document(1500)
+        open_document(client, uri, text)
+        await published(client, uri, 1)
+        paragraph = text.index("\n\n", len(text) // 2) + 2
+        word_end = text.index(" ", paragraph)
+        text = change_document(client, uri, 2, text, paragraph, word_end, "اخذ")
+        params = await published(client, uri, 2)
+        assert actual_diagnostics(params.diagnostics) == expected_diagnostics(text, engine.correct(text).edits,
+                                                                             client.encoding)
+        read = (await command(client, "nahawi.stats"))["documents"][uri]["planRead"]
+        assert 0 < read <= text.index("\n\n", paragraph) - paragraph + 2 < len(text) // 10
+    finally:
+        await stop_server(client)
+
+
+async def test_insertions_are_drawn_on_a_word_and_fixed_as_insertions(trained_model_dir, tmp_path, engine):
+    client = await start_server("visual-studio-code", tmp_path, {"modelDir": str(trained_model_dir)})
+    try:
+        uri = (tmp_path / "workspace" / "insert.txt").as_uri()
+        open_document(client, uri, TEXT)
+        params = await published(client, uri, 1)
+        assert all(d.range.start != d.range.end for d in params.diagnostics)
+        insertions = [e for e in engine.correct(TEXT).edits if e.start == e.end]
+        assert insertions, "the tiny model inserts punctuation"
+        shown = next(d for d in params.diagnostics if not d.data["original"])
+        actions = await client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=shown.range,
+            context=types.CodeActionContext(diagnostics=[shown])))
+        fix = next(a for a in actions if a.is_preferred)
+        (edit,) = text_edits(fix.edit, uri)
+        assert edit.range.start == edit.range.end and edit.new_text == shown.data["replacement"]
+    finally:
+        await stop_server(client)
