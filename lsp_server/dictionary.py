@@ -24,6 +24,20 @@ FILE_NAME = "dictionary.txt"
 WORKSPACE_DIR = ".nahawi"
 TATWEEL = "\u0640"
 PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
+MAX_WORD = 64  # characters: a longer "word" is a paste gone wrong
+# Bidirectional controls (LRE..RLO, LRI..PDI, LRM, RLM, ALM): invisible, and they reorder what follows them.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def word_problem(word: str) -> str | None:
+    """Why word (normalized) cannot be a dictionary entry, or None."""
+    if not word or any(ch.isspace() for ch in word):
+        return "not a single word"
+    if len(word) > MAX_WORD:
+        return f"longer than {MAX_WORD} characters"
+    if any(ch in BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs") for ch in word):
+        return "contains a control character"
+    return None
 
 
 def user_dictionary_path() -> Path:
@@ -57,7 +71,7 @@ def read_words(path: Path) -> set[str]:
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         if line.strip() and not line.lstrip().startswith("#"):
             word = normalize_word(line)
-            if word:
+            if word and word_problem(word) is None:
                 words.add(word)
     return words
 
@@ -104,10 +118,11 @@ class Dictionary:
 
     def add(self, word: str) -> str:
         """Append word to the writable file (creating it and its folder); returns the stored form.
-        Raises ValueError for an empty word and OSError when the file cannot be written."""
+        Raises ValueError for what cannot be a word (empty, several, too long, control characters) and
+        OSError when the file cannot be written."""
         word = normalize_word(word)
-        if not word or any(ch.isspace() for ch in word):
-            raise ValueError(f"not a single word: {word!r}")
+        if (problem := word_problem(word)) is not None:
+            raise ValueError(f"{problem}: {word[:MAX_WORD]!r}")
         if word not in self.words:
             self._make_folder()
             needs_newline = self.path.is_file() and not self.path.read_bytes().endswith(b"\n") \

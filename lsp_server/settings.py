@@ -20,6 +20,7 @@ CHECK_ON = ("change", "save", "manual")
 DEVICES = ("auto", "cpu", "cuda")
 MESSAGE_LANGUAGES = ("ar", "en")
 DICTIONARY_SCOPES = ("user", "workspace")
+MAX_DEBOUNCE_MS = 60_000  # a longer quiet time means edits are never re-checked while the writer types
 # Punctuation is advice more than error; every other kind is a likely mistake.
 DEFAULT_SEVERITY = MappingProxyType({kind: "information" if kind == "punctuation" else "warning"
                                      for kind in KIND_IDS})
@@ -39,7 +40,7 @@ class Settings:
     device: str = "auto"  # auto | cpu | cuda
     strict: bool = False  # the model's strict policy: fewer false alarms, fewer corrections
     message_language: str = "ar"  # ar | en
-    debounce_ms: int = 300  # quiet time after the last keystroke before a check starts
+    debounce_ms: int = 300  # quiet time after the last keystroke before a check starts (0..MAX_DEBOUNCE_MS)
 
 
 class _Invalid(Exception):
@@ -74,17 +75,25 @@ def _strings(value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _languages(value: Any) -> tuple[str, ...]:
+    """At least one language id: an empty list would silently check nothing."""
+    languages = _strings(value)
+    if not languages:
+        raise _Invalid
+    return languages
+
+
+def _debounce(value: Any) -> int:
+    if not _is_int(value) or not 0 <= value <= MAX_DEBOUNCE_MS:
+        raise _Invalid
+    return value
+
+
 def _kinds(value: Any) -> tuple[str, ...]:
     kinds = _strings(value)
     if any(kind not in KIND_IDS for kind in kinds):
         raise _Invalid
     return tuple(dict.fromkeys(kinds))
-
-
-def _non_negative_int(value: Any) -> int:
-    if not _is_int(value) or value < 0:
-        raise _Invalid
-    return value
 
 
 def _positive_int(value: Any) -> int:
@@ -116,7 +125,7 @@ def _optional_path(value: Any) -> str | None:
 
 
 _PARSERS: dict[str, Callable[[Any], Any]] = {
-    "languages": _strings,
+    "languages": _languages,
     "enabled_kinds": _kinds,
     "check_on": _choice(CHECK_ON),
     "max_file_size": _positive_int,
@@ -127,7 +136,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "device": _choice(DEVICES),
     "strict": _bool,
     "message_language": _choice(MESSAGE_LANGUAGES),
-    "debounce_ms": _non_negative_int,
+    "debounce_ms": _debounce,
 }
 
 

@@ -93,3 +93,24 @@ async def test_insertions_are_drawn_on_a_word_and_fixed_as_insertions(trained_mo
         assert edit.range.start == edit.range.end and edit.new_text == shown.data["replacement"]
     finally:
         await stop_server(client)
+
+
+async def test_a_change_with_negative_positions_is_clamped_not_dropped(trained_model_dir, tmp_path, engine):
+    """Issue 14: a didChange whose positions are negative (a buggy client) was dropped silently and the
+    server's copy of the text diverged from the client's; it is read with the positions at 0."""
+    client = await start_server("visual-studio-code", tmp_path, {"modelDir": str(trained_model_dir),
+                                                                 "debounceMs": 0})
+    try:
+        uri = (tmp_path / "workspace" / "negative.txt").as_uri()
+        open_document(client, uri, TEXT)
+        await published(client, uri, 1)
+        change = {"range": {"start": {"line": -1, "character": -4}, "end": {"line": 0, "character": 0}},
+                  "text": "اريد ان اتعلم. "}
+        client.protocol._send_data({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": uri, "version": 2}, "contentChanges": [change]}})
+        text = change["text"] + TEXT
+        params = await published(client, uri, 2)
+        assert actual_diagnostics(params.diagnostics) == expected_diagnostics(text, engine.correct(text).edits,
+                                                                             client.encoding)
+    finally:
+        await stop_server(client)

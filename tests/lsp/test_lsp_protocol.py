@@ -126,3 +126,33 @@ def test_tcp_serves_one_client_and_exits_cleanly(tmp_path):
     stderr = process.stderr.read().decode()
     assert "Traceback" not in stderr
     assert "not a loopback address" in stderr and "refused a second connection" in stderr
+
+
+def test_settings_that_would_check_nothing_are_refused_with_one_message(tmp_path):
+    """Issue 14: `debounceMs` of 10^20 (edits never re-checked) and `languages: []` (nothing checked) were
+    accepted silently; they fall back to their defaults, named in the one settings message."""
+    client = RawClient.stdio(tmp_path)
+    client.initialize({**no_model(tmp_path), "debounceMs": 10**20, "languages": []})
+    while not any(m.get("method") == "window/showMessage" and m["params"]["type"] == 1 for m in client.seen):
+        client.next_message()  # the model's error comes after the settings' warning
+    client.send(request(1, "workspace/executeCommand", STATS))
+    settings = client.reply(1)["result"]["settings"]
+    assert (settings["debounceMs"], settings["languages"]) == (300, ["plaintext", "text", "markdown"])
+    warnings = [m["params"]["message"] for m in client.seen
+                if m.get("method") == "window/showMessage" and m["params"]["type"] == 2]
+    assert len(warnings) == 1 and "nahawi.debounceMs" in warnings[0] and "nahawi.languages" in warnings[0]
+    assert stop(client) == 0
+
+
+def test_the_dictionary_refuses_control_characters_and_huge_words(tmp_path):
+    """Issue 14: NUL, bidi overrides and a 400 KB "word" were written to the user's dictionary."""
+    client = RawClient.stdio(tmp_path)
+    client.initialize(no_model(tmp_path))
+    for msg_id, word in enumerate(("كلمة\x00", "\u202eكلمة", "ك" * 400_000, "كل\u2066مة"), 1):
+        client.send(request(msg_id, "workspace/executeCommand", {"command": "nahawi.addToDictionary",
+                                                                 "arguments": [word]}))
+        assert client.reply(msg_id)["error"]["code"] == -32602
+    client.send(request(9, "workspace/executeCommand", {"command": "nahawi.addToDictionary", "arguments": ["نحوي"]}))
+    assert client.reply(9)["result"]["added"] is True
+    assert (tmp_path / "config" / "nahawi" / "dictionary.txt").read_text(encoding="utf-8") == "نحوي\n"
+    assert stop(client) == 0
