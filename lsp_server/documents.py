@@ -19,7 +19,15 @@ from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
 from lsp_server.diagnostics import Finding, LineIndex
-from lsp_server.markdown import Prose, local_window, merge_spans, overlaps, prose
+from lsp_server.markdown import (
+    FINAL_MARKS,
+    Prose,
+    ends_title_line,
+    local_window,
+    merge_spans,
+    overlaps,
+    prose,
+)
 from nahawi.contract import Edit
 from nahawi.text.segment import Segment, segment_text
 
@@ -134,7 +142,7 @@ class DocumentState:
         if self.plan is None or self.checked_version is None:
             return ()
         if self._findings is None or self._findings[0] != self.generation:
-            self._findings = (self.generation, tuple(assemble(self.plan, self.results)))
+            self._findings = (self.generation, tuple(assemble(self.plan, self.results, self.text)))
         return self._findings[1]
 
     def invalidate(self) -> None:
@@ -152,7 +160,9 @@ class DocumentState:
         self.plan, self.checked_version, self._findings = None, None, None
 
 
-def assemble(plan: Plan, results: dict[str, tuple[Edit, ...]]) -> list[Finding]:
+def assemble(plan: Plan, results: dict[str, tuple[Edit, ...]], text: str = "") -> list[Finding]:
+    """The findings of plan's sentences, minus edits touching skipped text and, in Markdown, the full stop
+    the model would add to a heading, a list item or a table row."""
     findings, skipped, lo = [], plan.prose.skipped, 0
     for segment in plan.segments:
         edits = results.get(segment.text)
@@ -160,8 +170,20 @@ def assemble(plan: Plan, results: dict[str, tuple[Edit, ...]]) -> list[Finding]:
             continue
         while lo < len(skipped) and skipped[lo][1] <= segment.start:
             lo += 1
+        title = None
         for edit in edits:
             finding = Finding(edit, segment.text, segment.start)
-            if not overlaps(skipped, finding.start, finding.end, lo):
-                findings.append(finding)
+            if overlaps(skipped, finding.start, finding.end, lo):
+                continue
+            if plan.markdown and _final_mark(edit, segment):
+                if title is None:
+                    title = ends_title_line(text, segment.start, segment.end)
+                if title:
+                    continue
+            findings.append(finding)
     return findings
+
+
+def _final_mark(edit: Edit, segment: Segment) -> bool:
+    return (edit.start == edit.end == len(segment.text) and bool(edit.replacement.strip())
+            and set(edit.replacement.strip()) <= FINAL_MARKS)

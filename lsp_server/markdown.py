@@ -168,6 +168,21 @@ def _markdown_local(text: str, a: int, b: int) -> bool:
     return a == 0 or text[a - 1] == "\n"
 
 
+_TITLE_LINE = re.compile(r"[ \t]*(?:>[ \t]?)*(?: {0,3}#{1,6}[ \t]|[-+*][ \t]|\d{1,9}[.)][ \t]|\|)")
+FINAL_MARKS = frozenset(".!?؟…")
+
+
+def ends_title_line(text: str, start: int, end: int) -> bool:
+    """True when text[start:end] ends a heading, a list item or a table row: lines that take no full stop."""
+    line_start = max(text.rfind("\n", 0, start), text.rfind("\r", 0, start)) + 1
+    line_end = len(text)
+    for mark in "\r\n":
+        found = text.find(mark, end)
+        if found != -1:
+            line_end = min(line_end, found)
+    return not text[end:line_end].strip(" \t#|") and _TITLE_LINE.match(text, line_start) is not None
+
+
 def merge_spans(spans: list[Span]) -> tuple[Span, ...]:
     merged: list[list[int]] = []
     for start, end in sorted(s for s in spans if s[1] > s[0]):

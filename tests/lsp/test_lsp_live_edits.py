@@ -114,3 +114,18 @@ async def test_a_change_with_negative_positions_is_clamped_not_dropped(trained_m
                                                                              client.encoding)
     finally:
         await stop_server(client)
+
+
+async def test_markdown_headings_and_list_items_get_no_full_stop(trained_model_dir, tmp_path, engine):
+    """Issue 14: «أضف "."» at the end of a heading or a list item is noise; a paragraph still gets it."""
+    line = "العلم نور والجهل ظلام كما يقول المثل"
+    assert any(e.kind == "punctuation" and e.start == len(line) for e in engine.correct(line).edits)
+    text = f"# {line}\n\n- {line}\n\n{line}\n"
+    client = await start_server("neovim", tmp_path, {"modelDir": str(trained_model_dir)})
+    try:
+        uri = (tmp_path / "workspace" / "titles.md").as_uri()
+        open_document(client, uri, text, language="markdown")
+        stops = [d for d in (await published(client, uri, 1)).diagnostics if d.code == "punctuation"]
+        assert [d.range.start.line for d in stops] == [4]
+    finally:
+        await stop_server(client)
