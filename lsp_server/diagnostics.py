@@ -198,6 +198,15 @@ def message(edit: Edit, language: str = "ar") -> str:
     return f"{kind.name_ar}: {change}\n{kind.explain_ar}"
 
 
+def hover_text(edit: Edit, language: str = "ar") -> str:
+    """Markdown for a hover: the kind in bold, the change, the kind's explanation, the confidence."""
+    head, explanation = message(edit, language).split("\n", 1)
+    kind, change = head.split(": ", 1)
+    confidence = "" if edit.confidence is None else (
+        f"\n\n{'Confidence' if language == 'en' else 'الثقة'}: {round(100 * edit.confidence)}%")
+    return f"**{kind}**: {change}\n\n{explanation}{confidence}"
+
+
 def to_diagnostic(finding: Finding, index: LineIndex, settings: Settings) -> types.Diagnostic:
     edit = finding.rel
     return types.Diagnostic(

@@ -26,6 +26,7 @@ from lsp_server.actions import (
     resolve_action,
     workspace_edit,
 )
+from lsp_server.diagnostics import display_span, hover_text
 from lsp_server.documents import DocumentState, apply_change
 from lsp_server.server import NahawiServer
 from lsp_server.settings import settings_section
@@ -121,6 +122,24 @@ def _register_actions(server: NahawiServer) -> None:
         ctx = ls.action_context(state)
         start, end = sorted((ctx.index.offset(params.range.start), ctx.index.offset(params.range.end)))
         return code_actions(ctx, start, end, only)
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    def hover(ls: NahawiServer, params: types.HoverParams) -> types.Hover | None:
+        """The explanation of the findings under the cursor (where they are drawn)."""
+        state = ls.documents.get(params.text_document.uri)
+        if state is None:
+            return None
+        index = ls.line_index(state)
+        offset = index.offset(params.position)
+        found = [f for f in ls.visible_findings(state)
+                 if (span := display_span(state.text, f.start, f.end))[0] <= offset <= span[1]]
+        if not found:
+            return None
+        start = min(display_span(state.text, f.start, f.end)[0] for f in found)
+        end = max(display_span(state.text, f.start, f.end)[1] for f in found)
+        text = "\n\n---\n\n".join(hover_text(f.rel, ls.settings.message_language) for f in found)
+        return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text),
+                           range=index.range(start, end))
 
     @server.feature(types.CODE_ACTION_RESOLVE)
     async def resolve(ls: NahawiServer, action: types.CodeAction) -> types.CodeAction:

@@ -129,3 +129,22 @@ async def test_markdown_headings_and_list_items_get_no_full_stop(trained_model_d
         assert [d.range.start.line for d in stops] == [4]
     finally:
         await stop_server(client)
+
+
+async def test_hover_explains_the_finding_under_the_cursor(trained_model_dir, tmp_path):
+    client = await start_server("visual-studio-code", tmp_path, {"modelDir": str(trained_model_dir)})
+    try:
+        uri = (tmp_path / "workspace" / "hover.txt").as_uri()
+        open_document(client, uri, TEXT)
+        params = await published(client, uri, 1)
+        target = next(d for d in params.diagnostics if d.code == "ta_marbuta")
+        hover = await client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=target.range.start))
+        assert hover.range == target.range
+        assert hover.contents.kind == types.MarkupKind.Markdown
+        assert hover.contents.value.startswith("**تاء مربوطة**: ") and "صافيه" in hover.contents.value
+        nothing = await client.text_document_hover_async(types.HoverParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(line=0, character=0)))
+        assert nothing is None
+    finally:
+        await stop_server(client)
