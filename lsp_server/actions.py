@@ -130,7 +130,8 @@ def _finding_actions(ctx: ActionContext, finding: Finding, titles: dict[str, str
     actions.append(_command_action(titles["ignore"], CMD_IGNORE, [ctx.uri, *finding.key], diagnostic))
     words = [normalize_word(w) for w in words_at(ctx.index.text, finding.start, finding.end)]
     if len(words) == 1 and words[0]:
-        actions.append(_command_action(titles["word"].format(words[0]), CMD_ADD_WORD, [words[0]], diagnostic))
+        actions.append(_command_action(titles["word"].format(words[0]), CMD_ADD_WORD, [words[0], ctx.uri],
+                                       diagnostic))
     actions.append(_command_action(titles["disable"].format(name), CMD_DISABLE_KIND, [finding.edit.kind],
                                    diagnostic))
     return actions

@@ -56,6 +56,11 @@ def _register_lifecycle(server: NahawiServer) -> None:
     async def did_change_configuration(ls: NahawiServer, params: types.DidChangeConfigurationParams) -> None:
         await ls.settings_changed(settings_section(params.settings) if params.settings else None)
 
+    @server.feature(types.WORKSPACE_DID_CHANGE_WORKSPACE_FOLDERS)
+    def did_change_folders(ls: NahawiServer, params: types.DidChangeWorkspaceFoldersParams) -> None:
+        ls.folders_changed()  # pygls has updated its list of folders
+        ls.republish_all()
+
     @server.feature(types.SHUTDOWN)
     def shutdown(ls: NahawiServer, params: None) -> None:
         for state in ls.documents.values():
@@ -186,18 +191,20 @@ def _register_actions(server: NahawiServer) -> None:
 
     @server.command(CMD_ADD_WORD)
     def add_word(ls: NahawiServer, *args: Any) -> dict:
-        if not args or not isinstance(args[0], str):
-            raise JsonRpcInvalidParams("nahawi.addToDictionary takes [word]")
+        """[word] or [word, uri]: with the document's URI, the dictionary of its workspace folder."""
+        if not args or not isinstance(args[0], str) or (len(args) > 1 and not isinstance(args[1], str)):
+            raise JsonRpcInvalidParams("nahawi.addToDictionary takes [word] or [word, document URI]")
+        dictionary = ls.dictionary_for(args[1]) if len(args) > 1 else ls.dictionary
         try:
-            word = ls.dictionary.add(args[0])
+            word = dictionary.add(args[0])
         except ValueError as error:
             raise JsonRpcInvalidParams(str(error)) from None
         except OSError as error:
-            ls.show(types.MessageType.Error, f"نحوي: تعذّرت الكتابة في القاموس {ls.dictionary.path}: {error}\n"
-                    f"Nahawi: cannot write the dictionary {ls.dictionary.path}: {error}")
-            return {"added": False, "path": str(ls.dictionary.path)}
+            ls.show(types.MessageType.Error, f"نحوي: تعذّرت الكتابة في القاموس {dictionary.path}: {error}\n"
+                    f"Nahawi: cannot write the dictionary {dictionary.path}: {error}")
+            return {"added": False, "path": str(dictionary.path)}
         ls.republish_all()
-        return {"added": True, "word": word, "path": str(ls.dictionary.path)}
+        return {"added": True, "word": word, "path": str(dictionary.path)}
 
     @server.command(CMD_DISABLE_KIND)
     def disable_kind(ls: NahawiServer, *args: Any) -> dict:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import os
 import uuid
 from collections import Counter
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from lsprotocol import types
 from pygls.capabilities import get_capability
 from pygls.exceptions import FeatureRequestError, JsonRpcException, JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
+from pygls.uris import to_fs_path
 
 from lsp_server.actions import ActionContext
 from lsp_server.diagnostics import DiagnosticJson, LineIndex, to_diagnostic, visible
@@ -58,7 +60,8 @@ class NahawiServer(LanguageServer):
         self.session_disabled: set[str] = set()  # kinds disabled from a code action, kept across reloads
         self.host = EngineHost()
         self.documents: dict[str, DocumentState] = {}
-        self.dictionary = Dictionary(user_dictionary_path(), private=True)
+        self.dictionary = Dictionary(user_dictionary_path(), private=True)  # the root folder's
+        self._dictionaries: dict[str | None, Dictionary] = {}  # by workspace folder path
         self.ready = asyncio.Event()  # set once the first settings are in: checks wait for it
         self.counters: Counter[str] = Counter()
         self._shown: set[str] = set()
@@ -125,10 +128,33 @@ class NahawiServer(LanguageServer):
                       f"نحوي: إعدادات غير صالحة استُبدلت بالقيم الافتراضية: {keys}\n"
                       f"Nahawi: invalid settings replaced by their defaults: {keys}")
         self._settings_problems = tuple(problems)
-        self.dictionary = self._make_dictionary()
+        self.folders_changed()
 
-    def _make_dictionary(self) -> Dictionary:
+    def folders_changed(self) -> None:
+        """Settings or workspace folders changed: each folder's dictionary is made again when needed."""
         root = self._workspace_root()
+        self.dictionary = self._make_dictionary(root)
+        self._dictionaries = {root: self.dictionary}
+
+    def dictionary_for(self, uri: str) -> Dictionary:
+        """The dictionary of the workspace folder holding uri (the innermost one), else the root's."""
+        root = self._folder_of(uri) or self._workspace_root()
+        if root not in self._dictionaries:
+            self._dictionaries[root] = self._make_dictionary(root)
+        return self._dictionaries[root]
+
+    def _folder_of(self, uri: str) -> str | None:
+        path = to_fs_path(uri) if uri.startswith("file:") else None
+        if not path:
+            return None
+        try:
+            folders = [to_fs_path(f.uri) for f in self.workspace.folders.values()]
+        except RuntimeError:
+            return None
+        inside = [f for f in folders if f and (path == f or path.startswith(f.rstrip(os.sep) + os.sep))]
+        return max(inside, key=len) if inside else None
+
+    def _make_dictionary(self, root: str | None) -> Dictionary:
         extras = [workspace_dictionary_path(root)] if root else []
         path = user_dictionary_path()
         if self.settings.dictionary_scope == "workspace":
@@ -242,7 +268,7 @@ class NahawiServer(LanguageServer):
             self.counters["stale_checks"] += 1
             return
         state.complete(plan, version)
-        self.dictionary.reload_if_changed()
+        self.dictionary_for(state.uri).reload_if_changed()
         self.publish(state)
 
     async def check_sentences(self, state: DocumentState, start: int = 0, end: int | None = None) -> None:
@@ -323,7 +349,7 @@ class NahawiServer(LanguageServer):
     # -- publishing -----------------------------------------------------------------------------------
 
     def visible_findings(self, state: DocumentState):
-        return visible(state.findings, state.text, self.settings, self.dictionary, state.ignored)
+        return visible(state.findings, state.text, self.settings, self.dictionary_for(state.uri), state.ignored)
 
     def publish(self, state: DocumentState) -> None:
         """Publish the findings of the last check, unless the document has changed since."""

@@ -65,9 +65,10 @@ def make_client() -> LanguageClient:
 
 async def start_server(profile: str, root: Path, init_options: dict | None = None,
                        configuration: dict | None = None, args: tuple[str, ...] = (),
-                       env: dict | None = None) -> LanguageClient:
-    """A server subprocess started with args, initialized as `profile` with root as its workspace folder;
-    env replaces the environment (the test settings above are added to it)."""
+                       env: dict | None = None, folders: tuple[str, ...] = ("workspace",)) -> LanguageClient:
+    """A server subprocess started with args, initialized as `profile` with root/folder for each of folders
+    as its workspace folders (the first is the root); env replaces the environment (the test settings above
+    are added to it)."""
     root.mkdir(parents=True, exist_ok=True)
     env = {**(os.environ if env is None else env), "OMP_NUM_THREADS": "1", "NAHAWI_THREADS": "1",
            "PYTHONPATH": str(REPO), "XDG_CONFIG_HOME": str(root / "config")}
@@ -75,12 +76,12 @@ async def start_server(profile: str, root: Path, init_options: dict | None = Non
                                       server_env=env).start()
     if configuration is not None:
         client.set_configuration(configuration, section="nahawi")
-    workspace = root / "workspace"
-    workspace.mkdir(exist_ok=True)
+    for folder in folders:
+        (root / folder).mkdir(exist_ok=True)
     result = await client.initialize_session(types.InitializeParams(
         capabilities=client_capabilities(profile), initialization_options=init_options,
-        root_uri=workspace.as_uri(),
-        workspace_folders=[types.WorkspaceFolder(uri=workspace.as_uri(), name="workspace")]))
+        root_uri=(root / folders[0]).as_uri(),
+        workspace_folders=[types.WorkspaceFolder(uri=(root / f).as_uri(), name=f) for f in folders]))
     client.encoding = result.capabilities.position_encoding or types.PositionEncodingKind.Utf16
     client.root, client.profile = root, profile
     return client

@@ -148,3 +148,31 @@ async def test_hover_explains_the_finding_under_the_cursor(trained_model_dir, tm
         assert nothing is None
     finally:
         await stop_server(client)
+
+
+async def test_each_workspace_folder_has_its_own_dictionary(trained_model_dir, tmp_path):
+    """Issue 14: "add to dictionary" from folder B wrote folder A's dictionary, and folders added later
+    were ignored."""
+    client = await start_server("visual-studio-code", tmp_path, {"modelDir": str(trained_model_dir),
+                                                                 "dictionaryScope": "workspace"},
+                                folders=("a", "b"))
+    try:
+        text = "هذه المسالة مهمة جدا لجميع الطلاب والمعلمين\n"
+        for folder in ("b", "c"):
+            if folder == "c":
+                (tmp_path / "c").mkdir()
+                client.workspace_did_change_workspace_folders(types.DidChangeWorkspaceFoldersParams(
+                    event=types.WorkspaceFoldersChangeEvent(
+                        added=[types.WorkspaceFolder(uri=(tmp_path / "c").as_uri(), name="c")], removed=[])))
+            uri = (tmp_path / folder / "doc.txt").as_uri()
+            open_document(client, uri, text)
+            target = next(d for d in (await published(client, uri, 1)).diagnostics if d.data["original"] == "المسالة")
+            actions = await client.text_document_code_action_async(types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), range=target.range,
+                context=types.CodeActionContext(diagnostics=[target])))
+            add = next(a.command for a in actions if a.command and a.command.command == "nahawi.addToDictionary")
+            result = await command(client, add.command, *add.arguments)
+            assert result["path"] == str(tmp_path / folder / ".nahawi" / "dictionary.txt")
+        assert not (tmp_path / "a" / ".nahawi").exists()
+    finally:
+        await stop_server(client)
