@@ -248,8 +248,9 @@ class TaggerTrainer:
         if config.vocab_size != self.sp.vocab_size():
             raise ConfigError(f"{self.config.encoder} has a vocabulary of {config.vocab_size}, "
                               f"{self.config.tokenizer} of {self.sp.vocab_size()}")
-        info = {"path": self.config.encoder, "step": payload.get("step"), "tokens": payload.get("tokens"),
-                "held_out": payload.get("held_out")}
+        trainer_state = payload.get("trainer_state", {})  # a pretraining last.pt rather than an encoder.pt
+        info = {"path": self.config.encoder, "step": payload.get("step", trainer_state.get("step")),
+                "tokens": payload.get("tokens", trainer_state.get("tokens")), "held_out": payload.get("held_out")}
         return dataclasses.replace(config, dropout=self.config.dropout), state, info
 
     def _param_groups(self) -> list[dict]:
