@@ -67,6 +67,7 @@ class NahawiServer(LanguageServer):
         self._shown: set[str] = set()
         self._settings_problems: tuple[str, ...] = ()
         self._json: DiagnosticJson | None = None
+        self._loading_shown = False  # a model load is being shown to the user
 
     # -- transport ------------------------------------------------------------------------------------
 
@@ -195,8 +196,22 @@ class NahawiServer(LanguageServer):
     # -- the engine -----------------------------------------------------------------------------------
 
     async def engine(self):
-        """The loaded Corrector, or None after reporting (once per setting) why it could not be loaded."""
-        corrector = await self.host.ensure(self.settings.model_dir, self.settings.device, self.settings.strict)
+        """The loaded Corrector, or None after reporting (once per setting) why it could not be loaded. A
+        load (seconds) is shown as progress, or logged to the client when it has no progress bar."""
+        key = (self.settings.model_dir, self.settings.device, self.settings.strict)
+        token, shown_here = None, False
+        if self.host.key != key and not self._loading_shown:
+            self._loading_shown = shown_here = True
+            text = "تحميل النموذج / loading the model"
+            token = await self._progress_begin(text, percentage=None)
+            if token is None:
+                self.window_log_message(types.LogMessageParams(type=types.MessageType.Info, message=f"Nahawi: {text}"))
+        try:
+            corrector = await self.host.ensure(*key)
+        finally:
+            if shown_here:
+                self._loading_shown = False
+            self._progress_end(token)
         if corrector is None:
             where = self.settings.model_dir or "the default model"
             self.show(types.MessageType.Error,
@@ -255,7 +270,8 @@ class NahawiServer(LanguageServer):
         self.counters["segments_reused"] += len(plan.segments) - len(missing)
         token = None
         if state.checked_version is None and len(missing) >= PROGRESS_MIN_SEGMENTS:
-            token = await self._progress_begin(len(missing))
+            count = len(missing)
+            token = await self._progress_begin(f"تدقيق {count} جملة / checking {count} sentences")
         try:
             for done in range(0, len(missing), CHUNK_SEGMENTS):
                 if not await self._infer(state, corrector, missing[done:done + CHUNK_SEGMENTS], generation):
@@ -323,7 +339,7 @@ class NahawiServer(LanguageServer):
                       f"Nahawi: not checking {state.uri}: larger than maxFileSize ({limit} bytes)")
         return True
 
-    async def _progress_begin(self, count: int) -> str | None:
+    async def _progress_begin(self, message: str, percentage: int | None = 0) -> str | None:
         if not self.client_supports("window.work_done_progress"):
             return None
         token = f"nahawi-check-{uuid.uuid4().hex}"
@@ -333,7 +349,7 @@ class NahawiServer(LanguageServer):
             log.info("no progress: %s", error)
             return None
         self.work_done_progress.begin(token, types.WorkDoneProgressBegin(
-            title="Nahawi", message=f"تدقيق {count} جملة / checking {count} sentences", percentage=0))
+            title="Nahawi", message=message, percentage=percentage))
         return token
 
     def _progress_report(self, token: str | None, done: int, total: int) -> None:

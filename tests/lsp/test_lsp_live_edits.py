@@ -176,3 +176,18 @@ async def test_each_workspace_folder_has_its_own_dictionary(trained_model_dir, t
         assert not (tmp_path / "a" / ".nahawi").exists()
     finally:
         await stop_server(client)
+
+
+async def test_the_model_load_is_shown_as_progress(trained_model_dir, tmp_path):
+    """Issue 14: nothing told the user during the seconds the model takes to load."""
+    client = await start_server("visual-studio-code", tmp_path, {"modelDir": str(trained_model_dir)})
+    try:
+        uri = (tmp_path / "workspace" / "load.txt").as_uri()
+        open_document(client, uri, TEXT)
+        await published(client, uri, 1)
+        reports = [r for rs in client.progress_reports.values() for r in rs]
+        begin = next(r for r in reports if isinstance(r, types.WorkDoneProgressBegin))
+        assert "loading the model" in begin.message
+        assert isinstance(reports[-1], types.WorkDoneProgressEnd)
+    finally:
+        await stop_server(client)
