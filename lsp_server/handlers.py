@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,6 +31,8 @@ from lsp_server.diagnostics import display_span, hover_text
 from lsp_server.documents import DocumentState, apply_change
 from lsp_server.server import NahawiServer
 from lsp_server.settings import settings_section
+
+log = logging.getLogger("nahawi.lsp")
 from nahawi.kinds import KINDS
 
 
@@ -77,6 +80,7 @@ def _register_documents(server: NahawiServer) -> None:
         if previous is not None and previous.task is not None:
             previous.task.cancel()
         state = ls.documents[doc.uri] = DocumentState(doc.uri, doc.language_id, doc.text, doc.version)
+        state.ignored = ls.memory_for(doc.uri).ignored if ls.memory is not None else state.ignored
         if ls.settings.check_on != "manual":
             ls.schedule(state, 0)
 
@@ -185,6 +189,10 @@ def _register_actions(server: NahawiServer) -> None:
                                   and all(isinstance(a, int) for a in args[2:4])):
             raise JsonRpcInvalidParams("nahawi.ignore takes [uri, sentence, start, end, replacement]")
         state = ls.current_state(args[0])
+        try:
+            ls.memory_for(state.uri).ignore(tuple(args[1:]))
+        except OSError as error:
+            log.warning("ignored findings not saved: %s", error.strerror or error)
         state.ignored.add(tuple(args[1:]))
         ls.publish(state)
         return {"ignored": len(state.ignored)}
@@ -211,6 +219,11 @@ def _register_actions(server: NahawiServer) -> None:
         if not args or not isinstance(args[0], str) or args[0] not in KINDS:
             raise JsonRpcInvalidParams(f"nahawi.disableKind takes a kind id, one of {', '.join(KINDS)}")
         ls.session_disabled.add(args[0])
+        try:
+            if ls.memory is not None:
+                ls.memory.disable(args[0])
+        except OSError as error:
+            log.warning("disabled kinds not saved: %s", error.strerror or error)
         enabled = tuple(k for k in ls.settings.enabled_kinds if k != args[0])
         ls.settings = dataclasses.replace(ls.settings, enabled_kinds=enabled)
         ls.republish_all()

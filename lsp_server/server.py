@@ -31,6 +31,8 @@ from lsp_server.diagnostics import DiagnosticJson, LineIndex, to_diagnostic, vis
 from lsp_server.dictionary import Dictionary, user_dictionary_path, workspace_dictionary_path
 from lsp_server.documents import DocumentState
 from lsp_server.engine_host import EngineHost
+from lsp_server.memory import FILE_NAME as MEMORY_FILE
+from lsp_server.memory import Memory
 from lsp_server.protocol import NahawiProtocol
 from lsp_server.settings import (
     SECTION,
@@ -58,6 +60,8 @@ class NahawiServer(LanguageServer):
         self.initialization_options: Any = None
         self.settings = Settings()
         self.session_disabled: set[str] = set()  # kinds disabled from a code action, kept across reloads
+        self.memory: Memory | None = None  # ignored findings and disabled kinds, saved beside the dictionary
+        self._memories: dict[Path, Memory] = {}
         self.host = EngineHost()
         self.documents: dict[str, DocumentState] = {}
         self.dictionary = Dictionary(user_dictionary_path(), private=True)  # the root folder's
@@ -121,6 +125,9 @@ class NahawiServer(LanguageServer):
         self.apply_settings(settings, problems + bad)
 
     def apply_settings(self, settings: Settings, problems: list[str]) -> None:
+        self.settings = settings
+        self.folders_changed()
+        self.session_disabled |= self.memory.disabled
         enabled = tuple(k for k in settings.enabled_kinds if k not in self.session_disabled)
         self.settings = dataclasses.replace(settings, enabled_kinds=enabled)
         if problems and tuple(problems) != self._settings_problems:
@@ -129,13 +136,27 @@ class NahawiServer(LanguageServer):
                       f"نحوي: إعدادات غير صالحة استُبدلت بالقيم الافتراضية: {keys}\n"
                       f"Nahawi: invalid settings replaced by their defaults: {keys}")
         self._settings_problems = tuple(problems)
-        self.folders_changed()
 
     def folders_changed(self) -> None:
         """Settings or workspace folders changed: each folder's dictionary is made again when needed."""
         root = self._workspace_root()
         self.dictionary = self._make_dictionary(root)
         self._dictionaries = {root: self.dictionary}
+        self._memories = {}
+        self.memory = self.memory_for(None)
+        for state in self.documents.values():
+            state.ignored = self.memory_for(state.uri).ignored
+
+    def memory_for(self, uri: str | None) -> Memory:
+        """The memory beside the dictionary that uri's findings are filtered with."""
+        dictionary = self.dictionary_for(uri) if uri else self.dictionary
+        path = dictionary.path.parent / MEMORY_FILE
+        if path not in self._memories:
+            memory = self._memories[path] = Memory(path, private=dictionary.private)
+            if (problem := memory.load()) is not None:
+                self.show(types.MessageType.Warning, f"نحوي: تعذّرت قراءة {problem}\nNahawi: cannot read {problem}",
+                          once=f"memory:{problem}")
+        return self._memories[path]
 
     def dictionary_for(self, uri: str) -> Dictionary:
         """The dictionary of the workspace folder holding uri (the innermost one), else the root's."""

@@ -191,3 +191,34 @@ async def test_the_model_load_is_shown_as_progress(trained_model_dir, tmp_path):
         assert isinstance(reports[-1], types.WorkDoneProgressEnd)
     finally:
         await stop_server(client)
+
+
+async def test_ignore_and_disable_kind_persist_across_sessions(trained_model_dir, tmp_path):
+    """Issue 14: "ignore here" and "disable kind" were forgotten when the editor restarted the server."""
+    settings = {"modelDir": str(trained_model_dir)}
+    client = await start_server("neovim", tmp_path, settings)
+    uri = (tmp_path / "workspace" / "keep.txt").as_uri()
+    try:
+        open_document(client, uri, TEXT)
+        first = (await published(client, uri, 1)).diagnostics
+        target = next(d for d in first if d.code == "ta_marbuta")
+        actions = await client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=target.range,
+            context=types.CodeActionContext(diagnostics=[target])))
+        for name in ("nahawi.ignore", "nahawi.disableKind"):
+            chosen = next(a.command for a in actions if a.command and a.command.command == name)
+            if name == "nahawi.disableKind":
+                chosen.arguments = ["punctuation"]
+            await command(client, chosen.command, *chosen.arguments)
+    finally:
+        await stop_server(client)
+    saved = tmp_path / "config" / "nahawi" / "ignored.json"
+    assert oct(saved.stat().st_mode & 0o777) == "0o600"
+    client = await start_server("neovim", tmp_path, settings)
+    try:
+        open_document(client, uri, TEXT)
+        again = (await published(client, uri, 1)).diagnostics
+        assert {d.code for d in again} == {d.code for d in first} - {"ta_marbuta", "punctuation"}
+        assert "punctuation" not in (await command(client, "nahawi.stats"))["settings"]["enabledKinds"]
+    finally:
+        await stop_server(client)
