@@ -104,7 +104,12 @@ class FrameReader:
 
 
 def encode_frame(body: str) -> bytes:
-    data = body.encode("utf-8")
+    """A frame for a JSON body; a lone surrogate (from a client's own text) goes out as a \\u escape, since
+    it has no UTF-8 form."""
+    try:
+        data = body.encode("utf-8")
+    except UnicodeEncodeError:
+        data = json.dumps(json.loads(body)).encode("ascii")
     return b"Content-Length: %d\r\n\r\n" % len(data) + data
 
 

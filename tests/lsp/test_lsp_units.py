@@ -2,6 +2,8 @@
 diacritics, tatweel, emoji, CRLF), document changes, settings parsing, and the dictionary's word handling."""
 from __future__ import annotations
 
+import json
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lsprotocol import types
@@ -159,3 +161,13 @@ def test_an_insertion_is_shown_on_the_word_before_it():
     blank = text.index("\n\n") + 1
     assert display_span(text, blank, blank) == (blank, blank)  # an empty line has no word
     assert display_span(text, 3, 5) == (3, 5)
+
+
+def test_a_frame_with_a_lone_surrogate_is_valid_utf8():
+    """A client may send text with a lone surrogate; diagnostics quoting it must still be valid UTF-8."""
+    from lsp_server.transport import FrameReader, encode_frame
+
+    frame = encode_frame('{"text": "كلمة \ud800"}')
+    frame.decode("utf-8")
+    (parsed,) = FrameReader().feed(frame)
+    assert json.loads(parsed.body) == {"text": "كلمة \ud800"}
