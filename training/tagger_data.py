@@ -156,9 +156,10 @@ def read_pairs(path: Path, limit: int = 0) -> list[dict]:
 
 
 def learns_marks(origin: str) -> bool:
-    """Only real pairs keep the writers' and annotators' punctuation; the others had it stripped on both
-    sides, so their (absent) marks teach nothing about where marks go."""
-    return origin == "real"
+    """Real pairs keep the writers' and annotators' punctuation, and punctuation-restoration pairs the
+    corpus's marks; the others had it stripped on both sides, so their (absent) marks teach nothing about
+    where marks go."""
+    return origin in ("real", "punct")
 
 
 @dataclass(frozen=True)

@@ -109,3 +109,33 @@ def test_config_rejects_unknown_keys_and_bad_shares():
     with pytest.raises(ConfigError):
         PrepareConfig(identity_share=0.6, hamza_share=0.5)
     assert PrepareConfig.from_dict({"corpus_files": ["a.gz"]}).corpus_files == ("a.gz",)
+
+
+def test_restoration_pairs_keep_only_the_marks_the_tagger_restores():
+    from nahawi.tags import MARKS
+    from training.data.prepare import RESTORED_MARKS, restoration_pair
+
+    assert RESTORED_MARKS == MARKS
+    words, target = restoration_pair("قال الوزير : « إن المشروع ، الذي بدأ (2020) ، سينتهي قريبا » . . هل ؟")
+    assert words == ["قال", "الوزير", "إن", "المشروع", "الذي", "بدأ", "2020", "سينتهي", "قريبا", "هل"]
+    assert target == ["قال", "الوزير", ":", "إن", "المشروع", "،", "الذي", "بدأ", "2020", "،", "سينتهي", "قريبا",
+                      ".", "هل", "؟"]
+    assert restoration_pair("، أهلا") == (["أهلا"], ["أهلا"])  # a mark before any word is not restorable
+
+
+@needs_data
+def test_punct_share_adds_restoration_pairs_that_teach_marks(tmp_path):
+    from dataclasses import replace
+
+    from training.data.prepare import SMOKE, prepare
+    from training.tagger_data import learns_marks
+
+    manifest = prepare(tmp_path / "out", replace(SMOKE, punct_share=0.2, corpus_sentences=600,
+                                                   write_dev=False), DATA, CORPUS, log=lambda *_: None)
+    records = _records(tmp_path / "out" / "train.jsonl")
+    punct = [r for r in records if r["origin"] == "punct"]
+    assert manifest["counts"]["by_origin"]["punct"] == len(punct) > 0 and learns_marks("punct")
+    for record in punct:
+        assert not any(is_punct_char(t[0]) or is_punct_char(t[-1]) for t in record["source"].split())
+        assert record["target"] != record["source"]
+        assert [t for t in record["target"].split() if t not in "،.؟!:؛"] == record["source"].split()

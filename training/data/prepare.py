@@ -35,7 +35,8 @@ QALB_TRAIN_M2 = "qalb/2015/train/QALB-2015-L2-Train.m2"
 ZAEBUC_ROOT = "zaebuc"
 QALB_DEV_SENT = "qalb/2014/dev/QALB-2014-L1-Dev.sent"
 QALB_DEV_M2 = "qalb/2014/dev/QALB-2014-L1-Dev.m2"
-ORIGINS = ("real", "synth", "hamza", "identity")
+ORIGINS = ("real", "synth", "hamza", "identity", "punct")
+RESTORED_MARKS = ("،", ".", "؟", "!", ":", "؛")  # marks a punctuation-restoration pair teaches (nahawi.tags.MARKS)
 _DIACRITIC = re.compile("[\u064b-\u0652]")  # harakat: fathatan .. sukun
 _PRESENTATION = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")  # Arabic presentation forms (legacy encodings)
 
@@ -53,6 +54,7 @@ class PrepareConfig:
     identity_share: float = 0.15  # share of train.jsonl that is clean → clean (punctuation stripped)
     hamza_share: float = 0.15  # share of train.jsonl from the hamza-focused augmentation
     hamza_prob: float = 0.5  # per-word corruption probability of the hamza augmentation
+    punct_share: float = 0.0  # share of clean corpus sentences whose marks are to be restored (source: no marks)
     error_rate_scale: float = 0.5  # synthetic errors per word = scale × real rate (real L2 data is dense)
     max_errors: int = 3  # at most this many errors per synthetic sentence (real sentences: mostly 0-3)
     suspect_ratio: float = 10.0  # drop sentences holding a word whose hamza spelling is this much commoner
@@ -64,8 +66,8 @@ class PrepareConfig:
     write_dev: bool = True  # write dev.jsonl from QALB-2014 dev
 
     def __post_init__(self):
-        if not 0 <= self.identity_share + self.hamza_share < 1:
-            raise ConfigError("identity_share + hamza_share must be in [0, 1)")
+        if not 0 <= self.identity_share + self.hamza_share + self.punct_share < 1:
+            raise ConfigError("identity_share + hamza_share + punct_share must be in [0, 1)")
         if self.max_words < 4 or self.real_upsample < 1 or self.corpus_sentences < 0:
             raise ConfigError("max_words >= 4, real_upsample >= 1 and corpus_sentences >= 0 are required")
 
@@ -178,8 +180,17 @@ def make_corpus_pairs(sentences: list[str], counts: dict[str, int], model, confi
     on both sides; synth primaries follow a quota per operation (stratified by kind). Returns the pairs
     and a Counter of sentences skipped by reason."""
     skipped: Counter = Counter()
-    stream = _word_lists(sentences, config.min_words, config.max_words, skipped)
     pairs: list[Pair] = []
+    sentences = iter(sentences)
+    while len(pairs) < counts.get("punct", 0) and (sentence := next(sentences, None)) is not None:
+        words, target = restoration_pair(sentence)
+        if not config.min_words <= len(words) <= config.max_words:
+            skipped["punct_length"] += 1
+        elif len(target) == len(words):
+            skipped["punct_no_mark"] += 1
+        else:
+            pairs.append(Pair(" ".join(words), " ".join(target), "punct", "punctuation"))
+    stream = _word_lists(sentences, config.min_words, config.max_words, skipped)
     for words in _take(stream, counts["identity"]):
         text = " ".join(words)
         pairs.append(Pair(text, text, "identity", "none"))
@@ -222,6 +233,22 @@ def drop_punct(tokenized: str) -> list[str]:
     return words
 
 
+def restoration_pair(tokenized: str) -> tuple[list[str], list[str]]:
+    """(words without marks, the same words with the sentence's RESTORED_MARKS after them) of a clean
+    punctuation-tokenised sentence: other punctuation (quotes, brackets, dashes) is dropped on both sides, a
+    mark that follows no word (a leading or doubled one) too."""
+    words = drop_punct(tokenized)
+    target: list[str] = []
+    k = 0
+    for token in tokenized.split():
+        if k < len(words) and drop_punct(token) == [words[k]]:
+            target.append(words[k])
+            k += 1
+        elif token in RESTORED_MARKS and target and target[-1] not in RESTORED_MARKS:
+            target.append(token)
+    return words, target
+
+
 def _word_lists(sentences: list[str], min_words: int, max_words: int, skipped: Counter):
     """Words of each sentence with punctuation dropped; too short or long ones are counted and skipped."""
     for sentence in sentences:
@@ -252,12 +279,14 @@ def _corrupt_with_fallback(words, rng, model, primary, config):
 
 
 def _counts(config: PrepareConfig, n_real: int, n_sentences: int) -> dict[str, int]:
-    """Identity and hamza as shares of the whole mix; the corpus remainder is synthetic."""
+    """Identity, hamza and punctuation restoration as shares of the whole mix; the corpus remainder is
+    synthetic."""
     total = n_real + n_sentences
-    identity = min(round(config.identity_share * total), n_sentences)
-    hamza = min(round(config.hamza_share * total), n_sentences - identity)
-    return {"real": n_real, "identity": identity, "hamza": hamza,
-            "synth": max(n_sentences - identity - hamza, 0)}
+    punct = min(round(config.punct_share * total), n_sentences)
+    identity = min(round(config.identity_share * total), n_sentences - punct)
+    hamza = min(round(config.hamza_share * total), n_sentences - punct - identity)
+    return {"real": n_real, "punct": punct, "identity": identity, "hamza": hamza,
+            "synth": max(n_sentences - punct - identity - hamza, 0)}
 
 
 def read_dev(data_root: Path) -> list[dict]:
