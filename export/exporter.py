@@ -35,6 +35,7 @@ from nahawi.model_dir import (
     TOKENIZER_FILE,
     file_record,
     sha256_file,
+    write_tables_files,
 )
 
 Log = Callable[[str], None]
@@ -224,8 +225,8 @@ def _versions() -> dict:
 
 def write_model_dir(directory: Path, precision: str, config, tokenizer: Path, metadata: dict,
                     extras: dict[str, Path] | None = None) -> None:
-    """Copy the tokenizer (and the optional files: lexicon, punctuation model) and write model.json (with a
-    checksum per file) beside the graphs."""
+    """Copy the tokenizer (and the optional files: lexicon, punctuation model, with their mapped tables) and
+    write model.json (with a checksum per file) beside the graphs."""
     from export.onnx_graphs import graph_io
 
     shutil.copyfile(tokenizer, directory / TOKENIZER_FILE)
@@ -233,6 +234,7 @@ def write_model_dir(directory: Path, precision: str, config, tokenizer: Path, me
     for name, path in (extras or {}).items():
         shutil.copyfile(path, directory / name)
         files += (name,)
+    files += tuple(write_tables_files(directory))  # what the engine maps instead of parsing (nahawi.tables)
     document = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "nahawi_version": metadata["export"]["versions"]["nahawi"],
         "precision": precision, "io_dtype": "float32", "architecture": config.to_dict(),

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -88,35 +88,43 @@ def lexicon_config(policy) -> LexiconConfig:
 
 
 class Lexicon:
-    def __init__(self, counts: dict[str, int], config: LexiconConfig = LexiconConfig(),
-                 bigrams: dict[tuple[str, str], int] | None = None, gate: LexiconGate | None = None):
-        self.counts, self.config, self.bigrams, self.gate = counts, config, bigrams or {}, gate
-        self.best: dict[str, str] = {}  # fold key -> most frequent spelling
-        self.spellings: dict[str, list[str]] = {}  # fold key -> spellings seen min_count times
-        self.repairs: dict[str, str] = {}  # wider key (fold_confusable) -> most frequent word
-        for word, count in counts.items():
-            key = fold_variants(word)
-            if count > counts.get(self.best.get(key, ""), 0):
-                self.best[key] = word
-            wide = fold_confusable(word)
-            if count > counts.get(self.repairs.get(wide, ""), 0):
-                self.repairs[wide] = word
-            if count >= config.min_count:
-                self.spellings.setdefault(key, []).append(word)
-        self.total = max(1, sum(counts.values()))
+    """Suggestions over corpus counts held as tables (nahawi.lexicon_tables): `counts` (and, given,
+    `bigrams`) as dicts are turned into tables; the `counts` of another Lexicon reuse its tables."""
+
+    def __init__(self, counts: Mapping[str, int], config: LexiconConfig = LexiconConfig(),
+                 bigrams: Mapping[tuple[str, str], int] | None = None, gate: LexiconGate | None = None):
+        from nahawi.lexicon_tables import BigramCounts, LexiconTables, WordCounts
+
+        if isinstance(counts, WordCounts) and (not bigrams or getattr(bigrams, "tables", None) is counts.tables):
+            tables = counts.tables if bigrams else counts.tables.without_bigrams()
+        else:
+            tables = LexiconTables.from_counts(dict(counts), dict(bigrams or {}))
+        self.tables, self.config, self.gate = tables, config, gate
+        self.counts, self.bigrams = WordCounts(tables), BigramCounts(tables)
+        self.total = tables.total
+
+    @classmethod
+    def from_tables(cls, tables, config: LexiconConfig = LexiconConfig(), gate: LexiconGate | None = None) -> Lexicon:
+        from nahawi.lexicon_tables import BigramCounts, WordCounts
+
+        return cls(WordCounts(tables), config, BigramCounts(tables), gate)
+
+    def count_with_prefix(self, prefix: str) -> int:
+        """The total count of the words longer than `prefix` that start with it."""
+        return self.tables.count_with_prefix(prefix)
 
     def knows(self, word: str) -> bool:
-        return word in self.counts
+        return self.tables.knows(word)
 
     def suggest(self, word: str) -> str | None:
         """The usual spelling that should replace `word` (or, for a word the corpus does not know, the
         common word it was meant to be), or None to keep it."""
         if len(word) < self.config.min_length:
             return None
-        written = self.counts.get(word, 0)
-        usual = self._frequent(self.best.get(fold_variants(word)), word, self.config.ratio * written)
+        written = self.tables.count(word)
+        usual = self._frequent(self.tables.usual(fold_variants(word)), word, self.config.ratio * written)
         if usual is None and written < self.config.unknown_below:
-            usual = self._frequent(self.repairs.get(fold_confusable(word)), word,
+            usual = self._frequent(self.tables.repair(fold_confusable(word)), word,
                                    self.config.repair_ratio * max(written, 1))
             if usual is not None and not adds_marks_only(word, usual):
                 usual = None
@@ -125,16 +133,16 @@ class Lexicon:
     def _frequent(self, candidate: str | None, word: str, at_least: float) -> str | None:
         if candidate is None or candidate == word:
             return None
-        count = self.counts[candidate]
+        count = self.tables.count(candidate)
         return candidate if count >= self.config.min_count and count >= at_least else None
 
     def context_score(self, word: str, before: str, after: str) -> float:
         """log P(word | before) + log P(after | word), each smoothed towards the unigram distribution."""
-        mu, counts = self.config.context_prior, self.counts
-        p_word = (counts.get(word, 0) + 0.5) / self.total
-        p_after = (counts.get(after, 0) + 0.5) / self.total
-        left = (self.bigrams.get((before, word), 0) + mu * p_word) / (counts.get(before, 0) + mu)
-        right = (self.bigrams.get((word, after), 0) + mu * p_after) / (counts.get(word, 0) + mu)
+        mu, count, bigram = self.config.context_prior, self.tables.count, self.tables.bigram
+        p_word = (count(word) + 0.5) / self.total
+        p_after = (count(after) + 0.5) / self.total
+        left = (bigram(before, word) + mu * p_word) / (count(before) + mu)
+        right = (bigram(word, after) + mu * p_after) / (count(word) + mu)
         return math.log(left) + math.log(right)
 
     def suggest_in_context(self, word: str, before: str = SENTENCE_START, after: str = SENTENCE_END) -> str | None:
@@ -147,7 +155,7 @@ class Lexicon:
                               after: str = SENTENCE_END) -> tuple[str, float] | None:
         """`suggest_in_context` with its `confidence`, computed once (the gate's features are not free)."""
         best = self.suggest(word)
-        if best is not None and self.bigrams:
+        if best is not None and self.tables.bigrams:
             best = self._choose_in_context(word, best, before, after)
         if best is None:
             return None
@@ -157,7 +165,7 @@ class Lexicon:
         return best, confidence
 
     def _choose_in_context(self, word: str, usual: str, before: str, after: str) -> str | None:
-        candidates = self.spellings.get(fold_variants(word), [])
+        candidates = [w for w, c in self.tables.spellings(fold_variants(word)) if c >= self.config.min_count]
         score = {w: self.context_score(w, before, after) for w in {*candidates, word, usual}}
         best = max(candidates, key=score.__getitem__, default=usual)
         if best not in (word, usual):
@@ -169,7 +177,7 @@ class Lexicon:
         gate (nahawi.lexicon_gate), else the usual spelling's share of the two counts."""
         if self.gate is not None:
             return round(self.gate.confidence(self, word, usual, before, after), 4)
-        written, frequent = self.counts.get(word, 0), self.counts.get(usual, 0)
+        written, frequent = self.tables.count(word), self.tables.count(usual)
         return round(frequent / max(1, frequent + written), 4)
 
 
@@ -183,6 +191,14 @@ def save_lexicon(path: str | Path, counts: dict[str, int], bigrams: dict[tuple[s
 
 
 def load_lexicon(path: str | Path, config: LexiconConfig = LexiconConfig(), gate: LexiconGate | None = None) -> Lexicon:
+    """A lexicon from a tables file (nahawi.lexicon_tables: mapped, nothing parsed) or a gzip TSV
+    (`save_lexicon`: read into dicts, then turned into tables in memory)."""
+    from nahawi.tables import is_tables_file
+
+    if is_tables_file(path):
+        from nahawi.lexicon_tables import LexiconTables
+
+        return Lexicon.from_tables(LexiconTables.open(path), config, gate)
     counts: dict[str, int] = {}
     bigrams: dict[tuple[str, str], int] = {}
     try:

@@ -44,7 +44,7 @@ def letter_changes(word: str, usual: str) -> list[str]:
 
 def gate_features(lexicon: Lexicon, word: str, usual: str, before: str, after: str) -> list[str]:
     """The feature names of one suggestion `word` → `usual` between the tokens `before` and `after`."""
-    written, frequent = lexicon.counts.get(word, 0), lexicon.counts.get(usual, 0)
+    written, frequent = lexicon.tables.count(word), lexicon.tables.count(usual)
     ratio = math.log10(frequent + 1) - math.log10(written + 1)
     margin = lexicon.context_score(usual, before, after) - lexicon.context_score(word, before, after)
     features = ["bias", f"ratio={_bucket(ratio, 0.5, -3, 6)}", f"written={_bucket(math.log10(written + 1), 0.5, -3, 6)}",

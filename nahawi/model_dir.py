@@ -10,6 +10,8 @@ A model directory is what `nahawi export` writes and what the engine loads:
     lexicon.tsv.gz optional corpus word counts for the lexicon stage (checked when model.json records it)
     punctuation.json.gz optional punctuation model (checked when model.json records it)
     lexicon_gate.json optional learned check on the lexicon's suggestions (checked when model.json records it)
+    lexicon.tables, punctuation.tables   optional: the two files above as memory-mapped tables (nahawi.tables),
+                   what the engine loads when model.json records them (`write_tables_files` makes them)
     tagger.onnx    optional edit tagger (model.json "tagger" block): ids int64 (B, T) (bos + pieces + eos,
                    pad 0) -> word_probs float32 (B, T, word tags), mark_probs float32 (B, T, marks)
     tagger_spm.model, tagger_tags.json   its tokenizer and tag vocabulary (nahawi.tags.TagVocab)
@@ -26,7 +28,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 
@@ -43,6 +45,9 @@ TOKENIZER_FILE = "spm.model"
 LEXICON_FILE = "lexicon.tsv.gz"  # optional: word counts for the lexicon stage (nahawi.lexicon)
 PUNCTUATION_FILE = "punctuation.json.gz"  # optional: the punctuation model (nahawi.punctuation)
 GATE_FILE = "lexicon_gate.json"  # optional: the learned check on lexicon suggestions (nahawi.lexicon_gate)
+LEXICON_TABLES_FILE = "lexicon.tables"  # optional: lexicon.tsv.gz as mapped tables (nahawi.lexicon_tables)
+PUNCTUATION_TABLES_FILE = "punctuation.tables"  # optional: punctuation.json.gz as mapped tables
+TABLES_SOURCES = MappingProxyType({LEXICON_TABLES_FILE: LEXICON_FILE, PUNCTUATION_TABLES_FILE: PUNCTUATION_FILE})
 TAGGER_FILE = "tagger.onnx"
 TAGGER_TOKENIZER_FILE = "tagger_spm.model"
 TAGGER_TAGS_FILE = "tagger_tags.json"
@@ -105,6 +110,7 @@ class ModelInfo:
     policy: Mapping[str, object]  # which model edits to show (nahawi.engine.lexicon_stage.EditPolicy)
     strict_policy: Mapping[str, object]  # the same under a tighter false-alarm budget ({} when not tuned)
     tagger: TaggerSpec | None = None  # the edit tagger, when the directory has one
+    recorded: Mapping[str, str] = field(default_factory=dict)  # files model.json records (checked): name -> sha256
 
     @property
     def head_dim(self) -> int:
@@ -299,6 +305,19 @@ def check_files(directory: Path, names: list[str], records: Mapping, verify_hash
             raise ModelError(f"{path}: corrupt (sha256 does not match {MODEL_JSON})")
 
 
+def _check_tables_sources(directory: Path, records: Mapping) -> None:
+    """A recorded tables file must have been built from the source file model.json records beside it."""
+    from nahawi.tables import read_header
+
+    for name, source in TABLES_SOURCES.items():
+        if name not in records or not isinstance(records.get(source), dict):
+            continue
+        built_from = read_header(directory / name).get("meta", {}).get("source_sha256")
+        if built_from != records[source].get("sha256"):
+            raise ModelError(f"{directory / name}: built from another {source} than the one model.json records; "
+                             f"rebuild it (nahawi.model_dir.write_tables_files)")
+
+
 def load_model_info(path: str | Path, verify_hashes: bool = True) -> ModelInfo:
     """Read and validate a model directory; raises ModelError naming the offending file."""
     directory = Path(path)
@@ -324,11 +343,12 @@ def load_model_info(path: str | Path, verify_hashes: bool = True) -> ModelInfo:
         _inside(directory, name, "files", where)
         if record is not None and not isinstance(record, dict):
             raise ModelError(f"{where}: files.{name} must be an object, got {type(record).__name__}")
-    optional = [name for name in (LEXICON_FILE, PUNCTUATION_FILE, GATE_FILE) if name in records]
+    optional = [name for name in (LEXICON_FILE, PUNCTUATION_FILE, GATE_FILE, *TABLES_SOURCES) if name in records]
     tagger = _tagger(values, directory, where)
     if tagger is not None:
         optional += [tagger.file, tagger.tokenizer, tagger.tags]
     check_files(directory, [encoder.file, decoder.file, tokenizer_file, *optional], records, verify_hashes)
+    _check_tables_sources(directory, records)
     training = values.get("training") if isinstance(values.get("training"), dict) else {}
     decoding = _decoding(values, where)
     policy, strict_policy = _policy(values, "policy", where), _policy(values, "strict_policy", where)
@@ -339,5 +359,29 @@ def load_model_info(path: str | Path, verify_hashes: bool = True) -> ModelInfo:
         nahawi_version=str(_optional(values, "nahawi_version", "unknown", where)),
         training_manifest_sha256=training.get("manifest_sha256"),
         policy=MappingProxyType(policy), strict_policy=MappingProxyType(strict_policy), tagger=tagger,
+        recorded=MappingProxyType({name: str(record.get("sha256", "")) for name, record in records.items()
+                                   if isinstance(record, dict)}),
         decoding=MappingProxyType(dict(decoding)), architecture=MappingProxyType(dict(values["architecture"])),
         export=MappingProxyType(dict(values.get("export") if isinstance(values.get("export"), dict) else {})))
+
+
+def write_tables_files(directory: str | Path) -> list[str]:
+    """Write lexicon.tables and punctuation.tables beside the lexicon and punctuation files a model
+    directory has (what the engine maps instead of parsing them); returns the names written. Each tables
+    file records the sha256 of its source, which the engine checks against model.json."""
+    from nahawi.lexicon import load_lexicon
+    from nahawi.lexicon_tables import build_lexicon_tables
+    from nahawi.punctuation import load_punctuation, punctuation_tables
+
+    directory, written = Path(directory), []
+    if (directory / LEXICON_FILE).is_file():
+        lexicon = load_lexicon(directory / LEXICON_FILE)
+        data = build_lexicon_tables(dict(lexicon.counts), dict(lexicon.bigrams), sha256_file(directory / LEXICON_FILE))
+        (directory / LEXICON_TABLES_FILE).write_bytes(data)
+        written.append(LEXICON_TABLES_FILE)
+    if (directory / PUNCTUATION_FILE).is_file():
+        model = load_punctuation(directory / PUNCTUATION_FILE)
+        data = punctuation_tables(model.weights, model.priors, model.threshold, sha256_file(directory / PUNCTUATION_FILE))
+        (directory / PUNCTUATION_TABLES_FILE).write_bytes(data)
+        written.append(PUNCTUATION_TABLES_FILE)
+    return written

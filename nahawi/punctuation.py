@@ -13,10 +13,14 @@ from __future__ import annotations
 import gzip
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import TypeVar
+
+import numpy as np
 
 from nahawi.errors import ModelError
 from nahawi.text.punct import is_punct_char
@@ -67,14 +71,23 @@ LEFT_EDGES = (1, 2, 4, 8, 16)
 
 
 def gap_features(words: list[str], index: int, written: str, since: int,
-                 priors: dict[str, tuple[int, int]]) -> list[str]:
+                 priors: Mapping[str, tuple[int, int]]) -> list[str]:
     """Feature names of the gap after words[index]; `since` = words since the last mark on the left."""
-    left = words[index]
     right = words[index + 1] if index + 1 < len(words) else "</s>"
     before = words[index - 1] if index > 0 else "<s>"
+    return features_between(before, words[index], right, len(words) - index - 1, written, since, priors)
+
+
+LOOKAHEAD = LEFT_EDGES[-1]  # "how near the end" counts words up to this many: the model sees no further
+
+
+def features_between(before: str, left: str, right: str, remaining: int, written: str, since: int,
+                     priors: Mapping[str, tuple[int, int]]) -> list[str]:
+    """`gap_features` from the words around the gap and the number of words after it (`remaining`: any
+    value from LOOKAHEAD up gives the same features)."""
     after_left, _ = priors.get(left, (-1, -1))
     _, before_right = priors.get(right, (-1, -1))
-    remaining = _bucket(len(words) - index - 1, LEFT_EDGES)
+    remaining = _bucket(remaining, LEFT_EDGES)
     distance = _bucket(since, SINCE_EDGES)
     return ["bias", f"w={written}", f"l={left}", f"r={right}", f"lr={left}|{right}", f"bl={before}|{left}",
             f"ls={left[-2:]}", f"rp={right[:1]}", f"rp2={right[:2]}", f"d={distance}", f"e={remaining}",
@@ -83,16 +96,26 @@ def gap_features(words: list[str], index: int, written: str, since: int,
 
 
 class PunctuationModel:
-    def __init__(self, weights: dict[str, list[float]], priors: dict[str, tuple[int, int]],
+    """The model over its weights and priors: dicts as training makes them, or the Mapping views of a
+    tables file (`PunctuationTables`: nothing parsed, pages mapped)."""
+
+    def __init__(self, weights: Mapping[str, Sequence[float]], priors: Mapping[str, tuple[int, int]],
                  threshold: float = 0.8):
         self.weights, self.priors, self.threshold = weights, priors, threshold
 
     def probabilities(self, features: list[str]) -> list[float]:
-        scores = [0.0] * len(LABELS)
-        for name in features:
-            row = self.weights.get(name)
-            if row is not None:
-                scores = [s + w for s, w in zip(scores, row)]
+        scores, weights = [0.0] * len(LABELS), self.weights
+        if isinstance(weights, _Rows):  # the same sums, without a row list per feature
+            index, values, width = weights.index, weights.values, weights.width
+            for name in features:
+                k = index.get(name)
+                if k is not None:
+                    scores = [s + w for s, w in zip(scores, values[k * width:(k + 1) * width])]
+        else:
+            for name in features:
+                row = weights.get(name)
+                if row is not None:
+                    scores = [s + w for s, w in zip(scores, row)]
         top = max(scores)
         exps = [math.exp(s - top) for s in scores]
         total = sum(exps)
@@ -102,21 +125,31 @@ class PunctuationModel:
         """Proposed changes for the gaps after each word; written[i] is what follows words[i]: "" (no mark),
         one mark, or several joined by spaces. An empty gap may get a mark, a Latin mark its Arabic form
         (`ARABIC_FORM`); every other gap is left as written."""
+        return list(self.iter_gaps(zip(words, written, strict=True), threshold))
+
+    def iter_gaps(self, pairs: Iterable[tuple[str, str]], threshold: float | None = None) -> Iterator[Gap]:
+        """`gaps` over a stream of (word, written) pairs, holding only LOOKAHEAD pairs ahead of the gap it
+        decides: a line of any length costs the same memory. Left to right, so that a mark just placed
+        counts as "the last mark" for the next gap."""
         limit = self.threshold if threshold is None else threshold
-        changes, since = [], 0
-        for index in range(len(words)):
-            mark = written[index]
+        stream, ahead = iter(pairs), deque()
+        ahead.extend(islice(stream, LOOKAHEAD + 1))
+        before, since, index = "<s>", 0, 0
+        while ahead:
+            word, mark = ahead.popleft()
+            ahead.extend(islice(stream, LOOKAHEAD + 1 - len(ahead)))
             since += 1
             if not mark or mark in ARABIC_FORM:
-                probs = self.probabilities(gap_features(words, index, mark, since, self.priors))
+                right = ahead[0][0] if ahead else "</s>"
+                probs = self.probabilities(features_between(before, word, right, len(ahead), mark, since, self.priors))
                 best = max(range(len(LABELS)), key=probs.__getitem__)
                 wanted = ARABIC_FORM.get(mark, LABELS[best])
                 if LABELS[best] == wanted != mark and probs[best] >= limit:
-                    changes.append(Gap(index, mark, LABELS[best], round(probs[best], 4)))
+                    yield Gap(index, mark, LABELS[best], round(probs[best], 4))
                     mark = LABELS[best]
             if mark:
                 since = 0
-        return changes
+            before, index = word, index + 1
 
 
 def save_punctuation(path: str | Path, weights: dict[str, list[float]], priors: dict[str, tuple[int, int]],
@@ -128,7 +161,66 @@ def save_punctuation(path: str | Path, weights: dict[str, list[float]], priors: 
         raw.write(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
+TABLES_KIND = "nahawi-punctuation/1"
+
+
+class _Rows(Mapping):
+    """Rows of numbers by string: a dict from the strings of a tables file to their row (the model's 46k
+    names are looked up 17 times a gap: a dict, ~5 MB, not a hash probe) and one flat array, `width` a row."""
+
+    def __init__(self, index: dict[str, int], values: memoryview, width: int, convert=list):
+        self.index, self.values, self.width, self.convert = index, values, width, convert
+
+    def get(self, name, default=None):
+        k = self.index.get(name)
+        return default if k is None else self.convert(self.values[k * self.width:(k + 1) * self.width])
+
+    def __getitem__(self, name):
+        row = self.get(name)
+        if row is None:
+            raise KeyError(name)
+        return row
+
+    def __iter__(self):
+        return iter(self.index)
+
+    def __len__(self) -> int:
+        return len(self.index)
+
+
+def punctuation_tables(weights: Mapping[str, Sequence[float]], priors: Mapping[str, tuple[int, int]],
+                       threshold: float, source_sha256: str = "") -> bytes:
+    """The tables file of a punctuation model (nahawi.tables): feature names and their weight rows
+    (float64, so sums are the same as from the JSON), words and their two prior counts."""
+    from nahawi.tables import StringIndex, tables_bytes
+
+    names, words = sorted(weights), sorted(priors)
+    arrays = {f"features.{k}": v for k, v in StringIndex.build(names).items()}
+    arrays |= {f"priors.{k}": v for k, v in StringIndex.build(words).items()}
+    arrays["weights"] = np.array([w for n in names for w in weights[n]], dtype=np.float64)
+    arrays["prior_values"] = np.array([c for w in words for c in priors[w]], dtype=np.int64)
+    return tables_bytes(TABLES_KIND, arrays, {"labels": list(LABELS), "threshold": float(threshold),
+                                              "source_sha256": source_sha256})
+
+
+def model_from_tables(tables, threshold: float | None = None) -> PunctuationModel:
+    from nahawi.tables import _ints
+
+    if tables.meta.get("labels") != list(LABELS):
+        raise ModelError(f"{tables.where}: punctuation tables for other labels {tables.meta.get('labels')!r}")
+    weights = memoryview(np.ascontiguousarray(tables["weights"], dtype=np.float64)).cast("B").cast("d")
+    priors = _ints(tables["prior_values"], np.int64, "q")
+    chosen = float(tables.meta["threshold"]) if threshold is None else threshold
+    return PunctuationModel(_Rows(tables.strings("features").as_dict(), weights, len(LABELS), memoryview.tolist),
+                            _Rows(tables.strings("priors").as_dict(), priors, 2, tuple), chosen)
+
+
 def load_punctuation(path: str | Path, threshold: float | None = None) -> PunctuationModel:
+    """A punctuation model from a tables file (mapped) or from `save_punctuation`'s gzip JSON."""
+    from nahawi.tables import is_tables_file, open_tables
+
+    if is_tables_file(path):
+        return model_from_tables(open_tables(path, TABLES_KIND), threshold)
     try:
         with gzip.open(path, "rt", encoding="utf-8") as handle:
             payload = json.load(handle)

@@ -40,16 +40,13 @@ def _arabic(word: str) -> bool:
 
 class Spacing:
     def __init__(self, lexicon: Lexicon, config: SpacingConfig = SpacingConfig()):
-        self.counts, self.config = lexicon.counts, config
-        attached = dict.fromkeys(config.proclitics, 0)
-        for word, count in self.counts.items():
-            if len(word) > 1 and word[0] in attached:
-                attached[word[0]] += count
+        self.count, self.config = lexicon.tables.count, config
+        attached = {letter: lexicon.count_with_prefix(letter) for letter in config.proclitics}
         self.proclitics = frozenset(letter for letter, count in attached.items()
-                                    if self.counts.get(letter, 0) <= config.proclitic_share * count)
+                                    if self.count(letter) <= config.proclitic_share * count)
 
     def _known(self, word: str) -> bool:
-        return self.counts.get(word, 0) >= self.config.rare
+        return self.count(word) >= self.config.rare
 
     def join(self, first: str, second: str) -> str | None:
         """The one word `first second` should be, or None."""
@@ -59,7 +56,7 @@ class Spacing:
             return first + second
         if self._known(first) and self._known(second):
             return None
-        return first + second if self.counts.get(first + second, 0) >= self.config.join_min else None
+        return first + second if self.count(first + second) >= self.config.join_min else None
 
     def split(self, word: str) -> tuple[str, str] | None:
         """The two words an unknown `word` should be, or None."""
@@ -73,7 +70,7 @@ class Spacing:
             first, second = word[:cut], word[cut:]
             if first[-1] not in c.split_after:  # the writer would have seen these two words run together
                 continue
-            a, b = self.counts.get(first, 0), self.counts.get(second, 0)
+            a, b = self.count(first), self.count(second)
             if a >= c.split_first_min and b >= c.split_second_min and (best is None or min(a, b) > best[0]):
                 best = (min(a, b), first, second)
         return None if best is None else (best[1], best[2])

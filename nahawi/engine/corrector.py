@@ -40,7 +40,14 @@ from nahawi.engine.tagger_stage import TaggerStage
 from nahawi.errors import InputError, ModelError
 from nahawi.lexicon import Lexicon, lexicon_config, load_lexicon
 from nahawi.lexicon_gate import load_gate
-from nahawi.model_dir import GATE_FILE, LEXICON_FILE, PUNCTUATION_FILE, ModelInfo, load_model_info
+from nahawi.model_dir import (
+    GATE_FILE,
+    LEXICON_FILE,
+    PUNCTUATION_FILE,
+    TABLES_SOURCES,
+    ModelInfo,
+    load_model_info,
+)
 from nahawi.punctuation import load_punctuation
 from nahawi.spacing import Spacing
 from nahawi.tags import TagPolicy, TagVocab
@@ -116,8 +123,8 @@ class Corrector:
         policy = {}
         if options.policy:
             policy = model_info.strict_policy if options.strict and model_info.strict_policy else model_info.policy
-        lexicon = _lexicon(model_info.path, policy) if options.lexicon else None
-        punctuation_path, punctuation = model_info.path / PUNCTUATION_FILE, None
+        lexicon = _lexicon(model_info, policy) if options.lexicon else None
+        punctuation_path, punctuation = _stats_path(model_info, PUNCTUATION_FILE), None
         if options.punctuation and policy.get("punctuation", True) and punctuation_path.is_file():
             threshold = policy.get("punctuation_threshold")
             punctuation = load_punctuation(punctuation_path, None if threshold is None else float(threshold))
@@ -310,9 +317,15 @@ def _tagger_stage(info: ModelInfo, model: OrtSeq2Seq, options: CorrectorOptions)
                        info.pad_id, options.max_batch_tokens)
 
 
-def _lexicon(directory: Path, policy) -> Lexicon | None:
+def _stats_path(info: ModelInfo, source: str) -> Path:
+    """The mapped tables of a statistics file when model.json records them (nahawi.tables), else the file."""
+    tables = next(name for name, built_from in TABLES_SOURCES.items() if built_from == source)
+    return info.path / (tables if tables in info.recorded else source)
+
+
+def _lexicon(info: ModelInfo, policy) -> Lexicon | None:
     """The directory's lexicon with the settings `policy` picks; with its gate when the policy sets one."""
-    path, gate_path = directory / LEXICON_FILE, directory / GATE_FILE
+    path, gate_path = _stats_path(info, LEXICON_FILE), info.path / GATE_FILE
     if not path.is_file():
         return None
     gate = None

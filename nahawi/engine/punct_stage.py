@@ -9,24 +9,64 @@ stands. The model never deletes or moves a mark the writer wrote (nahawi.punctua
 """
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
 from itertools import accumulate
 
 from nahawi.contract import Edit
-from nahawi.punctuation import PunctuationModel, split_marks
+from nahawi.punctuation import LOOKAHEAD, PunctuationModel
 from nahawi.text.chars import has_arabic
+from nahawi.text.punct import is_punct_char
 from nahawi.text.tokens import Token, model_tokens
 
 KIND = "punctuation"
+_SPACE = re.compile(r"\s")
 
 
-def _lines(text: str) -> list[tuple[int, str]]:
-    spans, start = [], 0
-    for line in text.split("\n"):
-        spans.append((start, line))
-        start += len(line) + 1
-    return spans
+WINDOW = 1 << 15  # characters of a line tokenised at a time (cut at a space: tokens never cross one)
+
+
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    start = 0
+    while (end := text.find("\n", start)) >= 0:
+        yield start, text[start:end]
+        start = end + 1
+    yield start, text[start:]
+
+
+def _windows(line: str, size: int = WINDOW) -> Iterator[tuple[int, int]]:
+    """Spans of at least `size` characters (or to the end) covering line, each ending at a space."""
+    start = 0
+    while start < len(line):
+        end = len(line) if start + size >= len(line) else _space_at_or_after(line, start + size)
+        yield start, end
+        start = end
+
+
+def _space_at_or_after(line: str, position: int) -> int:
+    match = _SPACE.search(line, position)
+    return match.start() if match else len(line)
+
+
+def _line_words(line: str, offset: int) -> Iterator[tuple[Token, list[Token]]]:
+    """(word, the mark tokens after it) along line, as `split_marks` pairs them (marks before the first
+    word belong to no gap), tokenised a window at a time: the benchmark tokeniser looks one character
+    either side, and a space has no tokens, so cutting at one changes nothing."""
+    word, marks = None, []
+    for start, end in _windows(line):
+        for t in model_tokens(line[start:end]):
+            token = Token(t.text, t.start + start + offset, t.end + start + offset)
+            if all(map(is_punct_char, token.text)):
+                if word is not None:
+                    marks.append(token)
+                continue
+            if word is not None:
+                yield word, marks
+            word, marks = token, []
+    if word is not None:
+        yield word, marks
 
 
 class TakenSpans:
@@ -58,21 +98,43 @@ def _gap_edit(left: Token, marks: list[Token], proposed: str, probability: float
 def punctuation_edits(text: str, taken: tuple[Edit, ...] | list[Edit], model: PunctuationModel,
                       threshold: float | None = None) -> list[Edit]:
     """Mark insertions and Latin-to-Arabic replacements for text, outside every edit in `taken`
-    (`threshold`: instead of the model's own)."""
+    (`threshold`: instead of the model's own). Each line is read as a stream (a few dozen words held at
+    once), so one huge line costs no more memory than many short ones."""
     edits, spans = [], TakenSpans(taken)
     for offset, line in _lines(text):
-        tokens = [Token(t.text, t.start + offset, t.end + offset) for t in model_tokens(line)]
-        words, marks = split_marks(tokens, lambda token: token.text)
-        if not words:
+        edits += _line_edits(line, offset, spans, model, threshold)
+    return edits
+
+
+class _Recent:
+    """The last (word, marks) pairs read from a line, and how many were read: the model decides a gap at
+    most LOOKAHEAD words behind what it has read, so its two words are still here."""
+
+    def __init__(self):
+        self.items: deque[tuple[Token, list[Token]]] = deque(maxlen=LOOKAHEAD + 3)
+        self.read = 0
+
+    def pairs(self, line: str, offset: int) -> Iterator[tuple[str, str]]:
+        for word, marks in _line_words(line, offset):
+            self.items.append((word, marks))
+            self.read += 1
+            yield word.text, " ".join(m.text for m in marks)
+
+    def get(self, index: int) -> tuple[Token, list[Token]] | None:
+        return self.items[index - (self.read - len(self.items))] if index < self.read else None
+
+
+def _line_edits(line: str, offset: int, spans: TakenSpans, model: PunctuationModel,
+                threshold: float | None) -> list[Edit]:
+    edits, recent = [], _Recent()
+    for gap in model.iter_gaps(recent.pairs(line, offset), threshold):
+        left, marks = recent.get(gap.index)
+        following = recent.get(gap.index + 1)
+        right = following[0] if following else None
+        end = right.start if right else (marks[-1].end if marks else left.end)
+        if not has_arabic(left.text) or (right is not None and not has_arabic(right.text)):
             continue
-        written = [" ".join(m.text for m in group) for group in marks]
-        for gap in model.gaps([w.text for w in words], written, threshold):
-            left = words[gap.index]
-            right = words[gap.index + 1] if gap.index + 1 < len(words) else None
-            end = right.start if right else (marks[gap.index][-1].end if marks[gap.index] else left.end)
-            if not has_arabic(left.text) or (right is not None and not has_arabic(right.text)):
-                continue
-            if spans.touches(left.end, end):
-                continue
-            edits.append(_gap_edit(left, marks[gap.index], gap.proposed, gap.probability))
+        if spans.touches(left.end, end):
+            continue
+        edits.append(_gap_edit(left, marks, gap.proposed, gap.probability))
     return edits

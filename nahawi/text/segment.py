@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from nahawi.errors import InputError
 from nahawi.text.chars import CLAUSE_BREAKS, CLOSERS, SENTENCE_FINAL, is_arabic_letter
-from nahawi.text.tokens import Token, tokenize_words
+from nahawi.text.tokens import _WORD
 
 DEFAULT_MAX_WORDS = 64
 LINE_BREAKS = frozenset("\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029")  # what str.splitlines() breaks on
@@ -34,7 +34,7 @@ def segment_text(text: str, max_words: int = DEFAULT_MAX_WORDS) -> list[Segment]
         raise InputError(f"max_words must be at least 1, got {max_words}")
     segments = []
     for start, end in _sentence_spans(text):
-        segments.extend(_split_long(text, tokenize_words(text[start:end]), start, max_words))
+        segments.extend(_split_long(text, start, end, max_words))
     return segments
 
 
@@ -62,23 +62,31 @@ def _sentence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _split_long(text: str, words: list[Token], offset: int, max_words: int) -> list[Segment]:
-    """Split one sentence (its words, relative to offset) into pieces of at most max_words words."""
-    pieces, first = [], 0
-    while first < len(words):  # an index, not `words = words[k:]`: that copy made one long sentence quadratic
-        k = _cut_after(words, first, max_words)
-        start, end = offset + words[first].start, offset + words[first + k - 1].end
-        pieces.append(Segment(text[start:end], start, end))
-        first += k
+def _split_long(text: str, start: int, end: int, max_words: int) -> list[Segment]:
+    """Split one sentence, text[start:end], into pieces of at most max_words words. Its words are read as
+    a stream with at most max_words + 1 of them held: a whole unpunctuated document is one sentence, and a
+    Token per word of it cost ~25 MB per MB of text."""
+    pieces: list[Segment] = []
+    window: list[tuple[int, int]] = []  # (start, end) of the words not yet in a piece
+    for match in _WORD.finditer(text, start, end):
+        window.append(match.span())
+        if len(window) > max_words:  # more words follow the allowed window: cut inside it
+            k = _cut_after(text, window, max_words)
+            pieces.append(_piece(text, window[0][0], window[k - 1][1]))
+            del window[:k]
+    if window:
+        pieces.append(_piece(text, window[0][0], window[-1][1]))
     return pieces
 
 
-def _cut_after(words: list[Token], first: int, max_words: int) -> int:
-    """How many words the next piece (from words[first]) takes: all if they fit, else up to the last clause
-    break in the second half of the allowed window, else exactly max_words."""
-    if len(words) - first <= max_words:
-        return len(words) - first
+def _piece(text: str, start: int, end: int) -> Segment:
+    return Segment(text[start:end], start, end)
+
+
+def _cut_after(text: str, words: list[tuple[int, int]], max_words: int) -> int:
+    """How many of `words` (more than max_words) the next piece takes: up to the last clause break in the
+    second half of the allowed window, else exactly max_words."""
     for k in range(max_words, max(1, max_words // 2) - 1, -1):
-        if words[first + k - 1].text[-1] in CLAUSE_BREAKS:
+        if text[words[k - 1][1] - 1] in CLAUSE_BREAKS:
             return k
     return max_words
