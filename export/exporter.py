@@ -241,7 +241,9 @@ def write_model_dir(directory: Path, precision: str, config, tokenizer: Path, me
         "special_ids": {"pad": config.pad_id, "unk": config.unk_id, "bos": config.bos_id, "eos": config.eos_id},
         "graphs": {name: {"file": file, **graph_io(directory / file)}
                    for name, file in (("encoder", ENCODER_FILE), ("decoder", DECODER_FILE))},
-        "tokenizer": {"file": TOKENIZER_FILE, "vocab_size": config.vocab_size, "type": "sentencepiece"},
+        "tokenizer": {"file": TOKENIZER_FILE, "vocab_size": config.vocab_size, "type": "sentencepiece",
+                      # the original scripts encode [bos] + pieces[:254] + [eos]; ours pieces + [eos]
+                      "source_bos": metadata["export"]["checkpoint"]["layout"] == "original"},
         "decoding": {"max_len_a": 1.2, "max_len_b": 10}, **metadata,
         "files": {name: file_record(directory / name) for name in files},
     }

@@ -6,7 +6,8 @@ A model directory is what `nahawi export` writes and what the engine loads:
     decoder.onnx   input_ids int64 (B, 1), step int64 (), src_ids int64 (B, S),
                    cross_k, cross_v float32 (L_dec, B, H, S, d/H), past_k, past_v float32 (L_dec, B, H, T, d/H)
                    -> log_probs float32 (B, V), present_k, present_v float32 (L_dec, B, H, T+1, d/H)
-    spm.model      the SentencePiece tokenizer (pad 0, unk 1, bos 2, eos 3)
+    spm.model      the SentencePiece tokenizer (pad 0, unk 1, bos 2, eos 3); model.json's tokenizer.source_bos
+                   says whether the encoder reads bos + pieces + eos (original checkpoints) or pieces + eos
     lexicon.tsv.gz optional corpus word counts for the lexicon stage (checked when model.json records it)
     punctuation.json.gz optional punctuation model (checked when model.json records it)
     lexicon_gate.json optional learned check on the lexicon's suggestions (checked when model.json records it)
@@ -110,6 +111,7 @@ class ModelInfo:
     policy: Mapping[str, object]  # which model edits to show (nahawi.engine.lexicon_stage.EditPolicy)
     strict_policy: Mapping[str, object]  # the same under a tighter false-alarm budget ({} when not tuned)
     tagger: TaggerSpec | None = None  # the edit tagger, when the directory has one
+    source_bos: bool = False  # the encoder's source is bos + pieces + eos (original checkpoints), not pieces + eos
     recorded: Mapping[str, str] = field(default_factory=dict)  # files model.json records (checked): name -> sha256
 
     @property
@@ -338,6 +340,9 @@ def load_model_info(path: str | Path, verify_hashes: bool = True) -> ModelInfo:
     decoder = _graph(values, "decoder", DECODER_FILE, DECODER_INPUTS, DECODER_OUTPUTS, where)
     tokenizer = _object(values, "tokenizer", {"file": TOKENIZER_FILE}, where)
     tokenizer_file = _inside(directory, tokenizer.get("file", TOKENIZER_FILE), "tokenizer.file", where)
+    source_bos = tokenizer.get("source_bos", False)
+    if not isinstance(source_bos, bool):
+        raise ModelError(f"{where}: tokenizer.source_bos must be true or false, got {source_bos!r}")
     records = _object(values, "files", {}, where)
     for name, record in records.items():
         _inside(directory, name, "files", where)
@@ -359,6 +364,7 @@ def load_model_info(path: str | Path, verify_hashes: bool = True) -> ModelInfo:
         nahawi_version=str(_optional(values, "nahawi_version", "unknown", where)),
         training_manifest_sha256=training.get("manifest_sha256"),
         policy=MappingProxyType(policy), strict_policy=MappingProxyType(strict_policy), tagger=tagger,
+        source_bos=source_bos,
         recorded=MappingProxyType({name: str(record.get("sha256", "")) for name, record in records.items()
                                    if isinstance(record, dict)}),
         decoding=MappingProxyType(dict(decoding)), architecture=MappingProxyType(dict(values["architecture"])),

@@ -112,7 +112,7 @@ def measure_engine(model_dir: str, sentences: list[str], beam: int, device: str,
     ids = []
     for piece in (p for group in pieces for p in group):
         row = engine.codec.encode(model_input(piece).line)
-        src = np.array([[*row, engine.special.eos]], dtype=np.int64)
+        src = np.array([engine.source_ids(row)], dtype=np.int64)
         limit = length_limits(np.array([len(row)]), engine.max_len_a, engine.max_len_b,
                               engine.model_info.max_seq_len - 1)
         ids.append(list(greedy_search(engine.model, src, limit, engine.special)[0].ids))
@@ -149,7 +149,7 @@ def measure_naive_torch(checkpoint: str, model_dir: str, pieces: list[list[str]]
     def decode(piece: str) -> list[int]:
         row = codec.encode(model_input(piece).line)
         limit = max(1, min(int(len(row) * a) + b, info.max_seq_len - 1))
-        return naive_greedy(model, row, limit, info.bos_id, info.eos_id, info.pad_id)
+        return naive_greedy(model, row, limit, info.bos_id, info.eos_id, info.pad_id, info.source_bos)
 
     def decode_sentence(group: list[str]) -> None:
         for piece in group:
@@ -165,11 +165,13 @@ def measure_naive_torch(checkpoint: str, model_dir: str, pieces: list[list[str]]
             "model_rss_mb": max_rss_mb() - baseline, "greedy_ids": ids}
 
 
-def naive_greedy(model, row: list[int], limit: int, bos: int, eos: int, pad: int) -> list[int]:
-    """The original system's decoding loop: the whole target prefix goes through the decoder each step."""
+def naive_greedy(model, row: list[int], limit: int, bos: int, eos: int, pad: int,
+                 source_bos: bool = False) -> list[int]:
+    """The original system's decoding loop: the whole target prefix goes through the decoder each step.
+    The source is the model's own convention: pieces + eos, or bos + pieces + eos (`source_bos`)."""
     import torch
 
-    src = torch.tensor([[*row, eos]])
+    src = torch.tensor([[*([bos] if source_bos else []), *row, eos]])
     memory = model.encode(src)
     out: list[int] = []
     while True:

@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import os
+import shutil
 import signal
 import stat
 import sys
@@ -42,6 +43,7 @@ from nahawi.errors import InputError, NahawiError
 FORMATS = ("text", "json", "m2")
 CHUNK_LINES = 256  # documents corrected together (sorted by length inside the engine)
 CHUNK_BYTES = 1 << 20  # ... or fewer when they are long: memory stays bounded on huge files
+SPOOL_BYTES = 1 << 22  # standard output held in memory up to this many characters, then in a temporary file
 PROGRESS_BYTES = 256 << 10  # inputs at least this large get a progress bar on a terminal
 MAX_LENGTH_HELP = "Hard cap on generated tokens per segment (a segment needing more is left as is)."
 CONFIDENCE_HELP = "Drop edits whose confidence (0-1) is below this; edits without a score (spacing) stay."
@@ -282,7 +284,9 @@ def check_output(output: Path | None) -> None:
 class _Sink:
     """Standard output, or a temporary file beside --output renamed over it only when all went well: synced
     to disk first, the target's mode kept, a link to the file left a link (its target is replaced), the
-    temporary file removed on an error, Ctrl-C or SIGTERM."""
+    temporary file removed on an error, Ctrl-C or SIGTERM. Standard output too gets nothing unless all
+    went well: the text is spooled (in memory up to SPOOL_BYTES, then in a temporary file) and copied out
+    at the end, so a model error on the thousandth line leaves no half output behind."""
 
     def __init__(self, output: Path | None):
         self.output, self.temp = output, None
@@ -291,10 +295,7 @@ class _Sink:
 
     def __enter__(self) -> Self:
         if self.output is None:
-            stream = getattr(sys.stdout, "buffer", None)
-            # UTF-8 whatever the locale says, and no newline translation: output bytes mirror input bytes.
-            self.handle = (io.TextIOWrapper(stream, encoding="utf-8", newline="", write_through=True)
-                           if stream is not None else sys.stdout)
+            self.handle = tempfile.SpooledTemporaryFile(SPOOL_BYTES, mode="w+", encoding="utf-8", newline="")
             return self
         try:
             fd, self.temp = tempfile.mkstemp(prefix=f".{self.target.name}.", suffix=".tmp",
@@ -308,9 +309,10 @@ class _Sink:
 
     def __exit__(self, kind, error, trace) -> None:
         if self.temp is None:
-            self.handle.flush()
-            if self.handle is not sys.stdout:
-                self.handle.detach()  # leave sys.stdout's buffer open
+            with self.handle:
+                if kind is None:
+                    self.handle.seek(0)
+                    _copy_to_stdout(self.handle)
             return
         try:
             if kind is None:
@@ -325,6 +327,18 @@ class _Sink:
                 os.unlink(self.temp)
             if self.previous_handler is not None:
                 signal.signal(signal.SIGTERM, self.previous_handler)
+
+
+def _copy_to_stdout(spool) -> None:
+    stream = getattr(sys.stdout, "buffer", None)
+    # UTF-8 whatever the locale says, and no newline translation: output bytes mirror input bytes.
+    out = io.TextIOWrapper(stream, encoding="utf-8", newline="") if stream is not None else sys.stdout
+    try:
+        shutil.copyfileobj(spool, out, 1 << 16)
+        out.flush()
+    finally:
+        if out is not sys.stdout:
+            out.detach()  # leave sys.stdout's buffer open
 
 
 def _terminate(signum, frame) -> None:

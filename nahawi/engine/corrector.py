@@ -34,7 +34,7 @@ from nahawi.engine.mapping import (
     render,
 )
 from nahawi.engine.search import Hypothesis, SpecialIds, beam_search, greedy_search, length_limits
-from nahawi.engine.sessions import OrtSeq2Seq, open_model, open_tagger
+from nahawi.engine.sessions import LazySeq2Seq, OrtSeq2Seq, check_positions, open_model, open_tagger
 from nahawi.engine.stages import AfterModel
 from nahawi.engine.tagger_stage import TaggerStage
 from nahawi.errors import InputError, ModelError
@@ -109,14 +109,15 @@ class _SegmentResult:
 class Corrector:
     """Arabic grammatical error correction with an exported model directory (see `nahawi.model_dir`)."""
 
-    def __init__(self, model_info: ModelInfo, model: OrtSeq2Seq, codec: SubwordCodec,
+    def __init__(self, model_info: ModelInfo, model: OrtSeq2Seq | LazySeq2Seq, codec: SubwordCodec,
                  options: CorrectorOptions):
         self.model_info, self.model, self.codec, self.options = model_info, model, codec, options
         self.special = SpecialIds(model_info.pad_id, model_info.bos_id, model_info.eos_id)
+        self.source_prefix = (model_info.bos_id,) if model_info.source_bos else ()
         a, b = options.max_len_a, options.max_len_b
         self.max_len_a = float(model_info.decoding.get("max_len_a", 1.2) if a is None else a)
         self.max_len_b = int(model_info.decoding.get("max_len_b", 10) if b is None else b)
-        # Longest source (ids, eos included) whose length limit still fits the target positions.
+        # Longest source (ids, bos and eos included) whose length limit still fits the target positions.
         fit = math.floor((model_info.max_seq_len - 1 - self.max_len_b) / max(self.max_len_a, 1e-6))
         self.max_source = max(4, min(model_info.max_seq_len, fit))
         self.cache = LRUCache(options.cache_size)
@@ -150,7 +151,16 @@ class Corrector:
             raise ModelError(f"{info.tokenizer_path}: vocabulary has {codec.vocab_size} pieces but "
                              f"model.json says {info.vocab_size}")
         files = (info.encoder.file, info.decoder.file)
-        return cls(info, open_model(info.path, device, options.threads, files, d_model=info.d_model), codec, options)
+
+        def open_sessions() -> OrtSeq2Seq:
+            model = open_model(info.path, device, options.threads, files, d_model=info.d_model)
+            check_positions(model, info.max_seq_len, info.eos_id, info.bos_id)
+            return model
+
+        corrector = cls(info, LazySeq2Seq(open_sessions), codec, options)
+        if device == "cuda" or corrector.uses_model:  # a device asked for by name is checked at once
+            corrector.model.load()
+        return corrector
 
     @property
     def uses_model(self) -> bool:
@@ -212,10 +222,15 @@ class Corrector:
                 pieces.extend(self._fit(segment))
         return pieces
 
+    def source_ids(self, pieces: Sequence[int]) -> list[int]:
+        """The encoder's source for a segment's piece ids, as the model was trained: pieces + eos (ours) or
+        bos + pieces + eos (original-layout checkpoints; model.json tokenizer.source_bos)."""
+        return [*self.source_prefix, *pieces, self.special.eos]
+
     def _fit(self, segment: Segment) -> list[Segment]:
         """segment, cut in halves (by words) until every piece's ids fit the model; a single word too long
         for the model (a pasted blob) is left uncorrected."""
-        if len(self.codec.encode(model_input(segment.text).line)) + 1 <= self.max_source:
+        if len(self.source_ids(self.codec.encode(model_input(segment.text).line))) <= self.max_source:
             return [segment]
         words = tokenize_words(segment.text)
         if len(words) <= 1:
@@ -245,7 +260,7 @@ class Corrector:
         tokens = max(1, self.options.max_batch_tokens // beam)
         batches: list[list[int]] = []
         for k in order:
-            longest = len(ids[k]) + 1
+            longest = len(ids[k]) + 1 + len(self.source_prefix)
             if batches and len(batches[-1]) < rows and (len(batches[-1]) + 1) * longest <= tokens:
                 batches[-1].append(k)
             else:
@@ -253,10 +268,10 @@ class Corrector:
         return batches
 
     def _search(self, rows: list[list[int]], settings: _Settings) -> list[Hypothesis]:
-        width = max(len(r) for r in rows) + 1
-        src = np.full((len(rows), width), self.special.pad, dtype=np.int64)  # (B, S), eos-terminated
-        for r, row in enumerate(rows):
-            src[r, :len(row) + 1] = [*row, self.special.eos]
+        sources = [self.source_ids(row) for row in rows]
+        src = np.full((len(rows), max(map(len, sources))), self.special.pad, dtype=np.int64)  # (B, S)
+        for r, row in enumerate(sources):
+            src[r, :len(row)] = row
         cap = self.model_info.max_seq_len - 1
         if settings.max_length is not None:
             cap = min(cap, settings.max_length)
