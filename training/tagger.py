@@ -184,7 +184,7 @@ MARK_THRESHOLDS = (0.3, 0.5, 0.7, 0.9, 1.01)  # 1.01: no marks at all
 
 def evaluate_on_dev(tagger: TokenTagger, dev, log=print) -> dict:
     """Dev F0.5 for a small threshold sweep (word threshold with marks off, then marks at the best one);
-    the best policy by F0.5 with punctuation, and its no-punctuation score."""
+    the best policy by F0.5 with punctuation, its no-punctuation score, and both with a second pass."""
     from nahawi.text.punct import tokenize_punct
     from training.evaluate import score_dev_hypotheses
 
@@ -201,12 +201,19 @@ def evaluate_on_dev(tagger: TokenTagger, dev, log=print) -> dict:
     for policy, hypotheses in zip(mark_policies, tagger.correct(documents, mark_policies)):
         scored.append((policy, score_dev_hypotheses([" ".join(h) for h in hypotheses], dev)))
     for policy, scores in scored:
-        log(f"  dev word≥{policy.word_threshold} mark≥{policy.mark_threshold}: " + ", ".join(
-            f"{name} P {s['precision']:.3f} R {s['recall']:.3f} F0.5 {s['f0.5']:.4f}" for name, s in scores.items()))
-    tagger.cache = None
+        log(f"  dev word≥{policy.word_threshold} mark≥{policy.mark_threshold}: " + _line(scores))
     policy, scores = max(scored, key=lambda item: item[1]["with_punct"]["f0.5"])
-    return {"policy": dataclasses.asdict(policy), **scores,
+    [twice] = tagger.correct(documents, [policy], passes=2)  # the first pass comes from the cache
+    two_passes = score_dev_hypotheses([" ".join(h) for h in twice], dev)
+    log("  dev the same, two passes: " + _line(two_passes))
+    tagger.cache = None
+    return {"policy": dataclasses.asdict(policy), **scores, "two_passes": two_passes,
             "sweep": [{"policy": dataclasses.asdict(p), **s} for p, s in scored]}
+
+
+def _line(scores: dict) -> str:
+    return ", ".join(f"{name} P {s['precision']:.3f} R {s['recall']:.3f} F0.5 {s['f0.5']:.4f}"
+                     for name, s in scores.items())
 
 
 class TaggerTrainer:
