@@ -12,6 +12,7 @@ from nahawi.contract import Edit
 from nahawi.edits import classify_edit
 from nahawi.lexicon import Lexicon, fold_variants, neighbours
 from nahawi.spacing import Spacing
+from nahawi.text.chars import DIACRITICS, TATWEEL, strip_diacritics
 from nahawi.text.punct import is_punct_char
 from nahawi.text.tokens import Token, model_tokens
 
@@ -57,7 +58,7 @@ def plausible(edit: Edit, lexicon: Lexicon) -> bool:
     merged or truncated words); punctuation and deletions are left to the edit policy."""
     if edit.kind in UNCHECKED_KINDS:
         return True
-    return all(map(lexicon.knows, _words(edit.replacement)))
+    return all(lexicon.knows(bare(word)) for word in _words(edit.replacement))
 
 
 def context_agrees(tokens: list[Token], edit: Edit, lexicon: Lexicon) -> bool:
@@ -81,17 +82,29 @@ def lexicon_edits(text: str, taken: list[Edit], lexicon: Lexicon, tokens: list[T
     """Usual-spelling edits for words outside every span in `taken` (`tokens`: text's `model_tokens`)."""
     edits = []
     tokens = model_tokens(text) if tokens is None else tokens
-    words = [t.text for t in tokens]
+    words = [bare(t.text) for t in tokens]  # the corpus counts words without diacritics
     for index, token in enumerate(tokens):
         if any(_overlaps(e, token.start, token.end) for e in taken):
             continue
-        found = lexicon.suggestion_in_context(token.text, *neighbours(words, index))
+        found = lexicon.suggestion_in_context(words[index], *neighbours(words, index))
         if found is None:
             continue
-        better, confidence = found
+        better, confidence = with_marks(token.text, found[0]), found[1]
         edits.append(Edit(token.start, token.end, better, classify_edit(token.text, better), rule_id="lexicon",
                           original=token.text, confidence=confidence))
     return edits
+
+
+bare = strip_diacritics  # a word without diacritics (tashkeel) and tatweel: how the corpus counts it
+
+
+def with_marks(written: str, respelled: str) -> str:
+    """respelled (a spelling of bare(written)) with the diacritics and tatweel the writer put on the letters
+    it keeps, when the two have the same letters one for one (`المَدْرَسه` → `المَدْرَسة`); else respelled."""
+    if written == bare(written) or len(bare(written)) != len(respelled):
+        return respelled
+    letters = iter(respelled)
+    return "".join(ch if ch in DIACRITICS or ch == TATWEEL else next(letters) for ch in written)
 
 
 def spacing_edits(text: str, taken: list[Edit], spacing: Spacing, lexicon: Lexicon,
@@ -109,25 +122,61 @@ def spacing_edits(text: str, taken: list[Edit], spacing: Spacing, lexicon: Lexic
             spans = {(token.start, token.end), (following.start, following.end), (token.start, following.end)}
             touching = [e for e in taken if _overlaps(e, token.start, following.end)]
             if all((e.start, e.end) in spans and " " not in e.replacement.strip() for e in touching):
-                joined = spacing.join(token.text, following.text)
+                joined = spacing.join(bare(token.text), bare(following.text))
         if joined is not None:
             by_span = {(e.start, e.end): e for e in touching}
             words = [by_span[t.start, t.end].replacement if (t.start, t.end) in by_span else t.text
                      for t in (token, following)]
             if (token.start, following.end) not in by_span and all(words):
                 joined = words[0] + words[1]
-            start, end, replacement = token.start, following.end, lexicon.suggest(joined) or joined
+            start, end = token.start, following.end
+            replacement = with_marks(joined, lexicon.suggest(bare(joined)) or bare(joined))
             absorbed += touching
         elif not any(_overlaps(e, token.start, token.end) for e in taken):
-            parts = spacing.split(token.text)
+            parts = spacing.split(bare(token.text))
             start, end = token.start, token.end
             replacement = " ".join(lexicon.suggest(w) or w for w in parts) if parts else None
         if replacement is not None:
-            original = text[start:end]
-            edits.append(Edit(start, end, replacement, classify_edit(original, replacement), rule_id="spacing",
-                              original=original))
+            edits += respacing_edits(start, text[start:end], replacement)
         index += 2 if joined is not None else 1
     return edits, absorbed
+
+
+def respacing_edits(start: int, original: str, replacement: str, rule_id: str = "spacing") -> list[Edit]:
+    """A join or split as one edit of kind `spacing` when its letters stay as written; when its words are
+    also respelled (`و انا` → `وأنا`), edits of the spaces alone (kind spacing) and of the respelled
+    letters with their own kind (hamza): a spacing edit never changes letters. When the letters do not line
+    up one for one, one edit, never of kind spacing."""
+    letters, respelled = "".join(original.split()), "".join(replacement.split())
+    if letters == respelled:
+        return [Edit(start, start + len(original), replacement, "spacing", rule_id=rule_id, original=original)]
+    if len(letters) != len(respelled):
+        kind = classify_edit(original, replacement)
+        return [Edit(start, start + len(original), replacement, "other" if kind == "spacing" else kind,
+                     rule_id=rule_id, original=original)]
+    edits, i, j = [], 0, 0
+    while i < len(original) or j < len(replacement):
+        i2, j2 = _run(original, i, str.isspace), _run(replacement, j, str.isspace)
+        if original[i:i2] != replacement[j:j2]:
+            edits.append(Edit(start + i, start + i2, replacement[j:j2], "spacing", rule_id=rule_id,
+                              original=original[i:i2]))
+        i, j = i2, j2
+        k = 0
+        while i + k < len(original) and j + k < len(replacement) and not original[i + k].isspace() \
+                and not replacement[j + k].isspace():
+            k += 1
+        if original[i:i + k] != replacement[j:j + k]:
+            edits.append(Edit(start + i, start + i + k, replacement[j:j + k],
+                              classify_edit(original[i:i + k], replacement[j:j + k]), rule_id=rule_id,
+                              original=original[i:i + k]))
+        i, j = i + k, j + k
+    return edits
+
+
+def _run(text: str, position: int, accept) -> int:
+    while position < len(text) and accept(text[position]):
+        position += 1
+    return position
 
 
 def refine(text: str, model_edits: tuple[Edit, ...], lexicon: Lexicon | None,

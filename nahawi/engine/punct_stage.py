@@ -17,7 +17,7 @@ from itertools import accumulate
 
 from nahawi.contract import Edit
 from nahawi.punctuation import LOOKAHEAD, PunctuationModel
-from nahawi.text.chars import has_arabic
+from nahawi.text.chars import has_arabic, strip_diacritics
 from nahawi.text.punct import is_punct_char
 from nahawi.text.tokens import Token, model_tokens
 
@@ -118,7 +118,7 @@ class _Recent:
         for word, marks in _line_words(line, offset):
             self.items.append((word, marks))
             self.read += 1
-            yield word.text, " ".join(m.text for m in marks)
+            yield strip_diacritics(word.text), " ".join(m.text for m in marks)  # the model saw no tashkeel
 
     def get(self, index: int) -> tuple[Token, list[Token]] | None:
         return self.items[index - (self.read - len(self.items))] if index < self.read else None

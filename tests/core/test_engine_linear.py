@@ -75,7 +75,8 @@ def test_shipped_model_edits_on_the_sample_are_unchanged(shipped):
     before it, on each sample line, the sample without marks as one document, and that 20 times."""
     recorded = json.loads(FIXTURE.read_text(encoding="utf-8"))
     files = json.loads((DEFAULT_MODEL_DIR / "model.json").read_text(encoding="utf-8"))["files"]
-    if {name: record["sha256"] for name, record in files.items()} != recorded["model_files"]:
+    # Files added since (the mapped tables) are built from the recorded ones: only those must be unchanged.
+    if {name: files.get(name, {}).get("sha256") for name in recorded["model_files"]} != recorded["model_files"]:
         pytest.skip("the shipped model changed since the fixture was recorded (regenerate it with the old engine)")
     assert [_rows(c) for c in shipped.correct_batch(_documents())] == recorded["edits"]
 
