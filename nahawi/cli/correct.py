@@ -89,7 +89,7 @@ def correct(
             raise UsageError(f"--diff shows a text diff and cannot be used with --format {output_format}")
         call = {"beam": beam, "max_length": max_length, "guard": not no_guard,
                 "min_confidence": min_confidence}
-        run_correct(file, output_format, diff, model, device, output, progress, call, strict, verbose)
+        run_correct(file, output_format, diff, model, device, output, progress, call, strict, verbose, arabic)
     except UsageError as error:
         _fail(EXIT_USAGE, str(error), arabic)
     except NahawiError as error:
@@ -114,7 +114,9 @@ ARABIC_KINDS = {EXIT_INPUT: "خطأ في المدخلات", EXIT_MODEL: "خطأ 
 
 def _fail(code: int, message: str, arabic: bool = False) -> None:
     if arabic:
-        typer.echo(f"nahawi: خطأ: {ARABIC_KINDS.get(code, 'خطأ')}: {message}", err=True)
+        from nahawi.cli.messages import arabic_message
+
+        typer.echo(f"nahawi: خطأ: {ARABIC_KINDS.get(code, 'خطأ')}: {arabic_message(message) or message}", err=True)
     else:
         typer.echo(f"nahawi: error: {message}", err=True)
     raise typer.Exit(code)
@@ -127,7 +129,7 @@ def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
 
 def run_correct(file: str, output_format: str, diff: bool, model: Path | None, device: str,
                 output: Path | None, progress: bool | None, call: dict, strict: bool = False,
-                verbose: bool = False) -> None:
+                verbose: bool = False, arabic: bool = False) -> None:
     """Validate the input, load the engine, correct chunk by chunk, then publish the output."""
     from nahawi.engine import Corrector, CorrectorOptions
     from nahawi.engine.corrector import validate_call
@@ -143,7 +145,7 @@ def run_correct(file: str, output_format: str, diff: bool, model: Path | None, d
         bom = source.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8  # set aside: the first word is a word
         if not bom:
             source.seek(0)
-        _configure_logging(verbose)
+        _configure_logging(verbose, arabic)
         corrector = Corrector.from_dir(model, device=device, options=CorrectorOptions(strict=strict))
         if verbose:
             info = corrector.info
@@ -174,9 +176,18 @@ class _QuietAutoDevice(logging.Filter):
         return not str(record.msg).startswith("CUDA not available")
 
 
-def _configure_logging(verbose: bool) -> None:
+class _ArabicFormatter(logging.Formatter):
+    """Log lines (the --verbose notes, warnings) in Arabic where nahawi.cli.messages knows them."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        from nahawi.cli.messages import arabic_message
+
+        return f"nahawi: {arabic_message(record.message) or record.message}"
+
+
+def _configure_logging(verbose: bool, arabic: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("nahawi: %(message)s"))
+    handler.setFormatter(_ArabicFormatter() if arabic else logging.Formatter("nahawi: %(message)s"))
     if not verbose:
         handler.addFilter(_QuietAutoDevice())
     logger = logging.getLogger("nahawi")
