@@ -36,13 +36,22 @@ class UsageExitGroup(TyperGroup):
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         from typer._click.exceptions import UsageError
 
+        from nahawi.cli.messages import arabic_message, arabic_wanted
+
+        arabic = arabic_wanted(list(sys.argv[1:] if args is None else args))
         try:
             code = super().main(args, prog_name, complete_var, False, **extra)
         except UsageError as error:
-            error.show()
+            if not arabic:
+                error.show()
+                sys.exit(EXIT_USAGE)
+            message = error.format_message()
+            where = error.ctx.command_path if error.ctx is not None else "nahawi"
+            typer.echo(f"nahawi: خطأ: خطأ في الخيارات: {arabic_message(message) or message}\n"
+                       f"للمساعدة: {where} --help", err=True)
             sys.exit(EXIT_USAGE)
         except typer.Abort:
-            typer.echo("Aborted.", err=True)
+            typer.echo("أُوقف التشغيل." if arabic else "Aborted.", err=True)
             sys.exit(EXIT_INTERRUPTED)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
 

@@ -64,6 +64,15 @@ _MESSAGES: tuple[tuple[str, str], ...] = (
     (r"invalid continuation byte", "بايت تتمة غير صالح"),
     (r"invalid start byte", "بايت بداية غير صالح"),
     (r"unexpected end of data", "نهاية غير متوقعة للبيانات"),
+    (r"No such option: (\S+) \(Possible options: (.+)\)", "لا خيار باسم {0} (الأقرب: {1})"),
+    (r"No such option: (\S+)", "لا خيار باسم {0}"),
+    (r"Invalid value for (.+?): (.+)", "قيمة غير صالحة لـ {0}: {1}"),
+    (r"Input should be a valid integer.*", "يجب أن تكون عددًا صحيحًا"),
+    (r"Input should be a valid number.*", "يجب أن تكون عددًا"),
+    (r"Option (.+) requires an argument\.", "الخيار {0} يحتاج قيمة"),
+    (r"Got unexpected extra argument(?:s|\(s\))? \((.+)\)", "وسائط زائدة غير متوقعة ({0})"),
+    (r"No such command (.+)\.", "لا أمر باسم {0}"),
+    (r"Missing argument (.+)\.", "الوسيط {0} ناقص"),
     (r"this command needs the '(.+)' extra \((.+) is not installed\): (.+)",
      "هذا الأمر يحتاج الحزمة الإضافية '{0}' ({1} غير مثبّت): {2}"),
 )
@@ -86,3 +95,16 @@ def _translated_part(part: str) -> str:
         return arabic_message(part) or part
     nested = arabic_message(part) if not part.startswith(("'", '"', "/", "-")) else None
     return nested if nested is not None else part
+
+
+def arabic_wanted(args: list[str]) -> bool:
+    """Whether a command line (or NAHAWI_LANG) asks for Arabic messages, read before click parses it (its
+    own usage errors come before any option is known)."""
+    import os
+
+    for index, arg in enumerate(args):
+        value = arg.partition("=")[2] if arg.startswith("--lang=") else (
+            args[index + 1] if arg == "--lang" and index + 1 < len(args) else None)
+        if value is not None:
+            return value.strip().lower().startswith("ar")
+    return os.environ.get("NAHAWI_LANG", "").strip().lower().startswith("ar")

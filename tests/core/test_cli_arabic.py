@@ -73,3 +73,17 @@ def test_device_messages_in_arabic():
         "طُلب CUDA لكنه غير صالح للاستعمال: تعذّر تحميل مزوّد CUDA (برنامج التشغيل أو مكتبات CUDA/cuDNN ناقصة)")
     assert arabic_message("model.json says max_seq_len 512, but the graphs do not run at that length "
                           "(inference failed (x))").startswith("يذكر model.json أن max_seq_len هو 512")
+
+
+def test_usage_errors_of_the_option_parser_in_arabic(files):
+    """Unknown options, values of the wrong type and missing values are found by the option parser before
+    any command runs; --lang ar (anywhere on the line) or NAHAWI_LANG=ar still makes them Arabic."""
+    good = files[0]
+    for args, env in ((("--lang", "ar", "--bogus", good), None), (("--beam", "abc", "--lang=ar", good), None),
+                      ((good, "extra"), {"NAHAWI_LANG": "ar"}), (("--format",), {"NAHAWI_LANG": "ar"})):
+        result = run(*args, env=env)
+        assert result.exit_code == EXIT_USAGE, result.output
+        first = result.stderr.splitlines()[0]
+        assert first.startswith("nahawi: خطأ: خطأ في الخيارات: ") and not re.search(
+            r"\b(No such|Invalid value|Input should|requires|unexpected)\b", result.stderr), result.stderr
+    assert "No such option: --bogus" in run("--bogus", good).stderr  # English without --lang ar
