@@ -195,8 +195,8 @@ def punctuation_tables(weights: Mapping[str, Sequence[float]], priors: Mapping[s
     from nahawi.tables import StringIndex, tables_bytes
 
     names, words = sorted(weights), sorted(priors)
-    arrays = {f"features.{k}": v for k, v in StringIndex.build(names).items()}
-    arrays |= {f"priors.{k}": v for k, v in StringIndex.build(words).items()}
+    arrays = {f"features.{k}": v for k, v in StringIndex.build(names, chars=True).items()}
+    arrays |= {f"priors.{k}": v for k, v in StringIndex.build(words, chars=True).items()}
     arrays["weights"] = np.array([w for n in names for w in weights[n]], dtype=np.float64)
     arrays["prior_values"] = np.array([c for w in words for c in priors[w]], dtype=np.int64)
     return tables_bytes(TABLES_KIND, arrays, {"labels": list(LABELS), "threshold": float(threshold),
@@ -211,8 +211,11 @@ def model_from_tables(tables, threshold: float | None = None) -> PunctuationMode
     weights = memoryview(np.ascontiguousarray(tables["weights"], dtype=np.float64)).cast("B").cast("d")
     priors = _ints(tables["prior_values"], np.int64, "q")
     chosen = float(tables.meta["threshold"]) if threshold is None else threshold
-    return PunctuationModel(_Rows(tables.strings("features").as_dict(), weights, len(LABELS), memoryview.tolist),
-                            _Rows(tables.strings("priors").as_dict(), priors, 2, tuple), chosen)
+    def names(index: str) -> dict[str, int]:
+        return tables.strings(index).as_dict(tables.arrays.get(f"{index}.chars"))
+
+    return PunctuationModel(_Rows(names("features"), weights, len(LABELS), memoryview.tolist),
+                            _Rows(names("priors"), priors, 2, tuple), chosen)
 
 
 def load_punctuation(path: str | Path, threshold: float | None = None) -> PunctuationModel:
