@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -130,6 +131,7 @@ class LazySeq2Seq:
 
     def __init__(self, open_sessions):
         self._open, self._model = open_sessions, None
+        self._lock = threading.Lock()  # two workers decoding at once open the sessions once
 
     @property
     def loaded(self) -> bool:
@@ -137,7 +139,9 @@ class LazySeq2Seq:
 
     def load(self) -> OrtSeq2Seq:
         if self._model is None:
-            self._model = self._open()
+            with self._lock:
+                if self._model is None:
+                    self._model = self._open()
         return self._model
 
     def encode(self, src_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -85,3 +85,29 @@ def test_no_partial_output_when_a_later_chunk_fails(monkeypatch, tmp_path):
     monkeypatch.setattr(Corrector, "correct_batch", real)
     good = CliRunner().invoke(app, ["correct", str(source), "--device", "cpu"])
     assert good.exit_code == 0 and good.stdout == "ذهبت إلى المدرسة.\n" * 3
+
+
+def test_workers_decoding_at_once_open_the_sessions_once(tiny_model_dir, monkeypatch):
+    """The language server and the app decode off their main thread: the first decodes race to open."""
+    import threading
+
+    from nahawi.engine import corrector as corrector_module
+
+    opened = []
+    real = corrector_module.open_model
+
+    def counting(*args, **kwargs):
+        opened.append(threading.current_thread().name)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(corrector_module, "open_model", counting)
+    engine = Corrector.from_dir(tiny_model_dir, device="cpu",
+                                options=CorrectorOptions(threads=1, policy=False, cache_size=0))
+    opened.clear()
+    engine.model._model = None  # as a lazily opened engine is before its first decode
+    threads = [threading.Thread(target=engine.correct, args=(SENTENCE,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(opened) == 1 and engine.model.loaded
