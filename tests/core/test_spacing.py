@@ -65,10 +65,14 @@ def test_split_only_after_a_letter_that_does_not_join_the_next():
 def test_joins_take_the_usual_spelling_and_absorb_a_model_edit(spacing, lexicon):
     text = "قال و انا هنا"
     edits, absorbed = spacing_edits(text, [], spacing, lexicon)
-    assert [(e.original, e.replacement, e.rule_id) for e in edits] == [("و انا", "وأنا", "spacing")]
+    # the join is an edit of the space, the usual spelling one of the letters (issue 15: a spacing edit
+    # never changes letters)
+    assert [(e.original, e.replacement, e.kind, e.rule_id) for e in edits] == [
+        (" ", "", "spacing", "spacing"), ("انا", "أنا", "hamza", "spacing")]
+    assert apply_edits(text, edits) == "قال وأنا هنا"
     model = [Edit(6, 9, "أنا", "hamza", original="انا")]
     edits, absorbed = spacing_edits(text, model, spacing, lexicon)
-    assert absorbed == model and edits[0].replacement == "وأنا"
+    assert absorbed == model and apply_edits(text, edits) == "قال وأنا هنا"
     refined = refine(text, tuple(model), lexicon, spacing=spacing)
     assert apply_edits(text, refined) == "قال وأنا هنا"
 
