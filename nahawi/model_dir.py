@@ -80,6 +80,7 @@ class TaggerSpec:
     tags: str  # its tag vocabulary (JSON)
     max_seq_len: int  # positions, bos and eos included
     precision: str
+    d_model: int | None = None  # width, when recorded (picks the default thread count)
 
     def path(self, directory: Path, name: str) -> Path:
         return directory / getattr(self, name)
@@ -285,7 +286,10 @@ def _tagger(values: dict, directory: Path, where: Path) -> TaggerSpec | None:
     precision = block.get("precision", "fp32")
     if precision not in PRECISIONS:
         raise ModelError(f"{where}: unknown tagger.precision {precision!r}")
-    return TaggerSpec(names["file"], names["tokenizer"], names["tags"], length, precision)
+    architecture = block.get("architecture") if isinstance(block.get("architecture"), dict) else {}
+    width = architecture.get("d_model")
+    width = width if isinstance(width, int) and not isinstance(width, bool) and width > 0 else None
+    return TaggerSpec(names["file"], names["tokenizer"], names["tags"], length, precision, width)
 
 
 def check_files(directory: Path, names: list[str], records: Mapping, verify_hashes: bool = True) -> None:

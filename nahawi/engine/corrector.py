@@ -110,7 +110,7 @@ class Corrector:
     """Arabic grammatical error correction with an exported model directory (see `nahawi.model_dir`)."""
 
     def __init__(self, model_info: ModelInfo, model: OrtSeq2Seq | LazySeq2Seq, codec: SubwordCodec,
-                 options: CorrectorOptions):
+                 options: CorrectorOptions, device: str = "auto"):
         self.model_info, self.model, self.codec, self.options = model_info, model, codec, options
         self.special = SpecialIds(model_info.pad_id, model_info.bos_id, model_info.eos_id)
         self.source_prefix = (model_info.bos_id,) if model_info.source_bos else ()
@@ -133,7 +133,7 @@ class Corrector:
                                  EditPolicy.from_dict(policy), punctuation)
         self.tagger = None
         if options.tagger and model_info.tagger is not None and policy.get("tagger", True):
-            self.tagger = _tagger_stage(model_info, model, options)
+            self.tagger = _tagger_stage(model_info, device, options)
 
     @classmethod
     def from_dir(cls, path: str | Path | None = None, device: str = "auto",
@@ -157,7 +157,7 @@ class Corrector:
             check_positions(model, info.max_seq_len, info.eos_id, info.bos_id)
             return model
 
-        corrector = cls(info, LazySeq2Seq(open_sessions), codec, options)
+        corrector = cls(info, LazySeq2Seq(open_sessions), codec, options, device)
         if device == "cuda" or corrector.uses_model:  # a device asked for by name is checked at once
             corrector.model.load()
         return corrector
@@ -321,13 +321,13 @@ class Corrector:
         return Correction(text, apply_edits(text, edits), edits)
 
 
-def _tagger_stage(info: ModelInfo, model: OrtSeq2Seq, options: CorrectorOptions) -> TaggerStage:
-    """The directory's edit tagger on the seq2seq's provider and threads. It proposes every tag from
-    TAGGER_FLOOR up; the edit policy's thresholds then choose which are shown (as `training.tune` does)."""
+def _tagger_stage(info: ModelInfo, device: str, options: CorrectorOptions) -> TaggerStage:
+    """The directory's edit tagger. It proposes every tag from TAGGER_FLOOR up; the edit policy's thresholds
+    then choose which are shown (as `training.tune` does)."""
     spec = info.tagger
     codec = SubwordCodec(info.path / spec.tokenizer)
     vocab = TagVocab.load(info.path / spec.tags)
-    session = open_tagger(info.path / spec.file, model.provider, model.threads)
+    session = open_tagger(info.path / spec.file, device, options.threads, spec.d_model)
     return TaggerStage(session, codec, vocab, TagPolicy(TAGGER_FLOOR, TAGGER_FLOOR), spec.max_seq_len,
                        info.pad_id, options.max_batch_tokens)
 

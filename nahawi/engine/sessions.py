@@ -183,12 +183,20 @@ class OrtTagger:
         return word_probs, mark_probs  # (B, T, word tags), (B, T, marks)
 
 
-def open_tagger(path: Path, provider: str, threads: int) -> OrtTagger:
-    """The tagger's session on the provider the seq2seq sessions use (CPU when CUDA cannot place it)."""
+def open_tagger(path: Path, device: str = "auto", threads: int | None = None,
+                d_model: int | None = None) -> OrtTagger:
+    """The tagger's session: on CUDA when asked for ("cuda", an error if it cannot run there) or when "auto"
+    finds the provider and the session is placed on it, else on the CPU. Opened on its own, so a policy that
+    never decodes the seq2seq never opens its graphs."""
+    if device not in DEVICES:
+        raise InputError(f"device must be one of {', '.join(DEVICES)}, got {device!r}")
     ort = import_onnxruntime()
     if not path.is_file():
         raise ModelError(f"{path}: missing ONNX file")
-    providers = [provider, CPU] if provider == CUDA else [CPU]
+    threads = resolve_threads(threads, d_model)
+    providers = [CUDA, CPU] if device != "cpu" and CUDA in ort.get_available_providers() else [CPU]
+    if device == "cuda" and providers == [CPU]:
+        raise ModelError(f"CUDA requested but unusable: {NO_CUDA_PROVIDER}")
     try:
         session = ort.InferenceSession(str(path), sess_options=session_options(threads), providers=providers)
     except Exception as error:  # ORT raises its own exception types for bad files
@@ -197,7 +205,10 @@ def open_tagger(path: Path, provider: str, threads: int) -> OrtTagger:
     missing = [name for name in (*TAGGER_INPUTS, *TAGGER_OUTPUTS) if name not in present]
     if missing:
         raise ModelError(f"{path}: not a Nahawi tagger graph (missing {', '.join(missing)})")
-    return OrtTagger(session, session.get_providers()[0], threads)
+    provider = session.get_providers()[0]
+    if device == "cuda" and provider != CUDA:
+        raise ModelError("CUDA requested but unusable: the CUDA provider failed to load the tagger")
+    return OrtTagger(session, provider, threads)
 
 
 def _run(session, outputs: list[str], feeds: dict) -> list[np.ndarray]:

@@ -31,6 +31,7 @@ def test_the_tagger_makes_the_corrections_it_was_taught(corrector):
         assert all(e.rule_id == "tagger" and 0.0 < e.confidence <= 1.0 for e in correction.edits)
         fixed += correction.corrected.replace(" ،", "،") == target.replace(" ،", "،")
     assert fixed >= 3
+    assert not corrector.model.loaded  # the seq2seq's graphs were never opened
 
 
 def test_edits_land_on_the_users_spacing_and_nothing_else_changes(corrector):
