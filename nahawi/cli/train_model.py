@@ -247,3 +247,26 @@ def train_tagger(
     state = TaggerTrainer(tagger_config, log).train()
     best = state["best"]
     typer.echo(f"stopped at step {state['step']}; best dev {json.dumps(best, ensure_ascii=False) if best else 'none'}")
+
+
+@app.command("score-tagger")
+def train_score_tagger(
+    checkpoint: Path = typer.Option(..., help="tagger checkpoint (tagger.pt or a training last.pt)"),
+    docs: int = typer.Option(400, help="leading QALB-2014 dev documents (all: 1017)"),
+    data_root: Path = typer.Option(Path("../shared/data"), help="QALB/ZAEBUC root"),
+    threads: int = typer.Option(1, help="torch CPU threads"),
+) -> None:
+    """The tagger alone on QALB-2014 dev (never a test split): the threshold sweep and a second pass, as the
+    training run scores it."""
+    _require_torch()
+    import sentencepiece as spm
+    import torch
+
+    from training.evaluate import load_qalb14_dev
+    from training.tagger import TokenTagger, evaluate_on_dev, load_tagger
+
+    torch.set_num_threads(threads)
+    model, vocab, payload = load_tagger(checkpoint)
+    sp = spm.SentencePieceProcessor(model_file=payload["tokenizer"])
+    scores = evaluate_on_dev(TokenTagger(model, sp, vocab), load_qalb14_dev(data_root, docs), log=typer.echo)
+    typer.echo(json.dumps({k: scores[k] for k in ("policy", "with_punct", "no_punct", "two_passes")}))

@@ -92,3 +92,18 @@ def test_dev_evaluation_sweeps_thresholds_on_real_documents(run_inputs, tmp_path
     assert len(scores["sweep"]) == len(WORD_THRESHOLDS) + len(MARK_THRESHOLDS) - 1
     assert 0.0 <= scores["with_punct"]["f0.5"] <= 1.0 and "no_punct" in scores
     assert "with_punct" in scores["two_passes"] and tagger.cache is None  # the sweep's probabilities are not kept
+
+
+@pytest.mark.skipif(not (SHARED_DATA / "qalb" / "2014" / "dev").exists(), reason="QALB-2014 dev not found")
+def test_score_tagger_command_prints_the_dev_report(tmp_path):
+    from typer.testing import CliRunner
+
+    from export.fixtures import train_tiny_tagger
+    from nahawi.cli.train import app
+
+    checkpoint = train_tiny_tagger(tmp_path, steps=20)
+    result = CliRunner().invoke(app, ["score-tagger", "--checkpoint", str(checkpoint), "--docs", "2",
+                                      "--data-root", str(SHARED_DATA)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output.strip().splitlines()[-1])
+    assert set(report) == {"policy", "with_punct", "no_punct", "two_passes"}
