@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
-import signal
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +27,7 @@ from training.checkpoint import safe_load, save_atomically
 from training.config import ModelConfig, preset
 from training.data.corpus_stream import StreamConfig, build_stream, open_stream
 from training.model import TextEncoder
+from training.run_loop import StoppableRun, decay_groups, warmup_inverse_sqrt
 
 MASK_PIECE = "<mask>"
 
@@ -119,9 +118,7 @@ def sample_windows(stream: np.ndarray, count: int, seq_len: int, bos: int, eos: 
 
 
 def learning_rate(config: PretrainConfig, step: int) -> float:
-    if step < config.warmup_steps:
-        return config.lr * (step + 1) / config.warmup_steps
-    return config.lr * math.sqrt(config.warmup_steps / step)
+    return warmup_inverse_sqrt(config.lr, config.warmup_steps, step)
 
 
 def encoder_state(model: nn.Module) -> dict[str, Tensor]:
@@ -129,7 +126,7 @@ def encoder_state(model: nn.Module) -> dict[str, Tensor]:
     return {k: v for k, v in model.state_dict().items() if not k.startswith("mlm_")}
 
 
-class Pretrainer:
+class Pretrainer(StoppableRun):
     def __init__(self, config: PretrainConfig, corpus_root: Path, log):
         import sentencepiece as spm
 
@@ -155,18 +152,13 @@ class Pretrainer:
                               f"{self.model_config.max_seq_len}")
         torch.manual_seed(config.seed)
         self.model = MaskedLanguageModel(self.model_config)
-        self.optimizer = torch.optim.AdamW(self._param_groups(), lr=config.lr, betas=(0.9, 0.98), eps=1e-6)
+        self.optimizer = torch.optim.AdamW(decay_groups(self.model, config.weight_decay), lr=config.lr,
+                                           betas=(0.9, 0.98), eps=1e-6)
         self.bf16 = config.bf16 and cpu_has_bf16()
         self.state = {"step": 0, "tokens": 0, "history": []}
-        self.stop_requested = False
         (self.out / "config.json").write_text(json.dumps(
             {"pretrain": dataclasses.asdict(config), "model": self.model_config.to_dict(),
              "tokenizer": str(tokenizer)}, indent=2) + "\n")
-
-    def _param_groups(self) -> list[dict]:
-        decay = [p for n, p in self.model.named_parameters() if p.dim() >= 2 and "embedding" not in n]
-        rest = [p for n, p in self.model.named_parameters() if not (p.dim() >= 2 and "embedding" not in n)]
-        return [{"params": decay, "weight_decay": self.config.weight_decay}, {"params": rest, "weight_decay": 0.0}]
 
     def batch(self, stream: np.ndarray, count: int, rng: np.random.Generator) -> tuple[Tensor, Tensor, Tensor]:
         ids = sample_windows(stream, count, self.config.seq_len, self.sp.bos_id(), self.sp.eos_id(), rng)
@@ -212,23 +204,10 @@ class Pretrainer:
         self.model.train()
         return {"loss": float(np.mean(losses)), "accuracy": float(np.mean(accuracies))}
 
-    def train(self, stop_at: int | None = None) -> dict:
-        """Train to max_steps (or pause after `stop_at`); SIGTERM saves and returns."""
-        self.resume()
-        end = min(self.config.max_steps, stop_at or self.config.max_steps)
-        previous = signal.signal(signal.SIGTERM, self._request_stop)
-        self.log(f"model: {self.model.num_parameters() / 1e6:.1f}M parameters "
-                 f"({self.model_config.num_encoder_layers} layers, d {self.model_config.d_model}); "
-                 f"bf16 {self.bf16}; {torch.get_num_threads()} thread(s)")
-        try:
-            self._loop(end)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-            self.save()
-        return self.state
-
-    def _request_stop(self, *_) -> None:
-        self.stop_requested = True
+    def describe(self) -> str:
+        return (f"model: {self.model.num_parameters() / 1e6:.1f}M parameters "
+                f"({self.model_config.num_encoder_layers} layers, d {self.model_config.d_model}); "
+                f"bf16 {self.bf16}; {torch.get_num_threads()} thread(s)")
 
     def _loop(self, end: int) -> None:
         self.model.train()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +25,7 @@ from training.checkpoint import safe_load, save_atomically
 from training.config import ModelConfig, preset
 from training.model import TextEncoder
 from training.pretrain import load_encoder
+from training.run_loop import StoppableRun, decay_groups, warmup_inverse_sqrt
 from training.tagger_data import IGNORE, ExampleSet, cached_examples, piece_positions, token_pieces
 
 
@@ -108,9 +108,7 @@ def collate(examples: ExampleSet, indices: np.ndarray, pad_id: int) -> tuple[Ten
 
 
 def learning_rate(config: TaggerConfig, step: int) -> float:
-    if step < config.warmup_steps:
-        return config.lr * (step + 1) / config.warmup_steps
-    return config.lr * (config.warmup_steps / step) ** 0.5
+    return warmup_inverse_sqrt(config.lr, config.warmup_steps, step)
 
 
 class TokenTagger:
@@ -216,7 +214,7 @@ def _line(scores: dict) -> str:
                      for name, s in scores.items())
 
 
-class TaggerTrainer:
+class TaggerTrainer(StoppableRun):
     def __init__(self, config: TaggerConfig, log=print):
         import sentencepiece as spm
 
@@ -239,9 +237,9 @@ class TaggerTrainer:
             if unexpected or any(not k.startswith(("word_head.", "mark_head.")) for k in missing):
                 raise ConfigError(f"{config.encoder} does not fit the tagger: missing {missing[:3]}, "
                                   f"unexpected {unexpected[:3]}")
-        self.optimizer = torch.optim.AdamW(self._param_groups(), lr=config.lr, betas=(0.9, 0.98), eps=1e-6)
+        self.optimizer = torch.optim.AdamW(decay_groups(self.model, config.weight_decay), lr=config.lr,
+                                           betas=(0.9, 0.98), eps=1e-6)
         self.state = {"step": 0, "epoch": 0, "batch": 0, "pieces": 0, "history": [], "best": None}
-        self.stop_requested = False
         (self.out / "config.json").write_text(json.dumps(
             {"tagger": dataclasses.asdict(config), "model": self.model_config.to_dict(),
              "encoder": self.encoder_info}, indent=2) + "\n")
@@ -259,11 +257,6 @@ class TaggerTrainer:
         info = {"path": self.config.encoder, "step": payload.get("step", trainer_state.get("step")),
                 "tokens": payload.get("tokens", trainer_state.get("tokens")), "held_out": payload.get("held_out")}
         return dataclasses.replace(config, dropout=self.config.dropout), state, info
-
-    def _param_groups(self) -> list[dict]:
-        decay = [p for n, p in self.model.named_parameters() if p.dim() >= 2 and "embedding" not in n]
-        rest = [p for n, p in self.model.named_parameters() if not (p.dim() >= 2 and "embedding" not in n)]
-        return [{"params": decay, "weight_decay": self.config.weight_decay}, {"params": rest, "weight_decay": 0.0}]
 
     def loss_on(self, ids: Tensor, words: Tensor, marks: Tensor) -> tuple[Tensor, dict]:
         word_logits, mark_logits = self.model(ids)
@@ -307,21 +300,9 @@ class TaggerTrainer:
         scores["seconds"] = round(time.time() - started, 1)
         return scores
 
-    def train(self, stop_at: int | None = None) -> dict:
-        self.resume()
-        end = min(self.config.max_steps, stop_at or self.config.max_steps)
-        previous = signal.signal(signal.SIGTERM, self._request_stop)
-        self.log(f"tagger: {self.model.num_parameters() / 1e6:.1f}M parameters, encoder {self.encoder_info}; "
-                 f"{torch.get_num_threads()} thread(s)")
-        try:
-            self._loop(end)
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-            self.save()
-        return self.state
-
-    def _request_stop(self, *_) -> None:
-        self.stop_requested = True
+    def describe(self) -> str:
+        return (f"tagger: {self.model.num_parameters() / 1e6:.1f}M parameters, encoder {self.encoder_info}; "
+                f"{torch.get_num_threads()} thread(s)")
 
     def _loop(self, end: int) -> None:
         self.model.train()
