@@ -239,7 +239,8 @@ class TaggerTrainer(StoppableRun):
                                   f"unexpected {unexpected[:3]}")
         self.optimizer = torch.optim.AdamW(decay_groups(self.model, config.weight_decay), lr=config.lr,
                                            betas=(0.9, 0.98), eps=1e-6)
-        self.state = {"step": 0, "epoch": 0, "batch": 0, "pieces": 0, "history": [], "best": None}
+        self.state = {"step": 0, "epoch": 0, "batch": 0, "pieces": 0, "history": [], "best": None,
+                      "encoder": self.encoder_info}
         (self.out / "config.json").write_text(json.dumps(
             {"tagger": dataclasses.asdict(config), "model": self.model_config.to_dict(),
              "encoder": self.encoder_info}, indent=2) + "\n")
@@ -275,12 +276,14 @@ class TaggerTrainer(StoppableRun):
         self.model.load_state_dict(payload["model_state_dict"])
         self.optimizer.load_state_dict(payload["optimizer"])
         self.state = payload["trainer_state"]
+        self.encoder_info = self.state.setdefault("encoder", self.encoder_info)  # the run's start, not today's file
         self.log(f"resumed from {path} at step {self.state['step']} (epoch {self.state['epoch']}, "
                  f"batch {self.state['batch']})")
 
     def _payload(self) -> dict:
         return {"model_state_dict": self.model.state_dict(), "config": self.model_config.to_dict(),
-                "tags": self.vocab.to_json(), "tokenizer": self.config.tokenizer, "step": self.state["step"]}
+                "tags": self.vocab.to_json(), "tokenizer": self.config.tokenizer, "step": self.state["step"],
+                "encoder": self.encoder_info}
 
     def save(self) -> None:
         save_atomically({**self._payload(), "optimizer": self.optimizer.state_dict(),
