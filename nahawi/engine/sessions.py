@@ -197,10 +197,16 @@ def open_tagger(path: Path, device: str = "auto", threads: int | None = None,
     providers = [CUDA, CPU] if device != "cpu" and CUDA in ort.get_available_providers() else [CPU]
     if device == "cuda" and providers == [CPU]:
         raise ModelError(f"CUDA requested but unusable: {NO_CUDA_PROVIDER}")
+    if CUDA in providers:  # a CUDA library that fails to load is logged by ORT in red; we say it in one line
+        ort.set_default_logger_severity(4)
     try:
         session = ort.InferenceSession(str(path), sess_options=session_options(threads), providers=providers)
     except Exception as error:  # ORT raises its own exception types for bad files
         raise ModelError(f"{path}: cannot load ({_first_line(error)})") from error
+    finally:
+        ort.set_default_logger_severity(2)
+    if CUDA in providers and session.get_providers()[0] != CUDA and device == "auto":
+        log.info("CUDA not available for the tagger (the CUDA provider failed to load); using CPU")
     present = {i.name for i in session.get_inputs()} | {o.name for o in session.get_outputs()}
     missing = [name for name in (*TAGGER_INPUTS, *TAGGER_OUTPUTS) if name not in present]
     if missing:

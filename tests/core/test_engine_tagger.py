@@ -83,3 +83,19 @@ def test_a_tag_vocabulary_from_another_model_is_refused(tagger_model_dir, tmp_pa
     (other / "model.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(ModelError, match="word tags"):
         Corrector.from_dir(other, device="cpu", options=unchecked)
+
+
+@pytest.mark.skipif(shutil.which("nvidia-smi") is not None, reason="this machine has an NVIDIA GPU")
+def test_a_tagger_model_is_quiet_without_a_gpu(tagger_model_dir):
+    """onnxruntime-gpu without CUDA libraries logged two red lines when the tagger's session tried CUDA."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run([sys.executable, "-c", "from nahawi.cli import main; main()", "correct", "--model",
+                           str(tagger_model_dir), "--device", "auto"], input=TAGGER_PAIRS[0][0], text=True,
+                          capture_output=True, env=env, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() and done.stderr == ""
