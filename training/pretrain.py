@@ -171,15 +171,8 @@ class Pretrainer(StoppableRun):
         logits = logits.float()
         return F.cross_entropy(logits, labels), (logits.argmax(-1) == labels).float().mean()
 
-    def resume(self) -> None:
-        path = self.out / "last.pt"
-        if not path.exists():
-            return
-        payload = safe_load(path)
-        self.model.load_state_dict(payload["model_state_dict"])
-        self.optimizer.load_state_dict(payload["optimizer"])
-        self.state = payload["trainer_state"]
-        self.log(f"resumed from {path} at step {self.state['step']} ({self.state['tokens']:,} pieces seen)")
+    def resumed(self) -> str:
+        return f"{self.state['tokens']:,} pieces seen"
 
     def save(self) -> None:
         save_atomically({"model_state_dict": self.model.state_dict(), "config": self.model_config.to_dict(),

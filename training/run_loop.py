@@ -1,14 +1,17 @@
 """What the encoder pretraining and the tagger fine-tuning share: AdamW parameter groups, the warm-up +
 inverse-square-root schedule, and a run that stops cleanly on SIGTERM (it saves, then returns).
 
-A subclass provides `config` (with max_steps), `resume()`, `save()`, `describe()` (one log line) and
-`_loop(end)`, which checks `stop_requested` between steps. Knows nothing of data or models' heads.
+A subclass provides `config` (with max_steps), `out` (its run folder), `model`, `optimizer`, `state`, `log`,
+`save()`, `describe()` (one log line), `resumed()` (what a resumed run says) and `_loop(end)`, which checks
+`stop_requested` between steps. Knows nothing of data or models' heads.
 """
 from __future__ import annotations
 
 import signal
 
 from torch import nn
+
+from training.checkpoint import safe_load
 
 
 def decay_groups(model: nn.Module, weight_decay: float) -> list[dict]:
@@ -42,6 +45,17 @@ class StoppableRun:
             signal.signal(signal.SIGTERM, previous)
             self.save()
         return self.state
+
+    def resume(self) -> None:
+        """Continue from out/last.pt when there is one (weights, optimizer, trainer state; loaded safely)."""
+        path = self.out / "last.pt"
+        if not path.exists():
+            return
+        payload = safe_load(path)
+        self.model.load_state_dict(payload["model_state_dict"])
+        self.optimizer.load_state_dict(payload["optimizer"])
+        self.state = payload["trainer_state"]
+        self.log(f"resumed from {path} at step {self.state['step']} ({self.resumed()})")
 
     def _request_stop(self, *_) -> None:
         self.stop_requested = True

@@ -269,16 +269,11 @@ class TaggerTrainer(StoppableRun):
                                                                       "mark": mark_loss.item()}
 
     def resume(self) -> None:
-        path = self.out / "last.pt"
-        if not path.exists():
-            return
-        payload = safe_load(path)
-        self.model.load_state_dict(payload["model_state_dict"])
-        self.optimizer.load_state_dict(payload["optimizer"])
-        self.state = payload["trainer_state"]
+        super().resume()
         self.encoder_info = self.state.setdefault("encoder", self.encoder_info)  # the run's start, not today's file
-        self.log(f"resumed from {path} at step {self.state['step']} (epoch {self.state['epoch']}, "
-                 f"batch {self.state['batch']})")
+
+    def resumed(self) -> str:
+        return f"epoch {self.state['epoch']}, batch {self.state['batch']}"
 
     def _payload(self) -> dict:
         return {"model_state_dict": self.model.state_dict(), "config": self.model_config.to_dict(),
