@@ -10,7 +10,6 @@ or of how the search walks the ids (`search`).
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 import math
 from collections.abc import Sequence
@@ -20,7 +19,6 @@ from pathlib import Path
 import numpy as np
 
 from nahawi.contract import Correction, Edit, apply_edits
-from nahawi.edits import diff_to_edits
 from nahawi.engine import guard as guard_checks
 from nahawi.engine.cache import CacheStats, LRUCache
 from nahawi.engine.guard import GuardConfig
@@ -28,10 +26,9 @@ from nahawi.engine.lexicon_stage import EditPolicy
 from nahawi.engine.mapping import (
     ModelInput,
     SubwordCodec,
-    edit_confidence,
-    fold_spacing_edits,
     model_input,
     render,
+    rendered_edits,
 )
 from nahawi.engine.search import Hypothesis, SpecialIds, beam_search, greedy_search, length_limits
 from nahawi.engine.sessions import LazySeq2Seq, OrtSeq2Seq, check_positions, open_model, open_tagger
@@ -304,13 +301,7 @@ class Corrector:
         # as one token (an RLM mark normalises to nothing, the ligature ﷺ to four words).
         opaque = [not n or " " in n or self.codec.opaque(t.text) for n, t in zip(norm, source.tokens)]
         rendered = render(text, source.tokens, norm, opaque, hyp, math.exp(hypothesis.eos_log_prob))
-        edits, shift = [], 0
-        for edit in fold_spacing_edits(text, diff_to_edits(text, rendered.text)):
-            start = edit.start + shift
-            confidence = edit_confidence(rendered, start, start + len(edit.replacement))
-            edits.append(dataclasses.replace(edit, confidence=confidence))
-            shift += len(edit.replacement) - (edit.end - edit.start)
-        return tuple(edits), ""
+        return rendered_edits(text, rendered), ""
 
     def _assemble(self, text: str, segments: list[Segment], results: dict[str, _SegmentResult],
                   min_confidence: float | None) -> Correction:

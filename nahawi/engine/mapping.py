@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nahawi.contract import Edit
+from nahawi.edits import diff_to_edits
 from nahawi.edits.align import DELETE, INSERT, MATCH, align_tokens
 from nahawi.errors import ModelError
 from nahawi.text.tokens import Token, model_tokens
@@ -208,6 +209,18 @@ def fold_spacing_edits(source: str, edits: Sequence[Edit]) -> list[Edit]:
 
 def _blank(edit: Edit) -> bool:
     return not edit.original.strip() and not edit.replacement.strip()
+
+
+def rendered_edits(text: str, rendered: Rendered, rule_id: str = "model") -> tuple[Edit, ...]:
+    """The edits that turn `text` into `rendered.text` (whitespace changes folded into the edits they
+    touch), each scored with `edit_confidence`."""
+    edits, shift = [], 0
+    for edit in fold_spacing_edits(text, diff_to_edits(text, rendered.text, rule_id)):
+        start = edit.start + shift  # where the edit's replacement sits in the rendered text
+        edits.append(dataclasses.replace(edit, confidence=edit_confidence(rendered, start,
+                                                                          start + len(edit.replacement))))
+        shift += len(edit.replacement) - (edit.end - edit.start)
+    return tuple(edits)
 
 
 def edit_confidence(rendered: Rendered, start: int, end: int) -> float | None:

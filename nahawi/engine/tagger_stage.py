@@ -9,22 +9,19 @@ Knows nothing of ONNX Runtime (`sessions.OrtTagger`) or of the stages after it.
 """
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from nahawi.contract import Edit
-from nahawi.edits import diff_to_edits
 from nahawi.engine.mapping import (
     HypToken,
     ModelInput,
     SubwordCodec,
-    edit_confidence,
-    fold_spacing_edits,
     model_input,
     render,
+    rendered_edits,
 )
 from nahawi.errors import ModelError
 from nahawi.tags import TagChoice, TagPolicy, TagVocab, apply_choices, choose_tags
@@ -118,11 +115,4 @@ class TaggerStage:
         if [h.text for h in hyp] == norm:
             return ()
         opaque = [self.codec.opaque(t) for t in norm]
-        rendered = render(text, source.tokens, norm, opaque, hyp)
-        edits, shift = [], 0
-        for edit in fold_spacing_edits(text, diff_to_edits(text, rendered.text, RULE_ID)):
-            start = edit.start + shift
-            confidence = edit_confidence(rendered, start, start + len(edit.replacement))
-            edits.append(dataclasses.replace(edit, confidence=confidence))
-            shift += len(edit.replacement) - (edit.end - edit.start)
-        return tuple(edits)
+        return rendered_edits(text, render(text, source.tokens, norm, opaque, hyp), RULE_ID)
