@@ -49,7 +49,7 @@ def test_edits_land_on_the_users_spacing_and_nothing_else_changes(corrector):
 def test_a_sentence_gets_the_same_edits_alone_and_in_any_batch(corrector):
     texts = [source for source, _ in TAGGER_PAIRS] + ["تعد القراءه من اهم وسائل المعرفه " * 6]
     alone = [corrector.correct(text).edits for text in texts]
-    assert corrector.correct_batch(texts) == [c for c in corrector.correct_batch(texts)]
+    assert any(alone)  # the batch holds real edits to compare
     assert [c.edits for c in corrector.correct_batch(texts)] == alone
     assert [c.edits for c in corrector.correct_batch(texts[::-1])] == alone[::-1]
 
