@@ -243,6 +243,11 @@ class Trainer:
         with _on_sigterm(self._request_stop):
             stopped = self._loop(optimizer, end)
         self.save(optimizer)
+        if self.world > 1:
+            # Every rank leaves together, with last.pt written, and drops DDP's reducer here: gloo work still
+            # alive at interpreter exit aborts the process (SIGABRT seen in CI).
+            torch.distributed.barrier()
+            self.model = self.unwrapped()
         if stopped:
             self.log(f"stopped by SIGTERM after step {self.state['step']}; {self.out / 'last.pt'} saved")
         return self.state

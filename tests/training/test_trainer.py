@@ -1,5 +1,6 @@
 """Trainer: learns, resumes at the same step and data position (after a kill or SIGTERM), never runs code
 from its run folder, and runs DDP on 2 CPU processes (gloo)."""
+import gc
 import json
 import os
 import signal
@@ -205,6 +206,8 @@ def _ddp_worker(rank: int, world: int, port: int, data_dir: str, out: str, termi
     digest = sum(p.double().sum().item() for p in trainer.unwrapped().parameters())
     with open(os.path.join(out, f"rank{rank}.txt"), "w") as handle:
         handle.write(repr(digest))
+    del trainer
+    gc.collect()
     torch.distributed.destroy_process_group()
 
 
