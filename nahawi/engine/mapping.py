@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nahawi.contract import Edit
-from nahawi.edits import diff_to_edits
+from nahawi.edits import diff_to_edits, respacing_edits
 from nahawi.edits.align import DELETE, INSERT, MATCH, align_tokens
 from nahawi.errors import ModelError
 from nahawi.text.tokens import Token, model_tokens
@@ -217,8 +217,10 @@ def rendered_edits(text: str, rendered: Rendered, rule_id: str = "model") -> tup
     edits, shift = [], 0
     for edit in fold_spacing_edits(text, diff_to_edits(text, rendered.text, rule_id)):
         start = edit.start + shift  # where the edit's replacement sits in the rendered text
-        edits.append(dataclasses.replace(edit, confidence=edit_confidence(rendered, start,
-                                                                          start + len(edit.replacement))))
+        confidence = edit_confidence(rendered, start, start + len(edit.replacement))
+        pieces = (respacing_edits(edit.start, edit.original, edit.replacement, rule_id)
+                  if edit.kind == "spacing" else [edit])
+        edits += [dataclasses.replace(piece, confidence=confidence) for piece in pieces]
         shift += len(edit.replacement) - (edit.end - edit.start)
     return tuple(edits)
 

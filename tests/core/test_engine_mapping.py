@@ -7,7 +7,8 @@ import pytest
 
 from nahawi.contract import apply_edits
 from nahawi.edits import diff_to_edits
-from nahawi.engine.mapping import HypToken, attach, edit_confidence, fold_spacing_edits, model_input, render
+from nahawi.engine.mapping import (HypToken, attach, edit_confidence, fold_spacing_edits, model_input, render,
+                                   rendered_edits)
 from nahawi.text.tokens import model_tokens
 
 QALB_DEV = Path(os.environ.get("NAHAWI_SHARED", Path(__file__).resolve().parents[2].parent / "shared")) / "data/qalb/2014/dev"
@@ -110,3 +111,22 @@ def test_gold_corrections_land_on_user_text_with_only_real_edits():
             assert tokens_of(edit.original) != tokens_of(edit.replacement)
         for mark in "،؛؟":
             assert f" {mark}" not in result, (user, result)
+
+
+def test_model_edits_that_join_or_split_and_respell_are_never_labelled_spacing():
+    """Issue 15 item 6: a model edit labelled `spacing` changed letters (`لاتعلمو` → `لا تعلمون`): accepting
+    "spacing" fixes then respelled words. The spaces and the letters are separate edits now."""
+    cases = [("قال لاتعلمو شيئا", "قال لا تعلمون شيئا"), ("و انا هنا", "وأنا هنا"),
+             ("هذاالكتاب جميل", "هذا الكتاب جميل")]
+    for user, target in cases:
+        result = rendered(user, target)
+        edits = rendered_edits(user, result)
+        assert apply_edits(user, edits) == target
+        for edit in edits:
+            if edit.kind == "spacing":
+                assert "".join(edit.original.split()) == "".join(edit.replacement.split()), edit
+    assert [e.kind for e in rendered_edits("هذاالكتاب جميل", rendered("هذاالكتاب جميل", "هذا الكتاب جميل"))] \
+        == ["spacing"]
+    respelled = rendered_edits("و انا هنا", rendered("و انا هنا", "وأنا هنا"))
+    assert sorted(e.kind for e in respelled) == ["hamza", "spacing"]
+    assert all(e.confidence is not None for e in respelled)
