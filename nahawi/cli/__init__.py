@@ -21,6 +21,37 @@ EXIT_CODES = (f"Exit codes: {EXIT_OK} ok, {EXIT_INPUT} input error (unreadable f
               f"{EXIT_INTERRUPTED} interrupted.")
 
 
+# What each exit code means, in Arabic, before the message itself (`--lang ar` or NAHAWI_LANG=ar).
+ARABIC_KINDS = {EXIT_INPUT: "خطأ في المدخلات", EXIT_MODEL: "خطأ في النموذج", EXIT_INTERNAL: "خطأ داخلي",
+                EXIT_USAGE: "خطأ في الخيارات", EXIT_EXTRA: "حزمة إضافية غير مثبتة",
+                EXIT_INTERRUPTED: "توقف بطلب المستخدم"}
+LANG_HELP = "Language of messages: en or ar."
+
+
+def error_line(code: int, message: str, arabic: bool = False) -> str:
+    """The one line every command prints for a failure: `nahawi: error: …`, or in Arabic with its kind."""
+    if not arabic:
+        return f"nahawi: error: {message}"
+    from nahawi.cli.messages import arabic_message
+
+    return f"nahawi: خطأ: {ARABIC_KINDS.get(code, 'خطأ')}: {arabic_message(message) or message}"
+
+
+def root_lang() -> str | None:
+    """The `nahawi --lang` given before the command's name (or NAHAWI_LANG), while a command runs."""
+    from typer._click.globals import get_current_context
+
+    context = get_current_context(silent=True)
+    return context.find_root().params.get("lang") if context is not None else None
+
+
+def fail(code: int, message: str) -> typer.Exit:
+    """Print a command's failure line, in Arabic when `nahawi --lang ar` (or NAHAWI_LANG=ar) asked for it,
+    and return the Exit to raise."""
+    typer.echo(error_line(code, message, (root_lang() or "").strip().lower().startswith("ar")), err=True)
+    return typer.Exit(code)
+
+
 def exit_code(error: NahawiError) -> int:
     """The exit code of an expected failure that reached the top."""
     if isinstance(error, MissingExtraError):
@@ -68,9 +99,18 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(EXIT_OK)
 
 
+def _check_lang(value: str | None) -> str | None:
+    if value is not None and value.strip().lower()[:2] not in ("en", "ar"):
+        raise typer.BadParameter(f"--lang must be en or ar, got {value!r}")
+    return value
+
+
 @app.callback()
 def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.",
-                                       callback=_print_version, is_eager=True)) -> None:
+                                       callback=_print_version, is_eager=True),
+          lang: str | None = typer.Option(None, "--lang", help=f"{LANG_HELP} For every command (`nahawi --lang "
+                                          "ar train …`); `nahawi correct` takes it after its name too.",
+                                          envvar="NAHAWI_LANG", callback=_check_lang)) -> None:
     pass
 
 
@@ -90,5 +130,7 @@ def main() -> None:
     try:
         app()
     except NahawiError as error:
-        print(f"nahawi: error: {error}", file=sys.stderr)
+        from nahawi.cli.messages import arabic_wanted
+
+        print(error_line(exit_code(error), str(error), arabic_wanted(sys.argv[1:])), file=sys.stderr)
         sys.exit(exit_code(error))

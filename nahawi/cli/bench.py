@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from nahawi.cli import EXIT_INPUT, exit_code
+from nahawi.cli import EXIT_INPUT, exit_code, fail
 from nahawi.errors import InputError, M2FormatError, NahawiError
 
 app = typer.Typer(help="Quality and speed benchmarks.", no_args_is_help=True, rich_markup_mode=None)
@@ -26,11 +26,9 @@ def _guard(work: Callable[[], None]) -> None:
     try:
         work()
     except (InputError, M2FormatError) as error:
-        typer.echo(f"nahawi: error: {error}", err=True)
-        raise typer.Exit(EXIT_INPUT) from None
+        raise fail(EXIT_INPUT, str(error)) from None
     except NahawiError as error:
-        typer.echo(f"nahawi: error: {error}", err=True)
-        raise typer.Exit(exit_code(error)) from None
+        raise fail(exit_code(error), str(error)) from None
 
 
 def _pct(x: float | None) -> str:

@@ -28,14 +28,14 @@ import typer
 
 from nahawi.cli import (
     EXIT_CODES,
-    EXIT_EXTRA,
-    EXIT_INPUT,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
-    EXIT_MODEL,
     EXIT_OK,
     EXIT_USAGE,
+    LANG_HELP,
+    error_line,
     exit_code,
+    root_lang,
 )
 from nahawi.contract import Correction, apply_edits
 from nahawi.errors import InputError, NahawiError
@@ -50,7 +50,6 @@ CONFIDENCE_HELP = "Drop edits whose confidence (0-1) is below this; edits withou
 STRICT_HELP = "The model's strict policy: fewer false alarms on correct text, fewer corrections."
 PROGRESS_HELP = "Progress bar on stderr (default: for large input on a terminal)."
 VERBOSE_HELP = "Say which device and provider run the model, and why CUDA is not used."
-LANG_HELP = "Language of messages: en or ar."
 HELP = f"""Correct Arabic text: each line is a document; empty lines and all text outside the corrections are
 kept byte for byte. Colour only on a terminal, never with NO_COLOR set.
 
@@ -79,6 +78,7 @@ def correct(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)] = False,
     lang: Annotated[str | None, typer.Option("--lang", help=LANG_HELP, envvar="NAHAWI_LANG")] = None,
 ) -> None:
+    lang = lang or root_lang()
     arabic = (lang or "en").strip().lower().startswith("ar")
     try:
         if (lang or "en").strip().lower()[:2] not in ("en", "ar"):
@@ -106,19 +106,8 @@ def correct(
                              "(set NAHAWI_DEBUG=1 for a traceback)", arabic)
 
 
-# What each exit code means, in Arabic, before the (English) detail of the message.
-ARABIC_KINDS = {EXIT_INPUT: "خطأ في المدخلات", EXIT_MODEL: "خطأ في النموذج", EXIT_INTERNAL: "خطأ داخلي",
-                EXIT_USAGE: "خطأ في الخيارات", EXIT_EXTRA: "حزمة إضافية غير مثبتة",
-                EXIT_INTERRUPTED: "توقف بطلب المستخدم"}
-
-
 def _fail(code: int, message: str, arabic: bool = False) -> None:
-    if arabic:
-        from nahawi.cli.messages import arabic_message
-
-        typer.echo(f"nahawi: خطأ: {ARABIC_KINDS.get(code, 'خطأ')}: {arabic_message(message) or message}", err=True)
-    else:
-        typer.echo(f"nahawi: error: {message}", err=True)
+    typer.echo(error_line(code, message, arabic), err=True)
     raise typer.Exit(code)
 
 

@@ -18,9 +18,9 @@ import typer
 from typer._click.core import ParameterSource
 from typer._click.exceptions import UsageError
 
+from nahawi.cli import EXIT_INPUT, EXIT_MODEL, fail
 from nahawi.errors import InputError, MissingExtraError, NahawiError
 
-EXIT_OK, EXIT_INPUT, EXIT_MODEL = 0, 1, 2
 app = typer.Typer(no_args_is_help=False)  # the group's options and help are `export`'s (its callback)
 
 
@@ -164,5 +164,4 @@ app.callback(invoke_without_command=True)(export)
 
 
 def _fail(code: int, message: str) -> None:
-    typer.echo(f"nahawi: error: {message}", err=True)
-    raise typer.Exit(code)
+    raise fail(code, message)

@@ -1,9 +1,9 @@
-"""Arabic for the messages `nahawi correct` shows (`--lang ar` or NAHAWI_LANG=ar).
+"""Arabic for the messages the commands show (`--lang ar` or NAHAWI_LANG=ar; `nahawi correct` above all).
 
 The core raises its errors in English (they name files, values and options, and go to logs); this module
 turns each message a user of the command can meet into Arabic, keeping the names and values it quotes as
 they are. A message it does not know stays English after its Arabic kind label (`ARABIC_KINDS` in
-nahawi.cli.correct) rather than being guessed at. Knows nothing of how errors arise.
+nahawi.cli) rather than being guessed at. Knows nothing of how errors arise.
 """
 from __future__ import annotations
 
@@ -16,6 +16,8 @@ _MESSAGES: tuple[tuple[str, str], ...] = (
      "الخيار --diff يعرض الفروق نصًّا، فلا يجتمع مع --format {0}"),
     (r"(--\S+) must be one of (.+), got (.+)", "يجب أن تكون قيمة {0} إحدى القيم: {1}، لا {2}"),
     (r"interrupted", "أُوقف التشغيل بطلب المستخدم"),
+    (r"checkpoint not found: (.+)", "ملف نقطة الحفظ غير موجود: {0}"),
+    (r"unknown dataset (.+); choose one of (.+)", "مجموعة بيانات غير معروفة {0}؛ اختر إحداها: {1}"),
     (r"internal error: (.+) \(set NAHAWI_DEBUG=1 for a traceback\)",
      "خلل داخلي: {0} (اضبط NAHAWI_DEBUG=1 لعرض تتبّع الخطأ)"),
     (r"cannot read (.+?): (.+)", "تعذّرت قراءة {0}: {1}"),

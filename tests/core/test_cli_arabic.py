@@ -87,3 +87,22 @@ def test_usage_errors_of_the_option_parser_in_arabic(files):
         assert first.startswith("nahawi: خطأ: خطأ في الخيارات: ") and not re.search(
             r"\b(No such|Invalid value|Input should|requires|unexpected)\b", result.stderr), result.stderr
     assert "No such option: --bogus" in run("--bogus", good).stderr  # English without --lang ar
+
+
+def test_every_command_takes_lang_from_the_root_or_the_environment(tmp_path):
+    """`--lang ar` was only `nahawi correct`'s: `bench`, `export` and `train` failed in English."""
+    for args, env in ((["--lang", "ar", "bench", "quality", "--dataset", "nope"], None),
+                      (["bench", "quality", "--dataset", "nope"], {"NAHAWI_LANG": "ar"})):
+        result = CliRunner().invoke(app, args, env=env)
+        assert result.exit_code == EXIT_INPUT
+        assert result.stderr.startswith("nahawi: خطأ: خطأ في المدخلات: مجموعة بيانات غير معروفة 'nope'")
+    result = CliRunner().invoke(app, ["--lang", "ar", "export", "--checkpoint", str(tmp_path / "no.pt"),
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == EXIT_MODEL
+    assert result.stderr.startswith("nahawi: خطأ: خطأ في النموذج: ملف نقطة الحفظ غير موجود")
+    english = CliRunner().invoke(app, ["bench", "quality", "--dataset", "nope"], env={"NAHAWI_LANG": ""})
+    assert english.stderr.startswith("nahawi: error: unknown dataset 'nope'")
+    correct = CliRunner().invoke(app, ["--lang", "ar", "correct", str(tmp_path / "absent.txt")])
+    assert correct.exit_code == EXIT_INPUT and correct.stderr.startswith("nahawi: خطأ: خطأ في المدخلات: تعذّرت قراءة")
+    bad = CliRunner().invoke(app, ["--lang", "fr", "bench", "quality"])
+    assert bad.exit_code == EXIT_USAGE and "--lang must be en or ar" in bad.output
