@@ -3,7 +3,8 @@
 Owns typing concerns only: an Arabic font (Noto Naskh Arabic, shipped in resources/fonts under the OFL, so
 a system without one still shows Arabic, then the system's own) with fallbacks, zoom, right-to-left by default with each
 paragraph's direction taken from its first strong character (so an English paragraph in an Arabic document
-lays out left to right), the document's plain text with exact positions, and hover/click positions for the
+lays out left to right; the document's default direction is its majority's, and only the other paragraphs
+carry a direction of their own), the document's plain text with exact positions, and hover/click positions for the
 issue card. Paragraph directions are block formats; after a user edit they are joined to that edit's undo
 step, so undo and redo restore text and direction together. Enter always starts a new paragraph (the file is
 plain text: Shift+Enter too). Knows nothing of issues, checking or files.
@@ -70,13 +71,33 @@ def has_arabic_font(families: list[str]) -> bool:
 
 def strong_direction(text: str) -> Qt.LayoutDirection | None:
     """Direction of text's first strong character (Unicode bidi class L, R or AL), None if it has none."""
+    found = _first_strong(text)
+    return None if found is None else (Qt.LayoutDirection.RightToLeft if found else Qt.LayoutDirection.LeftToRight)
+
+
+def _first_strong(text: str) -> bool | None:
+    """True when text's first strong character is right-to-left, False when left-to-right, None without one
+    (plain strings, no Qt enums: this runs on every line of a file being opened)."""
     for char in text:
-        bidi = unicodedata.bidirectional(char)
+        bidi = _bidirectional(char)
         if bidi == "L":
-            return Qt.LayoutDirection.LeftToRight
-        if bidi in ("R", "AL"):
-            return Qt.LayoutDirection.RightToLeft
+            return False
+        if bidi == "R" or bidi == "AL":
+            return True
     return None
+
+
+_bidirectional = unicodedata.bidirectional
+
+
+def plan_directions(text: str) -> tuple[Qt.LayoutDirection, list[tuple[int, Qt.LayoutDirection]]]:
+    """The direction most of text's lines (paragraphs) take from their first strong character (right to
+    left on a tie or with none), and (line number, direction) for each line whose direction is the other."""
+    found = [_first_strong(line) for line in text.split("\n")]
+    rtl = found.count(False) <= found.count(True)
+    default, other = ((Qt.LayoutDirection.RightToLeft, Qt.LayoutDirection.LeftToRight) if rtl else
+                      (Qt.LayoutDirection.LeftToRight, Qt.LayoutDirection.RightToLeft))
+    return default, [(line, other) for line, strong in enumerate(found) if strong is (not rtl)]
 
 
 class NahawiEditor(QTextEdit):
@@ -105,12 +126,21 @@ class NahawiEditor(QTextEdit):
     # --- text -------------------------------------------------------------------------------------------
 
     def load_text(self, text: str) -> None:
-        """Replace the document (no undo history, not modified)."""
+        """Replace the document (no undo history, not modified). The document's default direction is its
+        lines' majority direction and only the other lines get a paragraph format: formatting every
+        paragraph of a 5 MB file one by one stalled the window for seconds."""
+        default, exceptions = plan_directions(text)
+        document = self.document()
+        option = document.defaultTextOption()
+        option.setTextDirection(default)
+        document.setDefaultTextOption(option)
         self.setPlainText(text)
         self._dirty = None
-        self._fix_all_directions()
-        self.document().clearUndoRedoStacks()
-        self.document().setModified(False)
+        if exceptions:
+            self._apply_directions([(document.findBlockByNumber(line).position(), direction)
+                                    for line, direction in exceptions], join=False)
+        document.clearUndoRedoStacks()
+        document.setModified(False)
         self.moveCursor(QTextCursor.MoveOperation.Start)
 
     def visible_lines(self) -> tuple[int, int]:
@@ -179,7 +209,7 @@ class NahawiEditor(QTextEdit):
         changes = []
         while block.isValid():
             wanted = self._wanted_direction(block)
-            if block.blockFormat().layoutDirection() != wanted:
+            if block.textDirection() != wanted:
                 changes.append((block.position(), wanted))
             if block == last:
                 break
@@ -187,24 +217,12 @@ class NahawiEditor(QTextEdit):
         if changes:
             self._apply_directions(changes, join=True)
 
-    def _fix_all_directions(self) -> None:
-        block, changes = self.document().begin(), []
-        while block.isValid():
-            wanted = self._wanted_direction(block)
-            if block.blockFormat().layoutDirection() != wanted:
-                changes.append((block.position(), wanted))
-            block = block.next()
-        if changes:
-            self._apply_directions(changes, join=False)
-
     @staticmethod
     def _wanted_direction(block) -> Qt.LayoutDirection:
         found = strong_direction(block.text())
-        if found is not None:
-            return found
-        current = block.blockFormat().layoutDirection()
-        # A paragraph with no letters yet keeps the direction it was given (Enter copies the previous one).
-        return current if current != Qt.LayoutDirection.LayoutDirectionAuto else Qt.LayoutDirection.RightToLeft
+        # A paragraph with no letters yet keeps the direction it has (Enter copies the previous one's; a
+        # paragraph without a format of its own has the document's).
+        return found if found is not None else block.textDirection()
 
     def _apply_directions(self, changes: list[tuple[int, Qt.LayoutDirection]], join: bool) -> None:
         cursor = QTextCursor(self.document())
@@ -271,8 +289,7 @@ class NahawiEditor(QTextEdit):
         return QRect(self.viewport().mapToGlobal(rect.topLeft()), rect.size())
 
     def is_right_to_left_at(self, position: int) -> bool:
-        block = self.document().findBlock(position)
-        return block.blockFormat().layoutDirection() != Qt.LayoutDirection.LeftToRight
+        return self.document().findBlock(position).textDirection() == Qt.LayoutDirection.RightToLeft
 
 
 class FindBar(QWidget):

@@ -19,7 +19,7 @@ RTL, LTR = Qt.LayoutDirection.RightToLeft, Qt.LayoutDirection.LeftToRight
 def directions(editor):
     block, out = editor.document().begin(), []
     while block.isValid():
-        out.append(block.blockFormat().layoutDirection())
+        out.append(block.textDirection())  # as laid out: its own format, else the document's default
         block = block.next()
     return out
 
@@ -28,6 +28,27 @@ def test_paragraph_direction_follows_the_first_strong_character(window):
     window.editor.load_text("مرحبا بكم\nHello مرحبا\n\n123 ،\n«مرحبا» hi\n(English) نص")
     assert directions(window.editor) == [RTL, LTR, RTL, RTL, RTL, LTR]
     assert strong_direction("  ١٢٣ 😀 abc") == LTR and strong_direction("...") is None
+
+
+def test_opening_formats_only_the_paragraphs_against_the_majority_direction(window):
+    """Opening a 5 MB file set a direction on every paragraph, one by one (seconds of frozen window): the
+    document's default is now its majority's direction and only the other paragraphs carry their own."""
+    def own_formats(editor):
+        block, out = editor.document().begin(), []
+        while block.isValid():
+            out.append(block.blockFormat().layoutDirection())
+            block = block.next()
+        return out
+
+    auto = Qt.LayoutDirection.LayoutDirectionAuto
+    window.editor.load_text("مرحبا بكم\nسطر ثان\n\nHello there\n١٢٣")
+    assert directions(window.editor) == [RTL, RTL, RTL, LTR, RTL]
+    assert own_formats(window.editor) == [auto, auto, auto, LTR, auto]
+    window.editor.load_text("One\nTwo\n\nمرحبا\nThree")
+    assert directions(window.editor) == [LTR, LTR, LTR, RTL, LTR]
+    assert own_formats(window.editor) == [auto, auto, auto, RTL, auto]
+    window.editor.load_text("")
+    assert directions(window.editor) == [RTL]  # a new document is Arabic
 
 
 def test_typing_english_turns_a_paragraph_ltr_and_undo_restores_both(window, qtbot):

@@ -16,7 +16,7 @@ RTL = Qt.LayoutDirection.RightToLeft
 def directions(editor):
     block, out = editor.document().begin(), []
     while block.isValid():
-        out.append(block.blockFormat().layoutDirection())
+        out.append(block.textDirection())  # as laid out: its own format, else the document's default
         block = block.next()
     return out
 
