@@ -237,7 +237,8 @@ async def _measure(session: _Session, text: str, edits: int, timeout_s: float) -
         no_fix += not actions
         latencies.append((await session.wait_version(version, timeout_s) - sent) * 1000)
     stats = await session.stats()
-    return {"words": len(text.split()), "bytes": len(text.encode()), "sentences": stats["documents"][uri]["sentences"],
+    return {"words": len(text.split()), "bytes": len(text.encode()),
+            "paragraphs": stats["documents"][uri]["paragraphs"],
             "diagnostics_first_check": session.counts[1], "first_check_s": round(first_check_s, 3),
             "edits": len(latencies), "edit_p50_ms": round(_percentile(latencies, 0.5), 1),
             "edit_p95_ms": round(_percentile(latencies, 0.95), 1), "edit_max_ms": round(max(latencies), 1),

@@ -25,6 +25,7 @@ from lsp_server.dictionary import Dictionary
 from lsp_server.settings import Settings
 from nahawi.contract import Edit
 from nahawi.kinds import KINDS
+from nahawi.text.segment import segment_text
 
 SOURCE = "nahawi"
 SEVERITY = {"error": types.DiagnosticSeverity.Error, "warning": types.DiagnosticSeverity.Warning,
@@ -33,8 +34,8 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 class Finding:
-    """One edit of a checked document: the engine's edit, in offsets of the sentence it was found in, and
-    where that sentence starts in the document (so moving a sentence creates no new edits)."""
+    """One edit of a checked document: the engine's edit, in offsets of the paragraph it was found in, and
+    where that paragraph starts in the document (so moving a paragraph creates no new edits)."""
     __slots__ = ("rel", "segment", "segment_start")
 
     def __init__(self, rel: Edit, segment: str, segment_start: int):
@@ -58,7 +59,11 @@ class Finding:
     def key(self) -> tuple[str, int, int, str]:
         """What "ignore here" remembers: the sentence, the span inside it and the replacement; it survives
         edits elsewhere in the document and is forgotten when the sentence itself changes."""
-        return self.segment, self.rel.start, self.rel.end, self.rel.replacement
+        rel = self.rel
+        for start, end in _sentences(self.segment):
+            if start <= rel.start and rel.end <= end:
+                return self.segment[start:end], rel.start - start, rel.end - start, rel.replacement
+        return self.segment, rel.start, rel.end, rel.replacement  # across sentences: the paragraph
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Finding) and (self.rel, self.segment, self.segment_start) == (
@@ -66,6 +71,11 @@ class Finding:
 
     def __hash__(self) -> int:
         return hash((self.rel, self.segment_start))
+
+
+@lru_cache(maxsize=1 << 12)
+def _sentences(paragraph: str) -> tuple[tuple[int, int], ...]:
+    return tuple((s.start, s.end) for s in segment_text(paragraph))
 
 
 _WORD_LIMIT = 64  # an insertion is shown on at most this many characters of the word before it
@@ -104,8 +114,10 @@ def _unit_counter(codec: PositionCodec):
 
 @lru_cache(maxsize=1 << 16)
 def _inner_units(segment: str, edit: Edit, encoding: str, shown: bool) -> tuple[int, int] | None:
-    """Units from a sentence's start to the start and end of edit (or of where it is shown); None when
-    where it is shown depends on text outside the sentence."""
+    """Units from a paragraph's start to the start and end of edit (or of where it is shown); None when
+    where it is shown depends on text outside the paragraph, or when a line break (a lone \r) is inside."""
+    if "\r" in segment:
+        return None
     start, end = edit.start, edit.end
     if shown and start == end:
         start, end = display_span(segment, start, end)
@@ -122,7 +134,7 @@ class LineIndex:
         self.text, self.codec = text, codec
         self.units = _unit_counter(codec)
         self.starts = [0, *(m.end() for m in _LINE_BREAK.finditer(text))]
-        self._segments: dict[int, tuple[int, int]] = {}  # sentence start -> its (line, character)
+        self._segments: dict[int, tuple[int, int]] = {}  # paragraph start -> its (line, character)
 
     def _line_end(self, line: int) -> int:
         if line + 1 < len(self.starts):
@@ -138,8 +150,8 @@ class LineIndex:
 
     def finding_span(self, finding: Finding, shown: bool) -> tuple[int, int, int, int]:
         """(line, character) of the start and end of a finding's edit (shown: of the span it is drawn on),
-        from its sentence's position and the units inside the sentence (kept across versions: a sentence
-        never spans a line break, and most sentences do not change)."""
+        from its paragraph's position and the units inside the paragraph (kept across versions: most
+        paragraphs do not change; one holding a line break is counted from the document)."""
         inner = _inner_units(finding.segment, finding.rel, self.codec.encoding, shown)
         if inner is None:
             start, end = display_span(self.text, finding.start, finding.end) if shown else (finding.start, finding.end)

@@ -22,16 +22,18 @@ from nahawi.errors import NahawiError
 
 log = logging.getLogger("nahawi.lsp")
 
+CACHE_SENTENCES = 1 << 15  # the engine's sentence cache: a re-checked paragraph decodes only its new sentences
+
 
 @dataclass
 class EngineStats:
     loads: int = 0
     load_seconds: float = 0.0
     calls: int = 0  # correct_batch calls
-    segments: int = 0  # sentences sent to the engine
+    segments: int = 0  # paragraphs sent to the engine
     skipped_jobs: int = 0  # queued jobs dropped because their document changed first
     seconds: float = 0.0  # time spent in correct_batch
-    last: dict = field(default_factory=dict)  # the latest call: segments and seconds
+    last: dict = field(default_factory=dict)  # the latest call: paragraphs and seconds
 
 
 class EngineHost:
@@ -69,7 +71,8 @@ class EngineHost:
 
         started = time.perf_counter()
         try:
-            corrector = Corrector.from_dir(model_dir, device=device, options=CorrectorOptions(strict=strict))
+            options = CorrectorOptions(strict=strict, cache_size=CACHE_SENTENCES)
+            corrector = Corrector.from_dir(model_dir, device=device, options=options)
         except NahawiError as error:
             log.error("model not loaded: %s", error)
             return None, str(error)

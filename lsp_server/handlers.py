@@ -118,8 +118,8 @@ def _register_actions(server: NahawiServer) -> None:
 
     @server.feature(types.TEXT_DOCUMENT_CODE_ACTION, options)
     async def code_action(ls: NahawiServer, params: types.CodeActionParams) -> list[types.CodeAction]:
-        """Actions on the current version at once: the findings of every sentence checked before, and the
-        new sentences in reach (the range; the document for fix-all) checked now."""
+        """Actions on the current version at once: the findings of every paragraph checked before, and the
+        new paragraphs in reach (the range; the document for fix-all) checked now."""
         state = ls.documents.get(params.text_document.uri)
         if state is None:
             return []
@@ -127,7 +127,7 @@ def _register_actions(server: NahawiServer) -> None:
         start, end = sorted((index.offset(params.range.start), index.offset(params.range.end)))
         only = params.context.only
         whole = bool(only) and all(FIX_ALL_KIND.startswith(kind) for kind in only)
-        await ls.check_sentences(state, *((0, None) if whole else (start, end)))
+        await ls.check_paragraphs(state, *((0, None) if whole else (start, end)))
         ctx = ls.action_context(state)
         start, end = sorted((ctx.index.offset(params.range.start), ctx.index.offset(params.range.end)))
         return code_actions(ctx, start, end, only)
@@ -157,7 +157,7 @@ def _register_actions(server: NahawiServer) -> None:
         if action.edit is not None or data.get("fix") not in ("all", "kind"):
             return action
         state = ls.current_state(data.get("uri"))
-        await ls.check_sentences(state)
+        await ls.check_paragraphs(state)
         return resolve_action(ls.action_context(state), action)
 
     @server.command(CMD_CHECK)

@@ -47,9 +47,9 @@ from nahawi import __version__
 
 log = logging.getLogger("nahawi.lsp")
 
-PROGRESS_MIN_SEGMENTS = 24  # a first check with at least this many sentences to correct reports progress
-CHUNK_SEGMENTS = 32  # sentences per engine call: progress steps, and where a stale check stops
-SYNC_SEGMENTS = 64  # a code action checks at most this many new sentences before answering
+PROGRESS_MIN_SEGMENTS = 8  # a first check with at least this many paragraphs to correct reports progress
+CHUNK_SEGMENTS = 8  # paragraphs per engine call: progress steps, and where a stale check stops
+SYNC_SEGMENTS = 16  # a code action checks at most this many new paragraphs before answering
 CONFIGURATION_TIMEOUT_S = 10.0  # a client that never answers workspace/configuration keeps the defaults
 
 
@@ -292,7 +292,7 @@ class NahawiServer(LanguageServer):
         token = None
         if state.checked_version is None and len(missing) >= PROGRESS_MIN_SEGMENTS:
             count = len(missing)
-            token = await self._progress_begin(f"تدقيق {count} جملة / checking {count} sentences")
+            token = await self._progress_begin(f"تدقيق {count} فقرة / checking {count} paragraphs")
         try:
             for done in range(0, len(missing), CHUNK_SEGMENTS):
                 if not await self._infer(state, corrector, missing[done:done + CHUNK_SEGMENTS], generation):
@@ -300,7 +300,7 @@ class NahawiServer(LanguageServer):
                 self._progress_report(token, done + CHUNK_SEGMENTS, len(missing))
         finally:
             self._progress_end(token)
-        await asyncio.sleep(0)  # requests waiting on the same sentences (code actions) answer before publishing
+        await asyncio.sleep(0)  # requests waiting on the same paragraphs (code actions) answer before publishing
         if state.generation != generation or state.version != version:
             self.counters["stale_checks"] += 1
             return
@@ -308,8 +308,8 @@ class NahawiServer(LanguageServer):
         self.dictionary_for(state.uri).reload_if_changed()
         self.publish(state)
 
-    async def check_sentences(self, state: DocumentState, start: int = 0, end: int | None = None) -> None:
-        """Correct, now, the sentences of the current text in [start, end] that have no result yet (at most
+    async def check_paragraphs(self, state: DocumentState, start: int = 0, end: int | None = None) -> None:
+        """Correct, now, the paragraphs of the current text in [start, end] that have no result yet (at most
         SYNC_SEGMENTS of them: code actions wait for this), unless checking is manual or the engine is
         not loaded."""
         corrector = self.host.corrector
@@ -329,7 +329,7 @@ class NahawiServer(LanguageServer):
 
     async def _infer(self, state: DocumentState, corrector, texts: list[str], generation: int) -> bool:
         """Correct texts on the engine thread and store their results in state, even when this check is
-        cancelled meanwhile (the sentences stay valid); False when the job was dropped as stale."""
+        cancelled meanwhile (the paragraphs stay valid); False when the job was dropped as stale."""
         future = self.host.correct(corrector, texts, lambda: state.generation == generation)
         state.pending.update(dict.fromkeys(texts, future))
 
@@ -429,7 +429,7 @@ class NahawiServer(LanguageServer):
             self.publish(state)
 
     def stats(self) -> dict[str, Any]:
-        documents = {uri: {"version": s.checked_version, "sentences": len(s.plan.segments) if s.plan else 0,
+        documents = {uri: {"version": s.checked_version, "paragraphs": len(s.plan.segments) if s.plan else 0,
                            "findings": len(s.findings), "planRead": s.plan.read if s.plan else 0,
                            "ignored": len(s.ignored)} for uri, s in self.documents.items()}
         engine = {**self.host.info(), **dataclasses.asdict(self.host.stats)}
