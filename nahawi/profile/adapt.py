@@ -1,0 +1,94 @@
+"""`nahawi adapt` as a library call: read what a profile and the given files hold, learn, keep it.
+
+Every input is read and checked before anything is learned or written (a bad feedback line, a document
+that is not UTF-8: `ProfileError`/`InputError` naming the file and line, the profile untouched). The
+feedback decisions and the suggestions the engine still makes on the writer's documents (ignored by
+definition: the writer wrote them that way) are appended to the profile's decisions log, so a later
+`adapt` refits on everything; the documents' words are added to the overlay. Knows nothing of the CLI.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from nahawi.errors import InputError
+from nahawi.profile.decisions import Decision, now, read_decisions
+from nahawi.profile.learn import AdaptConfig, learn
+from nahawi.profile.overlay import document_counts
+from nahawi.profile.store import DECISIONS, Profile, read_text_lines
+from nahawi.profile.writer import WriterModel
+
+
+@dataclass(frozen=True)
+class AdaptReport:
+    profile: str
+    documents: int
+    new_words: tuple[str, ...]  # words the overlay did not have before (sorted by count, then word)
+    words: int  # words and pairs in the overlay now
+    pairs: int
+    learned: dict = field(default_factory=dict)  # learned.json as written
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {"profile": self.profile, "documents": self.documents, "new_words": len(self.new_words),
+                "words": self.words, "pairs": self.pairs, "seconds": round(self.seconds, 2),
+                "summary": self.learned.get("summary", {}), "thresholds": self.learned.get("thresholds", {}),
+                "gate_weights": len(self.learned.get("gate", {})),
+                "punctuation_weights": sum(map(len, self.learned.get("punctuation", {}).values())),
+                "suppressed_pairs": len(self.learned.get("suppressed_pairs", [])),
+                "suppressed_contexts": len(self.learned.get("suppressed_contexts", [])),
+                "adapter": None}
+
+
+def read_documents(paths: Sequence[str | Path]) -> list[str]:
+    """The writer's documents (UTF-8 text or Markdown), each as one string; errors name the file."""
+    documents = []
+    for path in map(Path, paths):
+        if not path.is_file():
+            raise InputError(f"{path}: no such document")
+        documents.append("\n".join(read_text_lines(path)))
+    return documents
+
+
+def document_decisions(corrector, documents: Sequence[str]) -> list[Decision]:
+    """What the engine still suggests on the writer's clean documents, as ignored decisions (one line of
+    context each)."""
+    lines = [line for document in documents for line in document.splitlines() if line.strip()]
+    stamp = now()
+    return [Decision(c.source, e.start, e.end, e.replacement, e.kind, "ignored", e.rule_id, stamp)
+            for c in corrector.correct_batch(lines) for e in c.edits]
+
+
+def adapt(profile: Profile, corrector, documents: Sequence[str] = (), feedback: Sequence[Decision] = (),
+          config: AdaptConfig = AdaptConfig()) -> AdaptReport:
+    """Learn from the profile's log, `documents` and `feedback`, and write the profile. `corrector` is an
+    engine without a profile (`Corrector.from_dir`); it ends adapted to the new profile."""
+    began = time.perf_counter()
+    logged = read_decisions(profile.file(DECISIONS))
+    dictionary = frozenset(profile.dictionary().words)
+    words, pairs = profile.overlay()
+    before = set(words)
+    new_words, new_pairs = document_counts(documents)
+    for word, count in new_words.items():
+        words[word] = words.get(word, 0) + count
+    for pair, count in new_pairs.items():
+        pairs[pair] = pairs.get(pair, 0) + count
+    corrector.adapt_to(WriterModel(words, pairs, dictionary))
+    implied = document_decisions(corrector, documents) if documents else []
+    stamp = now()
+    fresh = [Decision(d.text, d.start, d.end, d.replacement, d.kind, d.decision, d.rule_id, d.time or stamp)
+             for d in (*feedback, *implied)]
+    learned = learn([*logged, *fresh], corrector.stages.lexicon, corrector.base_stages.punctuation, config)
+    profile.write_overlay(words, pairs)
+    profile.append_decisions(d.to_dict() for d in fresh)
+    profile.write_learned(learned)
+    corrector.adapt_to(WriterModel.from_profile(profile))
+    added = sorted(set(words) - before, key=lambda w: (-words[w], w))
+    return AdaptReport(str(profile.path), len(documents), tuple(added), len(words), len(pairs), learned,
+                       time.perf_counter() - began)
+
+
+def reset(profile: Profile) -> list[str]:
+    return profile.reset()
