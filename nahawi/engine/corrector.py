@@ -45,6 +45,8 @@ from nahawi.model_dir import (
     ModelInfo,
     load_model_info,
 )
+from nahawi.profile.store import Profile
+from nahawi.profile.writer import WriterModel
 from nahawi.punctuation import load_punctuation
 from nahawi.spacing import Spacing
 from nahawi.tags import TagPolicy, TagVocab
@@ -77,6 +79,7 @@ class CorrectorOptions:
     punctuation: bool = True  # use the model directory's punctuation.json.gz (marks between words)
     strict: bool = False  # model.json's strict policy (fewer false alarms, fewer corrections) when it has one
     tagger: bool = True  # use the model directory's edit tagger when it has one (the seq2seq is then not decoded)
+    profile: str | Path | None = None  # a personal profile folder (nahawi.profile): the writer's adaptation
 
 
 @dataclass(frozen=True)
@@ -126,11 +129,22 @@ class Corrector:
         if options.punctuation and policy.get("punctuation", True) and punctuation_path.is_file():
             threshold = policy.get("punctuation_threshold")
             punctuation = load_punctuation(punctuation_path, None if threshold is None else float(threshold))
-        self.stages = AfterModel(lexicon, Spacing(lexicon) if lexicon is not None and options.spacing else None,
-                                 EditPolicy.from_dict(policy), punctuation)
+        self.base_stages = AfterModel(lexicon, None, EditPolicy.from_dict(policy), punctuation)
+        self.adapt_to(WriterModel.from_profile(Profile(options.profile)) if options.profile is not None else None)
         self.tagger = None
         if options.tagger and model_info.tagger is not None and policy.get("tagger", True):
             self.tagger = _tagger_stage(model_info, device, options)
+
+    def adapt_to(self, writer: WriterModel | None) -> None:
+        """Correct for this writer from now on (nahawi.profile.writer: their vocabulary in the lexicon,
+        their weights in the gate and the punctuation model, their thresholds and suppressions on what is
+        shown); None: for nobody in particular. Forgets the cached segments."""
+        base = self.base_stages
+        lexicon = writer.lexicon(base.lexicon) if writer is not None else base.lexicon
+        punctuation = writer.punctuation(base.punctuation) if writer is not None else base.punctuation
+        spacing = Spacing(lexicon) if lexicon is not None and self.options.spacing else None
+        self.stages = AfterModel(lexicon, spacing, base.policy, punctuation, writer=writer)
+        self.cache.clear()
 
     @classmethod
     def from_dir(cls, path: str | Path | None = None, device: str = "auto",

@@ -1,6 +1,6 @@
 """The stages after the model, in their one order: per segment, the edit policy, the lexicon's checks,
 spacing and usual spellings (`lexicon_stage.refine`); per document, the punctuation model in the gaps the
-other edits leave (`punct_stage`). The engine runs them on each decoded segment; `training.tune` runs them
+other edits leave (`punct_stage`), then what a writer's profile hides (`nahawi.profile.writer`). The engine runs them on each decoded segment; `training.tune` runs them
 on raw model corrections under many settings, so what it tunes is exactly what the engine shows.
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ from nahawi.contract import Edit
 from nahawi.engine.lexicon_stage import EditPolicy, refine
 from nahawi.engine.punct_stage import punctuation_edits
 from nahawi.lexicon import Lexicon
+from nahawi.profile.writer import WriterModel
 from nahawi.punctuation import PunctuationModel
 from nahawi.spacing import Spacing
 
@@ -24,6 +25,7 @@ class AfterModel:
     policy: EditPolicy = field(default_factory=EditPolicy)
     punctuation: PunctuationModel | None = None
     punctuation_threshold: float | None = None  # None: the punctuation model's own
+    writer: WriterModel | None = None  # a profile's thresholds and suppressions on what is shown (nahawi.profile)
 
     def segment_edits(self, text: str, model_edits: tuple[Edit, ...] = ()) -> tuple[Edit, ...]:
         """One segment's shown edits (offsets into `text`) from the model's raw edits to it."""
@@ -35,4 +37,6 @@ class AfterModel:
                  for start, segment_edits in segments for edit in segment_edits]
         if self.punctuation is not None:
             edits += punctuation_edits(text, edits, self.punctuation, self.punctuation_threshold)
+        if self.writer is not None:
+            edits = self.writer.keep(text, edits)
         return sorted(edits, key=lambda e: (e.start, e.end))
