@@ -115,11 +115,12 @@ def _root(version: bool = typer.Option(False, "--version", help="Print the versi
 
 
 def _register() -> None:
-    from nahawi.cli import bench, correct, export, train, train_model  # noqa: F401  (train_model adds to train.app)
+    from nahawi.cli import adapt, bench, correct, export, train, train_model  # noqa: F401  (train_model adds to train.app)
 
     app.add_typer(bench.app, name="bench")
     app.add_typer(train.app, name="train")
     app.command("correct", help=correct.HELP)(correct.correct)
+    app.command("adapt", help=adapt.HELP)(adapt.adapt)
     app.add_typer(export.app, name="export")
 
 

@@ -280,3 +280,45 @@ def false_alarms(
                               indent=2))
 
     _guard(work)
+
+
+@app.command("adapt")
+def adapt_bench(
+    feedback: Annotated[int, typer.Option("--feedback", help="Essays whose suggestions the simulated writer "
+                                          "decides on (and whose corrected text are their documents).")] = 15,
+    data_root: Annotated[str | None, typer.Option("--data-root", help=DATA_HELP)] = None,
+    model: Annotated[Path | None, typer.Option("--model", help="Model directory (default: bundled).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """A simulated writer on ZAEBUC dev: F0.5 and false alarms on the essays the adaptation never saw, before
+    and after `nahawi adapt` on the first essays' feedback and corrected text; on those essays, the share
+    of ignored suggestions no longer made and of accepted ones still made; the time adapt took."""
+    from nahawi.bench.adapt import FILES, run_adapt_bench
+    from nahawi.bench.quality import resolve_data_root
+
+    def work() -> None:
+        root = resolve_data_root(data_root)
+        if not (root / FILES["m2"]).is_file():
+            typer.echo(f"skipped: ZAEBUC dev is not at {root / FILES['m2']} (set --data-root or NAHAWI_DATA_ROOT)")
+            return
+        report = run_adapt_bench(root, model, feedback)
+        if as_json:
+            typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+            return
+        _print_adapt(report)
+
+    _guard(work)
+
+
+def _print_adapt(report: dict) -> None:
+    echo = typer.echo
+    echo(f"ZAEBUC dev: {report['feedback_essays']} essays of feedback, {report['unseen_essays']} unseen")
+    for name in ("before", "after"):
+        r = report[name]
+        fa = r["false_alarms"]
+        echo(f"{name:6s}  unseen F0.5 {_pct(r['with_punct']['f0.5'])} (no punct {_pct(r['no_punct']['f0.5'])})  "
+             f"false alarms {fa['edited_words']} words, {fa['per_1000_words']:.2f} per 1,000")
+    for decision, row in report["feedback"].items():
+        echo(f"feedback essays: {row['suggestions']} {decision}, {_pct(row['share_still_made'])}% still made")
+    echo(f"nahawi adapt took {report['adapt_seconds']:.1f} s")
+

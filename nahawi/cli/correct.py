@@ -50,6 +50,7 @@ CONFIDENCE_HELP = "Drop edits whose confidence (0-1) is below this; edits withou
 STRICT_HELP = "The model's strict policy: fewer false alarms on correct text, fewer corrections."
 PROGRESS_HELP = "Progress bar on stderr (default: for large input on a terminal)."
 VERBOSE_HELP = "Say which device and provider run the model, and why CUDA is not used."
+PROFILE_HELP = "A personal profile folder (nahawi adapt; docs/profile.md): correct for that writer."
 HELP = f"""Correct Arabic text: each line is a document; empty lines and all text outside the corrections are
 kept byte for byte. Colour only on a terminal, never with NO_COLOR set.
 
@@ -77,6 +78,7 @@ def correct(
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help=PROGRESS_HELP)] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)] = False,
     lang: Annotated[str | None, typer.Option("--lang", help=LANG_HELP, envvar="NAHAWI_LANG")] = None,
+    profile: Annotated[Path | None, typer.Option("--profile", help=PROFILE_HELP)] = None,
 ) -> None:
     lang = lang or root_lang()
     arabic = (lang or "en").strip().lower().startswith("ar")
@@ -89,7 +91,8 @@ def correct(
             raise UsageError(f"--diff shows a text diff and cannot be used with --format {output_format}")
         call = {"beam": beam, "max_length": max_length, "guard": not no_guard,
                 "min_confidence": min_confidence}
-        run_correct(file, output_format, diff, model, device, output, progress, call, strict, verbose, arabic)
+        run_correct(file, output_format, diff, model, device, output, progress, call, strict, verbose, arabic,
+                    profile)
     except UsageError as error:
         _fail(EXIT_USAGE, str(error), arabic)
     except NahawiError as error:
@@ -118,7 +121,7 @@ def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
 
 def run_correct(file: str, output_format: str, diff: bool, model: Path | None, device: str,
                 output: Path | None, progress: bool | None, call: dict, strict: bool = False,
-                verbose: bool = False, arabic: bool = False) -> None:
+                verbose: bool = False, arabic: bool = False, profile: Path | None = None) -> None:
     """Validate the input, load the engine, correct chunk by chunk, then publish the output."""
     from nahawi.engine import Corrector, CorrectorOptions
     from nahawi.engine.corrector import validate_call
@@ -128,6 +131,8 @@ def run_correct(file: str, output_format: str, diff: bool, model: Path | None, d
     except InputError as error:
         raise UsageError(str(error)) from None
     check_output(output)
+    if profile is not None and not profile.is_dir():
+        raise InputError(f"--profile {profile}: no such profile folder (nahawi adapt --profile DIR makes one)")
     source, size = open_input(file)
     with source:
         validate_utf8(source, file)
@@ -135,7 +140,7 @@ def run_correct(file: str, output_format: str, diff: bool, model: Path | None, d
         if not bom:
             source.seek(0)
         _configure_logging(verbose, arabic)
-        corrector = Corrector.from_dir(model, device=device, options=CorrectorOptions(strict=strict))
+        corrector = Corrector.from_dir(model, device=device, options=CorrectorOptions(strict=strict, profile=profile))
         if verbose:
             info = corrector.info
             logging.getLogger("nahawi").info("model %s (%s) on %s, %s, %d thread(s)", info.model_name,
