@@ -1,5 +1,7 @@
 """The writer's vocabulary as an overlay on the corpus lexicon: the words and word pairs of their own clean
-writing, each occurrence counted as `OverlayConfig.weight` corpus occurrences.
+writing, each occurrence counted as `OverlayConfig.weight` corpus occurrences, and a word at least as
+often as its most frequent spelling (so `الكره`, hatred, written by the writer, is as common for them as
+`الكرة`, the ball: the unigram rule stops respelling it and the context decides).
 
 `OverlayTables` answers every question `nahawi.lexicon.Lexicon` and `nahawi.spacing.Spacing` ask of the
 corpus tables (`count`, `knows`, `usual`, `spellings`, `repair`, `bigram`, ...) with the writer's counts
@@ -22,7 +24,8 @@ from nahawi.text.tokens import model_tokens
 
 @dataclass(frozen=True)
 class OverlayConfig:
-    weight: int = 200  # corpus occurrences one occurrence in the writer's documents counts as
+    weight: int = 200  # corpus occurrences one occurrence in the writer's documents counts as, at least
+    # (and at least as many as the word's most frequent spelling in the corpus)
 
 
 def document_counts(texts: Iterable[str]) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
@@ -54,7 +57,10 @@ class OverlayTables:
     def __init__(self, base, words: Mapping[str, int], pairs: Mapping[tuple[str, str], int],
                  config: OverlayConfig = OverlayConfig()):
         self.base, self.config = base, config
-        self.extra = {w: c * config.weight for w, c in words.items()}
+        # A writer's word counts at least as its most frequent spelling: the unigram rule no longer respells
+        # it, and the context (their pairs and the corpus's) decides between spellings.
+        self.extra = {w: c * max(config.weight, max((n for _, n in base.spellings(fold_variants(w))), default=0))
+                      for w, c in words.items()}
         self.extra_pairs = {p: c * config.weight for p, c in pairs.items()}
         self.total = base.total + sum(self.extra.values())
         self.bigrams = base.bigrams  # truthy when the base has bigrams: the context model stays on or off

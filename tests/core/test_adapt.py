@@ -1,0 +1,129 @@
+"""`nahawi adapt` (issue 17) on real Arabic with the shipped model: what it learns changes exactly the
+decisions it should; the feedback file's errors name the line and nothing is learned; reset forgets; the
+simulated ZAEBUC writer (shared data) meets the issue's targets."""
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from nahawi.cli import app
+from nahawi.engine import Corrector, CorrectorOptions
+from nahawi.m2.reader import read_m2
+from nahawi.profile import Profile, read_decisions
+from nahawi.profile.adapt import adapt
+from nahawi.profile.decisions import decision_from_dict
+from nahawi.profile.writer import WriterModel
+
+TEXT = "قال ان الولد ذهب الى المدرسه"
+ELSEWHERE = "كتب الدكتور مقالا عن المدرسه الجديده وذهب الى السوق"
+HATRED = "لا مكان للحقد ولا الكره بيننا"
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return Corrector.from_dir(None, device="cpu")
+
+
+def _edits(corrector, text):
+    return [(e.start, e.end, e.replacement) for e in corrector.correct(text).edits]
+
+
+def _feedback(corrector, text, ignored_originals):
+    return [decision_from_dict({"text": text, "start": e.start, "end": e.end, "replacement": e.replacement,
+                                "kind": e.kind, "decision": "ignored" if e.original in ignored_originals
+                                else "accepted"}, "test") for e in corrector.correct(text).edits]
+
+
+def test_an_ignored_suggestion_goes_and_the_accepted_ones_stay(tmp_path, shipped):
+    before = _edits(shipped, TEXT)
+    assert (4, 6, "إن") in before and len(before) == 4
+    engine = Corrector.from_dir(None, device="cpu")
+    adapt(Profile(tmp_path), engine, feedback=_feedback(shipped, TEXT, {"ان"}))
+    assert _edits(engine, TEXT) == [e for e in before if e != (4, 6, "إن")]
+    reloaded = Corrector.from_dir(None, device="cpu", options=CorrectorOptions(profile=tmp_path))
+    assert _edits(reloaded, TEXT) == _edits(engine, TEXT)
+    assert _edits(reloaded, ELSEWHERE) == _edits(shipped, ELSEWHERE)  # accepted kinds still made elsewhere
+
+
+def test_the_writers_words_stop_being_corrected(tmp_path, shipped):
+    before = shipped.correct(HATRED).edits
+    assert [e.original for e in before if e.rule_id == "lexicon"] == ["الكره"]
+    document = tmp_path / "essay.txt"
+    document.write_text("الكره شعور مدمر، والتسامح علاجه.\n", encoding="utf-8")
+    result = CliRunner().invoke(app, ["adapt", "--profile", str(tmp_path / "p"), "--documents", str(document)])
+    assert result.exit_code == 0, result.output
+    assert "الكره" in result.output and "words: " in result.output
+    adapted = Corrector.from_dir(None, device="cpu", options=CorrectorOptions(profile=tmp_path / "p"))
+    assert [e for e in adapted.correct(HATRED).edits if e.rule_id == "lexicon"] == []
+    assert _edits(adapted, ELSEWHERE) == _edits(shipped, ELSEWHERE)
+
+
+def test_the_overlay_alone_keeps_a_word_the_writer_wrote_once(shipped):
+    """One occurrence of «الكره» (hatred) in the writer's documents makes it as common for them as «الكرة»
+    (the ball), 70 times more frequent in the corpus: the lexicon no longer respells it, and nothing else."""
+    engine = Corrector.from_dir(None, device="cpu")
+    engine.adapt_to(WriterModel(words={"الكره": 1}))
+    assert [e.original for e in engine.correct(HATRED).edits if e.rule_id == "lexicon"] == []
+    assert _edits(engine, ELSEWHERE) == _edits(shipped, ELSEWHERE)
+
+
+def test_a_bad_feedback_line_is_named_and_nothing_is_learned(tmp_path, shipped):
+    good = {"text": TEXT, "start": 4, "end": 6, "replacement": "إن", "kind": "hamza", "decision": "ignored"}
+    feedback = tmp_path / "feedback.jsonl"
+    feedback.write_text(json.dumps(good, ensure_ascii=False) + "\n" + json.dumps({**good, "end": 99}) + "\n",
+                        encoding="utf-8")
+    result = CliRunner().invoke(app, ["adapt", "--profile", str(tmp_path / "p"), "--feedback", str(feedback)])
+    assert result.exit_code == 1
+    assert f"{feedback}:2: span 4..99 is outside the text" in result.output
+    assert not (tmp_path / "p").exists()
+
+
+def test_reset_forgets_what_was_learned_and_keeps_the_dictionary(tmp_path, shipped):
+    profile = Profile(tmp_path)
+    profile.add_word("شمهروش")
+    adapt(profile, Corrector.from_dir(None, device="cpu"), feedback=_feedback(shipped, TEXT, {"ان"}))
+    assert (tmp_path / "learned.json").is_file() and read_decisions(tmp_path / "decisions.jsonl")
+    result = CliRunner().invoke(app, ["adapt", "--profile", str(tmp_path), "--reset", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["reset"] == ["overlay.tsv", "learned.json", "decisions.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dictionary.txt"]
+    again = Corrector.from_dir(None, device="cpu", options=CorrectorOptions(profile=tmp_path))
+    assert _edits(again, TEXT) == _edits(shipped, TEXT)
+
+
+def test_correct_with_a_profile_through_the_cli(tmp_path, shipped):
+    adapt(Profile(tmp_path / "p"), Corrector.from_dir(None, device="cpu"), feedback=_feedback(shipped, TEXT, {"ان"}))
+    result = CliRunner().invoke(app, ["correct", "--profile", str(tmp_path / "p"), "--format", "json"], input=TEXT + "\n")
+    assert result.exit_code == 0, result.output
+    assert [e["original"] for e in json.loads(result.output)["edits"]] == ["الى", "المدرسه", ""]
+    missing = CliRunner().invoke(app, ["correct", "--profile", str(tmp_path / "none")], input=TEXT + "\n")
+    assert missing.exit_code == 1 and "no such profile folder" in missing.output
+
+
+def test_the_simulated_writer_judges_by_the_gold(shared_root):
+    from nahawi.bench.adapt import judge
+    from nahawi.contract import Edit
+
+    sentence = read_m2(shared_root / "data" / "zaebuc" / "dev" / "dev.m2")[0]
+    text, gold = sentence.source, sentence.gold_sets()[0]
+    comma = text.index(" , الايجابية")  # gold: «,» → «.» there
+    assert not judge(list(sentence.tokens), gold, text, Edit(comma + 1, comma + 2, "،", "punctuation"))
+    assert judge(list(sentence.tokens), gold, text, Edit(comma + 1, comma + 2, ".", "punctuation"))
+    join = text.index("و سهولته")  # gold joins it: deleting the space alone is on the way there
+    assert judge(list(sentence.tokens), gold, text, Edit(join + 1, join + 2, "", "spacing"))
+    larger = text.index("اكبر")  # gold: أكبر; إكبر is not
+    assert judge(list(sentence.tokens), gold, text, Edit(larger, larger + 1, "أ", "hamza"))
+    assert not judge(list(sentence.tokens), gold, text, Edit(larger, larger + 1, "إ", "hamza"))
+
+
+def test_the_simulated_zaebuc_writer_meets_the_targets(shared_root):
+    """Issue 17's targets on the essays adapt never saw and on the feedback essays (speed is `nahawi bench
+    adapt`'s, never asserted here)."""
+    from nahawi.bench.adapt import run_adapt_bench
+
+    report = run_adapt_bench(shared_root / "data", feedback=15)
+    before, after = report["before"], report["after"]
+    assert after["with_punct"]["f0.5"] >= before["with_punct"]["f0.5"]
+    assert after["false_alarms"]["edited_words"] <= 0.75 * before["false_alarms"]["edited_words"]
+    assert report["feedback"]["ignored"]["share_still_made"] <= 0.10
+    assert report["feedback"]["accepted"]["share_still_made"] >= 0.90
