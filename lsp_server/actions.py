@@ -16,6 +16,7 @@ from lsprotocol import types
 
 from lsp_server.diagnostics import Finding, LineIndex, display_span
 from lsp_server.dictionary import normalize_word, words_at
+from lsp_server.fixall import Rewrite
 from nahawi.kinds import KINDS
 
 FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.nahawi"
@@ -48,6 +49,10 @@ class ActionContext:
     to_diagnostic: Callable[[Finding], types.Diagnostic]
     resolve: bool = False  # the client resolves an action's edit later (codeAction/resolve): fixes of many
     # findings are sent without it, so that the list of actions is answered at once
+    fix_all: Sequence[Finding | Rewrite] | None = None  # what fix-all changes (`fixall`); None: the findings
+
+    def fix_all_changes(self) -> Sequence[Finding | Rewrite]:
+        return self.findings if self.fix_all is None else self.fix_all
 
 
 def _lazy(ctx: ActionContext, fix: str, kind: str | None = None) -> dict:
@@ -57,21 +62,25 @@ def _lazy(ctx: ActionContext, fix: str, kind: str | None = None) -> dict:
 def resolve_action(ctx: ActionContext, action: types.CodeAction) -> types.CodeAction:
     """action (one of ours sent without its edit) with the edit, on ctx's version."""
     data = action.data if isinstance(action.data, dict) else {}
-    findings = [f for f in ctx.findings if data.get("fix") == "all" or f.rel.kind == data.get("kind")]
-    action.edit = workspace_edit(ctx, findings)
+    if data.get("fix") == "all":
+        action.edit = workspace_edit(ctx, ctx.fix_all_changes())
+    else:
+        action.edit = workspace_edit(ctx, [f for f in ctx.findings if f.rel.kind == data.get("kind")])
     return action
 
 
-def workspace_edit(ctx: ActionContext, findings: Sequence[Finding]) -> types.WorkspaceEdit:
-    """All edits of findings as one workspace edit on ctx's document version."""
-    edits = [_text_edit(ctx.index, f) for f in sorted(findings, key=lambda f: (f.start, f.end))]
+def workspace_edit(ctx: ActionContext, changes: Sequence[Finding | Rewrite]) -> types.WorkspaceEdit:
+    """All edits of findings (and rewrites) as one workspace edit on ctx's document version."""
+    edits = [_text_edit(ctx.index, c) for c in sorted(changes, key=lambda c: (c.start, c.end))]
     if ctx.document_changes:
         document = types.OptionalVersionedTextDocumentIdentifier(uri=ctx.uri, version=ctx.version)
         return types.WorkspaceEdit(document_changes=[types.TextDocumentEdit(text_document=document, edits=edits)])
     return types.WorkspaceEdit(changes={ctx.uri: edits})
 
 
-def _text_edit(index: LineIndex, finding: Finding) -> types.TextEdit:
+def _text_edit(index: LineIndex, finding: Finding | Rewrite) -> types.TextEdit:
+    if isinstance(finding, Rewrite):
+        return types.TextEdit(range=index.range(finding.start, finding.end), new_text=finding.text)
     l1, c1, l2, c2 = index.finding_span(finding, shown=False)
     return types.TextEdit(range=types.Range(start=types.Position(line=l1, character=c1),
                                             end=types.Position(line=l2, character=c2)),
@@ -111,7 +120,8 @@ def code_actions(ctx: ActionContext, start: int, end: int, only: Sequence[str] |
     if ctx.findings and _wanted(FIX_ALL_KIND, only):
         title = titles["all"].format(len(ctx.findings))
         actions.append(types.CodeAction(title=title, kind=FIX_ALL_KIND, data=_lazy(ctx, "all")) if ctx.resolve
-                       else types.CodeAction(title=title, kind=FIX_ALL_KIND, edit=workspace_edit(ctx, ctx.findings)))
+                       else types.CodeAction(title=title, kind=FIX_ALL_KIND,
+                                             edit=workspace_edit(ctx, ctx.fix_all_changes())))
     return actions
 
 

@@ -131,6 +131,7 @@ class DocumentState:
     pending: dict[str, asyncio.Future] = field(default_factory=dict)  # paragraph -> its engine job in flight
     too_large: bool = False  # the size message was shown for the current oversize episode
     index: LineIndex | None = None  # positions in text, built when needed
+    fix_all: tuple[int, list, list] | None = None  # (generation, visible findings, what fix-all changes: `fixall`)
     _findings: tuple[int, tuple[Finding, ...]] | None = None  # (generation, findings of text)
 
     def change(self, text: str, span: tuple[int, int, int] | None) -> None:

@@ -128,7 +128,8 @@ def _register_actions(server: NahawiServer) -> None:
         only = params.context.only
         whole = bool(only) and all(FIX_ALL_KIND.startswith(kind) for kind in only)
         await ls.check_paragraphs(state, *((0, None) if whole else (start, end)))
-        ctx = ls.action_context(state)
+        fix_all = None if ls.action_context(state).resolve else await ls.fix_all(state)
+        ctx = ls.action_context(state, fix_all)
         start, end = sorted((ctx.index.offset(params.range.start), ctx.index.offset(params.range.end)))
         return code_actions(ctx, start, end, only)
 
@@ -158,7 +159,8 @@ def _register_actions(server: NahawiServer) -> None:
             return action
         state = ls.current_state(data.get("uri"))
         await ls.check_paragraphs(state)
-        return resolve_action(ls.action_context(state), action)
+        fix_all = await ls.fix_all(state) if data.get("fix") == "all" else None
+        return resolve_action(ls.action_context(state, fix_all), action)
 
     @server.command(CMD_CHECK)
     async def check_document(ls: NahawiServer, *args: Any) -> dict:
@@ -174,13 +176,13 @@ def _register_actions(server: NahawiServer) -> None:
             await ls.check_now(state)
         if state.checked_version != state.version:
             raise JsonRpcInvalidParams(f"{state.uri} changed while it was being checked; try again")
-        ctx = ls.action_context(state)
+        ctx = ls.action_context(state, await ls.fix_all(state))
         if not ctx.findings:
             return {"applied": False, "edits": 0}
         if not ls.client_supports("workspace.apply_edit"):
             raise JsonRpcInvalidParams("the client does not support workspace/applyEdit")
         result = await ls.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(
-            edit=workspace_edit(ctx, ctx.findings), label="Nahawi: apply all"))
+            edit=workspace_edit(ctx, ctx.fix_all_changes()), label="Nahawi: apply all"))
         return {"applied": bool(result.applied), "edits": len(ctx.findings)}
 
     @server.command(CMD_IGNORE)

@@ -27,10 +27,11 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from lsp_server.actions import ActionContext
-from lsp_server.diagnostics import DiagnosticJson, LineIndex, to_diagnostic, visible
+from lsp_server.diagnostics import DiagnosticJson, Finding, LineIndex, to_diagnostic, visible
 from lsp_server.dictionary import Dictionary, user_dictionary_path, workspace_dictionary_path
 from lsp_server.documents import DocumentState
 from lsp_server.engine_host import EngineHost
+from lsp_server.fixall import Rewrite, fixed_point
 from lsp_server.memory import FILE_NAME as MEMORY_FILE
 from lsp_server.memory import Memory
 from lsp_server.protocol import NahawiProtocol
@@ -408,7 +409,30 @@ class NahawiServer(LanguageServer):
     def line_index(self, state: DocumentState) -> LineIndex:
         return state.line_index(self.workspace.position_codec)
 
-    def action_context(self, state: DocumentState) -> ActionContext:
+    async def fix_all(self, state: DocumentState) -> list[Finding | Rewrite] | None:
+        """What fix-all changes in the current text, read again after the fixes until nothing is left to
+        fix (`fixall`); None when the document changed meanwhile. Kept while the findings stay the same."""
+        findings, corrector, generation = self.visible_findings(state), self.host.corrector, state.generation
+        if state.fix_all is not None and state.fix_all[:2] == (generation, findings):
+            return state.fix_all[2]
+        if not findings or corrector is None:
+            return None
+        dictionary = self.dictionary_for(state.uri)
+
+        async def check(texts: list[str]):
+            return await self.host.correct(corrector, texts, lambda: state.generation == generation)
+
+        hidden = [f for f in state.findings if f.key in state.ignored] if state.ignored else []
+        changes = await fixed_point(state.text, state.language_id, corrector.options.segment_words, findings,
+                                    hidden, state.results, check,
+                                    lambda fs, text, ignored: visible(fs, text, self.settings, dictionary, ignored),
+                                    state.ignored)
+        if changes is None or state.generation != generation:
+            return None
+        state.fix_all = (generation, findings, changes)
+        return changes
+
+    def action_context(self, state: DocumentState, fix_all=None) -> ActionContext:
         index = self.line_index(state)
         return ActionContext(state.uri, state.version, index, self.visible_findings(state),
                              self.settings.message_language,
@@ -416,7 +440,7 @@ class NahawiServer(LanguageServer):
                              lambda finding: to_diagnostic(finding, index, self.settings),
                              "edit" in (get_capability(self.client_capabilities,
                                                        "text_document.code_action.resolve_support.properties", None)
-                                        or ()))
+                                        or ()), fix_all)
 
     def current_state(self, uri: Any) -> DocumentState:
         """The open document's state whose findings match its current version, for actions and commands."""

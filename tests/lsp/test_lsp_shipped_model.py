@@ -8,9 +8,24 @@ import json
 from types import SimpleNamespace
 
 import pytest
-from lsp_client import actual_diagnostics, expected_diagnostics, open_document, published, start_server, stop_server
+from lsp_client import (
+    PROFILES,
+    actual_diagnostics,
+    apply_text_edits,
+    change_document,
+    expected_diagnostics,
+    open_document,
+    position,
+    published,
+    resolved,
+    start_server,
+    stop_server,
+    text_edits,
+)
+from lsprotocol import types
 from typer.testing import CliRunner
 
+from lsp_server.actions import FIX_ALL_KIND
 from nahawi.cli import app
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -41,7 +56,7 @@ def cli_edits(text: str, tmp_path) -> list:
     return edits
 
 
-@pytest.mark.parametrize("profile", ["visual-studio-code", "neovim"])
+@pytest.mark.parametrize("profile", PROFILES)
 async def test_line_separators_give_what_the_cli_gives(profile, tmp_path):
     edits = cli_edits(SEPARATED, tmp_path)
     inside = [k for k, char in enumerate(SEPARATED) if char in "\r\u2028\u2029\x85" and SEPARATED[k + 1] != "\n"]
@@ -54,5 +69,34 @@ async def test_line_separators_give_what_the_cli_gives(profile, tmp_path):
         open_document(client, uri, SEPARATED)
         params = await published(client, uri, 1)
         assert actual_diagnostics(params.diagnostics) == expected_diagnostics(SEPARATED, edits, client.encoding)
+    finally:
+        await stop_server(client)
+
+
+TWO_READINGS = "قرأت الكتاب و أيض ا المقالة في المساء\nدرست اللغة العربية و خصوص ا القواعد\n"
+
+
+async def fix_all(client, uri: str, text: str) -> list[types.CodeAction]:
+    actions = await client.text_document_code_action_async(types.CodeActionParams(
+        text_document=types.TextDocumentIdentifier(uri=uri),
+        range=types.Range(start=position(text, 0, client.encoding), end=position(text, len(text), client.encoding)),
+        context=types.CodeActionContext(diagnostics=[], only=[FIX_ALL_KIND])))
+    return [a for a in actions or [] if a.kind == FIX_ALL_KIND]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+async def test_fix_all_applied_twice_changes_nothing_the_second_time(profile, tmp_path):
+    client = await start_server(profile, tmp_path, {"device": "cpu", "debounceMs": 0})
+    try:
+        uri = (tmp_path / "workspace" / "twice.txt").as_uri()
+        open_document(client, uri, TWO_READINGS)
+        await published(client, uri, 1)
+        (action,) = await fix_all(client, uri, TWO_READINGS)
+        action = await resolved(client, action)
+        fixed = apply_text_edits(TWO_READINGS, text_edits(action.edit, uri), client.encoding)
+        assert "وأيضا" in fixed and "وخصوصا" in fixed
+        change_document(client, uri, 2, TWO_READINGS, 0, len(TWO_READINGS), fixed)
+        assert not (await published(client, uri, 2)).diagnostics
+        assert await fix_all(client, uri, fixed) == []
     finally:
         await stop_server(client)
