@@ -17,6 +17,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Collection, Iterable
 from functools import lru_cache
+from pathlib import Path
 
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
@@ -219,13 +220,30 @@ def hover_text(edit: Edit, language: str = "ar") -> str:
     return f"**{kind}**: {change}\n\n{explanation}{confidence}"
 
 
+CHECKOUT_KINDS_PAGE = Path(__file__).resolve().parents[1] / "docs" / "kinds.md"
+
+
+def kinds_page(settings: Settings) -> str | None:
+    """The page diagnostics link to: the setting, else the checkout's docs/kinds.md when there is one."""
+    if settings.kinds_documentation:
+        return settings.kinds_documentation
+    return CHECKOUT_KINDS_PAGE.as_uri() if CHECKOUT_KINDS_PAGE.is_file() else None
+
+
+def kind_link(kind: str, page: str | None) -> str | None:
+    """The section of page on kind (docs/kinds.md has an anchor per kind id)."""
+    return None if page is None else f"{page}#{kind if kind in KINDS else 'other'}"
+
+
 def to_diagnostic(finding: Finding, index: LineIndex, settings: Settings) -> types.Diagnostic:
     edit = finding.rel
+    link = kind_link(edit.kind, kinds_page(settings))
     return types.Diagnostic(
         range=index.range(*display_span(index.text, finding.start, finding.end)),
         message=message(edit, settings.message_language),
         severity=SEVERITY[settings.severity.get(edit.kind, "warning")],
         code=edit.kind,
+        code_description=None if link is None else types.CodeDescription(href=link),
         source=SOURCE,
         data=_data(edit),
     )
@@ -241,6 +259,7 @@ class DiagnosticJson:
 
     def __init__(self, settings: Settings):
         self.settings = settings
+        self.page = kinds_page(settings)
         self._rest: dict[Edit, str] = {}
 
     def _tail(self, edit: Edit) -> str:
@@ -249,6 +268,8 @@ class DiagnosticJson:
             body = {"message": message(edit, self.settings.message_language),
                     "severity": SEVERITY[self.settings.severity.get(edit.kind, "warning")].value,
                     "code": edit.kind, "source": SOURCE, "data": _data(edit)}
+            if self.page is not None:
+                body["codeDescription"] = {"href": kind_link(edit.kind, self.page)}
             tail = self._rest[edit] = json.dumps(body, ensure_ascii=False)[1:]
         return tail
 

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from nahawi.kinds import KIND_IDS
 
@@ -41,6 +42,7 @@ class Settings:
     strict: bool = False  # the model's strict policy: fewer false alarms, fewer corrections
     message_language: str = "ar"  # ar | en
     debounce_ms: int = 300  # quiet time after the last keystroke before a check starts (0..MAX_DEBOUNCE_MS)
+    kinds_documentation: str | None = None  # page each diagnostic links to (#kind); None: the checkout's docs/kinds.md
 
 
 class _Invalid(Exception):
@@ -116,6 +118,16 @@ def _bool(value: Any) -> bool:
     return value
 
 
+def _url(value: Any) -> str | None:
+    """None, or an http(s) or file URL with no fragment (the kind's id is added as one)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or "#" in value or urlsplit(value).scheme not in ("http", "https", "file") \
+            or not urlsplit(value).path:
+        raise _Invalid
+    return value
+
+
 def _optional_path(value: Any) -> str | None:
     if value is None or value == "":
         return None
@@ -137,6 +149,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "strict": _bool,
     "message_language": _choice(MESSAGE_LANGUAGES),
     "debounce_ms": _debounce,
+    "kinds_documentation": _url,
 }
 
 

@@ -9,6 +9,7 @@ import pytest
 import pytest_asyncio
 from lsp_client import (
     PROFILES,
+    REPO,
     actual_diagnostics,
     apply_text_edits,
     change_document,
@@ -78,9 +79,12 @@ async def test_open_publishes_one_diagnostic_per_engine_edit_at_client_positions
     edits = engine.correct(PLAIN).edits
     assert len(edits) >= 6  # hamza ×4, ta marbuta, alif maqsura, punctuation: the tiny model's lessons
     assert actual_diagnostics(params.diagnostics) == expected_diagnostics(PLAIN, edits, client.encoding)
+    page = REPO / "docs" / "kinds.md"
     for diagnostic in params.diagnostics:
         assert diagnostic.source == "nahawi"
         assert diagnostic.message.startswith(f"{KINDS[diagnostic.code].name_ar}: ")
+        assert diagnostic.code_description.href == f"{page.as_uri()}#{diagnostic.code}"  # its kind's section
+        assert f'<a id="{diagnostic.code}"></a>' in page.read_text(encoding="utf-8")
     hamza = next(d for d in params.diagnostics if d.data["original"] == "اريد")
     assert hamza.message.startswith('همزة: "اريد" ← "أريد"')
     assert hamza.severity == types.DiagnosticSeverity.Warning
@@ -211,7 +215,7 @@ async def test_add_to_dictionary_removes_the_diagnostic_and_persists(client):
     count = len(client.published)
     result = await command(client, add.command, *add.arguments)
     assert all(d.data["original"] != "المسالة" for d in (await republished(client, uri, count)).diagnostics)
-    path = client.root / "config" / "nahawi" / "dictionary.txt"
+    path = client.root / "data" / "nahawi" / "profile" / "dictionary.txt"
     assert result["path"] == str(path)
     assert path.read_text(encoding="utf-8").splitlines() == ["المسالة"]
 

@@ -3,17 +3,19 @@ diacritics, tatweel, emoji, CRLF), document changes, settings parsing, and the d
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
 
-from lsp_server.diagnostics import LineIndex, display_span
+from lsp_server.diagnostics import LineIndex, display_span, kind_link, kinds_page
 from lsp_server.dictionary import Dictionary, words_at
 from lsp_server.documents import apply_change, plan_document, update_plan
 from lsp_server.markdown import overlaps, prose
 from lsp_server.settings import DEFAULT_SEVERITY, Settings, parse_settings
+from nahawi.kinds import KINDS
 
 WRONG = "ذهب الطالب الى المدرسة"
 TEXTS = st.text(alphabet="ابتثجحخدذرسشصضطظعغفقكلمنهويءأإآؤئةى \u064e\u064b\u0651\u0640😀🇸🇦\r\n،.a", max_size=60)
@@ -108,6 +110,21 @@ def test_settings_fall_back_per_key_and_name_the_bad_ones():
     assert parse_settings(None) == (Settings(), []) and parse_settings("x") == (Settings(), ["nahawi"])
     assert parse_settings({"strict": True}) == (Settings(strict=True), [])
     assert parse_settings({"strict": "yes"}) == (Settings(), ["nahawi.strict"])
+    page = "https://example.org/nahawi/kinds.html"
+    assert parse_settings({"kindsDocumentation": page}) == (Settings(kinds_documentation=page), [])
+    for bad in ("kinds.md", "ftp://example.org/kinds", f"{page}#hamza", 3):
+        assert parse_settings({"kindsDocumentation": bad}) == (Settings(), ["nahawi.kindsDocumentation"])
+
+
+def test_the_kinds_page_has_a_section_per_kind_in_both_languages():
+    """Each diagnostic links to its kind's section of docs/kinds.md (codeDescription)."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "kinds.md").read_text(encoding="utf-8")
+    for kind in KINDS.values():
+        section = page.split(f'<a id="{kind.id}"></a>', 1)[1].split("<a id=", 1)[0]
+        for text in (kind.name_ar, kind.name_en, kind.explain_ar, kind.explain_en):
+            assert text in section, (kind.id, text)
+    settings = Settings(kinds_documentation="https://example.org/k.html")
+    assert kind_link("hamza", kinds_page(settings)) == "https://example.org/k.html#hamza"
 
 
 def test_dictionary_words_and_files(tmp_path):
