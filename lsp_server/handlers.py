@@ -29,6 +29,7 @@ from lsp_server.actions import (
 )
 from lsp_server.diagnostics import display_span, hover_text
 from lsp_server.documents import DocumentState, apply_change
+from lsp_server.pull import register_pull
 from lsp_server.server import NahawiServer
 from lsp_server.settings import settings_section
 
@@ -41,6 +42,7 @@ def build_server() -> NahawiServer:
     _register_lifecycle(server)
     _register_documents(server)
     _register_actions(server)
+    register_pull(server)
     return server
 
 

@@ -35,6 +35,7 @@ from lsp_server.fixall import Rewrite, fixed_point
 from lsp_server.memory import FILE_NAME as MEMORY_FILE
 from lsp_server.memory import Memory
 from lsp_server.protocol import NahawiProtocol
+from lsp_server.pull import refresh
 from lsp_server.settings import (
     SECTION,
     Settings,
@@ -73,6 +74,7 @@ class NahawiServer(LanguageServer):
         self._settings_problems: tuple[str, ...] = ()
         self._json: DiagnosticJson | None = None
         self._loading_shown = False  # a model load is being shown to the user
+        self.pulling = False  # the client pulls diagnostics (textDocument/diagnostic): nothing is pushed
 
     # -- transport ------------------------------------------------------------------------------------
 
@@ -390,11 +392,15 @@ class NahawiServer(LanguageServer):
         return visible(state.findings, state.text, self.settings, self.dictionary_for(state.uri), state.ignored)
 
     def publish(self, state: DocumentState) -> None:
-        """Publish the findings of the last check, unless the document has changed since."""
+        """Publish the findings of the last check, unless the document has changed since (to a client that
+        pulls: ask it to pull again)."""
         if state.checked_version is None:
             return
         if state.version != state.checked_version:
             self.counters["stale_publishes"] += 1
+            return
+        if self.pulling:
+            refresh(self)
             return
         if self._json is None or self._json.settings is not self.settings:
             self._json = DiagnosticJson(self.settings)

@@ -70,8 +70,9 @@ async def start_server(profile: str, root: Path, init_options: dict | None = Non
     as its workspace folders (the first is the root); env replaces the environment (the test settings above
     are added to it)."""
     root.mkdir(parents=True, exist_ok=True)
-    env = {**(os.environ if env is None else env), "OMP_NUM_THREADS": "1", "NAHAWI_THREADS": "1",
-           "PYTHONPATH": str(REPO), "XDG_CONFIG_HOME": str(root / "config")}
+    env = {**{k: v for k, v in (os.environ if env is None else env).items() if k != "NAHAWI_PROFILE"},
+           "OMP_NUM_THREADS": "1", "NAHAWI_THREADS": "1", "PYTHONPATH": str(REPO),
+           "XDG_CONFIG_HOME": str(root / "config"), "XDG_DATA_HOME": str(root / "data")}
     client = await ClientServerConfig(server_command=[*SERVER, *args], client_factory=make_client,
                                       server_env=env).start()
     if configuration is not None:
@@ -83,6 +84,7 @@ async def start_server(profile: str, root: Path, init_options: dict | None = Non
         root_uri=(root / folders[0]).as_uri(),
         workspace_folders=[types.WorkspaceFolder(uri=(root / f).as_uri(), name=f) for f in folders]))
     client.encoding = result.capabilities.position_encoding or types.PositionEncodingKind.Utf16
+    client.server_capabilities = result.capabilities
     client.root, client.profile = root, profile
     return client
 

@@ -212,7 +212,7 @@ async def test_ignore_and_disable_kind_persist_across_sessions(trained_model_dir
             await command(client, chosen.command, *chosen.arguments)
     finally:
         await stop_server(client)
-    saved = tmp_path / "config" / "nahawi" / "ignored.json"
+    saved = tmp_path / "data" / "nahawi" / "profile" / "ignored.json"
     assert oct(saved.stat().st_mode & 0o777) == "0o600"
     client = await start_server("neovim", tmp_path, settings)
     try:
@@ -220,5 +220,35 @@ async def test_ignore_and_disable_kind_persist_across_sessions(trained_model_dir
         again = (await published(client, uri, 1)).diagnostics
         assert {d.code for d in again} == {d.code for d in first} - {"ta_marbuta", "punctuation"}
         assert "punctuation" not in (await command(client, "nahawi.stats"))["settings"]["enabledKinds"]
+    finally:
+        await stop_server(client)
+
+
+async def test_pull_diagnostics_answer_the_current_version_with_result_ids(trained_model_dir, tmp_path, engine):
+    """Issue 14: textDocument/diagnostic (LSP 3.17) was neither advertised nor answered."""
+    client = await start_server("neovim", tmp_path, {"modelDir": str(trained_model_dir), "debounceMs": 0})
+    try:
+        assert client.server_capabilities.diagnostic_provider.identifier == "nahawi"
+        uri = (tmp_path / "workspace" / "pulled.txt").as_uri()
+        text = "ذهب الطالب الى المدرسة\nاريد ان اتعلم اللغة العربية\n"
+        open_document(client, uri, text)
+        identifier = types.TextDocumentIdentifier(uri=uri)
+        first = await client.text_document_diagnostic_async(types.DocumentDiagnosticParams(text_document=identifier))
+        assert first.kind == "full" and first.result_id
+        expected = expected_diagnostics(text, engine.correct(text).edits, client.encoding)
+        assert expected and actual_diagnostics(first.items) == expected
+        again = await client.text_document_diagnostic_async(types.DocumentDiagnosticParams(
+            text_document=identifier, previous_result_id=first.result_id))
+        assert again.kind == "unchanged" and again.result_id == first.result_id
+        pushed = len(client.published)
+        start = text.index("الى")
+        text = change_document(client, uri, 2, text, start, start + len("الى"), "إلى")
+        second = await client.text_document_diagnostic_async(types.DocumentDiagnosticParams(
+            text_document=identifier, previous_result_id=first.result_id))
+        assert second.kind == "full" and second.result_id != first.result_id
+        assert actual_diagnostics(second.items) == expected_diagnostics(text, engine.correct(text).edits,
+                                                                        client.encoding)
+        assert not any(p.diagnostics for p in client.published[pushed:])  # pulled, so not pushed twice
+        assert client.published[-1].uri == uri and not client.published[-1].diagnostics  # the pushed one cleared
     finally:
         await stop_server(client)
