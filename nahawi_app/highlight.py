@@ -1,29 +1,34 @@
-"""Underlines: the issues of the current check, anchored in the document, drawn as wavy extra selections.
+"""Issue underlines in the editor: the engine's edits shown as wavy extra selections.
 
 Owns the link between the engine's edits (code-point offsets into the checked text) and the QTextDocument
-(UTF-16 positions): `Utf16Map` is the app's one conversion helper. Each `Issue` holds a QTextCursor over its
-span, so underlines follow the text while the user keeps typing; an issue whose text is edited disappears
-until the next check. Accepting applies edits through QTextCursor inside one edit block (one undo step),
-from the end of the document backwards. Also owns the kind → colour legend. Knows nothing of the engine,
-the worker or files.
+(UTF-16 positions). Positions are plain offsets in `issues.IssueRows`, shifted as the user types; only the
+issues on screen (and a margin) become QTextCursors, in the extra selections redrawn on scrolling, so a
+5 MB document's hundred thousand issues cost a keystroke a vector shift, not a cursor each. An issue whose
+text (or the characters either side) is edited disappears until the next check. Accepting applies edits
+through QTextCursor inside one edit block (one undo step), from the end of the document backwards. A long
+result is taken in a chunk per turn of the event loop, the screen's first. Ignored occurrences are
+remembered by their words and surroundings (`IgnoreRules`), so they stay ignored across checks, edits
+elsewhere and sessions. Also owns the kind → colour legend. Knows nothing of the engine, the worker or files.
 """
 from __future__ import annotations
 
 import bisect
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import accumulate
 
+import numpy as np
 from PySide6.QtCore import QObject, QPoint, QTimer, Signal
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QTextEdit
 
 from nahawi.contract import Edit
 from nahawi.kinds import KIND_IDS
-from nahawi.text.offsets import utf16_length
+from nahawi_app.issues import Issue, IssueRows, Utf16Map, columns, edit_span_utf16  # noqa: F401  (re-exported)
 
-BATCH = 300  # issues made per turn of the event loop for a long result (each cursor costs a block layout)
-MARGIN = 3000  # positions either side of the screen whose underlines are drawn
+CHUNK = 4000  # edits of a long result taken per turn of the event loop (filtering costs a few µs each)
+MARGIN = 1500  # positions either side of the screen whose underlines are drawn
+CONTEXT = 12  # characters either side that identify an ignored occurrence
 
 # Underline groups: the spelling kinds each get a colour, the grammar-like kinds share one.
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -51,55 +56,25 @@ def kind_color(kind: str) -> QColor:
     return QColor(GROUP_COLORS[KIND_GROUP.get(kind, "grammar")])
 
 
-class Utf16Map:
-    """Code-point offsets of one text → UTF-16 offsets (Qt positions); identity when the text is all BMP."""
-
-    def __init__(self, text: str):
-        self.identity = utf16_length(text) == len(text)
-        self._prefix = [] if self.identity else list(accumulate((2 if ord(c) > 0xFFFF else 1 for c in text),
-                                                                initial=0))
-
-    def to_utf16(self, cp_offset: int) -> int:
-        return cp_offset if self.identity else self._prefix[cp_offset]
+def occurrence_key(text: str, edit: Edit) -> tuple[str, str, str, str]:
+    """What identifies one occurrence of an edit across checks: its words, its fix and the text either side."""
+    return (edit.original, edit.replacement, text[max(0, edit.start - CONTEXT):edit.start],
+            text[edit.end:edit.end + CONTEXT])
 
 
-def edit_span_utf16(text: str, edit: Edit) -> tuple[int, int]:
-    mapping = Utf16Map(text)
-    return mapping.to_utf16(edit.start), mapping.to_utf16(edit.end)
+@dataclass
+class IgnoreRules:
+    """What the writer chose not to see in this document: single occurrences and every occurrence of a word."""
 
+    occurrences: set[tuple[str, str, str, str]] = field(default_factory=set)
+    words: set[str] = field(default_factory=set)
 
-@dataclass(eq=False)
-class Issue:
-    edit: Edit
-    cursor: QTextCursor  # selects the edit's span in the live document (empty for an insertion)
-    context: str = ""  # for an insertion: the characters either side of it when it was found
+    def hides(self, text: str, edit: Edit) -> bool:
+        return edit.original.strip() in self.words or (
+            bool(self.occurrences) and occurrence_key(text, edit) in self.occurrences)
 
-    @property
-    def start(self) -> int:
-        return self.cursor.selectionStart()
-
-    @property
-    def end(self) -> int:
-        return self.cursor.selectionEnd()
-
-    @property
-    def kind(self) -> str:
-        return self.edit.kind
-
-    def is_intact(self) -> bool:
-        """The span still holds the text the edit was made for (an insertion: between the same characters)."""
-        if self.edit.original:
-            return _qt_text(self.cursor.selectedText()) == self.edit.original
-        return _around(self.cursor) == self.context
-
-
-def _qt_text(selected: str) -> str:
-    return selected.replace("\u2029", "\n")
-
-
-def _around(cursor: QTextCursor) -> str:
-    document, position = cursor.document(), cursor.position()
-    return document.characterAt(position - 1) + document.characterAt(position)
+    def __bool__(self) -> bool:
+        return bool(self.occurrences or self.words)
 
 
 class IssueLayer(QObject):
@@ -110,175 +85,219 @@ class IssueLayer(QObject):
     def __init__(self, editor: QTextEdit):
         super().__init__(editor)
         self.editor, self.document = editor, editor.document()
-        self.issues: list[Issue] = []
+        self.rows = IssueRows.empty(self.document)
         self.current: Issue | None = None
-        self.ignored: list[Issue] = []  # occurrences the user ignored, tracked like issues
+        self.ignore_rules = IgnoreRules()
+        self._text = ""  # the text the rows were found in (for an occurrence's surroundings)
         self._pending: _Pending | None = None
+        self._listed: list[Issue] | None = None  # handles of the live rows, made when first asked for
+        self._applying = False  # the layer's own edits are being applied: it follows them itself
         self.document.contentsChange.connect(self._on_contents_change)
         editor.verticalScrollBar().valueChanged.connect(self._draw)
         editor.horizontalScrollBar().valueChanged.connect(self._draw)
+
+    # --- results ----------------------------------------------------------------------------------------
 
     def set_result(self, text: str, edits: Iterable[Edit], visible: Callable[[Edit], bool],
                    within: list[tuple[int, int]] | None = None) -> None:
         """Replace the issues by the edits (in document order) of a check of text (which must be the
         document's text now); with within (UTF-16 spans: a partial check), only the issues inside those spans
-        are replaced. A long result is made a batch per turn of the event loop, the screen's issues first."""
-        self.ignored = [issue for issue in self.ignored if issue.is_intact()]
-        ignored = {(i.start, i.end, i.edit.original, i.edit.replacement) for i in self.ignored}
-        mapping, wanted = Utf16Map(text), []
-        for edit in edits:
-            start, end = mapping.to_utf16(edit.start), mapping.to_utf16(edit.end)
-            if visible(edit) and (start, end, edit.original, edit.replacement) not in ignored:
-                wanted.append((edit, start, end))
-        self.current, self._pending = None, None
+        are replaced. A long result is taken a chunk per turn of the event loop, the screen's edits first."""
+        edits = edits if isinstance(edits, list | tuple) else list(edits)
+        mapping = Utf16Map(text)
+        self.current, self._pending, self._text = None, None, text
         if within is not None:
-            kept = [i for i in self.issues if not any(low <= i.start < high for low, high in within)]
-            self.issues = sorted(kept + [self._issue(*w) for w in wanted], key=lambda i: (i.start, i.end))
-        elif len(wanted) <= BATCH:
-            self.issues = [self._issue(*w) for w in wanted]
+            self._merge(text, mapping, [e for e in edits if self._wanted(text, e, visible)], within)
+        elif len(edits) <= CHUNK:
+            self._install(IssueRows.from_checked(self.document, text, mapping,
+                                                 [e for e in edits if self._wanted(text, e, visible)]))
         else:
-            split = bisect.bisect_left(wanted, self._screen_range()[0], key=lambda w: w[1])
-            self._pending = _Pending(after=wanted[split:], before=wanted[:split])
-            self.issues = []
-            self._continue()
-            return
-        self._refresh()
+            low, high = self._screen_range()
+            first = bisect.bisect_left(edits, low, key=lambda e: mapping.to_utf16(e.end))
+            last = bisect.bisect_right(edits, high, key=lambda e: mapping.to_utf16(e.start))
+            screen = [e for e in edits[first:last] if self._wanted(text, e, visible)]
+            self._pending = _Pending(text, mapping, edits, visible)
+            self._install(IssueRows.from_checked(self.document, text, mapping, screen))
+            QTimer.singleShot(0, self._continue)
+
+    def _wanted(self, text: str, edit: Edit, visible: Callable[[Edit], bool]) -> bool:
+        return visible(edit) and not (self.ignore_rules and self.ignore_rules.hides(text, edit))
 
     @property
     def complete(self) -> bool:
-        """Every issue of the last result has been made (a long one takes several turns of the event loop)."""
+        """Every issue of the last result is in (a long one takes several turns of the event loop)."""
         return self._pending is None
 
-    def _issue(self, edit: Edit, start: int, end: int) -> Issue:
-        cursor = self._cursor(start, end)
-        return Issue(edit, cursor, "" if edit.original else _around(cursor))
-
     def _continue(self) -> None:
-        """Make the next batch of a long result: the issues from the screen on, then those before it."""
         pending = self._pending
         if pending is None:
             return
-        if pending.after:
-            source, made = pending.after, pending.made_after
-        else:
-            source, made = pending.before, pending.made_before
-        made.extend(self._issue(*w) for w in source[:BATCH])
-        del source[:BATCH]
-        self.issues = pending.made_before + pending.made_after
-        if not pending.after and not pending.before:
-            self._pending = None
-        else:
+        chunk = pending.edits[pending.next:pending.next + CHUNK]
+        wanted = [e for e in chunk if self._wanted(pending.text, e, pending.visible)]
+        pending.wanted.extend(wanted)
+        for column, part in zip(pending.columns, columns(pending.text, pending.mapping, wanted), strict=True):
+            column.append(part)
+        pending.next += CHUNK
+        if pending.next < len(pending.edits):
             QTimer.singleShot(0, self._continue)
-        if self._pending is None or pending.first:
-            pending.first = False
-            self._refresh()  # the screen's underlines at once, the rest when all are made
-        else:
-            self._draw()
+            return
+        self._pending = None
+        starts, ends, before, after = pending.columns
+        self._install(IssueRows(self.document, pending.wanted, np.concatenate(starts), np.concatenate(ends),
+                                [u for part in before for u in part], [u for part in after for u in part]))
 
-    def refilter(self, visible: Callable[[Edit], bool]) -> None:
-        self.issues = [issue for issue in self.issues if visible(issue.edit)]
-        if self.current not in self.issues:
-            self.current = None
+    def _merge(self, text: str, mapping: Utf16Map, edits: list[Edit], within: list[tuple[int, int]]) -> None:
+        """The rows outside the spans, kept, and the edits inside them, in document order."""
+        old, fresh = self.rows, IssueRows.from_checked(self.document, text, mapping, edits)
+        keep = old.alive.copy()
+        for low, high in within:
+            keep &= ~((old.starts >= low) & (old.starts < high))
+        inside = np.zeros(fresh.count, dtype=bool)
+        for low, high in within:
+            inside |= (fresh.starts >= low) & (fresh.starts < high)
+        kept, taken = np.flatnonzero(keep), np.flatnonzero(inside)
+        rows = [(int(old.starts[r]), 0, r) for r in kept] + [(int(fresh.starts[r]), 1, r) for r in taken]
+        rows.sort()
+        sources = (old, fresh)
+        self._install(IssueRows(self.document, [sources[s].edits[r] for _, s, r in rows],
+                                [sources[s].starts[r] for _, s, r in rows], [sources[s].ends[r] for _, s, r in rows],
+                                [sources[s].before[r] for _, s, r in rows], [sources[s].after[r] for _, s, r in rows]))
+
+    def _install(self, rows: IssueRows) -> None:
+        self.rows = rows
         self._refresh()
 
-    def clear(self) -> None:
-        self.issues, self.current, self.ignored = [], None, []
-        self._refresh()
+    # --- reading ----------------------------------------------------------------------------------------
+
+    @property
+    def issues(self) -> list[Issue]:
+        """The issues shown, in document order."""
+        if self._listed is None:
+            rows = self.rows
+            self._listed = [rows.handle(r) for r in rows.live_rows().tolist()]
+        return self._listed
+
+    @property
+    def count(self) -> int:
+        return self.rows.count
+
+    def first_issues(self, limit: int) -> list[Issue]:
+        """The first limit issues in document order (a panel lists no more)."""
+        rows = self.rows
+        return [rows.handle(r) for r in rows.live_rows()[:limit].tolist()]
+
+    def kind_counts(self) -> Counter:
+        return Counter(self.rows.kind_counts())
+
+    def contains(self, issue: Issue | None) -> bool:
+        return issue is not None and issue.belongs_to(self.rows)
 
     def issue_at(self, position: int) -> Issue | None:
-        for issue in self._touching(position - 1, position + 1):  # an insertion shows on its neighbour
-            start, end = self._display_span(issue)
+        for row in self.rows.touching(position - 1, position + 1):  # an insertion shows on its neighbour
+            start, end = self._display_span(row)
             if start <= position <= end:
-                return issue
+                return self.rows.handle(row)
         return None
 
     def neighbour(self, position: int, backwards: bool = False) -> Issue | None:
-        """The next issue starting after position (or the previous one ending before it), wrapping round."""
-        if not self.issues:
+        """The next issue starting after position (or the previous one starting before it), wrapping round."""
+        rows = self.rows
+        live = rows.live_rows()
+        if not len(live):
             return None
-        ordered = sorted(self.issues, key=lambda i: (i.start, i.end))
+        starts = rows.starts[live]
         if backwards:
-            before = [i for i in ordered if i.start < position]
-            return before[-1] if before else ordered[-1]
-        after = [i for i in ordered if i.start > position]
-        return after[0] if after else ordered[0]
+            index = int(np.searchsorted(starts, position, side="left")) - 1
+        else:
+            index = int(np.searchsorted(starts, position, side="right"))
+        return rows.handle(int(live[index % len(live)]))
 
     def set_current(self, issue: Issue | None) -> None:
         self.current = issue
         self._refresh()
+
+    # --- actions ----------------------------------------------------------------------------------------
 
     def accept(self, issue: Issue) -> bool:
         return self.accept_many([issue]) == 1
 
     def accept_many(self, issues: Iterable[Issue]) -> int:
         """Apply the issues' edits as one undo step, from the end backwards; returns how many applied."""
-        chosen = sorted((i for i in issues if i in self.issues and i.is_intact()),
-                        key=lambda i: (i.start, i.end), reverse=True)
+        rows = self.rows
+        chosen = sorted({i._row for i in issues if i.belongs_to(rows) and i.is_intact()}, reverse=True)
         if not chosen:
             return 0
-        # Spans are read before editing: an insertion right after a word would otherwise stretch the word's
-        # live cursor over it, and the word's fix would delete the inserted text.
-        spans = [(issue.start, issue.end, issue.edit.replacement) for issue in chosen]
-        edit_cursor = QTextCursor(self.document)
-        edit_cursor.beginEditBlock()
-        for start, end, replacement in spans:
-            edit_cursor.setPosition(start)
-            edit_cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
-            edit_cursor.insertText(replacement)
-        edit_cursor.endEditBlock()
-        gone = set(chosen)  # identity: a list's `in` made accepting everything quadratic
-        self.issues = [i for i in self.issues if i not in gone]
-        if self.current in chosen:
+        cursor = QTextCursor(self.document)
+        self._applying = True
+        try:
+            cursor.beginEditBlock()
+            for row in chosen:
+                cursor.setPosition(int(rows.starts[row]))
+                cursor.setPosition(int(rows.ends[row]), QTextCursor.MoveMode.KeepAnchor)
+                cursor.insertText(rows.edits[row].replacement)
+            cursor.endEditBlock()
+        finally:
+            self._applying = False
+        rows.accept(chosen)
+        if not self.contains(self.current):
             self.current = None
         self._refresh()
         return len(chosen)
 
     def accept_all(self, kinds: Iterable[str] | None = None) -> int:
-        wanted = set(KIND_IDS if kinds is None else kinds)
-        return self.accept_many([i for i in self.issues if i.kind in wanted])
+        wanted, rows = set(KIND_IDS if kinds is None else kinds), self.rows
+        return self.accept_many([rows.handle(r) for r in rows.live_rows().tolist() if rows.edits[r].kind in wanted])
 
     def ignore(self, issue: Issue) -> None:
-        if issue in self.issues:
-            self.issues.remove(issue)
-            self.ignored.append(issue)
-            if self.current is issue:
-                self.current = None
-            self._refresh()
+        """Hide this occurrence, now and in later checks."""
+        if self.contains(issue):
+            edit = issue.edit
+            self.ignore_rules.occurrences.add(occurrence_key(self._text, edit))
+            self.remove_where(lambda i: i is issue)
+
+    def ignore_word(self, word: str) -> None:
+        """Hide every issue on word, now and in later checks."""
+        self.ignore_rules.words.add(word)
+        self.remove_where(lambda i: i.edit.original.strip() == word)
+
+    def refilter(self, visible: Callable[[Edit], bool]) -> None:
+        self.remove_where(lambda i: not visible(i.edit))
 
     def remove_where(self, predicate: Callable[[Issue], bool]) -> None:
-        self.issues = [i for i in self.issues if not predicate(i)]
-        if self.current not in self.issues:
+        rows = self.rows
+        rows.kill([r for r in rows.live_rows().tolist() if predicate(rows.handle(r))])
+        if not self.contains(self.current):
             self.current = None
         self._refresh()
 
+    def clear(self) -> None:
+        self._pending, self.current = None, None
+        self.ignore_rules = IgnoreRules()
+        self._install(IssueRows.empty(self.document))
+
+    # --- drawing ----------------------------------------------------------------------------------------
+
     def selections(self) -> list[QTextEdit.ExtraSelection]:
-        """Underlines of the issues on screen and a margin around it (redrawn on scrolling): a long document's
-        tens of thousands of selections would cost the editor a stall on every change."""
+        """Underlines of the issues on screen and a margin around it (redrawn on scrolling): the only
+        issues that get a QTextCursor."""
         out, formats = [], {}
-        for issue in self._touching(*self._screen_range()):
+        for row in self.rows.touching(*self._screen_range()):
             selection = QTextEdit.ExtraSelection()
-            if issue.edit.original:  # the issue's own cursor: a new one costs a block layout (tens of µs)
-                selection.cursor = issue.cursor
-            else:
-                selection.cursor = self._cursor(*self._display_span(issue))
-            key = (issue.kind, issue is self.current)
-            if key not in formats:
-                formats[key] = self._format(issue)
-            selection.format = formats[key]
+            selection.cursor = self._cursor(*self._display_span(row))
+            issue_kind, is_current = self.rows.edits[row].kind, self._is_current(row)
+            if (issue_kind, is_current) not in formats:
+                formats[issue_kind, is_current] = _underline(issue_kind, is_current)
+            selection.format = formats[issue_kind, is_current]
             out.append(selection)
         return out
 
-    def _format(self, issue: Issue) -> QTextCharFormat:
-        fmt, color = QTextCharFormat(), kind_color(issue.kind)
-        fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SpellCheckUnderline)
-        fmt.setUnderlineColor(color)
-        if issue is self.current:
-            fmt.setBackground(QColor(color.red(), color.green(), color.blue(), 50))
-        return fmt
+    def _is_current(self, row: int) -> bool:
+        current = self.current
+        return current is not None and current.belongs_to(self.rows) and current._row == row
 
-    def _display_span(self, issue: Issue) -> tuple[int, int]:
+    def _display_span(self, row: int) -> tuple[int, int]:
         """An insertion has no characters to underline: show it on its neighbour in the same paragraph."""
-        start, end = issue.start, issue.end
+        start, end = int(self.rows.starts[row]), int(self.rows.ends[row])
         if start != end:
             return start, end
         block = self.document.findBlock(start)
@@ -300,41 +319,43 @@ class IssueLayer(QObject):
         return min(first, last) - MARGIN, max(first, last) + MARGIN
 
     def _on_contents_change(self, position: int, removed: int, added: int) -> None:
-        """Drop issues whose text was just edited (touching the changed range); the rest follow the text. The
-        rest of a long result still being made is dropped: its offsets are for the text before the edit."""
+        """Follow the change (see `IssueRows.apply_change`); the rest of a long result still being taken is
+        dropped: its offsets are for the text before the edit."""
+        if self._applying:
+            return
         self._pending = None
-        low, high = position, position + added
-        touched = [i for i in self._touching(low, high) if not i.is_intact()]
-        if touched:
-            gone = set(touched)
-            self.issues = [i for i in self.issues if i not in gone]
-            if self.current in touched:
+        gone = self.rows.apply_change(position, removed, added)
+        if gone:
+            if not self.contains(self.current):
                 self.current = None
             self._refresh()
-
-    def _touching(self, low: int, high: int) -> list[Issue]:
-        """Issues whose span touches low..high. The list is in document order and stays so while the cursors
-        follow edits (spans never overlap), so a keystroke looks at a few issues, not all of them."""
-        last = bisect.bisect_right(self.issues, high, key=lambda issue: issue.start)
-        first = last
-        while first > 0 and self.issues[first - 1].end >= low:  # ends are in order too
-            first -= 1
-        return self.issues[first:last]
 
     def _draw(self) -> None:
         self.editor.setExtraSelections(self.selections())
 
     def _refresh(self) -> None:
+        self._listed = None
         self._draw()
         self.changed.emit()
 
 
+def _underline(kind: str, current: bool) -> QTextCharFormat:
+    fmt, color = QTextCharFormat(), kind_color(kind)
+    fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.SpellCheckUnderline)
+    fmt.setUnderlineColor(color)
+    if current:
+        fmt.setBackground(QColor(color.red(), color.green(), color.blue(), 50))
+    return fmt
+
+
 @dataclass
 class _Pending:
-    """The rest of a long result being made (see `IssueLayer.set_result`): (edit, start, end) in order."""
+    """The rest of a long result being taken (see `IssueLayer.set_result`)."""
 
-    after: list  # from the screen to the end of the document
-    before: list  # from the start of the document to the screen
-    made_after: list = field(default_factory=list)
-    made_before: list = field(default_factory=list)
-    first: bool = True
+    text: str
+    mapping: Utf16Map
+    edits: list
+    visible: Callable[[Edit], bool]
+    next: int = 0  # index of the first edit not yet looked at
+    wanted: list = field(default_factory=list)  # the edits to show, in order
+    columns: tuple = field(default_factory=lambda: ([], [], [], []))  # their starts, ends, units either side

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from nahawi_app.highlight import GROUP_COLORS, GROUPS, KIND_GROUP, Issue, kind_color
 from nahawi_app.strings import Strings
 
-MAX_LISTED = 1000  # items in the issue list; a long document's others are reached with F8
+MAX_LISTED = 200  # items in the issue list (rebuilt on every change); a long document's others are reached with F8
 
 
 class IssuePanel(QWidget):
@@ -38,6 +38,7 @@ class IssuePanel(QWidget):
     def __init__(self, strings: Strings, parent: QWidget | None = None):
         super().__init__(parent)
         self.issues: list[Issue] = []
+        self.total, self.kinds = 0, Counter()
         layout = QVBoxLayout(self)
         self.legend_title = QLabel()
         layout.addWidget(self.legend_title)
@@ -71,13 +72,17 @@ class IssuePanel(QWidget):
         self.strings = strings
         self.legend_title.setText(f"<b>{strings('legend')}</b>")
         self.accept_all_button.setText(strings("act_accept_all"))
-        self.set_issues(self.issues)
+        self.set_issues(self.issues, self.total, self.kinds)
 
-    def set_issues(self, issues: list[Issue]) -> None:
-        self.issues = sorted(issues, key=lambda i: (i.start, i.end))
+    def set_issues(self, issues: list[Issue], total: int | None = None, kinds: Counter | None = None) -> None:
+        """List issues (in document order; at most MAX_LISTED are shown) out of total, with the count of
+        each kind (by default: those of issues)."""
+        self.issues = list(issues[:MAX_LISTED])
+        self.total = len(issues) if total is None else total
+        self.kinds = Counter(issue.kind for issue in issues) if kinds is None else kinds
         s = self.strings
         self.list.clear()
-        for issue in self.issues[:MAX_LISTED]:
+        for issue in self.issues:
             edit = issue.edit
             original = edit.original.strip() or "∅"
             replacement = edit.replacement.strip() or "∅"
@@ -85,8 +90,8 @@ class IssuePanel(QWidget):
             item.setForeground(kind_color(edit.kind))
             item.setData(Qt.ItemDataRole.UserRole, issue)
             self.list.addItem(item)
-        if len(self.issues) > MAX_LISTED:
-            more = QListWidgetItem(s("panel_more", count=len(self.issues) - MAX_LISTED))
+        if self.total > len(self.issues):
+            more = QListWidgetItem(s("panel_more", count=self.total - len(self.issues)))
             more.setFlags(Qt.ItemFlag.NoItemFlags)
             self.list.addItem(more)
         if not self.issues:
@@ -98,16 +103,17 @@ class IssuePanel(QWidget):
 
     def _update_counts(self) -> None:
         s = self.strings
-        groups = Counter(KIND_GROUP.get(issue.kind, "grammar") for issue in self.issues)
+        groups = Counter()
+        for kind, count in self.kinds.items():
+            groups[KIND_GROUP.get(kind, "grammar")] += count
         for group, label in self.legend_labels.items():
             name = s("kind_grammar") if group == "grammar" else s.kind_name(group)
             label.setText(f"{name} ({groups.get(group, 0)})")
-        kinds = Counter(issue.kind for issue in self.issues)
         self.kind_choice.clear()
-        for kind, count in sorted(kinds.items(), key=lambda kc: -kc[1]):
+        for kind, count in sorted(self.kinds.items(), key=lambda kc: -kc[1]):
             self.kind_choice.addItem(f"{s.kind_name(kind)} ({count})", kind)
         self._update_kind_button()
-        self.accept_all_button.setEnabled(bool(self.issues))
+        self.accept_all_button.setEnabled(self.total > 0)
 
     def _update_kind_button(self) -> None:
         kind = self.kind_choice.currentData()

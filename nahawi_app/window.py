@@ -45,7 +45,7 @@ from nahawi_app.files import (
 )
 from nahawi_app.highlight import Issue, IssueLayer, Utf16Map
 from nahawi_app.interface import use_fallback_font, use_interface_language
-from nahawi_app.panel import IssuePanel, NoticeArea
+from nahawi_app.panel import MAX_LISTED, IssuePanel, NoticeArea
 from nahawi_app.settings import AppSettings, SettingsDialog, SettingsStore, with_recent
 from nahawi_app.strings import Strings
 from nahawi_app.worker import CheckController, CheckResult, EngineFactory, PartialResult, engine_factory
@@ -232,7 +232,7 @@ class MainWindow(QMainWindow):
         self.controller.check_now()
 
     def _on_issues_changed(self) -> None:
-        self.panel.set_issues(self.layer.issues)
+        self.panel.set_issues(self.layer.first_issues(MAX_LISTED), self.layer.count, self.layer.kind_counts())
         self._update_status()
 
     def _update_status(self) -> None:
@@ -244,7 +244,7 @@ class MainWindow(QMainWindow):
             labels["model"].setText(s("status_loading") if self.controller.state == "loading" else
                                     s("status_no_model"))
             labels["device"].setText("")
-        labels["issues"].setText(s("status_issues", count=len(self.layer.issues)))
+        labels["issues"].setText(s("status_issues", count=self.layer.count))
         state = {"checking": "status_checking", "checked": "status_checked", "waiting": "status_waiting",
                  "off": "status_off", "failed": "status_check_failed", "loading": "status_loading",
                  "no_model": "status_no_model"}[self.controller.state]
