@@ -9,6 +9,13 @@ from pathlib import Path
 from nahawi.errors import ConfigError
 
 
+def check_keys(cls, values: dict, what: str) -> None:
+    """Unknown keys are errors (a typo must not fall back to a default silently)."""
+    unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
+    if unknown:
+        raise ConfigError(f"unknown {what} keys: {', '.join(unknown)}")
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     vocab_size: int = 16000  # SentencePiece vocabulary size (pad 0, unk 1, bos 2, eos 3)
@@ -31,10 +38,7 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, values: dict) -> ModelConfig:
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - known)
-        if unknown:
-            raise ConfigError(f"unknown model config keys: {', '.join(unknown)}")
+        check_keys(cls, values, "model config")
         return cls(**values)
 
 

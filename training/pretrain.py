@@ -24,7 +24,7 @@ from torch import Tensor, nn
 
 from nahawi.errors import ConfigError
 from training.checkpoint import safe_load, save_atomically
-from training.config import ModelConfig, preset
+from training.config import ModelConfig, check_keys, preset
 from training.data.corpus_stream import StreamConfig, build_stream, open_stream
 from training.model import TextEncoder
 from training.run_loop import StoppableRun, decay_groups, warmup_inverse_sqrt
@@ -59,9 +59,7 @@ class PretrainConfig:
 
     @classmethod
     def from_dict(cls, values: dict) -> PretrainConfig:
-        unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
-        if unknown:
-            raise ConfigError(f"unknown pretraining config keys: {', '.join(unknown)}")
+        check_keys(cls, values, "pretraining config")
         stream = StreamConfig.from_dict(values.get("stream", {}))
         return cls(**{**values, "stream": stream})
 

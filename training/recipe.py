@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nahawi.errors import ConfigError
+from training.config import check_keys
 
 RECIPES = Path(__file__).parent / "recipes"
 
@@ -41,9 +42,7 @@ class Recipe:
             values = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as error:
             raise ConfigError(f"cannot read recipe {path}: {error}") from error
-        unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
-        if unknown:
-            raise ConfigError(f"{path}: unknown recipe keys: {', '.join(unknown)}")
+        check_keys(cls, values, f"recipe ({path})")
         return cls(**values)
 
 

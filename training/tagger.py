@@ -22,7 +22,7 @@ from torch import Tensor, nn
 from nahawi.errors import ConfigError
 from nahawi.tags import TagPolicy, TagVocab, apply_tags, choose_tags
 from training.checkpoint import safe_load, save_atomically
-from training.config import ModelConfig, preset
+from training.config import ModelConfig, check_keys, preset
 from training.model import TextEncoder
 from training.pretrain import load_encoder
 from training.run_loop import StoppableRun, decay_groups, warmup_inverse_sqrt
@@ -57,9 +57,7 @@ class TaggerConfig:
 
     @classmethod
     def from_dict(cls, values: dict) -> TaggerConfig:
-        unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
-        if unknown:
-            raise ConfigError(f"unknown tagger config keys: {', '.join(unknown)}")
+        check_keys(cls, values, "tagger config")
         return cls(**values)
 
 

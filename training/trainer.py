@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from nahawi.errors import ConfigError, ModelError
 from training.batching import collate, encode_pairs, epoch_batches
 from training.checkpoint import load_weights, safe_load, save_checkpoint
-from training.config import ModelConfig, preset
+from training.config import ModelConfig, check_keys, preset
 from training.model import Seq2SeqTransformer
 
 
@@ -58,9 +58,7 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, values: dict) -> TrainConfig:
-        unknown = sorted(set(values) - {f.name for f in dataclasses.fields(cls)})
-        if unknown:
-            raise ConfigError(f"unknown training config keys: {', '.join(unknown)}")
+        check_keys(cls, values, "training config")
         return cls(**values)
 
 
