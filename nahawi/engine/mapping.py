@@ -77,7 +77,11 @@ class SubwordCodec:
     def opaque(self, token: str) -> bool:
         """True when the vocabulary cannot spell token (it encodes to an unknown piece, or holds a lone
         surrogate that no encoding can carry)."""
-        return bool(_SURROGATE.search(token)) or self.unk_id in self.sp.encode(token)
+        return self.opaque_pieces(token, self.sp.encode(token))
+
+    def opaque_pieces(self, token: str, pieces: Sequence[int]) -> bool:
+        """`opaque` of a token whose pieces (`encode_tokens`) are already known."""
+        return bool(_SURROGATE.search(token)) or self.unk_id in pieces
 
     def decode(self, ids: Sequence[int], log_probs: Sequence[float]) -> list[HypToken]:
         """Output ids (without bos/eos) and their log-probs → benchmark tokens with piece probabilities."""

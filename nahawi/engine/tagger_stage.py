@@ -34,6 +34,7 @@ class _Window:
     segment: int  # index of the segment
     first: int  # its first token
     pieces: list[list[int]]  # pieces of each of its tokens
+    frozen: list[bool]  # tokens the vocabulary cannot spell: their tags are never applied
 
 
 class TaggerStage:
@@ -58,32 +59,31 @@ class TaggerStage:
     def edits(self, texts: Sequence[str], policy: TagPolicy | None = None) -> list[tuple[Edit, ...]]:
         """The tagger's edits of each segment text (offsets into that text), in input order."""
         policy = policy or self.policy
-        return [self.segment_edits(text, source, choices)
-                for text, source, choices in zip(texts, *self.choices(texts, policy))]
-
-    def choices(self, texts: Sequence[str], policy: TagPolicy) -> tuple[list[ModelInput], list[list[TagChoice]]]:
         sources = [model_input(text) for text in texts]
         tokens = [[t.text for t in source.tokens] for source in sources]
         windows = [w for k, toks in enumerate(tokens) for w in self._windows(k, toks)]
         chosen: list[list[TagChoice]] = [[] for _ in texts]
+        frozen: list[list[bool]] = [[] for _ in texts]
         for window, (word_probs, mark_probs) in zip(windows, self._probabilities(windows)):
             words = tokens[window.segment][window.first:window.first + len(window.pieces)]
-            frozen = [self.codec.opaque(w) for w in words]
-            chosen[window.segment] += choose_tags(words, word_probs, mark_probs, self.vocab, policy, frozen)
-        return sources, chosen
+            chosen[window.segment] += choose_tags(words, word_probs, mark_probs, self.vocab, policy, window.frozen)
+            frozen[window.segment] += window.frozen
+        return [self.segment_edits(*args) for args in zip(texts, sources, chosen, frozen)]
 
     def _windows(self, segment: int, tokens: list[str]) -> list[_Window]:
         """Consecutive runs of tokens whose pieces fit; a token longer than the tagger alone is cut to its
         leading pieces (it is frozen anyway: only its tags are read, never its pieces rewritten)."""
-        pieces = [p[:self.max_pieces] or [self.codec.unk_id] for p in self.codec.encode_tokens(tokens)]
+        encoded = self.codec.encode_tokens(tokens)
+        frozen = [self.codec.opaque_pieces(t, p) for t, p in zip(tokens, encoded)]
+        pieces = [p[:self.max_pieces] or [self.codec.unk_id] for p in encoded]
         windows, first, size = [], 0, 0
         for k, token_pieces in enumerate(pieces):
             if k > first and size + len(token_pieces) > self.max_pieces:
-                windows.append(_Window(segment, first, pieces[first:k]))
+                windows.append(_Window(segment, first, pieces[first:k], frozen[first:k]))
                 first, size = k, 0
             size += len(token_pieces)
         if pieces:
-            windows.append(_Window(segment, first, pieces[first:]))
+            windows.append(_Window(segment, first, pieces[first:], frozen[first:]))
         return windows
 
     def _probabilities(self, windows: list[_Window]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -109,10 +109,11 @@ class TaggerStage:
             start = end
         return out
 
-    def segment_edits(self, text: str, source: ModelInput, choices: list[TagChoice]) -> tuple[Edit, ...]:
+    @staticmethod
+    def segment_edits(text: str, source: ModelInput, choices: list[TagChoice],
+                      frozen: list[bool]) -> tuple[Edit, ...]:
         hyp = [HypToken(token, (confidence,)) for token, confidence in apply_choices(choices)]
         norm = [t.text for t in source.tokens]
         if [h.text for h in hyp] == norm:
             return ()
-        opaque = [self.codec.opaque(t) for t in norm]
-        return rendered_edits(text, render(text, source.tokens, norm, opaque, hyp), RULE_ID)
+        return rendered_edits(text, render(text, source.tokens, norm, frozen, hyp), RULE_ID)
