@@ -1,11 +1,12 @@
 """The user's dictionary: words that are never flagged, kept in plain text files the server writes itself.
 
-Owns where the files live (the user file `$XDG_CONFIG_HOME/nahawi/dictionary.txt`, `~/.config/...` or
-`%APPDATA%\\nahawi\\dictionary.txt`; or `<workspace>/.nahawi/dictionary.txt`), their format (UTF-8, one
-word a line, `#` comments), adding a word, and which words an edit touches. Writing the file server-side
-makes "add to dictionary" work in every editor. The user's file says what they write about, so it is 0600
-in a 0700 folder; a workspace file belongs to the project and keeps the umask's modes. Knows nothing of
-LSP or models.
+Owns where the files live (the user file is the personal profile's, `nahawi.profile`: `dictionary.txt` in
+`$XDG_DATA_HOME/nahawi/profile` or `NAHAWI_PROFILE`, shared with the app and the CLI, read and written by
+`nahawi.profile.Profile`; a word list an earlier release kept in `$XDG_CONFIG_HOME/nahawi/dictionary.txt`
+is moved into it once; or `<workspace>/.nahawi/dictionary.txt`), their format (UTF-8, one word a line, `#`
+comments), adding a word, and which words an edit touches. Writing the file server-side makes "add to
+dictionary" work in every editor. The user's file says what they write about, so it is 0600 in a 0700
+folder; a workspace file belongs to the project and keeps the umask's modes. Knows nothing of LSP or models.
 """
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
+from nahawi.profile.store import DICTIONARY, Profile, ProfileError, default_profile_dir
 from nahawi.text.punct import is_punct_char
 
 log = logging.getLogger("nahawi.lsp")
@@ -41,7 +43,12 @@ def word_problem(word: str) -> str | None:
 
 
 def user_dictionary_path() -> Path:
-    """The per-user dictionary file (XDG config dir on Unix, %APPDATA% on Windows)."""
+    """The per-user dictionary file: the personal profile's (nahawi.profile), shared with the app."""
+    return default_profile_dir() / DICTIONARY
+
+
+def legacy_dictionary_path() -> Path:
+    """Where releases before the profile kept the user's words (XDG config dir, %APPDATA% on Windows)."""
     if sys.platform == "win32" and os.environ.get("APPDATA"):
         return Path(os.environ["APPDATA"]) / "nahawi" / FILE_NAME
     base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
@@ -99,6 +106,8 @@ class Dictionary:
     def load(self) -> list[str]:
         """(Re)read every file; returns one line per file that could not be read."""
         words, problems = set(), []
+        if self.private and self.path == user_dictionary_path():
+            problems += self._move_legacy()
         self._stamps = self._stamp()
         for path in (self.path, *self.extra_paths):
             try:
@@ -123,7 +132,15 @@ class Dictionary:
         word = normalize_word(word)
         if (problem := word_problem(word)) is not None:
             raise ValueError(f"{problem}: {word[:MAX_WORD]!r}")
-        if word not in self.words:
+        if word not in self.words and self.private:
+            try:
+                Profile(self.path.parent).update_dictionary(add=[word])
+            except ProfileError as error:
+                raise OSError(str(error)) from None
+            self.words.add(word)
+            self._stamps = self._stamp()
+            log.info("added a word to %s", self.path)  # never the word: the log is not private
+        elif word not in self.words:
             self._make_folder()
             needs_newline = self.path.is_file() and not self.path.read_bytes().endswith(b"\n") \
                 and self.path.stat().st_size > 0
@@ -137,6 +154,18 @@ class Dictionary:
             self._stamps = self._stamp()
             log.info("added a word to %s", self.path)  # never the word: the log is not private
         return word
+
+    def _move_legacy(self) -> list[str]:
+        """Words of the pre-profile user file, added once to the profile's (which then exists)."""
+        legacy = legacy_dictionary_path()
+        if self.path.is_file() or not legacy.is_file() or legacy == self.path:
+            return []
+        try:
+            Profile(self.path.parent).update_dictionary(add=sorted(read_words(legacy)))
+        except (OSError, ProfileError) as error:
+            return [f"{legacy}: {getattr(error, 'strerror', None) or error}"]
+        log.info("moved the user's words from %s into the profile", legacy)
+        return []
 
     def _make_folder(self) -> None:
         if not self.private:

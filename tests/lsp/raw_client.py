@@ -33,8 +33,9 @@ def notification(method: str, params=None) -> dict:
 
 
 def server_env(root: Path) -> dict:
-    return {**os.environ, "OMP_NUM_THREADS": "1", "NAHAWI_THREADS": "1", "PYTHONPATH": str(REPO),
-            "XDG_CONFIG_HOME": str(root / "config")}
+    return {**{k: v for k, v in os.environ.items() if k != "NAHAWI_PROFILE"}, "OMP_NUM_THREADS": "1",
+            "NAHAWI_THREADS": "1", "PYTHONPATH": str(REPO), "XDG_CONFIG_HOME": str(root / "config"),
+            "XDG_DATA_HOME": str(root / "data")}
 
 
 class RawClient:

@@ -30,7 +30,7 @@ async def test_dictionary_log_and_cache_stay_private(trained_model_dir, tmp_path
     assert (await published(client, uri, 1)).diagnostics
     result = await command(client, "nahawi.addToDictionary", "المسالة")
     await stop_server(client)
-    dictionary = tmp_path / "config" / "nahawi" / "dictionary.txt"
+    dictionary = tmp_path / "data" / "nahawi" / "profile" / "dictionary.txt"
     assert result["path"] == str(dictionary) and dictionary.read_text(encoding="utf-8") == "المسالة\n"
     assert stat.S_IMODE(dictionary.stat().st_mode) == 0o600
     assert stat.S_IMODE(dictionary.parent.stat().st_mode) == 0o700

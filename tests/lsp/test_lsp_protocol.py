@@ -154,5 +154,5 @@ def test_the_dictionary_refuses_control_characters_and_huge_words(tmp_path):
         assert client.reply(msg_id)["error"]["code"] == -32602
     client.send(request(9, "workspace/executeCommand", {"command": "nahawi.addToDictionary", "arguments": ["نحوي"]}))
     assert client.reply(9)["result"]["added"] is True
-    assert (tmp_path / "config" / "nahawi" / "dictionary.txt").read_text(encoding="utf-8") == "نحوي\n"
+    assert (tmp_path / "data" / "nahawi" / "profile" / "dictionary.txt").read_text(encoding="utf-8") == "نحوي\n"
     assert stop(client) == 0
