@@ -2,12 +2,16 @@
 
 Owns what the user can change and where it is kept. `SettingsStore` wraps one QSettings (the platform's
 default scope, or an INI file that tests and `--settings` pass), reading with defaults for missing or
-malformed values so an old or hand-edited file never stops the editor. Knows nothing of the engine or the
-main window.
+malformed values so an old or hand-edited file never stops the editor. The dictionary is not in QSettings:
+it is the personal profile's (`nahawi.profile`), shared with the language server and the CLI — the user's
+profile for the default scope (or `NAHAWI_PROFILE`), a `<name>-profile` folder beside an INI file; words an
+earlier release kept in QSettings are moved into it once. Knows nothing of the engine or the main window.
 """
 from __future__ import annotations
 
 import dataclasses
+import logging
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +36,10 @@ from PySide6.QtWidgets import (
 )
 
 from nahawi.kinds import KIND_IDS
+from nahawi.profile.store import Profile, ProfileError
 from nahawi_app.strings import LANGUAGES, Strings
+
+log = logging.getLogger("nahawi.app")
 
 ORGANIZATION, APPLICATION = "Nahawi", "nahawi-app"
 MAX_RECENT = 10
@@ -55,12 +62,16 @@ class AppSettings:
 class SettingsStore:
     """AppSettings in a QSettings: `SettingsStore(path)` uses an INI file, `SettingsStore()` the user scope."""
 
-    def __init__(self, path: str | Path | None = None):
+    def __init__(self, path: str | Path | None = None, profile: Profile | None = None):
         self.user_scope = path is None
         if path is None:
             self.qsettings = QSettings(ORGANIZATION, APPLICATION)
         else:
             self.qsettings = QSettings(str(path), QSettings.Format.IniFormat)
+        if profile is None and (path is None or os.environ.get("NAHAWI_PROFILE")):
+            profile = Profile()
+        self.profile = profile or Profile(Path(path).with_name(f"{Path(path).stem}-profile"))
+        self.words: tuple[str, ...] = ()  # the dictionary as last read or written here
 
     def load(self) -> AppSettings:
         q, default = self.qsettings, AppSettings()
@@ -76,8 +87,21 @@ class SettingsStore:
             language=language if language in LANGUAGES else default.language,
             zoom=_clamp(_int(q.value("editor/zoom"), default.zoom), -8, 40),
             recent_files=_strings(q.value("files/recent"), ())[:MAX_RECENT],
-            dictionary=_strings(q.value("dictionary/words"), ()),
+            dictionary=self._load_dictionary(),
         )
+
+    def _load_dictionary(self) -> tuple[str, ...]:
+        legacy = _strings(self.qsettings.value("dictionary/words"), ())
+        try:
+            if legacy:  # kept in QSettings before the profile: moved into it once
+                self.profile.update_dictionary(add=legacy)
+                self.qsettings.remove("dictionary/words")
+                self.qsettings.sync()
+            self.words = self.profile.dictionary().words
+        except ProfileError as error:
+            log.warning("the dictionary cannot be read: %s", error)
+            self.words = legacy
+        return self.words
 
     def save(self, settings: AppSettings) -> None:
         q = self.qsettings
@@ -91,9 +115,21 @@ class SettingsStore:
         q.setValue("ui/language", settings.language)
         q.setValue("editor/zoom", settings.zoom)
         q.setValue("files/recent", "\n".join(settings.recent_files))
-        q.setValue("dictionary/words", "\n".join(settings.dictionary))
         q.sync()
+        self._save_dictionary(settings.dictionary)
         self._make_private()
+
+    def _save_dictionary(self, words: tuple[str, ...]) -> None:
+        """The changes made here since the last read, applied to the profile's dictionary as it is now
+        (the language server may have added words meanwhile)."""
+        added = [w for w in words if w not in self.words]
+        removed = [w for w in self.words if w not in words]
+        if not added and not removed:
+            return
+        try:
+            self.words = self.profile.update_dictionary(add=added, remove=removed)
+        except ProfileError as error:
+            log.warning("the dictionary cannot be written: %s", error)
 
     def _make_private(self) -> None:
         """The file holds the personal dictionary and recent file names: 0600, and in the user scope its
