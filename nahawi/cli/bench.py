@@ -250,14 +250,21 @@ def lsp(
 def app_speed(
     model: Annotated[Path | None, typer.Option("--model", help="Model directory [the embedded model].")] = None,
     words: Annotated[int, typer.Option("--words", help="Words in the benchmark document.")] = 2000,
+    megabytes: Annotated[float | None, typer.Option(
+        "--megabytes", help="Open a file of this many MB instead (e.g. 5): opening stall, time until the lines "
+                            "on screen are checked, GUI stalls while the rest is checked.")] = None,
+    watch: Annotated[float, typer.Option("--watch", help="With --megabytes: seconds watched after opening.")] = 20.0,
 ) -> None:
     """Desktop editor (offscreen): longest GUI-thread stall while typing and time until underlines appear."""
     def work() -> None:
         _require("PySide6", "app")
         from nahawi.engine.corrector import DEFAULT_MODEL_DIR
-        from nahawi_app.bench import run_app_benchmark
+        from nahawi_app.bench import run_app_benchmark, run_large_file_benchmark
 
-        report = run_app_benchmark(model or DEFAULT_MODEL_DIR, words=words)
+        if megabytes is not None:
+            report = run_large_file_benchmark(model or DEFAULT_MODEL_DIR, megabytes, watch_s=watch)
+        else:
+            report = run_app_benchmark(model or DEFAULT_MODEL_DIR, words=words)
         typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
 
     _guard(work)
