@@ -1,11 +1,11 @@
 """Code actions and workspace edits for Nahawi's findings.
 
-Owns what the user can do with a diagnostic: replace with the suggestion; fix every finding of that kind
-in the document; fix everything (`source.fixAll.nahawi`); ignore this one; add the word to the dictionary;
-disable the kind for the session. Fixes are workspace edits computed from the server's own findings for
-the document version they were computed on (not from what the client echoes back), so they apply the
-engine's edits exactly; the other actions are commands the server executes. Knows nothing of engines or
-scheduling.
+Owns what the user can do with a diagnostic: replace with the suggestion (or with another spelling the
+lexicon knows, `alternatives`); fix every finding of that kind in the document; fix everything
+(`source.fixAll.nahawi`); ignore this one; add the word to the dictionary; disable the kind for the
+session. Fixes are workspace edits computed from the server's own findings for the document version they
+were computed on (not from what the client echoes back), so they apply the engine's edits exactly; the
+other actions are commands the server executes. Knows nothing of engines or scheduling.
 """
 from __future__ import annotations
 
@@ -50,6 +50,7 @@ class ActionContext:
     resolve: bool = False  # the client resolves an action's edit later (codeAction/resolve): fixes of many
     # findings are sent without it, so that the list of actions is answered at once
     fix_all: Sequence[Finding | Rewrite] | None = None  # what fix-all changes (`fixall`); None: the findings
+    alternatives: Callable[[Finding], Sequence[str]] = lambda finding: ()  # other spellings, best first
 
     def fix_all_changes(self) -> Sequence[Finding | Rewrite]:
         return self.findings if self.fix_all is None else self.fix_all
@@ -132,6 +133,9 @@ def _finding_actions(ctx: ActionContext, finding: Finding, titles: dict[str, str
     name = kind.name_en if ctx.language == "en" else kind.name_ar
     actions = [types.CodeAction(title=_replace_title(finding, titles), kind=quick, diagnostics=[diagnostic],
                                 is_preferred=True, edit=workspace_edit(ctx, [finding]))]
+    actions += [types.CodeAction(title=titles["replace"].format(spelling), kind=quick, diagnostics=[diagnostic],
+                                 edit=workspace_edit(ctx, [Rewrite(finding.start, finding.end, spelling)]))
+                for spelling in ctx.alternatives(finding)]
     same_kind = [f for f in ctx.findings if f.rel.kind == finding.rel.kind]
     if len(same_kind) > 1:
         title = titles["kind"].format(name, len(same_kind))

@@ -27,6 +27,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from lsp_server.actions import ActionContext
+from lsp_server.alternatives import alternatives
 from lsp_server.diagnostics import DiagnosticJson, Finding, LineIndex, to_diagnostic, visible
 from lsp_server.dictionary import Dictionary, user_dictionary_path, workspace_dictionary_path
 from lsp_server.documents import DocumentState
@@ -440,13 +441,15 @@ class NahawiServer(LanguageServer):
 
     def action_context(self, state: DocumentState, fix_all=None) -> ActionContext:
         index = self.line_index(state)
+        lexicon = getattr(getattr(self.host.corrector, "stages", None), "lexicon", None)
         return ActionContext(state.uri, state.version, index, self.visible_findings(state),
                              self.settings.message_language,
                              self.client_supports("workspace.workspace_edit.document_changes"),
                              lambda finding: to_diagnostic(finding, index, self.settings),
                              "edit" in (get_capability(self.client_capabilities,
                                                        "text_document.code_action.resolve_support.properties", None)
-                                        or ()), fix_all)
+                                        or ()), fix_all,
+                             lambda finding: alternatives(lexicon, state.text, finding.start, finding.rel))
 
     def current_state(self, uri: Any) -> DocumentState:
         """The open document's state whose findings match its current version, for actions and commands."""

@@ -100,3 +100,28 @@ async def test_fix_all_applied_twice_changes_nothing_the_second_time(profile, tm
         assert await fix_all(client, uri, fixed) == []
     finally:
         await stop_server(client)
+
+
+async def test_a_hamza_finding_offers_other_spellings_besides_the_engines(tmp_path):
+    """Issue 14: one suggestion per finding; «ان» may be أن, إن or آن, and the lexicon knows all three."""
+    client = await start_server("visual-studio-code", tmp_path, {"device": "cpu"})
+    try:
+        uri = (tmp_path / "workspace" / "spellings.txt").as_uri()
+        text = "قال المدير ان الاجتماع سيعقد غدا\n"
+        open_document(client, uri, text)
+        params = await published(client, uri, 1)
+        (finding,) = [d for d in params.diagnostics if d.data["original"] == "ان"]
+        assert finding.data["replacement"] == "أن" and finding.code == "hamza"
+        actions = await client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=finding.range,
+            context=types.CodeActionContext(diagnostics=[finding])))
+        fixes = [(a, text_edits(a.edit, uri)) for a in actions if a.edit is not None]
+        spellings = [edits[0].new_text for _, edits in fixes if len(edits) == 1 and edits[0].range == finding.range]
+        assert spellings[0] == "أن" and fixes[0][0].is_preferred  # the engine's choice comes first
+        others = spellings[1:]
+        assert 1 <= len(others) <= 2 and set(others) <= {"إن", "آن"} and len(set(others)) == len(others)
+        start = text.index("ان ")
+        assert all(apply_text_edits(text, edits, client.encoding) == text[:start] + edits[0].new_text
+                   + text[start + 2:] for _, edits in fixes[1:len(spellings)])
+    finally:
+        await stop_server(client)

@@ -188,3 +188,21 @@ def test_a_frame_with_a_lone_surrogate_is_valid_utf8():
     frame.decode("utf-8")
     (parsed,) = FrameReader().feed(frame)
     assert json.loads(parsed.body) == {"text": "كلمة \ud800"}
+
+
+def test_alternatives_are_other_known_spellings_ranked_by_their_neighbours():
+    from lsp_server.alternatives import alternatives
+    from nahawi.contract import Edit
+    from nahawi.lexicon import Lexicon, LexiconConfig
+
+    counts = {"أن": 900, "إن": 300, "آن": 40, "ان": 50, "أآن": 1, "قال": 500, "يجب": 400, "الله": 300}
+    bigrams = {("قال", "إن"): 200, ("يجب", "أن"): 300, ("إن", "الله"): 150}
+    lexicon = Lexicon(counts, LexiconConfig(min_count=3), bigrams)
+    text = "قال ان الله غفور\nيجب ان نذهب"
+    first = Edit(4, 6, "أن", "hamza", "lexicon", "ان")
+    assert alternatives(lexicon, text, 4, first) == ("إن", "آن")  # never the written word, nor the choice
+    second = Edit(21, 23, "إن", "hamza", "lexicon", "ان")
+    assert alternatives(lexicon, text, 21, second) == ("أن", "آن")
+    assert alternatives(lexicon, text, 4, Edit(4, 6, "أن", "spacing", "x", "ان")) == ()  # not a spelling kind
+    assert alternatives(None, text, 4, first) == ()
+    assert alternatives(lexicon, text, 4, Edit(4, 6, "إذ", "hamza", "x", "ان")) == ()  # not the same word
