@@ -139,6 +139,12 @@ def adjusted(example: Example, weights: dict) -> float:
     return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, score))))
 
 
+def _utility(decided: list[tuple[float, bool, float]], threshold: float, cost: float) -> float:
+    """Accepted suggestions shown minus `cost` per ignored one shown, at `threshold`."""
+    shown = [ok for p, ok, _ in decided if p >= threshold]
+    return sum(shown) - cost * (len(shown) - sum(shown))
+
+
 def kind_thresholds(examples: Sequence[Example], weights: dict, config: AdaptConfig) -> dict[str, float]:
     """Per kind, the threshold (from the shipped one up) that keeps the most accepted suggestions for the
     fewest ignored ones (`threshold_cost` each), on the refitted confidences; only those raised."""
@@ -149,11 +155,7 @@ def kind_thresholds(examples: Sequence[Example], weights: dict, config: AdaptCon
             continue
         default = max(d for _, _, d in mine)
         candidates = sorted({default} | {round(p + 1e-4, 4) for p, ok, _ in mine if not ok and p >= default})
-
-        def utility(t: float) -> float:
-            return sum(ok for p, ok, _ in mine if p >= t) - config.threshold_cost * sum(not ok for p, ok, _ in mine if p >= t)
-
-        best = max(candidates, key=lambda t: (utility(t), -t))
+        best = max(candidates, key=lambda t, mine=mine: (_utility(mine, t, config.threshold_cost), -t))
         if best > default:
             found[kind] = best
     return found

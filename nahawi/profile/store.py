@@ -275,7 +275,7 @@ def check_learned(payload, path: Path) -> None:
         raise ProfileError(f"{path}: not a {LEARNED_FORMAT} file")
     unknown = set(payload) - LEARNED_KEYS
     if unknown:
-        raise ProfileError(f"{path}: unknown key {sorted(unknown)[0]!r}")
+        raise ProfileError(f"{path}: unknown key {min(unknown)!r}")
     for kind, value in payload.get("thresholds", {}).items():
         _number(value, f"{path}: thresholds.{kind}", 0.0, 1.0)
     for name, value in payload.get("gate", {}).items():

@@ -86,7 +86,7 @@ class WriterModel:
     punctuation_rows: Mapping[str, Mapping[str, float]] = field(default_factory=dict)  # feature -> mark -> weight
     suppressed_pairs: frozenset[tuple[str, str]] = frozenset()  # (original, replacement) never shown
     suppressed_contexts: frozenset[tuple[str, str, str, str]] = frozenset()  # Neighbours.key never shown
-    overlay: OverlayConfig = OverlayConfig()
+    overlay: OverlayConfig = field(default_factory=OverlayConfig)  # how much the overlay's counts weigh
 
     @classmethod
     def from_profile(cls, profile: Profile, overlay: OverlayConfig = OverlayConfig()) -> WriterModel:

@@ -13,7 +13,7 @@ pytest.importorskip("pygls", reason="the language server needs the 'lsp' extra")
 pytest.importorskip("PySide6", reason="the editor needs the 'app' extra")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lsp"))  # the raw stdio client of tests/lsp
 
-from raw_client import RawClient, notification, request  # noqa: E402
+from raw_client import RawClient, notification, request
 
 TEXT = "هذه المسالة مهمة جدا لجميع الطلاب والمعلمين\n"
 
