@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from nahawi.cli import exit_code, fail
+from nahawi.cli import EXIT_USAGE, exit_code, fail
 from nahawi.errors import InputError, NahawiError
 
 HELP = """Learn from a writer: their documents (their own clean writing, .txt or .md) and their decisions
@@ -25,11 +25,15 @@ SHOWN = 12  # new words and weights printed
 
 
 def adapt(
+    more: Annotated[list[Path] | None, typer.Argument(help="More documents: --documents A.txt B.md … takes "
+                                                       "every file named after it.", metavar="[FILE]...",
+                                                       show_default=False)] = None,
     profile: Annotated[Path | None, typer.Option("--profile", help="Profile folder [NAHAWI_PROFILE, else "
                                                  "$XDG_DATA_HOME/nahawi/profile].")] = None,
-    documents: Annotated[list[Path] | None, typer.Option("--documents", help="The writer's own clean "
-                                                          "writing (repeat the option for more files).")] = None,
-    feedback: Annotated[list[Path] | None, typer.Option("--feedback", help="Decisions, JSON lines.")] = None,
+    documents: Annotated[list[Path] | None, typer.Option("--documents", metavar="FILE", help="The writer's "
+                                                          "own clean writing, .txt or .md.")] = None,
+    feedback: Annotated[list[Path] | None, typer.Option("--feedback", metavar="FILE.jsonl",
+                                                         help="Decisions, JSON lines (repeatable).")] = None,
     reset: Annotated[bool, typer.Option("--reset", help="First forget what was learned and the decisions "
                                         "log (the dictionary stays).")] = False,
     model: Annotated[Path | None, typer.Option("--model", help="Model directory (default: bundled).")] = None,
@@ -38,6 +42,8 @@ def adapt(
     from nahawi.profile import Profile, read_decisions
     from nahawi.profile.adapt import read_documents
 
+    if more and not documents:
+        raise fail(EXIT_USAGE, f"{more[0]}: documents follow --documents (nahawi adapt --documents A.txt B.md)")
     try:
         store = Profile(profile)
         decisions = []
@@ -45,7 +51,7 @@ def adapt(
             if not path.is_file():
                 raise InputError(f"{path}: no such feedback file")
             decisions += read_decisions(path)
-        texts = read_documents(documents or [])
+        texts = read_documents([*(documents or []), *(more or [])])
         removed = store.reset() if reset else []
         if reset and not as_json:
             typer.echo(f"forgot: {', '.join(removed) or 'nothing (the profile had learned nothing)'}")

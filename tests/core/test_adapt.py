@@ -67,6 +67,21 @@ def test_the_overlay_alone_keeps_a_word_the_writer_wrote_once(shipped):
     assert _edits(engine, ELSEWHERE) == _edits(shipped, ELSEWHERE)
 
 
+def test_documents_after_one_option_and_the_json_report(tmp_path):
+    first, second = tmp_path / "a.txt", tmp_path / "b.md"
+    first.write_text("الكره شعور مدمر.\n", encoding="utf-8")
+    second.write_text("# عن التسامح\n\nالتسامح علاج للحقد.\n", encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(app, ["adapt", "--profile", str(tmp_path / "p"), "--documents", str(first), str(second),
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert (report["documents"], report["adapter"], report["reset"]) == (2, None, [])
+    assert {"words", "pairs", "thresholds", "summary", "suppressed_pairs", "seconds"} <= set(report)
+    stray = runner.invoke(app, ["adapt", "--profile", str(tmp_path / "p"), str(first)])
+    assert stray.exit_code == 4 and "follow --documents" in stray.output
+
+
 def test_a_bad_feedback_line_is_named_and_nothing_is_learned(tmp_path, shipped):
     good = {"text": TEXT, "start": 4, "end": 6, "replacement": "إن", "kind": "hamza", "decision": "ignored"}
     feedback = tmp_path / "feedback.jsonl"
