@@ -276,6 +276,10 @@ def check_learned(payload, path: Path) -> None:
     unknown = set(payload) - LEARNED_KEYS
     if unknown:
         raise ProfileError(f"{path}: unknown key {min(unknown)!r}")
+    for key in LEARNED_KEYS - {"format"}:
+        wanted = list if key.startswith("suppressed") else dict
+        if key in payload and not isinstance(payload[key], wanted):
+            raise ProfileError(f"{path}: {key}: expected a JSON {'list' if wanted is list else 'object'}")
     for kind, value in payload.get("thresholds", {}).items():
         _number(value, f"{path}: thresholds.{kind}", 0.0, 1.0)
     for name, value in payload.get("gate", {}).items():

@@ -93,6 +93,8 @@ def test_a_bad_overlay_line_is_named_and_the_engine_refuses_the_profile(tmp_path
     ('{"format": "nahawi-profile-learned/1",\n "punctuation": {"w=,": {"،": 1e9}}}', "punctuation"),
     ('{"format": "nahawi-profile-learned/1",\n\n "gate": }', r"learned.json:3: invalid JSON"),
     ('{"format": "other"}', "not a nahawi-profile-learned/1 file"),
+    ('{"format": "nahawi-profile-learned/1", "thresholds": [0.5]}', "thresholds: expected a JSON object"),
+    ('{"format": "nahawi-profile-learned/1", "suppressed_contexts": {}}', "suppressed_contexts: expected a JSON list"),
 ])
 def test_a_hostile_learned_file_is_refused_by_name(tmp_path, content, message):
     (tmp_path / LEARNED).write_text(content, encoding="utf-8")
