@@ -8,12 +8,14 @@ from typer.testing import CliRunner
 
 from nahawi.cli import app
 from nahawi.engine import Corrector, CorrectorOptions
+from nahawi.engine.corrector import DEFAULT_MODEL_DIR
 from nahawi.m2.reader import read_m2
 from nahawi.profile import Profile, read_decisions
 from nahawi.profile.adapt import adapt
 from nahawi.profile.decisions import decision_from_dict
 from nahawi.profile.writer import WriterModel
 
+SAMPLE = DEFAULT_MODEL_DIR.parent / "sample.txt"
 TEXT = "قال ان الولد ذهب الى المدرسه"
 ELSEWHERE = "كتب الدكتور مقالا عن المدرسه الجديده وذهب الى السوق"
 HATRED = "لا مكان للحقد ولا الكره بيننا"
@@ -43,6 +45,36 @@ def test_an_ignored_suggestion_goes_and_the_accepted_ones_stay(tmp_path, shipped
     reloaded = Corrector.from_dir(None, device="cpu", options=CorrectorOptions(profile=tmp_path))
     assert _edits(reloaded, TEXT) == _edits(engine, TEXT)
     assert _edits(reloaded, ELSEWHERE) == _edits(shipped, ELSEWHERE)  # accepted kinds still made elsewhere
+
+
+def test_a_threshold_is_learned_for_a_kind_and_nothing_new_is_shown(tmp_path, shipped):
+    """The writer accepts the hamza fixes the gate is sure of and ignores the others (below 0.8): a hamza
+    threshold is learned above the shipped gate's; on lines adapt never saw no edit appears that was not
+    there (the writer's weights only lower), and the punctuation stage's edits are as before (the ignored
+    `الي` → `إلى` also lowers the weight of ي→ى at a word's end, for every kind: a feature, not a word)."""
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    feedback = [decision_from_dict({"text": c.source, "start": e.start, "end": e.end, "replacement": e.replacement,
+                                    "kind": e.kind, "decision": "ignored" if e.kind == "hamza" and e.confidence < 0.8
+                                    else "accepted"}, "sample") for c in shipped.correct_batch(lines[:8]) for e in c.edits]
+    assert sum(d.decision == "ignored" for d in feedback) == 2
+    engine = Corrector.from_dir(None, device="cpu")
+    learned = adapt(Profile(tmp_path), engine, feedback=feedback).learned
+    assert 0.45 < learned["thresholds"]["hamza"] <= 0.8 and learned["gate"]["letters=ي>ى"] < 0
+    for before, after in zip(shipped.correct_batch(lines[8:]), engine.correct_batch(lines[8:])):
+        spans = {(e.start, e.end, e.replacement) for e in before.edits}
+        assert all((e.start, e.end, e.replacement) in spans for e in after.edits)
+        assert [e for e in after.edits if e.rule_id == "punctuation"] == \
+            [e for e in before.edits if e.rule_id == "punctuation"]
+
+
+def test_a_kinds_threshold_hides_exactly_that_kind_below_it(shipped):
+    lines = SAMPLE.read_text(encoding="utf-8").splitlines()
+    engine = Corrector.from_dir(None, device="cpu")
+    engine.adapt_to(WriterModel(thresholds={"hamza": 0.85}))
+    expected = [tuple(e for e in c.edits if e.kind != "hamza" or e.confidence >= 0.85)
+                for c in shipped.correct_batch(lines)]
+    assert [c.edits for c in engine.correct_batch(lines)] == expected
+    assert sum(map(len, expected)) < sum(len(c.edits) for c in shipped.correct_batch(lines))
 
 
 def test_the_writers_words_stop_being_corrected(tmp_path, shipped):
