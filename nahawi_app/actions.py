@@ -45,8 +45,11 @@ TABLE: tuple = (
     ("view", "zoom_reset", "act_zoom_reset", "Ctrl+0", "zoom_reset"),
     ("view", SEPARATOR),
     ("view", "panel", "act_panel", "Ctrl+Shift+I", None),  # the dock's own toggle action
+    ("help", "shortcuts", "act_shortcuts", "F1", "show_shortcuts"),
+    ("help", "about", "act_about", None, "show_about"),
 )
-MENUS = (("file", "menu_file"), ("edit", "menu_edit"), ("check", "menu_check"), ("view", "menu_view"))
+MENUS = (("file", "menu_file"), ("edit", "menu_edit"), ("check", "menu_check"), ("view", "menu_view"),
+         ("help", "menu_help"))
 
 
 @dataclass

@@ -195,7 +195,7 @@ def run_large_file_benchmark(model_dir: str | Path, megabytes: float = 5.0, *, w
     from nahawi_app.settings import AppSettings, SettingsStore
     from nahawi_app.window import MainWindow
 
-    app = QApplication.instance() or QApplication(["nahawi-bench"])
+    app = QApplication.instance() or QApplication(["nahawi-bench"])  # noqa: F841  (alive while the window runs)
     with tempfile.TemporaryDirectory(prefix="nahawi-app-bench-") as scratch:
         path = Path(scratch) / "large.txt"
         path.write_text(bench_document(int(megabytes * 1e6 / 10.3)), encoding="utf-8")

@@ -37,6 +37,7 @@ class IssueCard(QFrame):
     accept_requested = Signal(object)  # Issue
     ignore_requested = Signal(object)
     dictionary_requested = Signal(object)
+    ignore_word_requested = Signal(object)  # Issue: hide every issue on its word in this document
     disable_kind_requested = Signal(str)
 
     def __init__(self, strings: Strings, parent: QWidget | None = None):
@@ -49,10 +50,12 @@ class IssueCard(QFrame):
         self.explanation.setWordWrap(True)
         self.accept_button, self.ignore_button = QPushButton(), QPushButton()
         self.dictionary_button, self.disable_button = QPushButton(), QPushButton()
+        self.ignore_word_button = QPushButton()
         self._layout()
         self.accept_button.clicked.connect(lambda: self._request(self.accept_requested))
         self.ignore_button.clicked.connect(lambda: self._request(self.ignore_requested))
         self.dictionary_button.clicked.connect(lambda: self._request(self.dictionary_requested))
+        self.ignore_word_button.clicked.connect(lambda: self._request(self.ignore_word_requested))
         self.disable_button.clicked.connect(self._disable_kind)
         self.hide_timer = QTimer(self, singleShot=True, interval=HIDE_DELAY_MS)
         self.hide_timer.timeout.connect(self._hide_unless_hovered)
@@ -67,7 +70,8 @@ class IssueCard(QFrame):
         for label in (self.suggestion, self.kind_label, self.explanation, self.confidence):
             layout.addWidget(label)
         buttons = QHBoxLayout()
-        for button in (self.accept_button, self.ignore_button, self.dictionary_button, self.disable_button):
+        for button in (self.accept_button, self.ignore_button, self.ignore_word_button, self.dictionary_button,
+                       self.disable_button):
             buttons.addWidget(button)
         layout.addLayout(buttons)
         self.setMaximumWidth(MAX_WIDTH)
@@ -77,6 +81,7 @@ class IssueCard(QFrame):
         self.setLayoutDirection(Qt.LayoutDirection.RightToLeft if strings.arabic else Qt.LayoutDirection.LeftToRight)
         self.accept_button.setText(strings("card_accept"))
         self.ignore_button.setText(strings("card_ignore"))
+        self.ignore_word_button.setText(strings("card_ignore_all"))
         self.dictionary_button.setText(strings("card_dictionary"))
         self.disable_button.setText(strings("card_disable_kind"))
         if self.issue is not None:
@@ -102,7 +107,7 @@ class IssueCard(QFrame):
         choices = [(suggestion_text(s, issue.edit.original, issue.edit.replacement), self.accept_requested),
                    (s("card_ignore"), self.ignore_requested)]
         if _is_word(issue.edit.original):
-            choices.append((s("card_dictionary"), self.dictionary_requested))
+            choices += [(s("card_ignore_all"), self.ignore_word_requested), (s("card_dictionary"), self.dictionary_requested)]
         for caption, signal in choices:
             action = QAction(caption.replace("&", "&&"), menu)
             action.triggered.connect(lambda checked=False, request=signal: request.emit(issue))
@@ -118,6 +123,7 @@ class IssueCard(QFrame):
         if edit.confidence is not None:
             self.confidence.setText(s("card_confidence", percent=round(100 * edit.confidence)))
         self.dictionary_button.setEnabled(_is_word(edit.original))
+        self.ignore_word_button.setEnabled(_is_word(edit.original))
 
     def _request(self, signal) -> None:
         issue = self.issue

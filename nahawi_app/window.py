@@ -1,7 +1,7 @@
 """The main window: wires the editor, the checking controller, the underlines, the card, the panels and files.
 
-Owns the document's life (new, open, save, close prompt, autosave and recovery) and carries out what the
-user asks from the card, the panel and the menus. Checking results arrive from `worker.CheckController`
+Owns the wiring and carries out what the user asks from the card, the panel and the menus; the document's
+life on disk (new, open, save, close prompt, autosave and recovery) is `document_files.DocumentFiles`. Checking results arrive from `worker.CheckController`
 already filtered to the current revision; this window only decides which edits are visible (enabled kinds,
 dictionary) and hands them to `highlight.IssueLayer`. Errors are shown here, on the GUI thread, as notices
 that leave the editor usable.
@@ -9,44 +9,31 @@ that leave the editor usable.
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
-    QFileDialog,
     QLabel,
     QMainWindow,
     QMenu,
-    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
 
 from nahawi.contract import Edit
-from nahawi.errors import InputError
 from nahawi_app import editor as editor_module
 from nahawi_app.actions import build_actions, fill_recent, retranslate_actions
 from nahawi_app.card import IssueCard
+from nahawi_app.document_files import DocumentFiles
 from nahawi_app.editor import FindBar, NahawiEditor
-from nahawi_app.files import (
-    NEWLINES,
-    AutosaveRecord,
-    AutosaveStore,
-    EncodingProblem,
-    LoadedText,
-    decode_as,
-    encode_for_save,
-    read_text_file,
-    save_atomic,
-)
+from nahawi_app.files import AutosaveStore, LoadedText
+from nahawi_app.help import about_box, shortcuts_dialog
 from nahawi_app.highlight import Issue, IssueLayer, Utf16Map
 from nahawi_app.interface import use_fallback_font, use_interface_language
 from nahawi_app.panel import MAX_LISTED, IssuePanel, NoticeArea
-from nahawi_app.settings import AppSettings, SettingsDialog, SettingsStore, with_recent
+from nahawi_app.settings import AppSettings, SettingsDialog, SettingsStore
 from nahawi_app.strings import Strings
 from nahawi_app.worker import CheckController, CheckResult, EngineFactory, PartialResult, engine_factory
 
@@ -58,7 +45,7 @@ def default_data_dir() -> Path:
     return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
 
 
-class MainWindow(QMainWindow):
+class MainWindow(DocumentFiles, QMainWindow):
     checked = Signal(object)  # CheckResult, after its underlines are shown (a long one's: those on screen)
 
     def __init__(self, store: SettingsStore, *, settings: AppSettings | None = None,
@@ -107,7 +94,8 @@ class MainWindow(QMainWindow):
         self.dock.setWidget(self.panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.card = IssueCard(self.strings, self)
-        self.status_labels = {name: QLabel() for name in ("model", "device", "issues", "state")}
+        self.status_labels = {name: QLabel() for name in ("model", "device", "words", "issues", "state")}
+        self.words = 0  # in the text of the last check
         for label in self.status_labels.values():
             self.statusBar().addPermanentWidget(label)
         self.resize(1100, 720)
@@ -133,6 +121,7 @@ class MainWindow(QMainWindow):
         self.card.accept_requested.connect(self.accept_issue)
         self.card.ignore_requested.connect(self.ignore_issue)
         self.card.dictionary_requested.connect(self.add_to_dictionary)
+        self.card.ignore_word_requested.connect(self.ignore_word)
         self.card.disable_kind_requested.connect(self.disable_kind)
         self.panel.issue_activated.connect(self.jump_to)
         self.panel.accept_all_requested.connect(self.accept_all)
@@ -200,6 +189,7 @@ class MainWindow(QMainWindow):
             self.card.hide()
 
     def _on_result(self, result: CheckResult) -> None:
+        self.words = result.words
         self.layer.set_result(result.text, result.correction.edits, self.visible)
         self.checked.emit(result)
 
@@ -245,6 +235,7 @@ class MainWindow(QMainWindow):
                                     s("status_no_model"))
             labels["device"].setText("")
         labels["issues"].setText(s("status_issues", count=self.layer.count))
+        labels["words"].setText(s("status_words", count=self.words))
         state = {"checking": "status_checking", "checked": "status_checked", "waiting": "status_waiting",
                  "off": "status_off", "failed": "status_check_failed", "loading": "status_loading",
                  "no_model": "status_no_model"}[self.controller.state]
@@ -309,6 +300,12 @@ class MainWindow(QMainWindow):
     def ignore_issue(self, issue: Issue) -> None:
         self.layer.ignore(issue)
 
+    def ignore_word(self, issue: Issue) -> None:
+        """Hide every issue on this word in this document (now and in later checks), not in others."""
+        word = issue.edit.original.strip()
+        if word:
+            self.layer.ignore_word(word)
+
     def add_to_dictionary(self, issue: Issue) -> None:
         word = issue.edit.original.strip()
         if word and word not in self.settings.dictionary:
@@ -330,6 +327,14 @@ class MainWindow(QMainWindow):
     def show_find(self) -> None:
         self.find_bar.open_bar()
 
+    def show_shortcuts(self) -> None:
+        self.help_dialog = shortcuts_dialog(self.actions_, self.strings, self)
+        self.help_dialog.open()
+
+    def show_about(self) -> None:
+        self.help_dialog = about_box(self.strings, self.info.model_name if self.info else None, self)
+        self.help_dialog.open()
+
     def zoom_in(self) -> None:
         self._set_zoom(self.settings.zoom + 1)
 
@@ -341,190 +346,3 @@ class MainWindow(QMainWindow):
 
     def _set_zoom(self, zoom: int) -> None:
         self.apply_settings(dataclasses.replace(self.settings, zoom=max(-8, min(40, zoom))))
-
-    # --- files ------------------------------------------------------------------------------------------
-
-    def _update_title(self) -> None:
-        name = Path(self.path).name if self.path else self.strings("untitled")
-        self.setWindowTitle(f"{name}[*] — {self.strings('app_title')}")
-        self.setWindowModified(self.editor.document().isModified())
-
-    def new_document(self) -> None:
-        if self.maybe_save():
-            self._load_document(LoadedText(""), "")
-
-    def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.strings("act_open"), str(Path(self.path).parent)
-                                              if self.path else "", self.strings("file_filter"))
-        if path:
-            self.open_path(path)
-
-    def open_path(self, path: str | Path) -> bool:
-        """Open a UTF-8 file; anything else is reported (with an offer to convert) and nothing is loaded."""
-        path = str(Path(path).absolute())
-        if not self.maybe_save():
-            return False
-        try:
-            loaded = read_text_file(path)
-        except EncodingProblem as problem:
-            self._report_encoding(problem)
-            return False
-        except InputError as error:
-            self.notices.notify("file", self.strings("open_failed", error=error), self._dismiss("file"), "error")
-            return False
-        self._load_document(loaded, path)
-        return True
-
-    def _report_encoding(self, problem: EncodingProblem) -> None:
-        s = self.strings
-        text = s("not_utf8", name=problem.path.name, offset=problem.offset, guess=problem.guess_label)
-        actions = [(s("open_as", guess=problem.guess_label), lambda: self.open_converted(problem.path,
-                                                                                          problem.guess))]
-        self.notices.notify("file", text, (actions if problem.guess else []) + self._dismiss("file"), "error")
-
-    def open_converted(self, path: str | Path, encoding: str) -> bool:
-        """Open a file decoded from encoding at the user's request; it stays unsaved until saved as UTF-8."""
-        try:
-            loaded = decode_as(path, encoding)
-        except InputError as error:
-            self.notices.notify("file", self.strings("open_failed", error=error), self._dismiss("file"), "error")
-            return False
-        self.notices.dismiss("file")
-        self._load_document(loaded, str(path))
-        self.editor.document().setModified(True)
-        self.notices.notify("converted", self.strings("converted", encoding=loaded.encoding),
-                            self._dismiss("converted"), "info")
-        return True
-
-    def _dismiss(self, key: str) -> list:
-        return [(self.strings("dismiss"), lambda: self.notices.dismiss(key))]
-
-    def _load_document(self, loaded: LoadedText, path: str) -> None:
-        self.card.hide()
-        self.layer.clear()
-        self.editor.load_text(loaded.text)
-        self.path, self.loaded = path, loaded
-        for key in ("file", "converted", "notes"):
-            self.notices.dismiss(key)
-        self._report_notes(loaded)
-        if path:
-            self.apply_settings(with_recent(self.settings, path))
-        self._update_title()
-
-    def _report_notes(self, loaded: LoadedText) -> None:
-        s, notes = self.strings, []
-        if loaded.bom:
-            notes.append(s("note_bom"))
-        if loaded.mixed_newlines:
-            notes.append(s("note_mixed_newlines", newline=NEWLINES[loaded.newline]))
-        if loaded.paragraph_separators:
-            notes.append(s("note_separators"))
-        if notes:
-            self.notices.notify("notes", s("file_notes", notes="؛ ".join(notes) if s.arabic else "; ".join(notes)),
-                                self._dismiss("notes"), "info")
-
-    def save(self) -> bool:
-        return self.save_to(self.path) if self.path else self.save_as()
-
-    def save_as(self) -> bool:
-        path, _ = QFileDialog.getSaveFileName(self, self.strings("act_save_as"), self.path,
-                                              self.strings("file_filter"))
-        return self.save_to(path) if path else False
-
-    def save_to(self, path: str | Path) -> bool:
-        """Write the document to path atomically, in its file's line-ending style, as UTF-8."""
-        path = str(Path(path).absolute())
-        loaded = dataclasses.replace(self.loaded, encoding="utf-8")
-        try:
-            save_atomic(path, encode_for_save(self.editor.plain_text(), loaded))
-        except OSError as error:
-            self.notices.notify("file", self.strings("save_failed", error=error), self._dismiss("file"), "error")
-            return False
-        self.path, self.loaded = path, loaded
-        self.editor.document().setModified(False)
-        self.autosave.clear()
-        self.notices.dismiss("converted")
-        self.apply_settings(with_recent(self.settings, path))
-        self._update_title()
-        self.statusBar().showMessage(self.strings("saved", path=path), 5000)
-        return True
-
-    def maybe_save(self) -> bool:
-        """True when the document may be replaced: unmodified, saved, or the user chose to discard it."""
-        if not self.editor.document().isModified():
-            return True
-        name = Path(self.path).name if self.path else self.strings("untitled")
-        answer = self.ask_unsaved(name)
-        if answer == "save":
-            return self.save()
-        return answer == "discard"
-
-    def ask_unsaved(self, name: str) -> str:
-        """"save", "discard" or "cancel": the writer's answer to the unsaved-changes prompt, whose buttons
-        say what they do in the interface language (Qt's Arabic "Discard" reads "reject")."""
-        s = self.strings
-        box = QMessageBox(QMessageBox.Icon.Warning, s("unsaved_title"), s("unsaved_text", name=name), parent=self)
-        answers = {box.addButton(s("prompt_save"), QMessageBox.ButtonRole.AcceptRole): "save",
-                   box.addButton(s("prompt_discard"), QMessageBox.ButtonRole.DestructiveRole): "discard"}
-        cancel = box.addButton(s("prompt_cancel"), QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(next(iter(answers)))
-        box.setEscapeButton(cancel)
-        box.exec()
-        return answers.get(box.clickedButton(), "cancel")
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.maybe_save():
-            self.shutdown()
-            event.accept()
-        else:
-            event.ignore()
-
-    def shutdown(self) -> None:
-        """Stop the worker and the timers and end the autosave session (its record is no longer needed)."""
-        self.autosave_timer.stop()
-        self.card.hide()
-        self.controller.shutdown()
-        self.autosave.close()
-
-    # --- autosave and recovery --------------------------------------------------------------------------
-
-    def autosave_now(self) -> None:
-        document = self.editor.document()
-        if not document.isModified():
-            self.autosave.clear()
-            return
-        if self.controller.revision == self._autosaved_revision:
-            return
-        try:
-            self.autosave.write(self.editor.plain_text(), self.path, self.loaded)
-            self._autosaved_revision = self.controller.revision
-        except OSError as error:
-            self.statusBar().showMessage(str(error), 5000)
-
-    def offer_recovery(self) -> None:
-        """Offer the newest record left by an editor that did not close cleanly (one at a time)."""
-        records = self.autosave.orphans()
-        if not records:
-            self.notices.dismiss("recover")
-            return
-        record, s = records[0], self.strings
-        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(record.saved_at))
-        self.notices.notify("recover", s("recover", name=record.name or s("untitled"), when=when),
-                            [(s("recover_yes"), lambda: self.restore(record)),
-                             (s("recover_delete"), lambda: self.discard_recovery(record)),
-                             (s("recover_later"), lambda: self.notices.dismiss("recover"))], "info")
-
-    def restore(self, record: AutosaveRecord) -> bool:
-        if not self.maybe_save():
-            return False
-        loaded = LoadedText(record.text, "utf-8", record.bom, record.newline)
-        self._load_document(loaded, record.path)
-        self.editor.document().setModified(True)
-        self.autosave.discard(record)
-        self.autosave_now()
-        self.offer_recovery()
-        return True
-
-    def discard_recovery(self, record: AutosaveRecord) -> None:
-        self.autosave.discard(record)
-        self.offer_recovery()

@@ -81,6 +81,7 @@ class CheckResult:
     correction: Correction
     seconds: float  # time the engine took
     decoded: int  # segments that missed the cache and went through the model
+    words: int = 0  # words (whitespace-separated) in text, counted off the GUI thread
 
 
 def engine_factory(model_dir: str = "", device: str = "auto", strict: bool = False) -> EngineFactory:
@@ -141,7 +142,7 @@ class CheckWorker(QObject):
             return
         decoded = self.engine.cache_stats().misses - misses
         self.checked.emit(CheckResult(request.revision, request.text, correction,
-                                      time.perf_counter() - started, decoded))
+                                      time.perf_counter() - started, decoded, len(request.text.split())))
 
     def _correct(self, request: CheckRequest) -> Correction | None:
         """The correction of request.text, piece by piece; None when its revision stopped being wanted."""

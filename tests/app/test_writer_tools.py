@@ -1,0 +1,60 @@
+"""What writers expect from an editor (issue 13): ignore a word everywhere in the document, a word and issue
+count, the shortcut list and About, through real key events and clicks in the real window."""
+from __future__ import annotations
+
+from app_helpers import DOCUMENT, check
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QDialog, QMessageBox, QTableWidget
+
+from nahawi_app.strings import Strings
+
+REPEATED = DOCUMENT + "\n" + "رايت مصطفي يمشي علي الشاطئ 😀 مع أخيه."  # the same word fixed twice
+
+
+def test_ignore_all_hides_every_occurrence_of_the_word_in_this_document_only(window, qtbot):
+    check(qtbot, window, REPEATED)
+    word = [i for i in window.layer.issues if i.edit.original == "مصطفي"]
+    assert len(word) == 2
+    window.show_card(word[0])
+    qtbot.mouseClick(window.card.ignore_word_button, Qt.MouseButton.LeftButton)
+    assert not any(i.edit.original == "مصطفي" for i in window.layer.issues)
+    assert any(i.edit.original == "علي" for i in window.layer.issues)  # other words keep theirs
+    check(qtbot, window)
+    assert not any(i.edit.original == "مصطفي" for i in window.layer.issues)  # and later checks too
+    assert "مصطفي" not in window.settings.dictionary  # not the dictionary: other documents still show it
+    window.new_document()
+    check(qtbot, window, REPEATED)
+    assert sum(i.edit.original == "مصطفي" for i in window.layer.issues) == 2
+
+
+def test_the_status_bar_counts_words_and_issues(window, qtbot):
+    check(qtbot, window, DOCUMENT)
+    s = window.strings
+    assert window.status_labels["words"].text() == s("status_words", count=len(DOCUMENT.split()))
+    assert window.status_labels["issues"].text() == s("status_issues", count=len(window.layer.issues))
+
+
+def test_f1_lists_the_shortcuts_in_arabic(window, qtbot):
+    window.editor.setFocus()
+    QTest.keyClick(window.editor, Qt.Key.Key_F1)
+    dialog = window.findChild(QDialog, "shortcuts")
+    assert dialog is not None and dialog.isVisible()
+    table = dialog.findChild(QTableWidget)
+    rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    ar = Strings("ar")
+    assert rows[ar("act_save")] == window.actions_["save"].shortcut().toString(
+        window.actions_["save"].shortcut().SequenceFormat.NativeText)
+    assert rows[ar("act_next_issue")] == "F8" and rows[ar("act_shortcuts")] == "F1"
+    assert dialog.layoutDirection() == Qt.LayoutDirection.RightToLeft
+    dialog.close()
+
+
+def test_about_names_the_version_and_the_model(window, qtbot):
+    from nahawi import __version__
+
+    window.actions_["about"].trigger()
+    box = window.help_dialog
+    assert isinstance(box, QMessageBox) and box.isVisible()
+    assert __version__ in box.text() and window.info.model_name in box.text()
+    box.close()
