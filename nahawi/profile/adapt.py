@@ -88,7 +88,3 @@ def adapt(profile: Profile, corrector, documents: Sequence[str] = (), feedback: 
     added = sorted(set(words) - before, key=lambda w: (-words[w], w))
     return AdaptReport(str(profile.path), len(documents), tuple(added), len(words), len(pairs), learned,
                        time.perf_counter() - began)
-
-
-def reset(profile: Profile) -> list[str]:
-    return profile.reset()
