@@ -95,9 +95,14 @@ async def test_first_check_of_a_large_document_reports_progress(client):
     uri = uri_for(client, "large.txt")
     open_document(client, uri, "\n".join(SENTENCES) + "\n")
     await published(client, uri, 1)
-    kinds = [[type(v).__name__ for v in values] for values in client.progress_reports.values()]
-    assert ["WorkDoneProgressBegin", "WorkDoneProgressReport", "WorkDoneProgressReport",
-            "WorkDoneProgressEnd"] in kinds
+    checks = [values for values in client.progress_reports.values() if "checking" in values[0].message]
+    assert len(checks) == 1, "one progress for the first check"
+    (values,) = checks
+    kinds = [type(v).__name__ for v in values]
+    assert kinds[0] == "WorkDoneProgressBegin" and kinds[-1] == "WorkDoneProgressEnd"
+    percentages = [v.percentage for v in values[1:-1]]
+    assert len(percentages) >= 2 and percentages == sorted(percentages) and percentages[-1] == 100
+    assert set(kinds[1:-1]) == {"WorkDoneProgressReport"}
 
 
 async def test_disable_kind_action_lasts_the_session(client):
