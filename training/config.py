@@ -55,6 +55,9 @@ PRESETS: dict[str, ModelConfig] = {
     "encoder-medium": ModelConfig(vocab_size=16000, d_model=384, nhead=6, num_encoder_layers=6,
                                   num_decoder_layers=0, dim_feedforward=1536, dropout=0.1, max_seq_len=256,
                                   norm_first=True),
+    # the CPU seq2seq warm-started from encoder-small (training.warm_start): its deep encoder, a 2-layer decoder
+    "seq2seq-warm": ModelConfig(vocab_size=16000, d_model=256, nhead=4, num_encoder_layers=6, num_decoder_layers=2,
+                                dim_feedforward=1024, dropout=0.1, max_seq_len=256, norm_first=True),
     # test fixtures
     "test": ModelConfig(vocab_size=300, d_model=32, nhead=2, num_encoder_layers=2, num_decoder_layers=2,
                         dim_feedforward=64, dropout=0.0, max_seq_len=64, norm_first=False),

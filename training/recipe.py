@@ -71,8 +71,11 @@ def run_recipe(recipe: Recipe, out: Path, data_root: str | None = None, corpus_r
     data_dir, spm_path = out / "data", out / "data" / "spm.model"
     if _stage(out, "data", log):
         prepare(data_dir, PrepareConfig.from_dict(recipe.prepare), data, corpus, log=log)
-        files = [corpus / name for name in PrepareConfig.from_dict(recipe.prepare).corpus_files]
-        train_tokenizer(data_dir, spm_path, TokenizerConfig(**recipe.tokenizer), [f for f in files if f.exists()])
+        if recipe.train.get("init_encoder"):  # a warm start reads with the encoder's own pieces
+            _copy_encoder_tokenizer(recipe.train["init_encoder"], spm_path, log)
+        else:
+            files = [corpus / name for name in PrepareConfig.from_dict(recipe.prepare).corpus_files]
+            train_tokenizer(data_dir, spm_path, TokenizerConfig(**recipe.tokenizer), [f for f in files if f.exists()])
         _done(out, "data")
     checkpoint = _train_stage(out, "base", recipe.train, data_dir, spm_path, data, "", log)
     if recipe.lora:
@@ -93,6 +96,19 @@ def run_recipe(recipe: Recipe, out: Path, data_root: str | None = None, corpus_r
     (out / "eval.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     log(f"wrote {out / 'eval.json'}")
     return report
+
+
+def _copy_encoder_tokenizer(encoder: str, spm_path: Path, log) -> None:
+    import shutil
+
+    from training.warm_start import encoder_tokenizer
+
+    tokenizer = encoder_tokenizer(encoder)
+    if tokenizer is None:
+        raise ConfigError(f"no tokenizer beside {encoder} (config.json's tokenizer or spm.model): a warm start "
+                          "needs the encoder's")
+    shutil.copyfile(tokenizer, spm_path)
+    log(f"tokenizer: {tokenizer} (the warm-start encoder's), copied to {spm_path}")
 
 
 def _train_stage(out: Path, name: str, values: dict, data_dir: Path, spm_path: Path, data_root: Path,

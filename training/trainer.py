@@ -35,6 +35,7 @@ class TrainConfig:
     out_dir: str = "runs/tiny"  # checkpoints, logs, resolved config
     model: str = "tiny"  # model preset name (training.config.PRESETS)
     init_checkpoint: str = ""  # start from these weights (e.g. for LoRA or continued training)
+    init_encoder: str = ""  # warm start from a pretrained encoder.pt (training.warm_start); tokenizer = its own
     max_tokens: int = 6000  # padded tokens per micro-batch (source side)
     grad_accum: int = 1  # micro-batches per optimiser step
     lr: float = 1e-3  # peak learning rate
@@ -120,6 +121,7 @@ class Trainer:
         self.model_config = model_config or dataclasses.replace(preset(config.model),
                                                                 vocab_size=self.sp.vocab_size())
         self.model = Seq2SeqTransformer(self.model_config).to(self.device)
+        self.warm_start = self._warm_start()
         if config.init_checkpoint:
             from training.checkpoint import extract_state_dict
 
@@ -141,8 +143,20 @@ class Trainer:
         self.stop_requested = False  # set by SIGTERM: stop after the current step and save
         if self.rank == 0:
             (self.out / "config.json").write_text(json.dumps(
-                {"train": dataclasses.asdict(config), "model": self.model_config.to_dict()}, indent=2),
+                {"train": dataclasses.asdict(config), "model": self.model_config.to_dict(),
+                 "warm_start": self.warm_start}, indent=2),
                 encoding="utf-8")
+
+    def _warm_start(self) -> dict | None:
+        """The pretrained encoder's weights into a fresh model (never over init_checkpoint's weights)."""
+        if not self.config.init_encoder:
+            return None
+        if self.config.init_checkpoint:
+            raise ConfigError("init_encoder and init_checkpoint both given: a warm start begins a new model, "
+                              "init_checkpoint continues one; choose one")
+        from training.warm_start import warm_start
+
+        return warm_start(self.model, self.config.init_encoder, self.config.tokenizer, self.log)
 
     def trainable(self):
         return [p for p in self.model.parameters() if p.requires_grad]
