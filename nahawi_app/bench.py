@@ -19,6 +19,7 @@ from pathlib import Path
 
 STALL_TARGET_MS = 50.0
 UNDERLINE_TARGET_MS = 300.0
+SETTLE_S = 5.0  # Qt lays out a large document in the background for the first seconds after opening
 VISIBLE_TARGET_S = 2.0  # a large file: the lines on screen checked and underlined this soon after opening
 _OPENERS = ("", "في الحقيقة ", "لذلك ", "ثم ", "وبعد ذلك ", "كما ", "ومع ذلك ", "أخيرا ", "أولا ", "عادة ")
 _SUBJECTS = ("ذهب الطالب الى المدرسه", "قال المدير ان الاجتماع سيعقد", "كتب الشاعر قصيده جميله",
@@ -82,6 +83,7 @@ class _Probe:
         self.timer = QTimer(interval=interval_ms, timerType=Qt.TimerType.PreciseTimer)
         self.timer.timeout.connect(self._tick)
         self.gaps: list[float] = []
+        self.times: list[float] = []  # when each gap ended (perf_counter)
         self.last = 0.0
 
     def start(self) -> None:
@@ -91,6 +93,7 @@ class _Probe:
     def _tick(self) -> None:
         now = time.perf_counter()
         self.gaps.append(now - self.last)
+        self.times.append(now)
         self.last = now
 
     def stop(self) -> None:
@@ -194,6 +197,7 @@ def run_large_file_benchmark(model_dir: str | Path, megabytes: float = 5.0, *, w
 
     from nahawi_app.settings import AppSettings, SettingsStore
     from nahawi_app.window import MainWindow
+    from nahawi_app.worker import wait_for_workers
 
     app = QApplication.instance() or QApplication(["nahawi-bench"])  # noqa: F841  (alive while the window runs)
     with tempfile.TemporaryDirectory(prefix="nahawi-app-bench-") as scratch:
@@ -211,6 +215,7 @@ def run_large_file_benchmark(model_dir: str | Path, megabytes: float = 5.0, *, w
         finally:
             window.editor.document().setModified(False)
             window.close()
+            wait_for_workers()  # the check of the rest stops at its next piece
 
 
 def _measure_large(window, path: Path, watch_s: float, probe_ms: int, timeout_s: float) -> dict:
@@ -242,6 +247,7 @@ def _measure_large(window, path: Path, watch_s: float, probe_ms: int, timeout_s:
     typer.stop()
     probe.stop()
     max_gap_ms = 1000 * max(probe.gaps, default=0.0)
+    settled = [gap for gap, when in zip(probe.gaps, probe.times, strict=True) if when - opened > SETTLE_S]
     return {
         "ok": visible,
         "file_mb": round(path.stat().st_size / 1e6, 2),
@@ -252,6 +258,7 @@ def _measure_large(window, path: Path, watch_s: float, probe_ms: int, timeout_s:
         "visible_checked_s": round(shown[0] - opened, 3) if shown else None,
         "watched_s": watch_s,
         "max_gap_ms": round(max_gap_ms, 2),  # longest the GUI thread did not run the probe after opening
+        "settled_max_gap_ms": round(1000 * max(settled, default=0.0), 2),  # the same from SETTLE_S on
         "p99_gap_ms": round(1000 * sorted(probe.gaps)[int(0.99 * (len(probe.gaps) - 1))], 2) if probe.gaps else None,
         "key_ms": [round(ms, 1) for ms in key_ms],
         "issues": window.layer.count,
