@@ -24,11 +24,14 @@ from nahawi_app.files import (
     read_text_file,
     save_atomic,
 )
+from nahawi_app.office import is_office_file, read_office_text
 from nahawi_app.settings import with_recent
 
 
 class DocumentFiles:
     """The file side of `MainWindow`."""
+
+    save_suggestion = ""  # where Save as proposes to write an imported document (its .txt beside the original)
 
     # --- files ------------------------------------------------------------------------------------------
 
@@ -52,6 +55,8 @@ class DocumentFiles:
         path = str(Path(path).absolute())
         if not self.maybe_save():
             return False
+        if is_office_file(path):
+            return self._import_office(path)
         try:
             loaded = read_text_file(path)
         except EncodingProblem as problem:
@@ -61,6 +66,21 @@ class DocumentFiles:
             self.notices.notify("file", self.strings("open_failed", error=error), self._dismiss("file"), "error")
             return False
         self._load_document(loaded, path)
+        return True
+
+    def _import_office(self, path: str) -> bool:
+        """Open a .docx or .odt file's text as a new, unsaved text document: saving asks for a .txt or .md
+        name (beside the original), so the original file is never overwritten by its plain text."""
+        try:
+            text = read_office_text(path)
+        except InputError as error:
+            self.notices.notify("file", self.strings("open_failed", error=error), self._dismiss("file"), "error")
+            return False
+        self._load_document(LoadedText(text), "")
+        self.save_suggestion = str(Path(path).with_suffix(".txt"))
+        self.editor.document().setModified(True)
+        self.notices.notify("converted", self.strings("imported", name=Path(path).name), self._dismiss("converted"),
+                            "info")
         return True
 
     def _report_encoding(self, problem: EncodingProblem) -> None:
@@ -88,6 +108,7 @@ class DocumentFiles:
         return [(self.strings("dismiss"), lambda: self.notices.dismiss(key))]
 
     def _load_document(self, loaded: LoadedText, path: str) -> None:
+        self.save_suggestion = ""
         self.card.hide()
         self.layer.clear()
         self.editor.load_text(loaded.text)
@@ -115,8 +136,8 @@ class DocumentFiles:
         return self.save_to(self.path) if self.path else self.save_as()
 
     def save_as(self) -> bool:
-        path, _ = QFileDialog.getSaveFileName(self, self.strings("act_save_as"), self.path,
-                                              self.strings("file_filter"))
+        path, _ = QFileDialog.getSaveFileName(self, self.strings("act_save_as"), self.path or self.save_suggestion,
+                                              self.strings("save_filter"))
         return self.save_to(path) if path else False
 
     def save_to(self, path: str | Path) -> bool:

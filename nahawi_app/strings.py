@@ -128,7 +128,14 @@ _TABLE: dict[str, tuple[str, str]] = {
     "prompt_save": ("احفظ", "Save"),
     "prompt_discard": ("لا تحفظ", "Don't save"),
     "prompt_cancel": ("إلغاء", "Cancel"),
-    "file_filter": ("نصوص (*.txt *.md);;كل الملفات (*)", "Text (*.txt *.md);;All files (*)"),
+    "file_filter": (("نصوص ومستندات (*.txt *.md *.docx *.odt);;نصوص (*.txt *.md);;مستندات وورد وأوبن أوفيس "
+                    "(*.docx *.odt);;كل الملفات (*)"),
+                    ("Text and documents (*.txt *.md *.docx *.odt);;Text (*.txt *.md);;Word and OpenDocument "
+                    "(*.docx *.odt);;All files (*)")),
+    "save_filter": ("نصوص (*.txt *.md);;كل الملفات (*)", "Text (*.txt *.md);;All files (*)"),
+    "imported": ("فُتح نص «{name}» مستندًا جديدًا بلا تنسيق؛ يُحفظ نصًّا (‎.txt أو ‎.md) ولا يُمسّ الملف الأصلي.",
+                 ("The text of “{name}” is open as a new plain-text document; it saves as text (.txt or .md) and "
+                 "the original file is left as it is.")),
     # settings dialog
     "settings_title": ("الإعدادات", "Settings"),
     "set_kinds": ("أنواع الأخطاء المفعّلة", "Enabled kinds"),
