@@ -5,7 +5,8 @@ opens an Arabic document of about `words` words (every sentence different, some 
 times the first full check (didOpen → publishDiagnostics for version 1), then makes one-word edits in
 different sentences and times each until the diagnostics for that version arrive; right after each edit
 it asks for fix-all (timed: answered for the new version before any re-check) and then for `nahawi.stats`
-(the longest wait is how unresponsive the server is while it re-checks). The debounce is set to 0 so the
+(the longest wait is how unresponsive the server is while it re-checks); last, it times resolving fix-all's
+edit, which reads the fixed paragraphs again (first, unchanged, after one more edit). The debounce is 0 so the
 numbers are the server's own work; an editor adds `nahawi.debounceMs` (300 ms by default) on top.
 Returns a JSON-ready dict. Knows nothing of the server's internals beyond the `nahawi.stats` command.
 """
@@ -236,6 +237,7 @@ async def _measure(session: _Session, text: str, edits: int, timeout_s: float) -
         answers.append((time.perf_counter() - asked) * 1000)
         no_fix += not actions
         latencies.append((await session.wait_version(version, timeout_s) - sent) * 1000)
+    resolve_ms = await _time_fix_all(session, uri, text, len(chosen) + 2, timeout_s)
     stats = await session.stats()
     return {"words": len(text.split()), "bytes": len(text.encode()),
             "paragraphs": stats["documents"][uri]["paragraphs"],
@@ -245,10 +247,30 @@ async def _measure(session: _Session, text: str, edits: int, timeout_s: float) -
             "fix_all_after_edit_p50_ms": round(_percentile(fix_all, 0.5), 1),
             "fix_all_empty_after_edit": no_fix,
             "request_during_check_max_ms": round(max(answers), 1),
+            "fix_all_resolve_ms": resolve_ms,
             "segments_per_edit": round((stats["engine"]["segments"] - before["segments"]) / max(len(latencies), 1), 2),
             "engine_ms_per_edit": round(1000 * (stats["engine"]["seconds"] - before["seconds"])
                                         / max(len(latencies), 1), 1),
             "debounce_ms": 0}
+
+
+async def _time_fix_all(session: _Session, uri: str, text: str, version: int, timeout_s: float) -> dict:
+    """Milliseconds to resolve fix-all's edit (the fixes read again until nothing is left to fix) on the
+    checked document: the first time, again unchanged, and after one more one-word edit."""
+    times = {}
+    for label in ("first", "again", "after_edit"):
+        if label == "after_edit":
+            text, change = _one_word_edit(text, _sentence_starts(text)[len(_sentence_starts(text)) // 3], "اخذ")
+            session.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": version},
+                                                      "contentChanges": [change]})
+            await session.wait_version(version, timeout_s)
+        actions = await session.request("textDocument/codeAction", {
+            "textDocument": {"uri": uri}, "range": {"start": _position(text, 0), "end": _position(text, 0)},
+            "context": {"diagnostics": [], "only": ["source.fixAll"]}}, timeout_s)
+        asked = time.perf_counter()
+        await session.request("codeAction/resolve", actions[0], timeout_s)
+        times[label] = round((time.perf_counter() - asked) * 1000, 1)
+    return times
 
 
 def _sentence_starts(text: str) -> list[int]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from typing import Any
 
 from lsprotocol import types
 from pygls.workspace.position_codec import PositionCodec
@@ -131,7 +132,7 @@ class DocumentState:
     pending: dict[str, asyncio.Future] = field(default_factory=dict)  # paragraph -> its engine job in flight
     too_large: bool = False  # the size message was shown for the current oversize episode
     index: LineIndex | None = None  # positions in text, built when needed
-    fix_all: tuple[int, list, list] | None = None  # (generation, visible findings, what fix-all changes: `fixall`)
+    fixed: Any = None  # each paragraph's text once fix-all is done with it (`fixall.FixedPoints`)
     _findings: tuple[int, tuple[Finding, ...]] | None = None  # (generation, findings of text)
 
     def change(self, text: str, span: tuple[int, int, int] | None) -> None:

@@ -2,24 +2,30 @@
 
 The model reads each paragraph in context, so a paragraph with its fixes applied can show a fix the first
 reading did not (`و أيض ا` → `وأيض ا` → `وأيضا`: one join per reading). Owns the rounds that find the
-text fix-all should leave: apply the visible findings, check the paragraphs that changed, apply what is
-visible there, until nothing is (at most `MAX_ROUNDS` readings). A line that needed no second round is
-fixed with the engine's own edits; a line that did is rewritten over the span where it differs. The
-results of every round are kept with the document, so the check after the client applies the fix is
-already done. Findings the user ignored stay ignored in the fixed text (their keys follow the fixes).
-Knows nothing of LSP messages; the engine is reached through `check` (paragraph texts → their edits).
+text fix-all should leave, paragraph by paragraph (the engine reads paragraphs alone, so a paragraph's
+fixed point depends on nothing else): apply its visible findings, read it again, apply what is visible
+there, until nothing is (at most `MAX_ROUNDS` readings). A paragraph that needed no second round is fixed
+with the engine's own edits; one that did is rewritten over the span where it differs. Each paragraph's
+outcome is remembered (`FixedPoints`), so after an edit only the edited paragraph is read again. Findings
+the user ignored stay ignored in the fixed text (their keys follow the fixes). Knows nothing of LSP
+messages; the engine is reached through `check` (paragraph texts → their edits).
 """
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from lsp_server.diagnostics import Finding
-from lsp_server.documents import assemble, plan_document
+from lsp_server.documents import Plan, assemble
+from lsp_server.markdown import Prose
 from nahawi.contract import Edit, apply_edits
+from nahawi.text.segment import Segment
 
-MAX_ROUNDS = 4  # readings of a changed paragraph, the first included
+MAX_ROUNDS = 4  # readings of a paragraph, the first included
+
+Check = Callable[[list[str]], Awaitable[dict[str, tuple[Edit, ...]] | None]]
+Visible = Callable[[Sequence[Finding], str, set], list[Finding]]  # (findings, their text, ignored keys)
+Span = tuple[int, int]
 
 
 @dataclass(frozen=True)
@@ -30,71 +36,106 @@ class Rewrite:
     text: str
 
 
-Check = Callable[[list[str]], Awaitable[dict[str, tuple[Edit, ...]] | None]]
-Visible = Callable[[Sequence[Finding], str, set], list[Finding]]  # (findings, their text, ignored keys)
+@dataclass
+class _Paragraph:
+    """One paragraph on its way to its fixed point: its text and prose (markup blanked), in its own offsets."""
+    text: str
+    prose: str
+    skipped: tuple[Span, ...]
+    applied: list[Edit]  # the edits of the latest reading, to apply next
+    hidden: set[tuple[int, int, str]]  # (start, end, replacement) of ignored findings in the latest reading
 
 
-async def fixed_point(text: str, language_id: str, segment_words: int, findings: Sequence[Finding],
-                      hidden: Sequence[Finding], results: dict[str, tuple[Edit, ...]], check: Check,
-                      visible: Visible, ignored: set) -> list[Finding | Rewrite] | None:
-    """What fix-all applies to text: findings (the visible ones of text), with the lines that change again
-    when read after them rewritten. `hidden` are text's findings the user ignored; their keys in the fixed
-    text are added to `ignored`. results (paragraph → edits) is read and extended; None when `check` gave up
-    (the document changed meanwhile)."""
-    current, applied = text, [f.edit for f in findings]
-    hidden_spans = [(f.start, f.end, f.rel.replacement) for f in hidden]
+@dataclass
+class FixedPoints:
+    """Each paragraph's text once fix-all is done with it, by (its text, its prose, its findings' edits);
+    valid while `filters` (what decides which findings are visible) stays the same."""
+    filters: tuple = ()
+    done: dict[tuple, str] = field(default_factory=dict)
+
+
+async def fixed_point(text: str, plan: Plan, findings: Sequence[Finding], hidden: Sequence[Finding],
+                      results: dict[str, tuple[Edit, ...]], check: Check, visible: Visible, ignored: set,
+                      memo: FixedPoints) -> list[Finding | Rewrite] | None:
+    """What fix-all applies to text (whose plan is plan): findings (the visible ones), except in the
+    paragraphs that change again when read after them, which are rewritten. `hidden` are findings the
+    user ignored; their keys in the fixed text are added to `ignored`. results (paragraph → edits) is read
+    and extended; None when `check` gave up (the document changed meanwhile)."""
+    by_paragraph = _group(plan.segments, findings)
+    hidden_by = {s.start: fs for s, fs in _group(plan.segments, hidden)}
+    keys = {s.start: (text[s.start:s.end], s.text, tuple(f.rel for f in fs)) for s, fs in by_paragraph}
+    todo = {s.start: _start(text, plan, s, fs, hidden_by.get(s.start, ())) for s, fs in by_paragraph
+            if keys[s.start] not in memo.done}
     for _ in range(MAX_ROUNDS - 1):
-        if not applied:
+        for start in [start for start, p in todo.items() if not p.applied]:  # nothing left to fix there
+            memo.done[keys[start]] = todo.pop(start).text
+        if not todo:
             break
-        hidden_spans = _moved(hidden_spans, applied)
-        current = apply_edits(current, applied)
-        plan = plan_document(current, language_id, segment_words)
-        missing = list(dict.fromkeys(s.text for s in plan.segments if s.text not in results))
+        for paragraph in todo.values():
+            _apply(paragraph)
+        missing = list(dict.fromkeys(p.prose for p in todo.values() if p.prose not in results))
         if missing:
             found = await check(missing)
             if found is None:
                 return None
             results.update(found)
-        everything = assemble(plan, results, current)
-        ignored |= {f.key for f in everything if (f.start, f.end, f.rel.replacement) in hidden_spans}
-        hidden_spans = [(f.start, f.end, f.rel.replacement) for f in everything if f.key in ignored]
-        applied = [f.edit for f in visible(everything, current, ignored)]
-    return _changes(text, apply_edits(text, [f.edit for f in findings]), current, findings)
+        for paragraph in todo.values():
+            _read(paragraph, results, plan.markdown, visible, ignored)
+    for start, paragraph in todo.items():  # still changing after MAX_ROUNDS readings: as far as they went
+        memo.done[keys[start]] = paragraph.text
+    memo.done = {key: memo.done[key] for key in keys.values()}
+    return _changes(text, by_paragraph, {start: memo.done[key] for start, key in keys.items()})
 
 
-def _moved(spans: Sequence[tuple[int, int, str]], edits: Sequence[Edit]) -> set[tuple[int, int, str]]:
-    """(start, end, replacement) of findings not applied, where they are once edits are applied (an edit
-    ending at or before a finding's start comes before it)."""
-    out = set()
-    for start, end, replacement in spans:
-        if any(e.start < end and start < e.end for e in edits):
-            continue
-        shift = sum(len(e.replacement) - (e.end - e.start) for e in edits if e.end <= start)
-        out.add((start + shift, end + shift, replacement))
-    return out
-
-
-def _changes(text: str, first: str, final: str, findings: Sequence[Finding]) -> list[Finding | Rewrite]:
-    """The findings, except on the lines (\\n to \\n) where final differs from first: those lines are
-    rewritten from text to final over the span where they differ."""
-    if first == final:
-        return list(findings)
-    lines, firsts, finals = text.split("\n"), first.split("\n"), final.split("\n")
-    if not len(lines) == len(firsts) == len(finals):
-        return list(findings)  # a fix added or removed a line break: the first reading's fixes only
-    out: list[Finding | Rewrite] = []
-    starts, offset = [], 0
-    for line in lines:
-        starts.append(offset)
-        offset += len(line) + 1
-    rewritten = set()
-    for number, (line, once, fixed) in enumerate(zip(lines, firsts, finals)):
-        if once != fixed:
-            rewritten.add(number)
-            out.append(_rewrite(starts[number], line, fixed))
+def _group(segments: Sequence[Segment], findings: Sequence[Finding]) -> list[tuple[Segment, list[Finding]]]:
+    starts = {s.start: s for s in segments}
+    grouped: dict[int, list[Finding]] = {}
     for finding in findings:
-        if _line_of(starts, finding.start) not in rewritten:
-            out.append(finding)
+        grouped.setdefault(finding.segment_start, []).append(finding)
+    return [(starts[start], fs) for start, fs in grouped.items() if start in starts]
+
+
+def _start(text: str, plan: Plan, segment: Segment, findings, hidden) -> _Paragraph:
+    skipped = tuple((max(a, segment.start) - segment.start, min(b, segment.end) - segment.start)
+                    for a, b in plan.prose.skipped if a < segment.end and b > segment.start)
+    return _Paragraph(text[segment.start:segment.end], segment.text, skipped, [f.rel for f in findings],
+                      {(f.rel.start, f.rel.end, f.rel.replacement) for f in hidden})
+
+
+def _apply(paragraph: _Paragraph) -> None:
+    """Apply the latest reading's edits (never inside skipped text) to the paragraph, its prose and spans."""
+    edits = paragraph.applied
+    paragraph.text = apply_edits(paragraph.text, edits)
+    paragraph.prose = apply_edits(paragraph.prose, edits)
+    paragraph.skipped = tuple((a + _shift(edits, a), b + _shift(edits, a)) for a, b in paragraph.skipped)
+    paragraph.hidden = {(a + _shift(edits, a), b + _shift(edits, a), r) for a, b, r in paragraph.hidden
+                        if not any(e.start < b and a < e.end for e in edits)}
+
+
+def _shift(edits: Sequence[Edit], offset: int) -> int:
+    """How far applying edits moves text at offset (edits ending at or before it come before it)."""
+    return sum(len(e.replacement) - (e.end - e.start) for e in edits if e.end <= offset)
+
+
+def _read(paragraph: _Paragraph, results, markdown: bool, visible: Visible, ignored: set) -> None:
+    """Read the paragraph again: its findings as the document would show them, the visible ones to apply."""
+    plan = Plan(Prose(paragraph.prose, paragraph.skipped), (Segment(paragraph.prose, 0, len(paragraph.prose)),),
+                markdown)
+    everything = assemble(plan, results, paragraph.text)
+    ignored |= {f.key for f in everything if (f.start, f.end, f.rel.replacement) in paragraph.hidden}
+    paragraph.hidden = {(f.start, f.end, f.rel.replacement) for f in everything if f.key in ignored}
+    paragraph.applied = [f.rel for f in visible(everything, paragraph.text, ignored)]
+
+
+def _changes(text: str, by_paragraph, fixed: dict[int, str]) -> list[Finding | Rewrite]:
+    """The findings of each paragraph whose first reading's fixes were the last, else a rewrite of it."""
+    out: list[Finding | Rewrite] = []
+    for segment, findings in by_paragraph:
+        written = text[segment.start:segment.end]
+        if apply_edits(written, [f.rel for f in findings]) == fixed[segment.start]:
+            out.extend(findings)
+        else:
+            out.append(_rewrite(segment.start, written, fixed[segment.start]))
     return sorted(out, key=lambda c: (c.start, c.end))
 
 
@@ -106,7 +147,3 @@ def _rewrite(base: int, old: str, new: str) -> Rewrite:
     while suffix < min(len(old), len(new)) - prefix and old[-1 - suffix] == new[-1 - suffix]:
         suffix += 1
     return Rewrite(base + prefix, base + len(old) - suffix, new[prefix:len(new) - suffix])
-
-
-def _line_of(starts: list[int], offset: int) -> int:
-    return bisect_right(starts, offset) - 1

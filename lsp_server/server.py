@@ -32,7 +32,7 @@ from lsp_server.diagnostics import DiagnosticJson, Finding, LineIndex, to_diagno
 from lsp_server.dictionary import Dictionary, user_dictionary_path, workspace_dictionary_path
 from lsp_server.documents import DocumentState
 from lsp_server.engine_host import EngineHost
-from lsp_server.fixall import Rewrite, fixed_point
+from lsp_server.fixall import FixedPoints, Rewrite, fixed_point
 from lsp_server.memory import FILE_NAME as MEMORY_FILE
 from lsp_server.memory import Memory
 from lsp_server.protocol import NahawiProtocol
@@ -417,27 +417,24 @@ class NahawiServer(LanguageServer):
         return state.line_index(self.workspace.position_codec)
 
     async def fix_all(self, state: DocumentState) -> list[Finding | Rewrite] | None:
-        """What fix-all changes in the current text, read again after the fixes until nothing is left to
-        fix (`fixall`); None when the document changed meanwhile. Kept while the findings stay the same."""
+        """What fix-all changes in the current text, each changed paragraph read again until nothing is left
+        to fix (`fixall`); None when the document changed meanwhile or nothing is checked yet."""
         findings, corrector, generation = self.visible_findings(state), self.host.corrector, state.generation
-        if state.fix_all is not None and state.fix_all[:2] == (generation, findings):
-            return state.fix_all[2]
-        if not findings or corrector is None:
+        if not findings or corrector is None or state.plan is None:
             return None
         dictionary = self.dictionary_for(state.uri)
+        filters = (id(self.settings), len(state.ignored), len(dictionary.words), id(corrector))
+        if state.fixed is None or state.fixed.filters != filters:
+            state.fixed = FixedPoints(filters)
 
         async def check(texts: list[str]):
             return await self.host.correct(corrector, texts, lambda: state.generation == generation)
 
         hidden = [f for f in state.findings if f.key in state.ignored] if state.ignored else []
-        changes = await fixed_point(state.text, state.language_id, corrector.options.segment_words, findings,
-                                    hidden, state.results, check,
+        changes = await fixed_point(state.text, state.plan, findings, hidden, state.results, check,
                                     lambda fs, text, ignored: visible(fs, text, self.settings, dictionary, ignored),
-                                    state.ignored)
-        if changes is None or state.generation != generation:
-            return None
-        state.fix_all = (generation, findings, changes)
-        return changes
+                                    state.ignored, state.fixed)
+        return None if changes is None or state.generation != generation else changes
 
     def action_context(self, state: DocumentState, fix_all=None) -> ActionContext:
         index = self.line_index(state)

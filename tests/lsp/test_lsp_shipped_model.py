@@ -13,6 +13,7 @@ from lsp_client import (
     actual_diagnostics,
     apply_text_edits,
     change_document,
+    command,
     expected_diagnostics,
     open_document,
     position,
@@ -96,6 +97,31 @@ async def test_fix_all_applied_twice_changes_nothing_the_second_time(profile, tm
         fixed = apply_text_edits(TWO_READINGS, text_edits(action.edit, uri), client.encoding)
         assert "وأيضا" in fixed and "وخصوصا" in fixed
         change_document(client, uri, 2, TWO_READINGS, 0, len(TWO_READINGS), fixed)
+        assert not (await published(client, uri, 2)).diagnostics
+        assert await fix_all(client, uri, fixed) == []
+    finally:
+        await stop_server(client)
+
+
+async def test_an_ignored_finding_stays_ignored_after_fix_all_changes_its_sentence(tmp_path):
+    """Issue 14: 'ignore here' keys on the sentence, which fix-all changes: the ignored finding came back."""
+    client = await start_server("neovim", tmp_path, {"device": "cpu", "debounceMs": 0})
+    try:
+        uri = (tmp_path / "workspace" / "ignored.txt").as_uri()
+        text = "ذهب الولد الى المدرسه في الصباح\n"
+        open_document(client, uri, text)
+        params = await published(client, uri, 1)
+        (school,) = [d for d in params.diagnostics if d.data["original"] == "المدرسه"]
+        actions = await client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri), range=school.range,
+            context=types.CodeActionContext(diagnostics=[school])))
+        (ignore,) = [a for a in actions if a.command is not None and a.command.command == "nahawi.ignore"]
+        await command(client, ignore.command.command, *ignore.command.arguments)
+        (action,) = await fix_all(client, uri, text)
+        action = await resolved(client, action)
+        fixed = apply_text_edits(text, text_edits(action.edit, uri), client.encoding)
+        assert "إلى" in fixed and "المدرسه" in fixed
+        change_document(client, uri, 2, text, 0, len(text), fixed)
         assert not (await published(client, uri, 2)).diagnostics
         assert await fix_all(client, uri, fixed) == []
     finally:
