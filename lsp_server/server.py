@@ -423,9 +423,12 @@ class NahawiServer(LanguageServer):
         if not findings or corrector is None or state.plan is None:
             return None
         dictionary = self.dictionary_for(state.uri)
-        filters = (id(self.settings), len(state.ignored), len(dictionary.words), id(corrector))
-        if state.fixed is None or state.fixed.filters != filters:
-            state.fixed = FixedPoints(filters)
+
+        def filters() -> tuple:  # what decides which findings are visible
+            return id(self.settings), len(state.ignored), len(dictionary.words), id(corrector)
+
+        if state.fixed is None or state.fixed.filters != filters():
+            state.fixed = FixedPoints(filters())
 
         async def check(texts: list[str]):
             return await self.host.correct(corrector, texts, lambda: state.generation == generation)
@@ -434,6 +437,7 @@ class NahawiServer(LanguageServer):
         changes = await fixed_point(state.text, state.plan, findings, hidden, state.results, check,
                                     lambda fs, text, ignored: visible(fs, text, self.settings, dictionary, ignored),
                                     state.ignored, state.fixed)
+        state.fixed.filters = filters()  # ignored keys it carried into fixed text change nothing remembered
         return None if changes is None or state.generation != generation else changes
 
     def action_context(self, state: DocumentState, fix_all=None) -> ActionContext:
