@@ -1,4 +1,4 @@
-"""The text widget: a plain-text QTextEdit that writes Arabic well, and its find/replace bar.
+"""The text widget: a plain-text QTextEdit that writes Arabic well (its find bar is `find.FindBar`).
 
 Owns typing concerns only: an Arabic font (Noto Naskh Arabic, shipped in resources/fonts under the OFL, so
 a system without one still shows Arabic, then the system's own) with fallbacks, zoom, right-to-left by default with each
@@ -23,13 +23,9 @@ from PySide6.QtGui import (
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
-    QShortcut,
     QTextCursor,
-    QTextDocument,
 )
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTextEdit, QWidget
-
-from nahawi_app.strings import Strings
+from PySide6.QtWidgets import QTextEdit, QWidget
 
 BUNDLED_FONTS = Path(__file__).parent / "resources" / "fonts"
 BUNDLED_FAMILY = "Noto Naskh Arabic"
@@ -290,101 +286,3 @@ class NahawiEditor(QTextEdit):
 
     def is_right_to_left_at(self, position: int) -> bool:
         return self.document().findBlock(position).textDirection() == Qt.LayoutDirection.RightToLeft
-
-
-class FindBar(QWidget):
-    """Find and replace in an editor; Replace all is one undo step. Hidden until Ctrl+F."""
-
-    def __init__(self, editor: NahawiEditor, strings: Strings, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.editor = editor
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 2, 6, 2)
-        self.find_label, self.replace_label = QLabel(), QLabel()
-        self.find_edit, self.replace_edit = QLineEdit(), QLineEdit()
-        self.case = QCheckBox()
-        self.next_button, self.prev_button = QPushButton(), QPushButton()
-        self.replace_button, self.replace_all_button = QPushButton(), QPushButton()
-        self.message = QLabel()
-        for widget in (self.find_label, self.find_edit, self.next_button, self.prev_button, self.replace_label,
-                       self.replace_edit, self.replace_button, self.replace_all_button, self.case, self.message):
-            layout.addWidget(widget)
-        self.find_edit.returnPressed.connect(self.find_next)
-        self.next_button.clicked.connect(self.find_next)
-        self.prev_button.clicked.connect(lambda: self.find_next(backwards=True))
-        self.replace_button.clicked.connect(self.replace_one)
-        self.replace_all_button.clicked.connect(self.replace_all)
-        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.close_bar,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.retranslate(strings)
-        self.hide()
-
-    def retranslate(self, s: Strings) -> None:
-        self.strings = s
-        self.find_label.setText(s("find"))
-        self.replace_label.setText(s("replace"))
-        self.next_button.setText(s("find_next"))
-        self.prev_button.setText(s("find_prev"))
-        self.replace_button.setText(s("replace_one"))
-        self.replace_all_button.setText(s("replace_all"))
-        self.case.setText(s("find_case"))
-
-    def open_bar(self) -> None:
-        selected = self.editor.textCursor().selectedText()
-        if selected and "\u2029" not in selected:
-            self.find_edit.setText(selected)
-        self.show()
-        self.find_edit.setFocus()
-        self.find_edit.selectAll()
-
-    def close_bar(self) -> None:
-        self.hide()
-        self.editor.setFocus()
-
-    def _flags(self, backwards: bool = False) -> QTextDocument.FindFlag:
-        flags = QTextDocument.FindFlag(0)
-        if self.case.isChecked():
-            flags |= QTextDocument.FindFlag.FindCaseSensitively
-        if backwards:
-            flags |= QTextDocument.FindFlag.FindBackward
-        return flags
-
-    def find_next(self, backwards: bool = False) -> bool:
-        needle = self.find_edit.text()
-        if not needle:
-            return False
-        document, cursor = self.editor.document(), self.editor.textCursor()
-        found = document.find(needle, cursor, self._flags(backwards))
-        if found.isNull():  # wrap round
-            start = QTextCursor(document)
-            start.movePosition(QTextCursor.MoveOperation.End if backwards else QTextCursor.MoveOperation.Start)
-            found = document.find(needle, start, self._flags(backwards))
-        self.message.setText("" if not found.isNull() else self.strings("find_none"))
-        if not found.isNull():
-            self.editor.setTextCursor(found)
-        return not found.isNull()
-
-    def _matches_selection(self) -> bool:
-        selected, needle = self.editor.textCursor().selectedText(), self.find_edit.text()
-        return selected == needle if self.case.isChecked() else selected.casefold() == needle.casefold()
-
-    def replace_one(self) -> None:
-        if self.editor.textCursor().hasSelection() and self._matches_selection():
-            self.editor.textCursor().insertText(self.replace_edit.text())
-        self.find_next()
-
-    def replace_all(self) -> int:
-        needle, replacement = self.find_edit.text(), self.replace_edit.text()
-        if not needle:
-            return 0
-        document, count = self.editor.document(), 0
-        edit = QTextCursor(document)
-        edit.beginEditBlock()
-        found = document.find(needle, 0, self._flags())
-        while not found.isNull():
-            found.insertText(replacement)
-            count += 1
-            found = document.find(needle, found, self._flags())
-        edit.endEditBlock()
-        self.message.setText(self.strings("replaced_n", count=count))
-        return count

@@ -72,6 +72,7 @@ _TABLE: dict[str, tuple[str, str]] = {
     "replace_one": ("استبدل", "Replace"),
     "replace_all": ("استبدل الكل", "Replace all"),
     "find_case": ("مطابقة حالة الأحرف", "Match case"),
+    "find_fold": ("تجاهل الهمزات والتشكيل", "Ignore hamza forms and diacritics"),
     "find_none": ("لا نتائج", "No match"),
     "replaced_n": ("استُبدل {count}", "Replaced {count}"),
     # status

@@ -27,8 +27,9 @@ from nahawi_app import editor as editor_module
 from nahawi_app.actions import build_actions, fill_recent, retranslate_actions
 from nahawi_app.card import IssueCard
 from nahawi_app.document_files import DocumentFiles
-from nahawi_app.editor import FindBar, NahawiEditor
+from nahawi_app.editor import NahawiEditor
 from nahawi_app.files import AutosaveStore, LoadedText
+from nahawi_app.find import FindBar
 from nahawi_app.help import about_box, shortcuts_dialog
 from nahawi_app.highlight import Issue, IssueLayer, Utf16Map
 from nahawi_app.interface import use_fallback_font, use_interface_language

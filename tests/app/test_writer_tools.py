@@ -58,3 +58,34 @@ def test_about_names_the_version_and_the_model(window, qtbot):
     assert isinstance(box, QMessageBox) and box.isVisible()
     assert __version__ in box.text() and window.info.model_name in box.text()
     box.close()
+
+
+def test_find_can_treat_alef_forms_and_diacritics_as_the_same_letters(window, qtbot):
+    from app_helpers import type_text
+
+    window.editor.load_text("ذهبَ إلى المَدْرَسَة ثم آلى على نفسه ثم الى البيت")
+    window.editor.setFocus()
+    QTest.keyClick(window.editor, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    bar = window.find_bar
+    assert bar.isVisible() and bar.find_edit.hasFocus()
+    type_text(bar.find_edit, "الى")
+    QTest.keyClick(bar.find_edit, Qt.Key.Key_Return)
+    assert window.editor.textCursor().selectedText() == "الى"  # exact by default: only the last one
+    qtbot.mouseClick(bar.fold, Qt.MouseButton.LeftButton)
+    assert bar.fold.isChecked()
+    found = []
+    for _ in range(3):
+        QTest.keyClick(bar.find_edit, Qt.Key.Key_Return)
+        found.append(window.editor.textCursor().selectedText())
+    assert found == ["إلى", "آلى", "الى"]
+    bar.find_edit.clear()
+    type_text(bar.find_edit, "مدرسة")
+    QTest.keyClick(bar.find_edit, Qt.Key.Key_Return)
+    assert window.editor.textCursor().selectedText() == "مَدْرَسَة"
+    bar.find_edit.clear()
+    type_text(bar.find_edit, "الى")
+    bar.replace_edit.setText("إلى")
+    qtbot.mouseClick(bar.replace_all_button, Qt.MouseButton.LeftButton)
+    assert window.editor.plain_text() == "ذهبَ إلى المَدْرَسَة ثم إلى على نفسه ثم إلى البيت"
+    window.undo()
+    assert window.editor.plain_text() == "ذهبَ إلى المَدْرَسَة ثم آلى على نفسه ثم الى البيت"
