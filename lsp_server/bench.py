@@ -237,8 +237,8 @@ async def _measure(session: _Session, text: str, edits: int, timeout_s: float) -
         answers.append((time.perf_counter() - asked) * 1000)
         no_fix += not actions
         latencies.append((await session.wait_version(version, timeout_s) - sent) * 1000)
-    resolve_ms = await _time_fix_all(session, uri, text, len(chosen) + 2, timeout_s)
     stats = await session.stats()
+    resolve_ms = await _time_fix_all(session, uri, text, len(chosen) + 2, timeout_s)
     return {"words": len(text.split()), "bytes": len(text.encode()),
             "paragraphs": stats["documents"][uri]["paragraphs"],
             "diagnostics_first_check": session.counts[1], "first_check_s": round(first_check_s, 3),
