@@ -16,6 +16,9 @@ if [ ! -x "$venv/$bindir/python" ]; then
 fi
 "$venv/$bindir/python" -m pip install --quiet --upgrade pip
 "$venv/$bindir/python" -m pip install --quiet -r packaging/requirements-bundle.txt
+if [ "$(uname -s)" != Linux ]; then
+    "$venv/$bindir/python" -m pip install --quiet "pillow>=10"  # PyInstaller turns the PNG icon into .ico / .icns
+fi
 
 rm -rf dist/nahawi-app
 "$venv/$bindir/python" -m PyInstaller --noconfirm --clean --log-level WARN \
