@@ -113,6 +113,8 @@ class DocumentFiles:
         self.layer.clear()
         self.editor.load_text(loaded.text)
         self.path, self.loaded = path, loaded
+        if path:
+            self.layer.ignore_rules.words, self.layer.ignore_rules.occurrences = self.ignores.load(path)
         for key in ("file", "converted", "notes"):
             self.notices.dismiss(key)
         self._report_notes(loaded)
@@ -150,6 +152,7 @@ class DocumentFiles:
             self.notices.notify("file", self.strings("save_failed", error=error), self._dismiss("file"), "error")
             return False
         self.path, self.loaded = path, loaded
+        self.keep_ignores(path)
         self.editor.document().setModified(False)
         self.autosave.clear()
         self.notices.dismiss("converted")

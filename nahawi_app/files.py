@@ -7,11 +7,12 @@ the editor and the file's own style (LF, CRLF or CR; the most frequent one when 
 is restored on save, so an unchanged file saves to the same bytes. Saving writes a temporary file in the
 same folder and `os.replace`s it over the target. Autosave keeps one JSON record per running editor in the
 app data folder, guarded by a QLockFile, so records left by a crashed session can be offered back; the
-records are the writer's unsaved drafts, so they are 0600 in a 0700 folder. Knows nothing of widgets or
-the engine.
+records are the writer's unsaved drafts, so they are 0600 in a 0700 folder. `IgnoreStore` keeps, the same
+way, what the writer ignored in each document. Knows nothing of widgets or the engine.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
@@ -242,3 +243,39 @@ def _read_record(file: Path, session: str) -> AutosaveRecord | None:
     return AutosaveRecord(session, data["text"], path if isinstance(path, str) else "",
                           newline if isinstance(newline, str) and newline in NEWLINES else "\n",
                           bom if isinstance(bom, bool) else False, float(saved_at), file)
+
+
+class IgnoreStore:
+    """What the writer chose to ignore in each document, kept beside the autosave records (0600 in a 0700
+    folder: the surroundings of an ignored occurrence are the writer's text), one JSON file per document path
+    (named by its SHA-256, so the folder does not list the writer's file names). A moved file starts afresh."""
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+
+    def _file(self, path: str) -> Path:
+        return self.directory / f"{hashlib.sha256(path.encode('utf-8', 'surrogatepass')).hexdigest()}.json"
+
+    def load(self, path: str) -> tuple[set[str], set[tuple[str, str, str, str]]]:
+        """(words, occurrences) ignored in the document at path; empty when nothing (readable) is kept."""
+        try:
+            data = json.loads(self._file(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return set(), set()
+        if not isinstance(data, dict) or data.get("path") != path:
+            return set(), set()
+        words, occurrences = data.get("words"), data.get("occurrences")
+        words = {w for w in words if isinstance(w, str)} if isinstance(words, list) else set()
+        occurrences = occurrences if isinstance(occurrences, list) else []
+        return words, {tuple(o) for o in occurrences if isinstance(o, list) and len(o) == 4
+                       and all(isinstance(part, str) for part in o)}
+
+    def save(self, path: str, words: set[str], occurrences: set[tuple[str, str, str, str]]) -> None:
+        file = self._file(path)
+        if not words and not occurrences:
+            file.unlink(missing_ok=True)
+            return
+        self.directory.mkdir(mode=PRIVATE_DIR, parents=True, exist_ok=True)
+        os.chmod(self.directory, PRIVATE_DIR)
+        record = {"version": 1, "path": path, "words": sorted(words), "occurrences": sorted(map(list, occurrences))}
+        save_atomic(file, json.dumps(record, ensure_ascii=False).encode("utf-8"), mode=PRIVATE_FILE)

@@ -28,7 +28,7 @@ from nahawi_app.issues import Issue, IssueRows, Utf16Map, columns, edit_span_utf
 
 CHUNK = 4000  # edits of a long result taken per turn of the event loop (filtering costs a few µs each)
 MARGIN = 1500  # positions either side of the screen whose underlines are drawn
-CONTEXT = 12  # characters either side that identify an ignored occurrence
+CONTEXT = 24  # characters either side that identify an ignored occurrence (identical passages are one)
 
 # Underline groups: the spelling kinds each get a colour, the grammar-like kinds share one.
 GROUPS: dict[str, tuple[str, ...]] = {

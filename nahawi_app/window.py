@@ -28,7 +28,7 @@ from nahawi_app.actions import build_actions, fill_recent, retranslate_actions
 from nahawi_app.card import IssueCard
 from nahawi_app.document_files import DocumentFiles
 from nahawi_app.editor import NahawiEditor
-from nahawi_app.files import AutosaveStore, LoadedText
+from nahawi_app.files import AutosaveStore, IgnoreStore, LoadedText
 from nahawi_app.find import FindBar
 from nahawi_app.help import about_box, shortcuts_dialog
 from nahawi_app.highlight import Issue, IssueLayer, Utf16Map
@@ -68,6 +68,7 @@ class MainWindow(DocumentFiles, QMainWindow):
         self.actions_ = build_actions(self, self.dock.toggleViewAction())
         self._connect()
         self.autosave = AutosaveStore(Path(data_dir or default_data_dir()) / "autosave")
+        self.ignores = IgnoreStore(Path(data_dir or default_data_dir()) / "ignored")
         self._autosaved_revision = -1
         self.autosave_timer = QTimer(self, singleShot=True, interval=autosave_ms, timeout=self.autosave_now)
         self.apply_settings(self.settings, initial=True)
@@ -300,12 +301,24 @@ class MainWindow(DocumentFiles, QMainWindow):
 
     def ignore_issue(self, issue: Issue) -> None:
         self.layer.ignore(issue)
+        self.keep_ignores()
 
     def ignore_word(self, issue: Issue) -> None:
         """Hide every issue on this word in this document (now and in later checks), not in others."""
         word = issue.edit.original.strip()
         if word:
             self.layer.ignore_word(word)
+            self.keep_ignores()
+
+    def keep_ignores(self, path: str | None = None) -> None:
+        """Write what is ignored in this document beside it in the app data (an untitled one's on saving)."""
+        path = self.path if path is None else path
+        rules = self.layer.ignore_rules
+        if path:
+            try:
+                self.ignores.save(path, rules.words, rules.occurrences)
+            except OSError as error:
+                self.statusBar().showMessage(str(error), 5000)
 
     def add_to_dictionary(self, issue: Issue) -> None:
         word = issue.edit.original.strip()

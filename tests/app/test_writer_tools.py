@@ -89,3 +89,37 @@ def test_find_can_treat_alef_forms_and_diacritics_as_the_same_letters(window, qt
     assert window.editor.plain_text() == "ذهبَ إلى المَدْرَسَة ثم إلى على نفسه ثم إلى البيت"
     window.undo()
     assert window.editor.plain_text() == "ذهبَ إلى المَدْرَسَة ثم آلى على نفسه ثم الى البيت"
+
+
+def test_ignored_words_and_occurrences_stay_with_the_document(make_window, qtbot, tmp_path):
+    """Ignoring was forgotten with the window: reopening the document showed every ignored issue again."""
+    import stat
+
+    path = tmp_path / "مقال.txt"
+    path.write_text(REPEATED, encoding="utf-8")
+    window = make_window()
+    qtbot.waitUntil(lambda: window.info is not None, timeout=20000)
+    assert window.open_path(path)
+    check(qtbot, window)
+    window.show_card(next(i for i in window.layer.issues if i.edit.original == "مصطفي"))
+    qtbot.mouseClick(window.card.ignore_word_button, Qt.MouseButton.LeftButton)
+    one = next(i for i in window.layer.issues if i.edit.original == "علي")
+    window.show_card(one)
+    qtbot.mouseClick(window.card.ignore_button, Qt.MouseButton.LeftButton)
+    shown = sorted((i.start, i.edit.original) for i in window.layer.issues)
+    window.close()
+    kept = list((tmp_path / "data" / "ignored").iterdir())
+    assert len(kept) == 1 and "مقال" not in kept[0].name
+    assert stat.S_IMODE(kept[0].stat().st_mode) == 0o600
+    assert stat.S_IMODE(kept[0].parent.stat().st_mode) == 0o700
+
+    again = make_window()
+    qtbot.waitUntil(lambda: again.info is not None, timeout=20000)
+    assert again.open_path(path)
+    check(qtbot, again)
+    assert sorted((i.start, i.edit.original) for i in again.layer.issues) == shown
+    assert sum(i.edit.original == "علي" for i in again.layer.issues) == 1  # only the ignored occurrence is gone
+    kept[0].write_text("[1, 2", encoding="utf-8")  # a damaged record: the document opens with nothing ignored
+    assert again.open_path(path)
+    check(qtbot, again)
+    assert sum(i.edit.original == "مصطفي" for i in again.layer.issues) == 2
