@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -24,6 +25,7 @@ import numpy as np
 from nahawi.edits.align import DELETE as OP_DELETE
 from nahawi.edits.align import INSERT as OP_INSERT
 from nahawi.edits.align import align_tokens
+from nahawi.errors import ConfigError
 from nahawi.tags import (
     DELETE,
     JOIN,
@@ -200,27 +202,73 @@ def examples_key(train_file: Path, tokenizer: Path, max_rewrites: int, min_count
     return digest.hexdigest()[:16]
 
 
+DERIVE_CHUNK = 25_000  # pairs whose derived tags are saved together (the unit of resuming)
+
+
+def derive_all(records: list[dict], progress_dir: Path | None = None, log=print) -> list[list[TaggedToken]]:
+    """Gold tags of every record ([] where they cannot rebuild its target). The alignment takes about an
+    hour on one core, so with progress_dir each chunk of DERIVE_CHUNK pairs is saved there as it is done and
+    read back by a later run instead of being derived again."""
+    started = time.time()
+    derived: dict[tuple[str, str], list[TaggedToken]] = {}  # real pairs are upsampled: derive each once
+    out: list[list[TaggedToken]] = []
+    for first in range(0, len(records), DERIVE_CHUNK):
+        chunk = records[first:first + DERIVE_CHUNK]
+        saved = progress_dir / f"tags-{first // DERIVE_CHUNK:04d}.jsonl" if progress_dir else None
+        if saved is not None and saved.exists():
+            tagged_chunk = [_tags_from_json(json.loads(line)) for line in saved.read_text("utf-8").splitlines()]
+        else:
+            tagged_chunk = [_derive_reachable(record, derived) for record in chunk]
+            if saved is not None:
+                _write_atomically(saved, "".join(json.dumps(_tags_to_json(t), ensure_ascii=False) + "\n"
+                                                 for t in tagged_chunk))
+        if len(tagged_chunk) != len(chunk):
+            raise ConfigError(f"{saved}: {len(tagged_chunk)} lines for {len(chunk)} pairs (delete it)")
+        for record, tagged in zip(chunk, tagged_chunk):
+            derived[(record["source"], record["target"])] = tagged
+        out += tagged_chunk
+        log(f"tags: {len(out):,}/{len(records):,} pairs ({time.time() - started:.0f} s)")
+    return out
+
+
+def _derive_reachable(record: dict, derived: dict[tuple[str, str], list[TaggedToken]]) -> list[TaggedToken]:
+    key = (record["source"], record["target"])
+    if key not in derived:
+        source, target = record["source"].split(), record["target"].split()
+        tagged = derive_tags(source, target)
+        derived[key] = tagged if source and apply_tags(tagged) == target else []
+    return derived[key]
+
+
+def _tags_to_json(tagged: list[TaggedToken]) -> list:
+    return [[t.token, [t.word.anchor, t.word.offset, t.word.old, t.word.new] if isinstance(t.word, Rewrite)
+             else t.word, t.mark] for t in tagged]
+
+
+def _tags_from_json(items: list) -> list[TaggedToken]:
+    return [TaggedToken(token, Rewrite(*word) if isinstance(word, list) else word, mark)
+            for token, word, mark in items]
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
 def build_examples(train_file: Path, sp, max_rewrites: int, min_count: int, max_pieces: int,
-                   log=print) -> tuple[TagVocab, ExampleSet, dict]:
+                   log=print, progress_dir: Path | None = None) -> tuple[TagVocab, ExampleSet, dict]:
     """Gold tags for every pair of a prepared train.jsonl, the vocabulary of their frequent rewrites and the
     encoded examples. Pairs whose tags cannot rebuild the target, and examples over max_pieces, are counted
     and left out (a truncated example would teach the end of a sentence as its middle)."""
     started = time.time()
-    derived: dict[tuple[str, str], list[TaggedToken]] = {}  # real pairs are upsampled: derive each once
     records = read_pairs(train_file)
     tagged_records, skipped = [], Counter()
-    for n, record in enumerate(records):
-        key = (record["source"], record["target"])
-        if key not in derived:
-            source, target = record["source"].split(), record["target"].split()
-            tagged = derive_tags(source, target)
-            derived[key] = tagged if source and apply_tags(tagged) == target else []
-        if not derived[key]:
+    for record, tagged in zip(records, derive_all(records, progress_dir, log)):
+        if not tagged:
             skipped["unreachable"] += 1
             continue
-        tagged_records.append((derived[key], learns_marks(record.get("origin", ""))))
-        if (n + 1) % 50_000 == 0:
-            log(f"tags: {n + 1:,}/{len(records):,} pairs ({time.time() - started:.0f} s)")
+        tagged_records.append((tagged, learns_marks(record.get("origin", ""))))
     vocab = build_vocab((tagged for tagged, _ in tagged_records), max_rewrites, min_count)
     ids, word_labels, mark_labels, offsets = [], [], [], [0]
     covered = total = 0
@@ -254,11 +302,13 @@ def cached_examples(train_file: Path, tokenizer: Path, cache_dir: Path, max_rewr
         summary = json.loads((folder / "summary.json").read_text())
         return TagVocab.load(folder / "tags.json"), ExampleSet.load(folder / "examples.npz"), summary
     sp = spm.SentencePieceProcessor(model_file=str(tokenizer))
-    vocab, examples, summary = build_examples(train_file, sp, max_rewrites, min_count, max_pieces, log)
-    folder.mkdir(parents=True, exist_ok=True)
+    progress = folder / "derived"  # derived tags, chunk by chunk: a killed build resumes here
+    progress.mkdir(parents=True, exist_ok=True)
+    vocab, examples, summary = build_examples(train_file, sp, max_rewrites, min_count, max_pieces, log, progress)
     vocab.save(folder / "tags.json")
     examples.save(folder / "examples.npz")
     (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    shutil.rmtree(progress)
     log(f"examples: {json.dumps(summary)}")
     return vocab, examples, summary
 

@@ -73,3 +73,28 @@ def test_labels_sit_on_first_and_last_pieces(tmp_path):
     unknown = encode_example(sp, TagVocab([]), tagged, learn_marks=True)  # rewrites out of vocabulary
     assert unknown.word_labels[first[1]] == IGNORE and unknown.word_labels[first[0]] == 0
     assert np.array_equal(unknown.mark_labels, example.mark_labels)
+
+
+def test_a_killed_derivation_resumes_from_its_saved_chunks(tmp_path, monkeypatch):
+    """The alignment of 424k pairs takes an hour: a build killed half way lost all of it (a session's end ends
+    it). Chunks saved as they are done are read back, not derived again, and give the same tags."""
+    import training.tagger_data as tagger_data
+
+    monkeypatch.setattr(tagger_data, "DERIVE_CHUNK", 2)
+    records = [{"source": s, "target": t} for s, t in PAIRS] + [{"source": "", "target": "كلمة"}]
+    fresh = tagger_data.derive_all(records, tmp_path, log=lambda _: None)
+    assert [apply_tags(t) for t in fresh[:3]] == [t.split() for _, t in PAIRS] and fresh[3] == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tags-0000.jsonl", "tags-0001.jsonl"]
+    (tmp_path / "tags-0001.jsonl").unlink()  # killed before the second chunk was saved
+
+    def no_alignment(*_):
+        raise AssertionError("a saved chunk was derived again")
+
+    monkeypatch.setattr(tagger_data, "derive_tags", no_alignment)
+    with pytest.raises(AssertionError, match="derived again"):
+        tagger_data.derive_all(records, tmp_path, log=lambda _: None)
+    monkeypatch.undo()
+    monkeypatch.setattr(tagger_data, "DERIVE_CHUNK", 2)
+    assert tagger_data.derive_all(records, tmp_path, log=lambda _: None) == fresh
+    monkeypatch.setattr(tagger_data, "derive_tags", no_alignment)
+    assert tagger_data.derive_all(records, tmp_path, log=lambda _: None) == fresh  # all from disk now
