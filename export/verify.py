@@ -18,7 +18,7 @@ import torch
 
 from nahawi.engine.sessions import import_onnxruntime
 from nahawi.errors import ModelError
-from nahawi.model_dir import DECODER_FILE, DECODER_INPUTS, ENCODER_FILE
+from nahawi.model_dir import DECODER_FILE, DECODER_INPUTS, DECODER_OUTPUTS, ENCODER_FILE
 from training.decode import greedy_decode
 from training.model import Seq2SeqTransformer
 
@@ -110,7 +110,8 @@ class OnnxSeq2Seq:
 
     def step(self, token: np.ndarray, position: int, src: np.ndarray, cross: tuple, past: tuple) -> tuple:
         values = (token.astype(np.int64), np.array(position, dtype=np.int64), src.astype(np.int64), *cross, *past)
-        log_probs, present_k, present_v = self.decoder.run(None, dict(zip(DECODER_INPUTS, values)))
+        feeds = dict(zip(DECODER_INPUTS, values))
+        log_probs, present_k, present_v = self.decoder.run(list(DECODER_OUTPUTS), feeds)
         return log_probs, (present_k, present_v)  # (B, V), cache grown by one position
 
     def teacher_forced(self, src: np.ndarray, tgt: np.ndarray) -> np.ndarray:

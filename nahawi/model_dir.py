@@ -58,6 +58,7 @@ ENCODER_INPUTS = ("src_ids",)
 ENCODER_OUTPUTS = ("cross_k", "cross_v")
 DECODER_INPUTS = ("input_ids", "step", "src_ids", "cross_k", "cross_v", "past_k", "past_v")
 DECODER_OUTPUTS = ("log_probs", "present_k", "present_v")
+DECODER_ALL_LOG_PROBS = "all_log_probs"  # optional decoder output: the graph takes several new tokens at once
 TAGGER_INPUTS = ("ids",)
 TAGGER_OUTPUTS = ("word_probs", "mark_probs")
 SPECIAL_IDS = MappingProxyType({"pad": 0, "unk": 1, "bos": 2, "eos": 3})

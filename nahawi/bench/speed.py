@@ -2,7 +2,8 @@
 
 Owns the measurement: latency (p50/p95) of single-sentence calls, sentences/s and words/s, and peak memory
 (peak RSS from the OS, `VmHWM` or `getrusage`: tracemalloc does not see ORT's or torch's native memory),
-for (1) `nahawi.engine.Corrector` (ONNX Runtime, key/value cache, batched) and, when a checkpoint is given,
+for (1) `nahawi.engine.Corrector` (ONNX Runtime, key/value cache, batched; greedy and, when the decoder takes
+several tokens per call, aggressive decoding side by side) and, when a checkpoint is given,
 (2) a naive PyTorch greedy decoder that re-runs the whole decoder over the growing prefix at every step
 with no cache. Each system runs in a fresh process so its peak memory is its own. torch is imported only
 for (2). Sentences: the first documents of QALB-2014 dev (sentence segments) when the shared data is
@@ -89,17 +90,19 @@ def _time_each(function, sentences: list[str]) -> list[float]:
 
 
 def measure_engine(model_dir: str, sentences: list[str], beam: int, device: str, threads: int | None,
-                   warmup: int) -> dict:
-    """Single-sentence calls and one batched call through the Corrector (cache off), plus greedy ids."""
+                   warmup: int, search: str = "greedy") -> dict:
+    """Single-sentence calls and one batched call through the Corrector (cache off), plus the ids of the
+    search (greedy or aggressive: they must be the same)."""
     import numpy as np
 
     from nahawi.engine import Corrector, CorrectorOptions
     from nahawi.engine.mapping import model_input
-    from nahawi.engine.search import greedy_search, length_limits
+    from nahawi.engine.search import aggressive_search, greedy_search, length_limits
 
     baseline = max_rss_mb()
     # Every call really decodes: no cache, and no policy (a policy that shows no model edit skips the model).
-    options = CorrectorOptions(threads=threads, cache_size=0, policy=False)
+    options = CorrectorOptions(threads=threads, cache_size=0, policy=False, search=search)
+    decode = aggressive_search if search == "aggressive" else greedy_search
     engine = Corrector.from_dir(model_dir, device=device, options=options)
     for sentence in sentences[:warmup]:
         engine.correct(sentence, beam=beam)
@@ -115,9 +118,9 @@ def measure_engine(model_dir: str, sentences: list[str], beam: int, device: str,
         src = np.array([engine.source_ids(row)], dtype=np.int64)
         limit = length_limits(np.array([len(row)]), engine.max_len_a, engine.max_len_b,
                               engine.model_info.max_seq_len - 1)
-        ids.append(list(greedy_search(engine.model, src, limit, engine.special)[0].ids))
+        ids.append(list(decode(engine.model, src, limit, engine.special)[0].ids))
     info = engine.info
-    return {"system": "nahawi engine (ONNX Runtime, KV cache)", "device": info.device,
+    return {"system": "nahawi engine (ONNX Runtime, KV cache)", "search": search, "device": info.device,
             "provider": info.provider, "threads": info.threads, "precision": info.precision, "single": single,
             "batched": {"seconds": batched, "sentences_per_s": len(sentences) / batched,
                         "words_per_s": words / batched},
@@ -310,6 +313,8 @@ def run_speed_benchmark(model_dir: str | Path, checkpoint: str | Path | None = N
                "cpus": os.cpu_count(), "isolated_processes": isolate}
     engine = run("engine", str(model_dir), sentences, beam, device, threads, warmup)
     results["engine"] = {k: v for k, v in engine.items() if k not in ("greedy_ids", "pieces")}
+    if beam == 1:
+        results.update(_aggressive_side_by_side(run, engine, str(model_dir), sentences, device, threads, warmup))
     if checkpoint is not None:
         naive = run("naive_torch", str(checkpoint), str(model_dir), engine["pieces"], results["words"],
                     threads, warmup)
@@ -320,6 +325,23 @@ def run_speed_benchmark(model_dir: str | Path, checkpoint: str | Path | None = N
         results["speedup_sentences_per_s"] = (engine["single"]["sentences_per_s"]
                                               / max(naive["single"]["sentences_per_s"], 1e-9))
     return results
+
+
+def _aggressive_side_by_side(run, greedy: dict, model_dir: str, sentences: list[str], device: str,
+                              threads: int | None, warmup: int) -> dict:
+    """The same engine with aggressive decoding (when the decoder takes several tokens per call): its
+    numbers, its speed-up over greedy and whether its ids are greedy's."""
+    from nahawi.model_dir import DECODER_ALL_LOG_PROBS, load_model_info
+
+    if DECODER_ALL_LOG_PROBS not in load_model_info(model_dir, verify_hashes=False).decoder.outputs:
+        return {"aggressive": "not measured: this decoder takes one token per call (export the model again)"}
+    aggressive = run("engine", model_dir, sentences, 1, device, threads, warmup, "aggressive")
+    same = sum(x == y for x, y in zip(greedy["greedy_ids"], aggressive["greedy_ids"], strict=True))
+    return {"aggressive": {k: v for k, v in aggressive.items() if k not in ("greedy_ids", "pieces")},
+            "aggressive_outputs_identical": same / max(1, len(greedy["greedy_ids"])),
+            "aggressive_speedup_p50": greedy["single"]["p50_ms"] / max(aggressive["single"]["p50_ms"], 1e-9),
+            "aggressive_speedup_batched": (aggressive["batched"]["sentences_per_s"]
+                                           / max(greedy["batched"]["sentences_per_s"], 1e-9))}
 
 
 if __name__ == "__main__":  # the child side of _in_child

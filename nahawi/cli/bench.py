@@ -196,12 +196,18 @@ def speed(
         if as_json:
             typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
             return
-        for name in ("engine", "naive_torch"):
-            if name in report:
+        for name in ("engine", "aggressive", "naive_torch"):
+            if isinstance(report.get(name), dict):
                 single = report[name]["single"]
                 typer.echo(f"{name:12s} {single['sentences_per_s']:8.1f} sent/s  {single['words_per_s']:8.0f} "
                            f"words/s  p50 {single['p50_ms']:.1f} ms  p95 {single['p95_ms']:.1f} ms  "
                            f"peak {report[name].get('peak_rss_mb', float('nan')):.0f} MB")
+        if "aggressive_speedup_p50" in report:
+            typer.echo(f"aggressive decoding: {report['aggressive_speedup_p50']:.2f}x p50, "
+                       f"{report['aggressive_speedup_batched']:.2f}x batched; outputs identical to greedy "
+                       f"{report['aggressive_outputs_identical']:.0%}")
+        elif isinstance(report.get("aggressive"), str):
+            typer.echo(f"aggressive decoding {report['aggressive']}")
         if "speedup_sentences_per_s" in report:
             typer.echo(f"speed-up: {report['speedup_sentences_per_s']:.1f}x sentences/s, "
                        f"{report['speedup_p50']:.1f}x p50; greedy outputs identical "

@@ -30,7 +30,14 @@ from nahawi.engine.mapping import (
     render,
     rendered_edits,
 )
-from nahawi.engine.search import Hypothesis, SpecialIds, beam_search, greedy_search, length_limits
+from nahawi.engine.search import (
+    Hypothesis,
+    SpecialIds,
+    aggressive_search,
+    beam_search,
+    greedy_search,
+    length_limits,
+)
 from nahawi.engine.sessions import LazySeq2Seq, OrtSeq2Seq, check_positions, open_model, open_tagger
 from nahawi.engine.stages import AfterModel
 from nahawi.engine.tagger_stage import TaggerStage
@@ -38,6 +45,7 @@ from nahawi.errors import InputError, ModelError
 from nahawi.lexicon import Lexicon, lexicon_config, load_lexicon
 from nahawi.lexicon_gate import load_gate
 from nahawi.model_dir import (
+    DECODER_ALL_LOG_PROBS,
     GATE_FILE,
     LEXICON_FILE,
     PUNCTUATION_FILE,
@@ -58,6 +66,7 @@ log = logging.getLogger("nahawi.engine")
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "resources" / "default_model"
 MAX_BEAM = 64
+SEARCHES = ("greedy", "aggressive")
 TAGGER_FLOOR = 0.2  # tags below this probability are never proposed (the policy's thresholds sit above)
 
 
@@ -69,6 +78,7 @@ class CorrectorOptions:
     max_len_a: float | None = None  # output length limit a · src_len + b; None: model.json's value
     max_len_b: int | None = None
     length_penalty: float = 1.0  # beam search: hypothesis score = log-prob / length ** length_penalty
+    search: str = "greedy"  # beam 1: greedy | aggressive (the source as a draft verified in one call; same ids)
     segment_words: int = 64  # longest segment in words before it is cut at a comma or word boundary
     cache_size: int = 4096  # decoded segments remembered across calls (0 disables the cache)
     guard: GuardConfig = field(default_factory=GuardConfig)  # when a correction drifts too far to keep
@@ -157,6 +167,9 @@ class Corrector:
                                  f"{DEFAULT_MODEL_DIR}; pass a model directory (nahawi correct --model DIR)")
             path = DEFAULT_MODEL_DIR
         info = load_model_info(path, verify_hashes=options.verify_hashes)
+        if options.search == "aggressive" and DECODER_ALL_LOG_PROBS not in info.decoder.outputs:
+            raise ModelError(f"{info.path}: its decoder takes one token per call (exported before aggressive "
+                             "decoding); export the model again or use search 'greedy'")
         codec = SubwordCodec(info.tokenizer_path)
         if codec.vocab_size != info.vocab_size:
             raise ModelError(f"{info.tokenizer_path}: vocabulary has {codec.vocab_size} pieces but "
@@ -287,6 +300,8 @@ class Corrector:
         if settings.max_length is not None:
             cap = min(cap, settings.max_length)
         limits = length_limits(np.array([len(r) for r in rows]), self.max_len_a, self.max_len_b, cap)
+        if settings.beam == 1 and self.options.search == "aggressive":
+            return aggressive_search(self.model, src, limits, self.special)
         if settings.beam == 1:
             return greedy_search(self.model, src, limits, self.special)
         return beam_search(self.model, src, limits, settings.beam, self.special, self.options.length_penalty)
@@ -396,5 +411,7 @@ def _validate_options(options: CorrectorOptions) -> None:
         raise InputError(f"max_len_a must be a positive number or None, got {options.max_len_a!r}")
     if options.max_len_b is not None and (not _is_int(options.max_len_b) or options.max_len_b < 0):
         raise InputError(f"max_len_b must be a non-negative integer or None, got {options.max_len_b!r}")
+    if options.search not in SEARCHES:
+        raise InputError(f"search must be one of {', '.join(SEARCHES)}, got {options.search!r}")
     if not isinstance(options.length_penalty, (int, float)) or not math.isfinite(options.length_penalty):
         raise InputError(f"length_penalty must be a finite number, got {options.length_penalty!r}")

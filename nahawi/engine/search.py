@@ -1,7 +1,8 @@
-"""Greedy and beam search over token ids with a key/value cache.
+"""Greedy, aggressive and beam search over token ids with a key/value cache.
 
 Owns the decoding loops: one encoder call per batch, then one decoder step per generated token, with the
-batch shrinking as rows finish. Works on ids only through the `StepModel` protocol (ONNX Runtime in
+batch shrinking as rows finish; or, for aggressive decoding, the source copied as a draft and verified in one
+decoder call (see `aggressive_search`). Works on ids only through the `StepModel` protocol (ONNX Runtime in
 production, anything with the same two methods in tests); knows nothing of text, tokenisers or edits.
 Length limits follow fairseq (`max_len_a · src_len + max_len_b`, https://github.com/facebookresearch/fairseq).
 """
@@ -21,6 +22,14 @@ class StepModel(Protocol):
              cross_v: np.ndarray, past_k: np.ndarray, past_v: np.ndarray
              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """input_ids (B, 1) at position step -> log_probs (B, V), present_k/v (L, B, H, step + 1, dh)."""
+
+
+class ParallelStepModel(StepModel, Protocol):
+    def verify(self, input_ids: np.ndarray, step: int, src_ids: np.ndarray, cross_k: np.ndarray,
+               cross_v: np.ndarray, past_k: np.ndarray, past_v: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """input_ids (B, N) at positions step .. step + N - 1 -> log_probs (B, N, V) after each of them,
+        present_k/v (L, B, H, step + N, dh)."""
 
 
 @dataclass(frozen=True)
@@ -190,3 +199,65 @@ def _extend(state: _Beams, s: int, sentence: int, order: np.ndarray, candidates:
         if len(alive) == beam:
             break
     return [] if step >= limit else alive
+
+
+REALIGN_BEHIND, REALIGN_AHEAD = 1, 3  # source positions searched for the last emitted token, around the cursor
+
+
+def aggressive_search(model: ParallelStepModel, src_ids: np.ndarray, limits: np.ndarray,
+                      special: SpecialIds = SpecialIds()) -> list[Hypothesis]:
+    """Shallow aggressive decoding (Sun et al. 2021, https://arxiv.org/abs/2106.04970): the source is the draft
+    of the output; one decoder call verifies the whole draft and keeps the longest prefix on which greedy
+    agrees, plus greedy's own next token at the first disagreement; decoding then goes on from there with
+    the rest of the source (re-aligned on that token) as the next draft. Every kept token is the argmax after
+    the tokens before it, so the ids are greedy_search's exactly (up to float rounding: a quantised graph
+    scales each call's activations together, as batching does). Rows decode one at a time (a draft accepted
+    to different lengths leaves caches of different lengths); one Hypothesis per row, in row order."""
+    cross_k, cross_v = model.encode(src_ids)
+    results = []
+    for row in range(src_ids.shape[0]):
+        width = int(np.flatnonzero(src_ids[row] != special.pad).max(initial=-1)) + 1
+        src = src_ids[row:row + 1, :max(1, width)]
+        cross = (cross_k[:, row:row + 1, :, :src.shape[1]], cross_v[:, row:row + 1, :, :src.shape[1]])
+        results.append(_aggressive_row(model, src, cross, int(limits[row]), special))
+    return results
+
+
+def _aggressive_row(model: ParallelStepModel, src: np.ndarray, cross: tuple[np.ndarray, np.ndarray],
+                    limit: int, special: SpecialIds) -> Hypothesis:
+    """Decode one source row src (1, S) by draft and verify; see aggressive_search."""
+    source = [int(t) for t in src[0] if t not in (special.pad, special.bos)]  # pieces + eos
+    past_k = past_v = _empty_past(cross[0])
+    ids: list[int] = []
+    lps: list[float] = []
+    pending, position, cursor = special.bos, 0, 0  # pending: the last kept token, not yet in the cache
+    while True:
+        # Positions fed run to at most `limit`, as in greedy_search (the limit's own step forces the end).
+        draft = source[cursor:cursor + limit - position]
+        inputs = np.array([[pending, *draft]], dtype=np.int64)
+        log_probs, past_k, past_v = model.verify(inputs, position, src, *cross, past_k, past_v)
+        log_probs = _never(log_probs[0], special)  # (N, V)
+        best = log_probs.argmax(-1).tolist()
+        for i, token in enumerate(best):
+            lp = float(log_probs[i, token])
+            if token == special.eos or len(ids) >= limit:
+                return _finish(ids, lps, lp if token == special.eos else None, 1.0)
+            ids.append(token)
+            lps.append(lp)
+            if i == len(draft) or draft[i] != token:
+                break
+        kept = i + 1  # pending and the i draft tokens greedy agreed with: their cache entries are valid
+        past_k, past_v = past_k[:, :, :, :position + kept], past_v[:, :, :, :position + kept]
+        pending, position = token, position + kept
+        cursor = realign(source, cursor + i, token)
+
+
+def realign(source: list[int], cursor: int, token: int) -> int:
+    """Where the draft goes on after greedy emitted `token` in place of source[cursor]: after the nearest
+    occurrence of the token around the cursor (a source piece deleted, or an insertion undone), else after
+    source[cursor] (a substitution). Only speed depends on this guess, never the output."""
+    for offset in (0, *range(1, REALIGN_AHEAD + 1), *range(-1, -REALIGN_BEHIND - 1, -1)):
+        k = cursor + offset
+        if 0 <= k < len(source) and source[k] == token:
+            return k + 1
+    return cursor + 1

@@ -2,7 +2,8 @@
 
 Owns which execution provider runs the model (CUDA only when a session really runs on it, else CPU with a
 one-line notice saying why), how many intra-op threads it uses (cores not already busy, or
-`NAHAWI_THREADS`), the two calls of the fixed ONNX interface (`encode`, `step`), and loading onnxruntime
+`NAHAWI_THREADS`), the calls of the fixed ONNX interface (`encode`, `step`, and `verify` where the
+decoder takes several new tokens at once), and loading onnxruntime
 with its telemetry off (`import_onnxruntime`, the one way the project imports it). Knows nothing of text,
 search or edits.
 """
@@ -17,6 +18,7 @@ import numpy as np
 
 from nahawi.errors import InputError, ModelError
 from nahawi.model_dir import (
+    DECODER_ALL_LOG_PROBS,
     DECODER_INPUTS,
     DECODER_OUTPUTS,
     ENCODER_INPUTS,
@@ -123,6 +125,22 @@ class OrtSeq2Seq:
         log_probs, present_k, present_v = _run(self.decoder, ["log_probs", "present_k", "present_v"], feeds)
         return log_probs, present_k, present_v  # (B, V), (L, B, H, T + 1, dh) x 2
 
+    @property
+    def parallel(self) -> bool:
+        """Whether the decoder takes several new tokens per call (graphs exported with all_log_probs)."""
+        return DECODER_ALL_LOG_PROBS in {o.name for o in self.decoder.get_outputs()}
+
+    def verify(self, input_ids, step, src_ids, cross_k, cross_v, past_k, past_v):
+        """input_ids (B, N) at positions step .. step + N - 1 in one call (search.ParallelStepModel)."""
+        if not self.parallel:
+            raise ModelError("this decoder graph takes one token per call (exported before aggressive "
+                             "decoding); export the model again or decode greedily")
+        feeds = {"input_ids": input_ids, "step": np.array(step, dtype=np.int64), "src_ids": src_ids,
+                 "cross_k": cross_k, "cross_v": cross_v, "past_k": past_k, "past_v": past_v}
+        all_log_probs, present_k, present_v = _run(
+            self.decoder, [DECODER_ALL_LOG_PROBS, "present_k", "present_v"], feeds)
+        return all_log_probs, present_k, present_v  # (B, N, V), (L, B, H, T + N, dh) x 2
+
 
 class LazySeq2Seq:
     """The encoder and decoder sessions, opened by the first call that needs them (`open`: a function
@@ -149,6 +167,9 @@ class LazySeq2Seq:
 
     def step(self, *args):
         return self.load().step(*args)
+
+    def verify(self, *args):
+        return self.load().verify(*args)
 
     def __getattr__(self, name: str):  # device, provider, threads, notice, encoder, decoder
         if name.startswith("_"):

@@ -24,7 +24,13 @@ from export.verify import (
     torch_onnx_parity,
 )
 from nahawi.errors import InputError, ModelError
-from nahawi.model_dir import DECODER_INPUTS, DECODER_OUTPUTS, load_model_info, sha256_file
+from nahawi.model_dir import (
+    DECODER_ALL_LOG_PROBS,
+    DECODER_INPUTS,
+    DECODER_OUTPUTS,
+    load_model_info,
+    sha256_file,
+)
 from training.checkpoint import load_model
 from training.config import PRESETS, load_model_config
 from training.decode import greedy_decode
@@ -127,7 +133,8 @@ def test_model_json_describes_the_directory(tiny_model_dir, tiny_sources):
     assert info.precision == "fp32" and info.format_version == 1
     assert (info.vocab_size, info.d_model, info.nhead) == (TEST.vocab_size, TEST.d_model, TEST.nhead)
     assert (info.pad_id, info.unk_id, info.bos_id, info.eos_id) == (0, 1, 2, 3)
-    assert info.decoder.inputs == DECODER_INPUTS and info.decoder.outputs == DECODER_OUTPUTS
+    assert info.decoder.inputs == DECODER_INPUTS
+    assert info.decoder.outputs == (*DECODER_OUTPUTS, DECODER_ALL_LOG_PROBS)  # several tokens per call
     assert info.training_manifest_sha256 == sha256_file(tiny_sources.corpus.parent / "manifest.json")
     assert info.export["checkpoint"]["sha256"] == sha256_file(tiny_sources.checkpoint)
     assert info.export["checkpoint"]["layout"] == "nahawi"
