@@ -1,9 +1,11 @@
-"""Every data file the desktop bundle must carry, in one place: the PyInstaller spec builds from it and
-tests/app/test_bundle_spec.py checks it against what the app really loads.
+"""What the desktop bundle carries and what it leaves out, in one place: the PyInstaller spec builds from it
+and tests/app/test_bundle_spec.py checks it against what the app really loads.
 
-Owns the list, not the build: knows where the packages keep their resources (the default model, the shipped
-Arabic font and its licence) and which of Qt's own translations the interface loads, and nothing of
-PyInstaller (the spec imports this module; this module imports nothing outside the standard library).
+Owns the lists and the rules over them: where the packages keep their resources (the default model, the
+shipped Arabic font and its licence), which of Qt's own translations the interface loads, the modules and Qt
+plugins the editor never uses, and which libraries are left once those are gone. Knows nothing of PyInstaller
+itself (the spec imports this module and hands it PyInstaller's entries; this module imports nothing outside
+the standard library).
 """
 from __future__ import annotations
 
