@@ -1,6 +1,7 @@
 """The issue card: a small floating frame that explains one issue and offers what to do with it.
 
-Owns presentation of a single issue: the suggestion (original → replacement), the kind in the interface
+Owns presentation of a single issue: the suggestion (original → replacement), what it changes in these words
+(`reasons.edit_reason`), the kind in the interface
 language with its one-line explanation and colour, the model's confidence, and buttons for accept, ignore,
 add to dictionary and disable kind, and where it opens: next to the words it is about, starting on the side
 their line reads from, and always inside the screen (`card_position`). It emits requests and hides; the window
@@ -13,6 +14,7 @@ from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
 
 from nahawi_app.highlight import Issue, kind_color
+from nahawi_app.reasons import edit_reason
 from nahawi_app.strings import Strings
 
 HIDE_DELAY_MS = 400  # grace period for the mouse to travel from the underline onto the card
@@ -46,6 +48,8 @@ class IssueCard(QFrame):
         self.setObjectName("issueCard")
         self.issue: Issue | None = None
         self.suggestion, self.kind_label, self.explanation, self.confidence = (QLabel() for _ in range(4))
+        self.reason = QLabel()  # what this edit changes in these very words
+        self.reason.setWordWrap(True)
         self.suggestion.setTextFormat(Qt.TextFormat.RichText)
         self.explanation.setWordWrap(True)
         self.accept_button, self.ignore_button = QPushButton(), QPushButton()
@@ -67,7 +71,7 @@ class IssueCard(QFrame):
         font = self.suggestion.font()
         font.setPointSize(font.pointSize() + 4)
         self.suggestion.setFont(font)
-        for label in (self.suggestion, self.kind_label, self.explanation, self.confidence):
+        for label in (self.suggestion, self.reason, self.kind_label, self.explanation, self.confidence):
             layout.addWidget(label)
         buttons = QHBoxLayout()
         for button in (self.accept_button, self.ignore_button, self.ignore_word_button, self.dictionary_button,
@@ -119,6 +123,9 @@ class IssueCard(QFrame):
         self.suggestion.setText(_suggestion_html(s, edit.original, edit.replacement))
         self.kind_label.setText(f'<span style="color:{color}">●</span> <b>{s.kind_name(edit.kind)}</b>')
         self.explanation.setText(s.kind_explanation(edit.kind))
+        reason = edit_reason(s, edit)
+        self.reason.setText(reason)
+        self.reason.setVisible(bool(reason))
         self.confidence.setVisible(edit.confidence is not None)
         if edit.confidence is not None:
             self.confidence.setText(s("card_confidence", percent=round(100 * edit.confidence)))

@@ -57,6 +57,10 @@ _TABLE: dict[str, tuple[str, str]] = {
     "card_delete": ("احذف «{original}»", "Delete “{original}”"),
     "card_insert": ("أضف «{replacement}»", "Insert “{replacement}”"),
     "card_confidence": ("الثقة: {percent}٪", "Confidence: {percent}%"),
+    "reason_replace": ("{new} بدل {old}", "{old} becomes {new}"),
+    "reason_insert": ("إضافة {new}", "{new} is added"),
+    "reason_delete": ("حذف {old}", "{old} is removed"),
+    "reason_in": ("في «{word}»: {change}", "In “{word}”: {change}"),
     # panel
     "panel_title": ("الملاحظات", "Issues"),
     "panel_accept_kind": ("اقبل كل: {kind}", "Accept all: {kind}"),

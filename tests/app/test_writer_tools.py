@@ -2,6 +2,8 @@
 count, the shortcut list and About, through real key events and clicks in the real window."""
 from __future__ import annotations
 
+import dataclasses
+
 from app_helpers import DOCUMENT, check
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -123,3 +125,18 @@ def test_ignored_words_and_occurrences_stay_with_the_document(make_window, qtbot
     assert again.open_path(path)
     check(qtbot, again)
     assert sum(i.edit.original == "مصطفي" for i in again.layer.issues) == 2
+
+
+def test_the_card_says_what_changes_in_this_word(window, qtbot):
+    from nahawi_app.reasons import edit_reason
+
+    check(qtbot, window, DOCUMENT)
+    issue = next(i for i in window.layer.issues if i.edit.original == "الى")
+    window.show_card(issue)
+    assert window.card.reason.isVisible()
+    assert window.card.reason.text() == "في «الى»: الألف بهمزة تحتها (إ) بدل الألف (ا)"
+    window.apply_settings(dataclasses.replace(window.settings, language="en"))
+    window.show_card(next(i for i in window.layer.issues if i.edit.original == "المدرسه"))
+    assert window.card.reason.text() == "In “المدرسه”: heh (ه) becomes ta marbuta (ة)"
+    rewrite = next(i for i in window.layer.issues if i.edit.original == "الى").edit
+    assert edit_reason(window.strings, dataclasses.replace(rewrite, replacement="نحو")) == ""  # whole word: no more to say
