@@ -26,9 +26,11 @@ class Utf16Map:
     """Code-point offsets of one text → UTF-16 offsets (Qt positions); identity when the text is all BMP."""
 
     def __init__(self, text: str):
-        astral = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) > 0xFFFF
-        self.identity = not astral.any()
-        self._prefix = None if self.identity else np.concatenate(([0], np.cumsum(astral)))
+        self.identity = _utf16_len(text) == len(text)  # one C copy; most Arabic text has no emoji
+        self._prefix = None
+        if not self.identity:
+            astral = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) > 0xFFFF
+            self._prefix = np.concatenate(([0], np.cumsum(astral)))
 
     def to_utf16(self, cp_offset: int) -> int:
         return cp_offset if self.identity else cp_offset + int(self._prefix[cp_offset])
