@@ -4,8 +4,10 @@ Owns what the user can do with a diagnostic: replace with the suggestion (or wit
 lexicon knows, `alternatives`); fix every finding of that kind in the document; fix everything
 (`source.fixAll.nahawi`); ignore this one; add the word to the dictionary; disable the kind for the
 session. Fixes are workspace edits computed from the server's own findings for the document version they
-were computed on (not from what the client echoes back), so they apply the engine's edits exactly; the
-other actions are commands the server executes. Knows nothing of engines or scheduling.
+were computed on (not from what the client echoes back), so they apply the engine's edits exactly; a
+fix of one finding also carries the command that records it as accepted in the writer's profile
+(`learning`: editors execute an action's command after applying its edit); the other actions are commands
+the server executes. Knows nothing of engines or scheduling.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from lsprotocol import types
 from lsp_server.diagnostics import Finding, LineIndex, display_span
 from lsp_server.dictionary import normalize_word, words_at
 from lsp_server.fixall import Rewrite
+from lsp_server.learning import CMD_ACCEPTED, CMD_ADAPT, suggestion
 from nahawi.kinds import KINDS
 
 FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.nahawi"
@@ -26,7 +29,7 @@ CMD_IGNORE = "nahawi.ignore"
 CMD_ADD_WORD = "nahawi.addToDictionary"
 CMD_DISABLE_KIND = "nahawi.disableKind"
 CMD_STATS = "nahawi.stats"
-COMMANDS = (CMD_CHECK, CMD_APPLY_ALL, CMD_IGNORE, CMD_ADD_WORD, CMD_DISABLE_KIND, CMD_STATS)
+COMMANDS = (CMD_CHECK, CMD_APPLY_ALL, CMD_IGNORE, CMD_ADD_WORD, CMD_DISABLE_KIND, CMD_STATS, CMD_ACCEPTED, CMD_ADAPT)
 
 _TITLES = {
     "ar": {"replace": 'استبدل بـ "{0}"', "remove": 'احذف "{0}"', "insert": 'أضف "{0}"',
@@ -131,8 +134,10 @@ def _finding_actions(ctx: ActionContext, finding: Finding, titles: dict[str, str
     diagnostic = ctx.to_diagnostic(finding)
     kind = KINDS.get(finding.edit.kind, KINDS["other"])
     name = kind.name_en if ctx.language == "en" else kind.name_ar
-    actions = [types.CodeAction(title=_replace_title(finding, titles), kind=quick, diagnostics=[diagnostic],
-                                is_preferred=True, edit=workspace_edit(ctx, [finding]))]
+    title = _replace_title(finding, titles)
+    accepted = types.Command(title=title, command=CMD_ACCEPTED, arguments=[ctx.uri, suggestion(finding)])
+    actions = [types.CodeAction(title=title, kind=quick, diagnostics=[diagnostic], is_preferred=True,
+                                edit=workspace_edit(ctx, [finding]), command=accepted)]
     actions += [types.CodeAction(title=titles["replace"].format(spelling), kind=quick, diagnostics=[diagnostic],
                                  edit=workspace_edit(ctx, [Rewrite(finding.start, finding.end, spelling)]))
                 for spelling in ctx.alternatives(finding)]
@@ -146,8 +151,8 @@ def _finding_actions(ctx: ActionContext, finding: Finding, titles: dict[str, str
     if len(words) == 1 and words[0]:
         actions.append(_command_action(titles["word"].format(words[0]), CMD_ADD_WORD, [words[0], ctx.uri],
                                        diagnostic))
-    actions.append(_command_action(titles["disable"].format(name), CMD_DISABLE_KIND, [finding.edit.kind],
-                                   diagnostic))
+    actions.append(_command_action(titles["disable"].format(name), CMD_DISABLE_KIND,
+                                   [finding.edit.kind, ctx.uri, *finding.key], diagnostic))
     return actions
 
 

@@ -92,6 +92,11 @@ class EngineHost:
         loop = asyncio.get_running_loop()
         return loop.run_in_executor(self._executor, self._correct, corrector, list(texts), still_wanted)
 
+    def run(self, function: Callable, *args) -> asyncio.Future:
+        """A future of function(*args) run on the engine thread, between engine calls (changing the engine
+        there never races a correction)."""
+        return asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
     def _correct(self, corrector, texts: list[str],
                  still_wanted: Callable[[], bool]) -> dict[str, tuple[Edit, ...]] | None:
         if not still_wanted():

@@ -29,6 +29,15 @@ from lsp_server.actions import (
 )
 from lsp_server.diagnostics import display_span, hover_text
 from lsp_server.documents import DocumentState, apply_change
+from lsp_server.learning import (
+    CMD_ACCEPTED,
+    CMD_ADAPT,
+    decision_record,
+    has_fix,
+    poll_profile,
+    run_adapt,
+    suggestion,
+)
 from lsp_server.pull import register_pull
 from lsp_server.server import NahawiServer
 from lsp_server.settings import settings_section
@@ -55,6 +64,7 @@ def _register_lifecycle(server: NahawiServer) -> None:
     async def initialized(ls: NahawiServer, params: types.InitializedParams) -> None:
         await ls.load_settings()
         ls.ready.set()
+        ls.poll = asyncio.get_running_loop().create_task(poll_profile(ls))
         await ls.engine()  # load the model now rather than on the first keystroke
 
     @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
@@ -71,6 +81,8 @@ def _register_lifecycle(server: NahawiServer) -> None:
         for state in ls.documents.values():
             if state.task is not None:
                 state.task.cancel()
+        if ls.poll is not None:
+            ls.poll.cancel()
         ls.host.shutdown()
 
 
@@ -193,6 +205,7 @@ def _register_actions(server: NahawiServer) -> None:
                                   and all(isinstance(a, int) for a in args[2:4])):
             raise JsonRpcInvalidParams("nahawi.ignore takes [uri, sentence, start, end, replacement]")
         state = ls.current_state(args[0])
+        _record_ignored(ls, state, tuple(args[1:]), CMD_IGNORE)
         try:
             ls.memory_for(state.uri).ignore(tuple(args[1:]))
         except OSError as error:
@@ -220,8 +233,11 @@ def _register_actions(server: NahawiServer) -> None:
 
     @server.command(CMD_DISABLE_KIND)
     def disable_kind(ls: NahawiServer, *args: Any) -> dict:
-        if not args or not isinstance(args[0], str) or args[0] not in KINDS:
-            raise JsonRpcInvalidParams(f"nahawi.disableKind takes a kind id, one of {', '.join(KINDS)}")
+        if not args or not isinstance(args[0], str) or args[0] not in KINDS or len(args) not in (1, 6):
+            raise JsonRpcInvalidParams(f"nahawi.disableKind takes a kind id, one of {', '.join(KINDS)} "
+                                       "(then the finding's uri, sentence, start, end and replacement)")
+        if len(args) == 6 and isinstance(args[1], str) and args[1] in ls.documents:
+            _record_ignored(ls, ls.documents[args[1]], tuple(args[2:]), CMD_DISABLE_KIND)
         ls.session_disabled.add(args[0])
         try:
             if ls.memory is not None:
@@ -233,9 +249,46 @@ def _register_actions(server: NahawiServer) -> None:
         ls.republish_all()
         return {"enabledKinds": list(enabled)}
 
+    @server.command(CMD_ACCEPTED)
+    def accepted(ls: NahawiServer, *args: Any) -> dict:
+        """[uri, suggestion]: the client applied the quick fix of this suggestion; recorded when the
+        document now has it."""
+        if len(args) != 2:
+            raise JsonRpcInvalidParams("nahawi.accepted takes [uri, suggestion]")
+        state = ls.current_state(args[0])
+        record = decision_record(args[1], "accepted", CMD_ACCEPTED)
+        text = state.plan.prose.text if state.plan is not None else state.text
+        if not has_fix(text, record):
+            log.info("an applied fix is not in the document: not recorded")
+            return {"recorded": False}
+        return _record(ls, [record])
+
+    @server.command(CMD_ADAPT)
+    async def adapt(ls: NahawiServer, *args: Any) -> dict:
+        """[document…]: learn from the profile's decisions and these documents (URIs or paths)."""
+        return await run_adapt(ls, args)
+
     @server.command(CMD_STATS)
     def stats(ls: NahawiServer, *args: Any) -> dict:
         return ls.stats()
+
+
+def _record_ignored(ls: NahawiServer, state, key: tuple, where: str) -> None:
+    """Record the finding of state with this ignore key as ignored (none: nothing, the document changed)."""
+    finding = next((f for f in state.findings if f.key == key), None)
+    if finding is not None:
+        _record(ls, [decision_record(suggestion(finding), "ignored", where)])
+
+
+def _record(ls: NahawiServer, records: list[dict]) -> dict:
+    problem = ls.learning.record(records)
+    if problem is not None:
+        ls.show(types.MessageType.Warning, f"نحوي: تعذّر حفظ قراراتك في ملفك الشخصي: {problem}\n"
+                f"Nahawi: cannot record your decisions in the profile: {problem}", once=f"decisions:{problem}")
+        return {"recorded": False}
+    for record in records:
+        ls.counters[f"decisions_{record['decision']}"] += 1
+    return {"recorded": True}
 
 
 def _uri_argument(args: tuple) -> str:

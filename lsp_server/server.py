@@ -33,6 +33,7 @@ from lsp_server.dictionary import Dictionary, user_dictionary_path, workspace_di
 from lsp_server.documents import DocumentState
 from lsp_server.engine_host import EngineHost
 from lsp_server.fixall import FixedPoints, Rewrite, fixed_point
+from lsp_server.learning import Learning, refresh_profile
 from lsp_server.memory import FILE_NAME as MEMORY_FILE
 from lsp_server.memory import Memory
 from lsp_server.protocol import NahawiProtocol
@@ -66,6 +67,8 @@ class NahawiServer(LanguageServer):
         self.memory: Memory | None = None  # ignored findings and disabled kinds, saved beside the dictionary
         self._memories: dict[Path, Memory] = {}
         self.host = EngineHost()
+        self.learning = Learning()  # the personal profile: decisions recorded, what was learned applied
+        self.poll: asyncio.Task | None = None  # looks at the profile's learned files (`learning`)
         self.documents: dict[str, DocumentState] = {}
         self.dictionary = Dictionary(user_dictionary_path(), private=True)  # the root folder's
         self._dictionaries: dict[str | None, Dictionary] = {}  # by workspace folder path
@@ -228,7 +231,7 @@ class NahawiServer(LanguageServer):
         if self.host.key != key and not self._loading_shown:
             self._loading_shown = shown_here = True
             text = "تحميل النموذج / loading the model"
-            token = await self._progress_begin(text, percentage=None)
+            token = await self.progress_begin(text, percentage=None)
             if token is None:
                 self.window_log_message(types.LogMessageParams(type=types.MessageType.Info, message=f"Nahawi: {text}"))
         try:
@@ -236,7 +239,7 @@ class NahawiServer(LanguageServer):
         finally:
             if shown_here:
                 self._loading_shown = False
-            self._progress_end(token)
+            self.progress_end(token)
         if corrector is None:
             where = self.settings.model_dir or "the default model"
             self.show(types.MessageType.Error,
@@ -268,6 +271,8 @@ class NahawiServer(LanguageServer):
             if delay_s > 0:
                 await asyncio.sleep(delay_s)
             await self.ready.wait()
+            if await self.engine() is not None:
+                await refresh_profile(self, state)
             await self.check(state)
         except asyncio.CancelledError:
             raise
@@ -296,14 +301,14 @@ class NahawiServer(LanguageServer):
         token = None
         if state.checked_version is None and len(missing) >= PROGRESS_MIN_SEGMENTS:
             count = len(missing)
-            token = await self._progress_begin(f"تدقيق {count} فقرة / checking {count} paragraphs")
+            token = await self.progress_begin(f"تدقيق {count} فقرة / checking {count} paragraphs")
         try:
             for done in range(0, len(missing), CHUNK_SEGMENTS):
                 if not await self._infer(state, corrector, missing[done:done + CHUNK_SEGMENTS], generation):
                     return
-                self._progress_report(token, done + CHUNK_SEGMENTS, len(missing))
+                self.progress_report(token, done + CHUNK_SEGMENTS, len(missing))
         finally:
-            self._progress_end(token)
+            self.progress_end(token)
         await asyncio.sleep(0)  # requests waiting on the same paragraphs (code actions) answer before publishing
         if state.generation != generation or state.version != version:
             self.counters["stale_checks"] += 1
@@ -364,7 +369,7 @@ class NahawiServer(LanguageServer):
                       f"Nahawi: not checking {state.uri}: larger than maxFileSize ({limit} bytes)")
         return True
 
-    async def _progress_begin(self, message: str, percentage: int | None = 0) -> str | None:
+    async def progress_begin(self, message: str, percentage: int | None = 0) -> str | None:
         if not self.client_supports("window.work_done_progress"):
             return None
         token = f"nahawi-check-{uuid.uuid4().hex}"
@@ -377,12 +382,12 @@ class NahawiServer(LanguageServer):
             title="Nahawi", message=message, percentage=percentage))
         return token
 
-    def _progress_report(self, token: str | None, done: int, total: int) -> None:
+    def progress_report(self, token: str | None, done: int, total: int) -> None:
         if token is not None:
             percentage = min(100, round(100 * done / max(total, 1)))
             self.work_done_progress.report(token, types.WorkDoneProgressReport(percentage=percentage))
 
-    def _progress_end(self, token: str | None) -> None:
+    def progress_end(self, token: str | None) -> None:
         if token is not None:
             self.work_done_progress.end(token, types.WorkDoneProgressEnd())
             self.work_done_progress.tokens.pop(token, None)
@@ -457,6 +462,17 @@ class NahawiServer(LanguageServer):
         if not isinstance(uri, str) or uri not in self.documents:
             raise JsonRpcInvalidParams(f"not an open document: {uri!r}")
         return self.documents[uri]
+
+    def profile_changed(self, current: DocumentState | None = None) -> None:
+        """The engine corrects for another profile: every document's results are dropped and it is read
+        again (checks in flight are stale; `current` is about to be checked by the caller)."""
+        for state in self.documents.values():
+            state.results.clear()
+            state.fixed = None
+            state.generation += 1
+            state.invalidate()
+            if state is not current and (state.checked_version is not None or state.task is not None):
+                self.schedule(state, 0)  # even with checkOn "manual": what was shown came from another profile
 
     def republish_all(self) -> None:
         for state in self.documents.values():

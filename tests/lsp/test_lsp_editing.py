@@ -165,7 +165,8 @@ async def test_quick_fix_and_fix_all_produce_the_engines_text(client, engine):
     edit = next(e for e in engine.correct(PLAIN).edits if e.kind == "ta_marbuta")
     assert apply_text_edits(PLAIN, text_edits(preferred.edit, uri), client.encoding) == apply_edits(PLAIN, [edit])
     assert {a.command.command for a in actions if a.command} == {
-        "nahawi.ignore", "nahawi.addToDictionary", "nahawi.disableKind"}
+        "nahawi.accepted", "nahawi.ignore", "nahawi.addToDictionary", "nahawi.disableKind"}
+    assert preferred.command.command == "nahawi.accepted"  # run by the editor once the edit is applied
 
     fix_all = await client.text_document_code_action_async(types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri=uri), range=target.range,
