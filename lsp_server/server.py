@@ -485,4 +485,5 @@ class NahawiServer(LanguageServer):
         engine = {**self.host.info(), **dataclasses.asdict(self.host.stats)}
         return {"version": __version__, "settings": settings_to_dict(self.settings), "engine": engine,
                 "counters": dict(self.counters), "documents": documents,
-                "dictionary": {"path": str(self.dictionary.path), "words": len(self.dictionary.words)}}
+                "dictionary": {"path": str(self.dictionary.path), "words": len(self.dictionary.words)},
+                "profile": {"path": str(self.learning.path), "applied": self.learning.applied is not None}}

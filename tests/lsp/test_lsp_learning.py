@@ -5,12 +5,14 @@ from open documents) and the republished diagnostics no longer carry what was ig
 `nahawi adapt` changes on disk is picked up without an edit."""
 from __future__ import annotations
 
+import asyncio
 import json
 import stat
 
 import pytest
 import pytest_asyncio
 from lsp_client import (
+    TIMEOUT_S,
     apply_text_edits,
     command,
     open_document,
@@ -59,6 +61,16 @@ async def actions_for(client, uri: str, diagnostic: types.Diagnostic) -> list[ty
     return await client.text_document_code_action_async(types.CodeActionParams(
         text_document=types.TextDocumentIdentifier(uri=uri), range=diagnostic.range,
         context=types.CodeActionContext(diagnostics=[diagnostic])))
+
+
+async def shown_message(client, part: str) -> types.ShowMessageParams:
+    """The first window/showMessage containing part (waiting for it)."""
+    for _ in range(int(TIMEOUT_S / 0.05)):
+        found = next((m for m in client.messages if part in m.message), None)
+        if found is not None:
+            return found
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"no message with {part!r}; got {[m.message for m in client.messages]}")
 
 
 def by_original(diagnostics, original: str) -> types.Diagnostic:
@@ -177,5 +189,12 @@ async def test_a_profile_changed_on_disk_by_nahawi_adapt_is_picked_up(trained_mo
         forgot = runner.invoke(app, ["adapt", "--profile", profile, "--reset"])
         assert forgot.exit_code == 0, forgot.output
         assert {d.data["original"] for d in (await republished(client, uri, count)).diagnostics} == shown
+        # A learned.json damaged by hand: named in one warning, nothing of it applied, the server keeps serving.
+        (profile_dir(client) / "learned.json").write_text('{"format": "nahawi-profile-learned/1", "gate": []}\n',
+                                                          encoding="utf-8")
+        warning = await shown_message(client, "learned.json")
+        assert warning.type == types.MessageType.Warning and "gate" in warning.message
+        replace_text(client, uri, 2, TEXT + SKY + "\n")
+        assert {d.data["original"] for d in (await published(client, uri, 2)).diagnostics} == shown
     finally:
         await stop_server(client)
