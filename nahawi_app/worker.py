@@ -6,7 +6,8 @@ that changed since the last check reach the model. A long document is checked in
 (`plan_pieces`), the lines on screen first: their underlines arrive as a partial result, then progress, then
 the whole result — the same edits as one call on the whole text, since the engine cuts sentences at line
 breaks. Between pieces the worker gives up a check whose revision is no longer wanted, so neither typing
-nor closing waits for a long check. `CheckController` lives on the GUI thread: every document
+nor closing waits for a long check; pieces whose text did not change since an earlier revision are not
+corrected again, so the rest of a long document gets checked while the writer types. `CheckController` lives on the GUI thread: every document
 change bumps a revision and (when checking while typing) restarts a debounce timer; at most one request is
 in flight, tagged with its revision; a result whose revision is no longer current is dropped and the latest
 text is sent instead. The two talk only through queued signals; the worker never touches a widget.
@@ -14,12 +15,14 @@ Knows nothing of underlines, files or settings dialogs.
 """
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import re
 import time
+import zlib
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
@@ -28,6 +31,7 @@ from nahawi.errors import NahawiError
 
 EngineFactory = Callable[[], object]  # returns a loaded nahawi.engine.Corrector
 PIECE_CHARS = 20_000  # a longer document is checked in pieces of whole lines of about this many characters
+PIECES_KEPT = 600  # pieces whose edits are remembered across revisions (about 12 MB of text at most)
 _draining: list[tuple[QThread, QObject]] = []  # worker threads of closed windows, finishing their last piece
 
 
@@ -36,7 +40,8 @@ class CheckRequest:
     revision: int
     text: str
     min_confidence: float | None
-    pieces: tuple[tuple[int, int], ...] = ()  # code-point spans checked in this order (default: the whole text)
+    visible: tuple[int, int] = (0, 0)  # the lines on screen, checked first (see `plan_pieces`)
+    pieces: tuple[tuple[int, int], ...] = ()  # code-point spans checked in this order (default: planned)
 
 
 @dataclass(frozen=True)
@@ -48,9 +53,10 @@ class PartialResult:
 
 
 def plan_pieces(text: str, visible: tuple[int, int], piece_chars: int | None = None) -> tuple[tuple[int, int], ...]:
-    """Spans of whole lines that cover text once, each at most about piece_chars (default PIECE_CHARS) long
-    (a longer line is one span): first the lines visible[0]..visible[1] (0-based line numbers), then the lines
-    after them, then the lines before. A text of at most piece_chars is one span."""
+    """Spans of whole lines that cover text once: first the lines visible[0]..visible[1] (0-based line
+    numbers), then the pieces after them, then those before. The pieces are cut where `_cuts` says, whatever
+    is on screen, so a piece away from an edit and from the screen has the same text at the next revision
+    (and its edits are remembered). A text of at most piece_chars (default PIECE_CHARS) is one span."""
     piece_chars = piece_chars or PIECE_CHARS
     if len(text) <= piece_chars:
         return ((0, len(text)),)
@@ -58,20 +64,26 @@ def plan_pieces(text: str, visible: tuple[int, int], piece_chars: int | None = N
     first = min(max(visible[0], 0), len(starts) - 1)
     last = min(max(visible[1], first), len(starts) - 1)
     top, bottom = starts[first], starts[last + 1] if last + 1 < len(starts) else len(text)
-    return ((top, bottom), *_split_lines(starts, bottom, len(text), piece_chars),
-            *_split_lines(starts, 0, top, piece_chars))
+    cuts = _cuts(text, starts, piece_chars)
+    after = [(max(low, bottom), high) for low, high in pairwise(cuts) if high > bottom]
+    before = [(low, min(high, top)) for low, high in pairwise(cuts) if low < top]
+    return ((top, bottom), *after, *before)
 
 
-def _split_lines(starts: list[int], low: int, high: int, piece_chars: int) -> list[tuple[int, int]]:
-    """low..high (both line starts, or high the end of the text) cut at line starts into pieces."""
-    pieces, begin = [], low
-    for k in range(bisect.bisect_right(starts, low), bisect.bisect_left(starts, high)):
-        if starts[k] - begin >= piece_chars:
-            pieces.append((begin, starts[k]))
+def _cuts(text: str, starts: list[int], piece_chars: int) -> list[int]:
+    """Where text is cut into pieces (0 and its end included): at the start of a line once a piece holds half
+    piece_chars, after a line its checksum picks (one in four), or at twice piece_chars. A cut depends on the
+    lines around it, not on its distance from the top, so an edit moves at most the cuts next to it."""
+    cuts, begin, half = [0], 0, piece_chars // 2
+    for k in range(1, len(starts)):
+        size = starts[k] - begin
+        if size >= half and (size >= 2 * piece_chars or zlib.crc32(
+                text[starts[k - 1]:starts[k]].encode("utf-8", "surrogatepass")) % 4 == 0):
+            cuts.append(starts[k])
             begin = starts[k]
-    if high > begin:
-        pieces.append((begin, high))
-    return pieces
+    if cuts[-1] != len(text):
+        cuts.append(len(text))
+    return cuts
 
 
 @dataclass(frozen=True)
@@ -115,10 +127,15 @@ class CheckWorker(QObject):
         # The revision the GUI wants checked, written by the GUI thread (one attribute store: atomic under the
         # GIL) and read between pieces; -1 stops everything.
         self.wanted_revision = 0
+        # (min_confidence, piece text) -> its edits (offsets into the piece), most recent last: a piece that
+        # did not change since an earlier revision is not corrected again, so a long check moves on while the
+        # writer types (the engine's segment cache is far smaller than a long document).
+        self.pieces: OrderedDict[tuple, tuple] = OrderedDict()
 
     @Slot(object)
     def load(self, factory: EngineFactory) -> None:
         self.engine = None
+        self.pieces.clear()
         try:
             self.engine = factory()
         except Exception as error:  # noqa: BLE001 - any loading failure is reported in the UI; the editor keeps working
@@ -146,14 +163,15 @@ class CheckWorker(QObject):
 
     def _correct(self, request: CheckRequest) -> Correction | None:
         """The correction of request.text, piece by piece; None when its revision stopped being wanted."""
-        text, pieces = request.text, request.pieces or ((0, len(request.text)),)
+        text = request.text
+        pieces = request.pieces or plan_pieces(text, request.visible)  # here: planning a long text takes a while
         if len(pieces) == 1 and pieces[0] == (0, len(text)):
             return self.engine.correct_batch([text], min_confidence=request.min_confidence)[0]
         edits, done, spans = [], 0, []
         for start, end in pieces:
             if self.wanted_revision != request.revision:
                 return None
-            found = self.engine.correct_batch([text[start:end]], min_confidence=request.min_confidence)[0].edits
+            found = self._piece_edits(text[start:end], request.min_confidence)
             edits += [dataclasses.replace(e, start=e.start + start, end=e.end + start) for e in found]
             done, spans = done + end - start, [*spans, (start, end)]
             if len(spans) == 1:
@@ -161,6 +179,18 @@ class CheckWorker(QObject):
             self.progress.emit(request.revision, done / max(1, len(text)))
         edits.sort(key=lambda e: (e.start, e.end))
         return Correction(text, apply_edits(text, edits), tuple(edits))
+
+    def _piece_edits(self, piece: str, min_confidence: float | None) -> tuple:
+        key = (min_confidence, piece)
+        found = self.pieces.get(key)
+        if found is None:
+            found = self.engine.correct_batch([piece], min_confidence=min_confidence)[0].edits
+            self.pieces[key] = found
+            while len(self.pieces) > PIECES_KEPT:
+                self.pieces.popitem(last=False)
+        else:
+            self.pieces.move_to_end(key)
+        return found
 
 
 class CheckController(QObject):
@@ -242,7 +272,7 @@ class CheckController(QObject):
         text = self.text_source()
         self.worker.wanted_revision = self.revision
         self._check.emit(CheckRequest(self.revision, text, self.min_confidence,
-                                      plan_pieces(text, self.visible_lines())))
+                                      self.visible_lines()))
 
     @Slot(int)
     def _on_abandoned(self, revision: int) -> None:

@@ -161,3 +161,25 @@ def test_typing_while_a_long_result_is_drawn_stops_it_until_the_next_check(windo
     qtbot.waitUntil(lambda: window.layer.complete, timeout=60000)
     now = window.editor.plain_text()
     assert [issue.edit for issue in window.layer.issues] == list(corrector.correct(now).edits)
+
+
+def test_after_typing_in_a_long_document_only_the_pieces_around_the_change_are_corrected_again(
+        make_window, qtbot, corrector, monkeypatch):
+    """Every keystroke restarted a long check from scratch (the engine remembers 4,096 segments; a 5 MB file
+    has tens of thousands), so while the writer typed the rest of the document was never checked."""
+    monkeypatch.setattr(worker_module, "PIECE_CHARS", 400)
+    slow = SlowEngine(corrector, 0.0)
+    window = make_window(engine=lambda: slow)
+    qtbot.waitUntil(lambda: window.info is not None, timeout=20000)
+    window.editor.load_text("\n".join(f"{line} {k}" for k, line in enumerate(long_text(300).split("\n"))))
+    with qtbot.waitSignal(window.checked, timeout=120000):
+        window.check_now()
+    pieces, calls = len(plan_pieces(window.editor.plain_text(), window.editor.visible_lines())), slow.calls
+    assert calls >= pieces > 5  # every piece differs
+    window.editor.setFocus()
+    type_text(window.editor, "س")
+    with qtbot.waitSignal(window.checked, timeout=120000) as blocker:
+        window.check_now()
+    assert slow.calls - calls <= 3 < pieces  # the piece with the new letter, at most its neighbours too
+    text = window.editor.plain_text()
+    assert blocker.args[0].correction == corrector.correct(text)
