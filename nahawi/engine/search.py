@@ -202,6 +202,7 @@ def _extend(state: _Beams, s: int, sentence: int, order: np.ndarray, candidates:
 
 
 REALIGN_BEHIND, REALIGN_AHEAD = 1, 3  # source positions searched for the last emitted token, around the cursor
+MIN_DRAFT = 4  # shortest draft after a rejected one (a model that rewrites much wastes at most this per call)
 
 
 def aggressive_search(model: ParallelStepModel, src_ids: np.ndarray, limits: np.ndarray,
@@ -211,8 +212,11 @@ def aggressive_search(model: ParallelStepModel, src_ids: np.ndarray, limits: np.
     agrees, plus greedy's own next token at the first disagreement; decoding then goes on from there with
     the rest of the source (re-aligned on that token) as the next draft. Every kept token is the argmax after
     the tokens before it, so the ids are greedy_search's exactly (up to float rounding: a quantised graph
-    scales each call's activations together, as batching does). Rows decode one at a time (a draft accepted
-    to different lengths leaves caches of different lengths); one Hypothesis per row, in row order."""
+    scales each call's activations together, as batching does). After a rejection the next draft is at most
+    twice the accepted part (at least MIN_DRAFT), doubling while accepted, so a model that rewrites much
+    pays little for drafts it rejects. Rows decode one at a time (a draft accepted to different lengths
+    leaves caches of different lengths; a batch of many rows decodes faster with greedy_search); one
+    Hypothesis per row, in row order."""
     cross_k, cross_v = model.encode(src_ids)
     results = []
     for row in range(src_ids.shape[0]):
@@ -231,9 +235,10 @@ def _aggressive_row(model: ParallelStepModel, src: np.ndarray, cross: tuple[np.n
     ids: list[int] = []
     lps: list[float] = []
     pending, position, cursor = special.bos, 0, 0  # pending: the last kept token, not yet in the cache
+    span = len(source)  # draft length: the whole source first; after a rejection twice what was accepted
     while True:
         # Positions fed run to at most `limit`, as in greedy_search (the limit's own step forces the end).
-        draft = source[cursor:cursor + limit - position]
+        draft = source[cursor:cursor + min(span, limit - position)]
         inputs = np.array([[pending, *draft]], dtype=np.int64)
         log_probs, past_k, past_v = model.verify(inputs, position, src, *cross, past_k, past_v)
         log_probs = _never(log_probs[0], special)  # (N, V)
@@ -249,6 +254,7 @@ def _aggressive_row(model: ParallelStepModel, src: np.ndarray, cross: tuple[np.n
         kept = i + 1  # pending and the i draft tokens greedy agreed with: their cache entries are valid
         past_k, past_v = past_k[:, :, :, :position + kept], past_v[:, :, :, :position + kept]
         pending, position = token, position + kept
+        span = 2 * span if i == len(draft) else max(MIN_DRAFT, 2 * i)
         cursor = realign(source, cursor + i, token)
 
 
