@@ -276,8 +276,15 @@ def _register_actions(server: NahawiServer) -> None:
 def _record_ignored(ls: NahawiServer, state, key: tuple, where: str) -> None:
     """Record the finding of state with this ignore key as ignored (none: nothing, the document changed)."""
     finding = next((f for f in state.findings if f.key == key), None)
-    if finding is not None:
-        _record(ls, [decision_record(suggestion(finding), "ignored", where)])
+    if finding is None:
+        return
+    try:
+        record = decision_record(suggestion(finding), "ignored", where)
+    except JsonRpcInvalidParams as error:  # the ignore itself goes on; the message may quote the text
+        log.warning("a %s decision not recorded: not in the decision format", finding.rel.kind)
+        log.debug("not recorded: %s", error)
+        return
+    _record(ls, [record])
 
 
 def _record(ls: NahawiServer, records: list[dict]) -> dict:
