@@ -20,6 +20,7 @@ from nahawi.contract import Edit
 from nahawi.kinds import KIND_IDS
 
 KIND_CODES = {kind: code for code, kind in enumerate(KIND_IDS)}
+RELOCATE_MAX = 2000  # issues inside one reported change looked for one by one; more are simply dropped
 
 
 class Utf16Map:
@@ -167,6 +168,8 @@ class IssueRows:
         self.starts[first:] = map_change(self.starts[first:], position, removed, added)
         self.ends[first:] = map_change(self.ends[first:], position, removed, added)
         delta, gone = added - removed, []
+        if len(touched) > RELOCATE_MAX:  # the whole text replaced, or replace-all: the next check finds them
+            gone, touched = [row for row, _, _ in touched], []
         for row, start, end in touched:
             for new_start, new_end in ((int(self.starts[row]), int(self.ends[row])), (start + delta, end + delta),
                                        (start, end)):
