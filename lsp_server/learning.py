@@ -213,8 +213,10 @@ def adapt_job(learning: Learning, corrector, texts: list[str]) -> dict:
     (without its dictionary, as everywhere in the server)."""
     from nahawi.profile.adapt import adapt
 
-    report = adapt(learning.profile, corrector, texts)
-    problem = learning.adapt_engine(corrector)
+    try:
+        report = adapt(learning.profile, corrector, texts)
+    finally:
+        problem = learning.adapt_engine(corrector)  # what is on disk, also after learning failed half-way
     if problem is not None:
         raise ProfileError(problem)
     return report.to_dict()
@@ -226,29 +228,40 @@ async def run_adapt(ls, arguments: Sequence) -> dict:
     learning: Learning = ls.learning
     if learning.adapting:
         raise JsonRpcInvalidParams("nahawi.adapt is already running")
-    texts = document_texts(ls, arguments)
+    learning.adapting = True
+    try:
+        return await _adapt(ls, learning, document_texts(ls, arguments))
+    finally:
+        learning.adapting = False
+
+
+async def _adapt(ls, learning: Learning, texts: list[str]) -> dict:
+    language = ls.settings.message_language
     if not texts and not learning.has_decisions():
         text = {"en": "Nahawi has nothing to learn from yet: no decisions recorded and no documents given.",
                 "ar": "لا شيء يتعلّم منه نحوي بعد: لم تُسجَّل قرارات ولم تُعطَ مستندات."}
-        ls.show(types.MessageType.Info, text.get(ls.settings.message_language, text["ar"]))
+        ls.show(types.MessageType.Info, text.get(language, text["ar"]))
         return {"learned": False}
     corrector = await ls.engine()
     if corrector is None:
         raise JsonRpcInvalidParams("nahawi.adapt: the model is not loaded")
-    learning.adapting = True
     title = {"en": "learning from your decisions", "ar": "التعلّم من قراراتك"}
-    token = await ls.progress_begin(title.get(ls.settings.message_language, title["ar"]), percentage=None)
+    token = await ls.progress_begin(title.get(language, title["ar"]), percentage=None)
+    report, problem = {}, None
     try:
         async with learning._lock:
-            report = await ls.host.run(adapt_job, learning, corrector, texts)
-            learning.applied = (corrector, learning.stamp())
+            try:
+                report = await ls.host.run(adapt_job, learning, corrector, texts)
+            finally:
+                learning.applied = (corrector, learning.stamp())
     except NahawiError as error:
-        ls.show(types.MessageType.Error, f"نحوي: تعذّر التعلّم: {error}\nNahawi: could not learn: {error}")
-        return {"learned": False, "error": str(error)}
+        problem = str(error)
     finally:
-        learning.adapting = False
         ls.progress_end(token)
-    ls.profile_changed()
+    ls.profile_changed()  # also after a failure: learning may have written part of the profile
+    if problem is not None:
+        ls.show(types.MessageType.Error, f"نحوي: تعذّر التعلّم: {problem}\nNahawi: could not learn: {problem}")
+        return {"learned": False, "error": problem}
     ls.window_show_message(types.ShowMessageParams(type=types.MessageType.Info,
-                                                   message=adapt_message(report, ls.settings.message_language)))
+                                                   message=adapt_message(report, language)))
     return {"learned": True, **report}

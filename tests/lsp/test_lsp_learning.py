@@ -131,6 +131,23 @@ async def test_ignore_here_and_disable_are_recorded_as_ignored(client):
     assert len(decisions(client)) == before + 2
 
 
+async def test_a_damaged_decisions_log_is_named_and_nothing_is_learned(client):
+    """A line edited by hand in decisions.jsonl: nahawi.adapt names the file and line, writes nothing, and
+    the server goes on showing what it showed."""
+    uri = uri_in(client, "workspace", "damaged.txt")
+    open_document(client, uri, TEXT)
+    shown = {d.data["original"] for d in (await published(client, uri, 1)).diagnostics}
+    log = profile_dir(client) / "decisions.jsonl"
+    lines = log.read_text(encoding="utf-8").splitlines()
+    log.write_text("\n".join([*lines, '{"text": "x", "start": 0}']) + "\n", encoding="utf-8")
+    count = len(client.published)
+    result = await command(client, "nahawi.adapt")
+    assert not result["learned"] and f"decisions.jsonl:{len(lines) + 1}: missing 'end'" in result["error"]
+    assert any(m.type == types.MessageType.Error and "decisions.jsonl" in m.message for m in client.messages)
+    assert not (profile_dir(client) / "learned.json").exists()
+    assert {d.data["original"] for d in (await republished(client, uri, count)).diagnostics} == shown
+
+
 async def test_adapt_after_ignoring_a_suggestion_removes_it_from_the_diagnostics(trained_model_dir, tmp_path):
     """"Ignore here" hides a finding in the folder whose memory keeps it (dictionaryScope "workspace"); in the
     other folder it is still shown until `nahawi.adapt` learns from the decision."""
