@@ -83,7 +83,9 @@ def test_a_clients_bad_request_logs_no_traceback_and_no_words(tmp_path):
     client = RawClient.stdio(tmp_path, "--log-file", str(log), "--log-level", "INFO")
     client.initialize(no_model(tmp_path))
     for msg_id, (name, arguments) in enumerate((("nahawi.addToDictionary", ["كلمتان اثنتان"]),
-                                                ("nahawi.disableKind", [[]]), ("nahawi.ignore", ["سطر"])), 1):
+                                                ("nahawi.disableKind", [[]]), ("nahawi.ignore", ["سطر"]),
+                                                ("nahawi.adapt", ["/لا/يوجد.txt"]),
+                                                ("nahawi.accepted", ["file:///نص.txt", {"text": "سطر"}])), 1):
         client.send(request(msg_id, "workspace/executeCommand", {"command": name, "arguments": arguments}))
         assert client.reply(msg_id)["error"]["code"] == -32602, name
     client.send(request(9, "textDocument/codeAction", {"textDocument": {"uri": "file:///نص.txt"}}))
@@ -91,7 +93,7 @@ def test_a_clients_bad_request_logs_no_traceback_and_no_words(tmp_path):
     assert stop(client) == 0
     written = log.read_text(encoding="utf-8")
     assert "Traceback" not in written
-    assert not [word for word in ("كلمتان", "اثنتان", "سطر", "نص") if word in written]
+    assert not [word for word in ("كلمتان", "اثنتان", "سطر", "نص", "يوجد") if word in written]
 
 
 def _free_port() -> int:

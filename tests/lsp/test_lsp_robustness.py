@@ -46,7 +46,9 @@ async def test_bad_settings_malformed_requests_and_huge_files(trained_model_dir,
             await raw_request(client, "textDocument/codeAction", {"textDocument": {"uri": uri}})
         assert error.value.code == -32602
         for name, arguments in (("nahawi.ignore", ["x"]), ("nahawi.disableKind", ["nope"]),
-                                ("nahawi.applyAll", [42]), ("nahawi.addToDictionary", ["two words"])):
+                                ("nahawi.applyAll", [42]), ("nahawi.addToDictionary", ["two words"]),
+                                ("nahawi.accepted", [uri, {"text": "x", "start": 0}]), ("nahawi.accepted", [uri]),
+                                ("nahawi.adapt", [42]), ("nahawi.adapt", [str(client.root / "no-such.txt")])):
             with pytest.raises(JsonRpcException):
                 await command(client, name, *arguments)
         with pytest.raises(JsonRpcException) as error:
