@@ -1,5 +1,6 @@
 """The server's pure parts on real text: Markdown prose ranges, positions in every LSP encoding (Arabic,
-diacritics, tatweel, emoji, CRLF), document changes, settings parsing, and the dictionary's word handling."""
+diacritics, tatweel, emoji, CRLF), document changes, settings parsing, the dictionary's word handling, and
+the context a recorded decision keeps."""
 from __future__ import annotations
 
 import json
@@ -13,9 +14,11 @@ from pygls.workspace.position_codec import PositionCodec
 from lsp_server.diagnostics import LineIndex, display_span, kind_link, kinds_page
 from lsp_server.dictionary import Dictionary, words_at
 from lsp_server.documents import apply_change, plan_document, update_plan
+from lsp_server.learning import CONTEXT_CHARS, context
 from lsp_server.markdown import overlaps, prose
 from lsp_server.settings import DEFAULT_SEVERITY, Settings, parse_settings
 from nahawi.kinds import KINDS
+from nahawi.profile.writer import Neighbours
 
 WRONG = "ذهب الطالب الى المدرسة"
 TEXTS = st.text(alphabet="ابتثجحخدذرسشصضطظعغفقكلمنهويءأإآؤئةى \u064e\u064b\u0651\u0640😀🇸🇦\r\n،.a", max_size=60)
@@ -206,3 +209,15 @@ def test_alternatives_are_other_known_spellings_ranked_by_their_neighbours():
     assert alternatives(lexicon, text, 4, Edit(4, 6, "أن", "spacing", "x", "ان")) == ()  # not a spelling kind
     assert alternatives(None, text, 4, first) == ()
     assert alternatives(lexicon, text, 4, Edit(4, 6, "إذ", "hamza", "x", "ان")) == ()  # not the same word
+
+
+def test_a_decisions_context_in_a_run_on_sentence_keeps_the_span_and_its_neighbours():
+    """A sentence without a full stop can be a whole document: the decision keeps CONTEXT_CHARS either side,
+    cut at spaces, so the neighbours "ignore here" and nahawi.adapt key it by are those the engine saw."""
+    sentence = "😀 كلمةٌ أخرى " * 120 + WRONG + " في الصباح" * 120
+    start = sentence.index("الى")
+    text, a, b = context(sentence, start, start + 3)
+    assert text[a:b] == "الى" and len(text) <= 2 * CONTEXT_CHARS + 3
+    assert text in sentence and text == text.strip() and sentence[sentence.index(text) - 1] == " "
+    assert Neighbours(text).key(a, b, "إلى") == Neighbours(sentence).key(start, start + 3, "إلى")
+    assert context(WRONG, 11, 14) == (WRONG, 11, 14)
