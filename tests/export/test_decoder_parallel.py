@@ -44,6 +44,7 @@ def test_one_token_steps_still_work_and_the_capability_is_recorded(sessions, tin
     assert sessions.parallel
     info = load_model_info(tiny_model_dir)
     assert DECODER_ALL_LOG_PROBS in info.decoder.outputs
+    assert 0 < info.export["verification"]["parity"]["max_abs_parallel"] < 1e-4  # checked by the export
     src = np.array([[40, 41, 3]], dtype=np.int64)
     cross_k, cross_v = sessions.encode(src)
     log_probs, present_k, _ = sessions.step(np.array([[2]]), 0, src, cross_k, cross_v, _empty(cross_k),
