@@ -27,7 +27,6 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from lsp_server.actions import ActionContext
-from lsp_server.alternatives import alternatives
 from lsp_server.diagnostics import DiagnosticJson, Finding, LineIndex, to_diagnostic, visible
 from lsp_server.dictionary import Dictionary, user_dictionary_path, workspace_dictionary_path
 from lsp_server.documents import DocumentState
@@ -48,6 +47,7 @@ from lsp_server.settings import (
 )
 from lsp_server.transport import serve_stdio, serve_tcp
 from nahawi import __version__
+from nahawi.alternatives import alternatives
 
 log = logging.getLogger("nahawi.lsp")
 

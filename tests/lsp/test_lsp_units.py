@@ -194,7 +194,7 @@ def test_a_frame_with_a_lone_surrogate_is_valid_utf8():
 
 
 def test_alternatives_are_other_known_spellings_ranked_by_their_neighbours():
-    from lsp_server.alternatives import alternatives
+    from nahawi.alternatives import alternatives
     from nahawi.contract import Edit
     from nahawi.lexicon import Lexicon, LexiconConfig
 

@@ -5,7 +5,8 @@ the word that differs only by those letters (`ان` → أن, إن, آن), with 
 model, bigram counts. Owns picking up to `MAX_ALTERNATIVES` of them, ranked by how well each fits between
 the neighbouring words (`Lexicon.context_score`), never the written word or the engine's choice, never a
 spelling seen fewer than the lexicon's `min_count` times. The engine's choice and its edits are unchanged:
-these only become extra quick fixes. Knows nothing of LSP; reads the lexicon through its public methods.
+these only become extra suggestions (quick fixes in the language server). Knows nothing of editors; reads
+the lexicon through its public methods.
 """
 from __future__ import annotations
 
