@@ -152,6 +152,35 @@ _TABLE: dict[str, tuple[str, str]] = {
     "set_browse": ("تصفّح…", "Browse…"),
     "set_language": ("لغة الواجهة", "Interface language"),
     "set_dictionary": ("كلمات القاموس (كلمة في كل سطر)", "Dictionary words (one per line)"),
+    # learning from the writer (issue 17)
+    "act_learn": ("تعلّم من كتاباتي…", "Learn from my writing…"),
+    "act_learned": ("ما تعلّمه نحوي…", "What Nahawi has learned…"),
+    "learn_choose": ("اختر مستندات من كتابتك", "Choose documents you wrote"),
+    "learn_filter": ("مستندات (*.txt *.md *.docx *.odt)", "Documents (*.txt *.md *.docx *.odt)"),
+    "learn_title": ("التعلّم من كتاباتك", "Learning from your writing"),
+    "learn_running": ("يقرأ نحوي مستنداتك وقراراتك… يمكنك مواصلة الكتابة.",
+                      "Nahawi is reading your documents and decisions… you can keep writing."),
+    "learn_cancelling": ("يتوقف…", "Stopping…"),
+    "learn_cancelled": ("أُلغي التعلّم، ولم يتغيّر شيء في ملفك الشخصي.",
+                        "Learning cancelled; nothing in your profile changed."),
+    "learn_failed": ("تعذّر التعلّم، ولم يتغيّر شيء: {error}", "Learning failed, nothing changed: {error}"),
+    "learn_no_model": ("لم يُحمَّل النموذج بعد؛ لا يمكن التعلّم الآن.", "The model is not loaded yet; cannot learn now."),
+    "learn_done": (("تعلّم نحوي من {decisions} قرارًا ({accepted} مقبولًا و{ignored} متجاهَلًا) ومن {documents} "
+                    "مستندًا: {words} كلمة جديدة، و{kinds} نوعًا بعتبة خاصة بك، و{contexts} اقتراحًا لن يتكرر في "
+                    "سياقه، و{pairs} لن يتكرر في أي مكان."),
+                   ("Nahawi learned from {decisions} decisions ({accepted} accepted, {ignored} ignored) and "
+                    "{documents} documents: {words} new words, {kinds} kinds with their own threshold, {contexts} "
+                    "suggestions no longer made in their context, {pairs} no longer made anywhere.")),
+    "learned_title": ("ما تعلّمه نحوي منك", "What Nahawi has learned from you"),
+    "learned_words": ("الكلمات", "Words"),
+    "learned_pairs": ("أزواج الكلمات", "Word pairs"),
+    "learned_thresholds": ("عتبات الأنواع", "Thresholds per kind"),
+    "learned_suppressed": ("اقتراحات موقوفة", "Suppressed suggestions"),
+    "learned_remove": ("انسَ هذا العنصر", "Forget this item"),
+    "learned_empty": ("(لا شيء بعد)", "(nothing yet)"),
+    "profile_failed": ("تعذّرت قراءة ما تعلّمه نحوي من ملفك الشخصي: {error}",
+                       "Cannot read what Nahawi learned in your profile: {error}"),
+    "decision_failed": ("لم يُسجَّل قرارك في ملفك الشخصي: {error}", "Your decision was not recorded in your profile: {error}"),
     "lang_ar": ("العربية", "Arabic"),
     "lang_en": ("الإنجليزية", "English"),
 }

@@ -37,6 +37,7 @@ from nahawi_app.panel import MAX_LISTED, IssuePanel, NoticeArea
 from nahawi_app.settings import AppSettings, SettingsDialog, SettingsStore
 from nahawi_app.strings import Strings
 from nahawi_app.worker import CheckController, CheckResult, EngineFactory, PartialResult, engine_factory
+from nahawi_app.writer_learning import WriterLearning
 
 AUTOSAVE_MS = 2_000  # a draft is written this long after the first change since the last record: a crash
 # loses at most this much typing (a 30 s clock lost up to 30 s)
@@ -46,8 +47,9 @@ def default_data_dir() -> Path:
     return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
 
 
-class MainWindow(DocumentFiles, QMainWindow):
+class MainWindow(WriterLearning, DocumentFiles, QMainWindow):
     checked = Signal(object)  # CheckResult, after its underlines are shown (a long one's: those on screen)
+    learn_requested = Signal(object)  # LearnRequest, to the learning job on the worker thread
 
     def __init__(self, store: SettingsStore, *, settings: AppSettings | None = None,
                  data_dir: str | Path | None = None, engine: EngineFactory | None = None,
@@ -73,6 +75,7 @@ class MainWindow(DocumentFiles, QMainWindow):
         self.autosave_timer = QTimer(self, singleShot=True, interval=autosave_ms, timeout=self.autosave_now)
         self.apply_settings(self.settings, initial=True)
         self._check_fonts()
+        self.setup_learning()
         self.controller.load_engine(engine or engine_factory(self.settings.model_dir, strict=self.settings.strict))
         if offer_recovery:
             self.offer_recovery()
@@ -288,6 +291,10 @@ class MainWindow(DocumentFiles, QMainWindow):
         return self.next_issue(backwards=True)
 
     def accept_issue(self, issue: Issue) -> bool:
+        """Apply one suggestion the writer chose, and record it as accepted (its paragraph before the fix)."""
+        if not (self.layer.contains(issue) and issue.is_intact()):
+            return False
+        self.record(issue, "accepted")
         return self.layer.accept(issue)
 
     def accept_current(self) -> bool:
@@ -300,6 +307,8 @@ class MainWindow(DocumentFiles, QMainWindow):
         return self.layer.accept_all(kinds)
 
     def ignore_issue(self, issue: Issue) -> None:
+        if self.layer.contains(issue):
+            self.record(issue, "ignored")
         self.layer.ignore(issue)
         self.keep_ignores()
 
@@ -307,6 +316,8 @@ class MainWindow(DocumentFiles, QMainWindow):
         """Hide every issue on this word in this document (now and in later checks), not in others."""
         word = issue.edit.original.strip()
         if word:
+            if self.layer.contains(issue):
+                self.record(issue, "ignored")
             self.layer.ignore_word(word)
             self.keep_ignores()
 

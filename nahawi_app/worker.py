@@ -28,6 +28,7 @@ from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from nahawi.contract import Correction, apply_edits
 from nahawi.errors import NahawiError
+from nahawi_app.learning import ProfileFollower
 
 EngineFactory = Callable[[], object]  # returns a loaded nahawi.engine.Corrector
 PIECE_CHARS = 20_000  # a longer document is checked in pieces of whole lines of about this many characters
@@ -120,10 +121,12 @@ class CheckWorker(QObject):
     partial = Signal(object)  # PartialResult: the first piece (the lines on screen) of a long document
     progress = Signal(int, float)  # revision, share of the text checked
     abandoned = Signal(int)  # revision given up because a newer one is wanted
+    profile_problem = Signal(str)  # the profile's learned files cannot be used (the engine is left unadapted)
 
     def __init__(self):
         super().__init__()
         self.engine = None
+        self.follower = ProfileFollower()  # the profile the engine follows (its path set by the GUI before use)
         # The revision the GUI wants checked, written by the GUI thread (one attribute store: atomic under the
         # GIL) and read between pieces; -1 stops everything.
         self.wanted_revision = 0
@@ -141,13 +144,24 @@ class CheckWorker(QObject):
         except Exception as error:  # noqa: BLE001 - any loading failure is reported in the UI; the editor keeps working
             self.load_failed.emit(describe_error(error))
             return
+        self._follow_profile()
         self.loaded.emit(self.engine.info)
+
+    def _follow_profile(self) -> None:
+        """Correct for the profile as it is on disk (checked before each check: `nahawi adapt` or the
+        language server may have learned since)."""
+        changed, problem = self.follower.follow(self.engine)
+        if changed:
+            self.pieces.clear()
+        if problem is not None:
+            self.profile_problem.emit(problem)
 
     @Slot(object)
     def check(self, request: CheckRequest) -> None:
         if self.engine is None:
             self.check_failed.emit(request.revision, "no model loaded")
             return
+        self._follow_profile()
         started, misses = time.perf_counter(), self.engine.cache_stats().misses
         try:
             correction = self._correct(request)
@@ -201,6 +215,7 @@ class CheckController(QObject):
     engine_ready = Signal(object)  # EngineInfo
     engine_failed = Signal(str)
     check_error = Signal(str)
+    profile_problem = Signal(str)  # the profile's learned files cannot be used
     _load = Signal(object)
     _check = Signal(object)
 
@@ -231,11 +246,16 @@ class CheckController(QObject):
         self.worker.abandoned.connect(self._on_abandoned)
         self.worker.partial.connect(self._on_partial)
         self.worker.progress.connect(self._on_progress)
+        self.worker.profile_problem.connect(self.profile_problem)
         self.thread.start()
 
     def configure(self, while_typing: bool, delay_ms: int, min_confidence: float) -> None:
         self.while_typing, self.min_confidence = while_typing, (min_confidence or None)
         self.debounce.setInterval(delay_ms)
+
+    def follow_profile(self, path) -> None:
+        """Have the engine follow the profile folder at path (set before the engine loads)."""
+        self.worker.follower.path = path
 
     def load_engine(self, factory: EngineFactory) -> None:
         self.info = None

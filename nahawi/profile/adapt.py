@@ -9,7 +9,7 @@ definition: the writer wrote them that way) are appended to the profile's decisi
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,19 +52,29 @@ def read_documents(paths: Sequence[str | Path]) -> list[str]:
     return documents
 
 
-def document_decisions(corrector, documents: Sequence[str]) -> list[Decision]:
+Progress = Callable[[int, int], None]  # (lines corrected, lines in all); it may raise to stop the learning
+PROGRESS_LINES = 32  # lines of the documents corrected between two progress calls
+
+
+def document_decisions(corrector, documents: Sequence[str], progress: Progress | None = None) -> list[Decision]:
     """What the engine still suggests on the writer's clean documents, as ignored decisions (one line of
-    context each)."""
+    context each); progress is told after each PROGRESS_LINES lines."""
     lines = [line for document in documents for line in document.splitlines() if line.strip()]
-    stamp = now()
-    return [Decision(c.source, e.start, e.end, e.replacement, e.kind, "ignored", e.rule_id, stamp)
-            for c in corrector.correct_batch(lines) for e in c.edits]
+    stamp, decisions = now(), []
+    for first in range(0, len(lines), PROGRESS_LINES):
+        decisions += [Decision(c.source, e.start, e.end, e.replacement, e.kind, "ignored", e.rule_id, stamp)
+                      for c in corrector.correct_batch(lines[first:first + PROGRESS_LINES]) for e in c.edits]
+        if progress is not None:
+            progress(min(first + PROGRESS_LINES, len(lines)), len(lines))
+    return decisions
 
 
 def adapt(profile: Profile, corrector, documents: Sequence[str] = (), feedback: Sequence[Decision] = (),
-          config: AdaptConfig = AdaptConfig()) -> AdaptReport:
+          config: AdaptConfig = AdaptConfig(), progress: Progress | None = None) -> AdaptReport:
     """Learn from the profile's log, `documents` and `feedback`, and write the profile. `corrector` is an
-    engine without a profile (`Corrector.from_dir`); it ends adapted to the new profile."""
+    engine without a profile (`Corrector.from_dir`); it ends adapted to the new profile. `progress` follows
+    the correction of the documents (the long part); an exception it raises stops the learning before
+    anything is written (the engine is then left with the overlay only: adapt it to the profile again)."""
     began = time.perf_counter()
     logged = read_decisions(profile.file(DECISIONS))
     dictionary = frozenset(profile.dictionary().words)
@@ -76,7 +86,7 @@ def adapt(profile: Profile, corrector, documents: Sequence[str] = (), feedback: 
     for pair, count in new_pairs.items():
         pairs[pair] = pairs.get(pair, 0) + count
     corrector.adapt_to(WriterModel(words, pairs, dictionary))
-    implied = document_decisions(corrector, documents) if documents else []
+    implied = document_decisions(corrector, documents, progress) if documents else []
     stamp = now()
     fresh = [Decision(d.text, d.start, d.end, d.replacement, d.kind, d.decision, d.rule_id, d.time or stamp)
              for d in (*feedback, *implied)]

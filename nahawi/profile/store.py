@@ -173,7 +173,7 @@ class Profile:
 
     def append_decisions(self, records: Iterable[dict]) -> None:
         """Append decisions (JSON objects, see nahawi.profile.decisions) to decisions.jsonl, one a line."""
-        lines = "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records)
+        lines = _json_lines(records)
         if not lines:
             return
         self.ensure()
@@ -185,6 +185,10 @@ class Profile:
                 handle.write(lines)
         except OSError as error:
             raise ProfileError(f"{path}: cannot be written ({error.strerror or error})") from None
+
+    def write_decisions(self, records: Iterable[dict]) -> None:
+        """Replace the decisions log with records (atomically, 0600): what forgetting a learned item keeps."""
+        self._write(DECISIONS, _json_lines(records))
 
     # --- what was learned -----------------------------------------------------------------------------
 
@@ -250,6 +254,10 @@ class Profile:
             write_private(self.file(name), text)
         except OSError as error:
             raise ProfileError(f"{self.file(name)}: cannot be written ({error.strerror or error})") from None
+
+
+def _json_lines(records: Iterable[dict]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False, separators=(",", ":")) + "\n" for r in records)
 
 
 LEARNED_KEYS = {"format", "thresholds", "gate", "punctuation", "suppressed_pairs", "suppressed_contexts",

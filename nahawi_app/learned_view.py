@@ -1,0 +1,179 @@
+"""The two dialogs of "learn from my writing" (issue 17): the learning's progress with cancel, and the view of
+what Nahawi has learned with a remove button for each item, written back to the profile.
+
+Owns what removing an item means (`forget`): a word or a word pair leaves overlay.tsv; a kind's threshold
+leaves learned.json; a suggestion no longer made (anywhere, or between two neighbours) leaves learned.json
+and so do the ignored decisions that taught it, from the decisions log, so a later `nahawi adapt` does not
+learn it again (a threshold is refitted from every decision: a later adapt may learn one again). Both
+dialogs are laid out in the interface's direction. Knows nothing of the engine or the worker.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QProgressBar,
+    QPushButton,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nahawi.profile import Profile, read_decisions
+from nahawi.profile.store import DECISIONS
+from nahawi.profile.writer import Neighbours
+from nahawi_app.strings import Strings
+
+SECTIONS = ("words", "pairs", "thresholds", "suppressed")
+
+
+def _direction(strings: Strings) -> Qt.LayoutDirection:
+    return Qt.LayoutDirection.RightToLeft if strings.arabic else Qt.LayoutDirection.LeftToRight
+
+
+def learned_items(profile: Profile) -> dict[str, list[tuple[tuple, str]]]:
+    """Per section, (key, the line shown) for each learned item; ProfileError for a file that cannot be used."""
+    words, pairs = profile.overlay()
+    learned = profile.learned()
+    items = {"words": [((w,), f"{w}  ({c})") for w, c in sorted(words.items(), key=lambda wc: (-wc[1], wc[0]))],
+             "pairs": [((a, b), f"{a} {b}  ({c})") for (a, b), c in sorted(pairs.items(), key=lambda pc: -pc[1])],
+             "thresholds": [((k,), f"{k}: {v:.2f}") for k, v in sorted(learned.get("thresholds", {}).items())],
+             "suppressed": [(("pair", *p), f"{p[0]} ← {p[1]}") for p in learned.get("suppressed_pairs", [])]}
+    items["suppressed"] += [(("context", *c), f"{c[0]} [{c[1]} ← {c[3]}] {c[2]}")
+                            for c in learned.get("suppressed_contexts", [])]
+    return items
+
+
+def _taught(decision, key: tuple) -> bool:
+    """Whether an ignored decision taught the suppression key (("pair", original, replacement) or
+    ("context", before, original, after, replacement))."""
+    if decision.accepted:
+        return False
+    if key[0] == "pair":
+        return (decision.original, decision.replacement) == key[1:]
+    return Neighbours(decision.text).key(decision.start, decision.end, decision.replacement) == key[1:]
+
+
+def forget(profile: Profile, section: str, key: tuple) -> None:
+    """Remove one learned item from the profile (see the module docstring); ProfileError when it cannot."""
+    if section in ("words", "pairs"):
+        words, pairs = profile.overlay()
+        words.pop(key[0], None) if section == "words" else pairs.pop(key, None)
+        profile.write_overlay(words, pairs)
+        return
+    learned = profile.learned()
+    if section == "thresholds":
+        learned.get("thresholds", {}).pop(key[0], None)
+    else:
+        name = "suppressed_pairs" if key[0] == "pair" else "suppressed_contexts"
+        learned[name] = [item for item in learned.get(name, []) if tuple(item) != key[1:]]
+        decisions = read_decisions(profile.file(DECISIONS))
+        kept = [d for d in decisions if not _taught(d, key)]
+        if len(kept) != len(decisions):
+            profile.write_decisions(d.to_dict() for d in kept)
+    profile.write_learned(learned)
+
+
+class LearnedDialog(QDialog):
+    """What Nahawi has learned, a tab per section, each item removable."""
+
+    changed = Signal()  # an item was removed from the profile
+    failed = Signal(str)
+
+    def __init__(self, profile: Profile, strings: Strings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("learned")
+        self.profile, self.strings = profile, strings
+        self.setWindowTitle(strings("learned_title"))
+        self.setLayoutDirection(_direction(strings))
+        layout = QVBoxLayout(self)
+        self.tabs = QTabWidget()
+        self.lists: dict[str, QListWidget] = {}
+        for section in SECTIONS:
+            self.lists[section] = QListWidget()
+            self.lists[section].setObjectName(section)
+            self.tabs.addTab(self.lists[section], strings(f"learned_{section}"))
+        layout.addWidget(self.tabs)
+        self.remove_button = QPushButton(strings("learned_remove"))
+        self.remove_button.clicked.connect(self.remove_current)
+        layout.addWidget(self.remove_button)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.resize(520, 440)
+        self.reload()
+
+    def reload(self) -> None:
+        try:
+            items = learned_items(self.profile)
+        except Exception as error:  # noqa: BLE001 - a damaged profile file is shown, the dialog stays usable
+            items = {section: [] for section in SECTIONS}
+            self.failed.emit(str(error))
+        for section, widget in self.lists.items():
+            widget.clear()
+            for key, line in items[section]:
+                item = QListWidgetItem(line)
+                item.setData(Qt.ItemDataRole.UserRole, key)
+                widget.addItem(item)
+            if not items[section]:
+                empty = QListWidgetItem(self.strings("learned_empty"))
+                empty.setFlags(Qt.ItemFlag.NoItemFlags)
+                widget.addItem(empty)
+
+    def remove_current(self) -> None:
+        section = SECTIONS[self.tabs.currentIndex()]
+        item = self.lists[section].currentItem()
+        if item is None or item.data(Qt.ItemDataRole.UserRole) is None:
+            return
+        try:
+            forget(self.profile, section, tuple(item.data(Qt.ItemDataRole.UserRole)))
+        except Exception as error:  # noqa: BLE001 - the profile stays as it was; the message says why
+            self.failed.emit(str(error))
+            return
+        self.reload()
+        self.changed.emit()
+
+
+class LearnDialog(QDialog):
+    """The learning's progress; Cancel stops it (nothing is written), Close once it is done."""
+
+    cancel_requested = Signal()
+
+    def __init__(self, strings: Strings, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("learn")
+        self.strings = strings
+        self.setWindowTitle(strings("learn_title"))
+        self.setLayoutDirection(_direction(strings))
+        layout = QVBoxLayout(self)
+        self.label = QLabel(strings("learn_running"))
+        self.label.setWordWrap(True)
+        self.bar = QProgressBar()
+        self.bar.setRange(0, 0)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.rejected.connect(self._cancel)
+        for widget in (self.label, self.bar, self.buttons):
+            layout.addWidget(widget)
+        self.running = True
+
+    def set_progress(self, done: int, total: int) -> None:
+        self.bar.setRange(0, max(total, 1))
+        self.bar.setValue(done)
+
+    def done_with(self, message: str) -> None:
+        self.running = False
+        self.label.setText(message)
+        self.bar.setRange(0, 1)
+        self.bar.setValue(1)
+        self.buttons.setStandardButtons(QDialogButtonBox.StandardButton.Close)
+
+    def _cancel(self) -> None:
+        if self.running:
+            self.cancel_requested.emit()
+            self.label.setText(self.strings("learn_cancelling"))
+        else:
+            self.reject()

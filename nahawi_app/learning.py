@@ -1,0 +1,174 @@
+"""What the editor learns from its writer (issue 17), through the personal profile (`nahawi.profile`,
+docs/profile.md) that it shares with the language server and the CLI.
+
+Owns
+- the decisions: a suggestion accepted from the card, its menu or Alt+Return is "accepted"; "ignore" and
+  "ignore this word" are "ignored" (accepting all at once is not recorded: the writer did not judge each
+  one). Each is recorded with its paragraph as the context, code-point offsets into it, checked against
+  the profile's decision format, and appended to the profile's decisions.jsonl (0600 in a 0700 folder);
+- `ProfileFollower`, on the worker thread: the profile's learned files (overlay.tsv, learned.json) applied
+  to the engine (`Corrector.adapt_to`, without the dictionary: the window filters with it), again whenever
+  their stamp changes on disk (`nahawi adapt`, the server's nahawi.adapt, this app's learning);
+- `LearnJob`, on the worker thread too: `nahawi.profile.adapt.adapt` on the log and the documents the
+  writer chose, with progress and cancel (checks wait for it; typing never does).
+Knows nothing of widgets.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtGui import QTextDocument
+
+from nahawi.errors import NahawiError
+from nahawi.profile import Profile, ProfileError
+from nahawi.profile.decisions import decision_from_dict, now
+from nahawi.profile.store import LEARNED, OVERLAY
+from nahawi.profile.writer import WriterModel
+from nahawi_app.issues import Issue, document_text
+from nahawi_app.office import is_office_file, read_office_text
+
+log = logging.getLogger("nahawi.app")
+
+DOCUMENT_SUFFIXES = (".txt", ".md", ".docx", ".odt")
+
+
+def decision_record(document: QTextDocument, issue: Issue, decision: str) -> dict:
+    """issue as the profile records it: its paragraph (as the document holds it now, before any fix), the
+    span in code points of that paragraph, the replacement, kind, stage and confidence; checked against the
+    decision format (ProfileError saying what is wrong)."""
+    block = document.findBlock(issue.start)
+    paragraph = document_text(document, block.position(), block.position() + block.length() - 1)
+    units = paragraph.encode("utf-16-le", "surrogatepass")
+    start = len(units[:2 * (issue.start - block.position())].decode("utf-16-le", "surrogatepass"))
+    end = start + len(issue.edit.original)
+    edit = issue.edit
+    record = {"text": paragraph, "start": start, "end": end, "replacement": edit.replacement, "kind": edit.kind,
+              "decision": decision, "time": now()}
+    if edit.rule_id:
+        record["rule_id"] = edit.rule_id
+    if edit.confidence is not None:
+        record["confidence"] = round(float(edit.confidence), 4)
+    decision_from_dict(record, "decision")
+    return record
+
+
+def record_decision(profile: Profile, document: QTextDocument, issue: Issue, decision: str) -> str | None:
+    """Append the writer's decision on issue to the profile's log; a problem to show, or None."""
+    try:
+        profile.append_decisions([decision_record(document, issue, decision)])
+    except ProfileError as error:
+        log.warning("a decision was not recorded: %s", error)
+        return str(error)
+    log.info("recorded an %s %s suggestion in the profile", decision, issue.edit.kind)  # never the words
+    return None
+
+
+def learned_stamp(path: Path) -> tuple:
+    """What identifies the learned files' contents now (a write replaces a file: a new inode)."""
+    stamps = []
+    for name in (OVERLAY, LEARNED):
+        try:
+            stat = (path / name).stat()
+            stamps.append((stat.st_mtime_ns, stat.st_size, stat.st_ino))
+        except OSError:
+            stamps.append(None)
+    return tuple(stamps)
+
+
+class ProfileFollower:
+    """Keeps an engine adapted to the profile on disk (used on the worker thread only)."""
+
+    def __init__(self, path: Path | None = None):
+        self.path = path
+        self.applied: tuple | None = None  # (engine, stamp) last applied
+
+    def follow(self, engine) -> tuple[bool, str | None]:
+        """Adapt engine to the profile when its learned files changed since (or it is a new engine);
+        (whether the engine changed, a problem to show). A profile that cannot be used leaves it unadapted."""
+        if self.path is None or engine is None:
+            return False, None
+        stamp = learned_stamp(self.path)
+        if self.applied is not None and self.applied[0] is engine and self.applied[1] == stamp:
+            return False, None
+        self.applied = (engine, stamp)
+        try:
+            profile = Profile(self.path)
+            words, pairs = profile.overlay()
+            writer = WriterModel.from_learned(words, pairs, profile.learned())
+        except ProfileError as error:
+            engine.adapt_to(None)
+            return True, str(error)
+        engine.adapt_to(None if writer.empty else writer)
+        return True, None
+
+
+def read_writer_documents(paths: list[str]) -> list[str]:
+    """The chosen documents as text: .txt/.md as `nahawi adapt` reads them, .docx/.odt as the app opens them."""
+    from nahawi.profile.adapt import read_documents
+
+    texts = []
+    for path in paths:
+        if Path(path).suffix.lower() not in DOCUMENT_SUFFIXES:
+            raise NahawiError(f"{path}: not a document Nahawi learns from (.txt, .md, .docx, .odt)")
+        texts += [read_office_text(path)] if is_office_file(path) else read_documents([path])
+    return texts
+
+
+class LearningCancelled(Exception):
+    """Raised from adapt's progress callback when the writer cancels: nothing is written."""
+
+
+@dataclass(frozen=True)
+class LearnRequest:
+    paths: tuple[str, ...]  # the writer's documents
+
+
+class LearnJob(QObject):
+    """`nahawi adapt` on the worker thread's engine; `cancel` may be called from any thread."""
+
+    progress = Signal(int, int)  # lines corrected, lines in all
+    finished = Signal(object)  # the AdaptReport's dict
+    failed = Signal(str)
+    cancelled = Signal()
+
+    def __init__(self, worker, profile_path: Path):
+        super().__init__()
+        self.worker, self.profile_path = worker, profile_path
+        self._stop = threading.Event()
+
+    def cancel(self) -> None:
+        self._stop.set()
+
+    def _progress(self, done: int, total: int) -> None:
+        if self._stop.is_set():
+            raise LearningCancelled
+        self.progress.emit(done, total)
+
+    @Slot(object)
+    def run(self, request: LearnRequest) -> None:
+        from nahawi.profile.adapt import adapt
+
+        self._stop.clear()
+        engine = self.worker.engine
+        if engine is None:
+            self.failed.emit("no model loaded")
+            return
+        try:
+            texts = read_writer_documents(list(request.paths))
+            self._progress(0, 1)
+            report = adapt(Profile(self.profile_path), engine, texts, progress=self._progress)
+        except LearningCancelled:
+            self.cancelled.emit()
+            return
+        except NahawiError as error:
+            self.failed.emit(str(error))
+            return
+        finally:
+            self.worker.follower.applied = None  # the engine follows what is on disk at the next check
+            self.worker.follower.follow(engine)
+            self.worker.pieces.clear()
+        self.finished.emit(report.to_dict())

@@ -1,0 +1,117 @@
+"""The window's side of learning from the writer (issue 17): a mixin of `window.MainWindow`.
+
+Owns the wiring: the engine follows the settings store's profile (`learning.ProfileFollower` on the worker
+thread; the profile's learned files are looked at every PROFILE_POLL_MS and before each check, and a
+change checks the document again), the writer's decisions recorded as they accept and ignore, "learn from
+my writing" (a file dialog, then `learning.LearnJob` on the worker thread behind `LearnDialog`), and "what
+Nahawi has learned" (`LearnedDialog`). Errors are shown on the GUI thread and lose nothing. Knows nothing
+of how the profile is fitted.
+"""
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QFileDialog
+
+from nahawi_app.issues import Issue
+from nahawi_app.learned_view import LearnDialog, LearnedDialog
+from nahawi_app.learning import LearnJob, LearnRequest, learned_stamp, record_decision
+
+PROFILE_POLL_MS = 2_000  # how often the profile's learned files are looked at (a `nahawi adapt` in a terminal)
+
+
+class WriterLearning:
+    """Mixed into MainWindow, which defines the `learn_requested` signal."""
+
+    def setup_learning(self) -> None:
+        """Before the engine loads: follow the profile, and put the learning job on the worker thread."""
+        self.profile = self.store.profile
+        self.controller.follow_profile(self.profile.path)
+        self.controller.profile_problem.connect(self._on_profile_problem)
+        self.learn_job = LearnJob(self.controller.worker, self.profile.path)
+        self.learn_job.moveToThread(self.controller.thread)
+        self.learn_requested.connect(self.learn_job.run)
+        # Bound methods of the window, never lambdas: a lambda would run on the worker thread, near widgets.
+        self.learn_job.progress.connect(self._on_learn_progress)
+        self.learn_job.finished.connect(self._on_learned)
+        self.learn_job.failed.connect(self._on_learn_failed)
+        self.learn_job.cancelled.connect(self._on_learn_cancelled)
+        self.learn_dialog = self.learned_dialog = self.learn_files = None
+        self._profile_stamp = learned_stamp(self.profile.path)
+        self.profile_timer = QTimer(self, interval=PROFILE_POLL_MS, timeout=self.look_at_profile)
+        self.profile_timer.start()
+
+    def look_at_profile(self) -> None:
+        """Check again when the profile's learned files changed on disk (the worker applies them first)."""
+        stamp = learned_stamp(self.profile.path)
+        if stamp != self._profile_stamp:
+            self._profile_stamp = stamp
+            self.controller.check_now()
+
+    def _on_profile_problem(self, error: str) -> None:
+        self.notices.notify("profile", self.strings("profile_failed", error=error), self._dismiss("profile"), "error")
+
+    def record(self, issue: Issue, decision: str) -> None:
+        problem = record_decision(self.profile, self.editor.document(), issue, decision)
+        if problem is not None:
+            self.statusBar().showMessage(self.strings("decision_failed", error=problem), 8000)
+
+    # --- learn from my writing --------------------------------------------------------------------------
+
+    def learn_from_writing(self) -> None:
+        """Choose documents (a Qt file dialog, in the interface's direction), then learn from them."""
+        dialog = QFileDialog(self, self.strings("learn_choose"), "", self.strings("learn_filter"))
+        dialog.setObjectName("learn_files")
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dialog.setLayoutDirection(self.layoutDirection())
+        dialog.filesSelected.connect(self.learn_from)
+        self.learn_files = dialog
+        dialog.open()
+
+    def learn_from(self, paths: list[str]) -> None:
+        """Learn from the profile's decisions and paths on the worker thread, behind a progress dialog."""
+        if self.learn_dialog is not None and self.learn_dialog.running:
+            return
+        self.learn_dialog = LearnDialog(self.strings, self)
+        if self.info is None:
+            self.learn_dialog.done_with(self.strings("learn_no_model"))
+        else:
+            self.learn_dialog.cancel_requested.connect(self.learn_job.cancel)
+            self.learn_requested.emit(LearnRequest(tuple(paths)))
+        self.learn_dialog.open()
+
+    def _on_learn_progress(self, done: int, total: int) -> None:
+        if self.learn_dialog is not None:
+            self.learn_dialog.set_progress(done, total)
+
+    def _on_learn_failed(self, error: str) -> None:
+        self._learning_over(self.strings("learn_failed", error=error))
+
+    def _on_learn_cancelled(self) -> None:
+        self._learning_over(self.strings("learn_cancelled"))
+
+    def _on_learned(self, report: dict) -> None:
+        summary = report.get("summary", {})
+        self._learning_over(self.strings(
+            "learn_done", decisions=summary.get("decisions", 0), accepted=summary.get("accepted", 0),
+            ignored=summary.get("ignored", 0), documents=report.get("documents", 0),
+            words=report.get("new_words", 0), kinds=len(report.get("thresholds", {})),
+            contexts=report.get("suppressed_contexts", 0), pairs=report.get("suppressed_pairs", 0)))
+
+    def _learning_over(self, message: str) -> None:
+        if self.learn_dialog is not None:
+            self.learn_dialog.done_with(message)
+        self._profile_stamp = learned_stamp(self.profile.path)
+        self.controller.check_now()
+        if self.learned_dialog is not None:
+            self.learned_dialog.reload()
+
+    # --- what Nahawi has learned ------------------------------------------------------------------------
+
+    def show_learned(self) -> None:
+        self.learned_dialog = LearnedDialog(self.profile, self.strings, self)
+        self.learned_dialog.changed.connect(self.look_at_profile)
+        self.learned_dialog.failed.connect(
+            lambda error: self.statusBar().showMessage(self.strings("profile_failed", error=error), 8000))
+        self.learned_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+        self.learned_dialog.open()

@@ -1,0 +1,146 @@
+"""The editor learns from its writer (issue 17), through real clicks and keys in the real window on the trained
+tiny model: accepting and ignoring write the profile's decisions log; "learn from my writing" on a chosen
+document stops a suggestion on the writer's own word; forgetting that item brings it back; the dialogs are
+right to left in the Arabic interface."""
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+from app_helpers import DOCUMENT, check
+from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QFileDialog, QLineEdit
+
+from nahawi.profile import Profile, read_decisions
+from nahawi.profile.store import DECISIONS, LEARNED
+from nahawi_app.settings import AppSettings
+
+SENTENCE = "رايت مصطفي يمشي علي الشاطئ 😀 مع أخيه."  # in DOCUMENT's first line; the model fixes 3 words
+
+
+@pytest.fixture
+def own_engine(trained_model_dir):
+    """An engine of this test's own: learning adapts it (the shared one stays for nobody in particular)."""
+    from nahawi.engine import Corrector, CorrectorOptions
+
+    return Corrector.from_dir(trained_model_dir, device="cpu", options=CorrectorOptions(threads=1))
+
+
+def _issue(window, original):
+    return next((i for i in window.layer.issues if i.edit.original == original), None)
+
+
+def _click(qtbot, button):
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_accepting_and_ignoring_write_decisions_with_their_paragraph(window, qtbot):
+    check(qtbot, window, DOCUMENT)
+    window.show_card(_issue(window, "مصطفي"))
+    _click(qtbot, window.card.accept_button)
+    window.show_card(_issue(window, "علي"))
+    _click(qtbot, window.card.ignore_button)
+    path = window.profile.file(DECISIONS)
+    decisions = read_decisions(path)  # checked against the profile's format
+    assert [(d.original, d.decision) for d in decisions] == [("مصطفي", "accepted"), ("علي", "ignored")]
+    first_line = DOCUMENT.split("\n")[0]
+    assert decisions[0].text == first_line  # the paragraph before the fix, emoji and diacritics exact
+    assert decisions[1].text == first_line.replace("مصطفي", "مصطفى")  # as it stood when ignored
+    assert decisions[0].replacement == "مصطفى" and decisions[0].kind == "alif_maqsura"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
+    window.accept_all()  # accepting everything at once judges nothing one by one: not recorded
+    assert len(read_decisions(path)) == 2
+
+
+def _learn_from(window, qtbot, document):
+    """Choose document in the learn action's file dialog with real keys; returns once the check after the
+    learning is shown."""
+    window.actions_["learn"].trigger()
+    dialog = window.findChild(QFileDialog, "learn_files")
+    assert dialog.isVisible()
+    dialog.selectFile(str(document))
+    name = dialog.findChild(QLineEdit, "fileNameEdit")
+    with qtbot.waitSignal(window.checked, timeout=30000):
+        QTest.keyClick(name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not window.learn_dialog.running, timeout=30000)
+
+
+def test_learning_from_a_document_stops_a_suggestion_and_forgetting_brings_it_back(make_window, own_engine,
+                                                                                    qtbot, tmp_path):
+    window = make_window(engine=lambda: own_engine)
+    qtbot.waitUntil(lambda: window.info is not None, timeout=20000)
+    check(qtbot, window, DOCUMENT)
+    before = {i.edit.original for i in window.layer.issues}
+    assert {"مصطفي", "علي", "الى"} <= before
+    mine = tmp_path / "mine.txt"
+    mine.write_text(SENTENCE + "\n", encoding="utf-8")  # the writer writes مصطفي so, between these words
+    _learn_from(window, qtbot, mine)
+    after = {i.edit.original for i in window.layer.issues}
+    assert "مصطفي" not in after and "علي" not in after
+    assert "الى" in after  # the other sentence's suggestion stays
+    assert window.learn_dialog.label.text().startswith("تعلّم نحوي من")
+    window.learn_dialog.close()
+
+    window.actions_["learned"].trigger()
+    view = window.learned_dialog
+    tabs = view.tabs
+    QTest.mouseClick(tabs.tabBar(), Qt.MouseButton.LeftButton, pos=tabs.tabBar().tabRect(3).center())
+    listed = view.lists["suppressed"]
+    taught = ("context", "رايت", "مصطفي", "يمشي", "مصطفى")  # not made between these two words again
+    row = next(r for r in range(listed.count()) if listed.item(r).data(Qt.ItemDataRole.UserRole) == taught)
+    QTest.mouseClick(listed.viewport(), Qt.MouseButton.LeftButton, pos=listed.visualItemRect(listed.item(row)).center())
+    with qtbot.waitSignal(window.checked, timeout=20000):
+        _click(qtbot, view.remove_button)
+    after = {i.edit.original for i in window.layer.issues}
+    assert "مصطفي" in after and "علي" not in after  # only the forgotten item comes back
+    profile = Profile(window.profile.path)
+    assert list(taught[1:]) not in profile.learned()["suppressed_contexts"]
+    assert ["يمشي", "علي", "الشاطئ", "على"] in profile.learned()["suppressed_contexts"]
+    assert not any(d.original == "مصطفي" and not d.accepted for d in read_decisions(profile.file(DECISIONS)))
+    assert taught not in [listed.item(r).data(Qt.ItemDataRole.UserRole) for r in range(listed.count())]
+
+
+def test_a_profile_learned_elsewhere_is_picked_up(make_window, own_engine, qtbot, tmp_path):
+    """`nahawi adapt` (or the language server) writes learned.json while the app runs: the next look at the
+    profile checks again with it."""
+    window = make_window(engine=lambda: own_engine)
+    qtbot.waitUntil(lambda: window.info is not None, timeout=20000)
+    check(qtbot, window, DOCUMENT)
+    assert _issue(window, "علي") is not None
+    window.profile.write_learned({"format": "nahawi-profile-learned/1", "suppressed_pairs": [["علي", "على"]]})
+    with qtbot.waitSignal(window.checked, timeout=20000):
+        window.look_at_profile()
+    assert _issue(window, "علي") is None and _issue(window, "مصطفي") is not None
+
+
+def test_a_damaged_learned_file_is_named_and_checking_goes_on(make_window, own_engine, qtbot):
+    window = make_window(engine=lambda: own_engine)
+    qtbot.waitUntil(lambda: window.info is not None, timeout=20000)
+    window.profile.ensure()
+    window.profile.file(LEARNED).write_text("{not json", encoding="utf-8")
+    check(qtbot, window, DOCUMENT)
+    assert _issue(window, "علي") is not None  # the engine is left for nobody in particular
+    text = window.notices.text("profile")
+    assert text is not None and "learned.json:1" in text and "ملفك الشخصي" in text
+
+
+def test_the_learning_dialogs_are_right_to_left_in_arabic_and_left_to_right_in_english(make_window, qtbot):
+    window = make_window()
+    window.actions_["learned"].trigger()
+    assert window.learned_dialog.layoutDirection() == Qt.LayoutDirection.RightToLeft
+    assert window.learned_dialog.windowTitle() == "ما تعلّمه نحوي منك"
+    window.learned_dialog.close()
+    window.actions_["learn"].trigger()
+    assert window.findChild(QFileDialog, "learn_files").layoutDirection() == Qt.LayoutDirection.RightToLeft
+    window.learn_files.close()
+    window.learn_from([])  # behind the file dialog: the progress dialog
+    assert window.learn_dialog.layoutDirection() == Qt.LayoutDirection.RightToLeft
+    qtbot.waitUntil(lambda: not window.learn_dialog.running, timeout=20000)
+    window.learn_dialog.close()
+    english = make_window(settings=AppSettings(check_while_typing=False, language="en"))
+    english.actions_["learned"].trigger()
+    assert english.learned_dialog.layoutDirection() == Qt.LayoutDirection.LeftToRight
+    assert english.actions_["learn"].text() == "Learn from my writing…"
