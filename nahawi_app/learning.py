@@ -140,6 +140,10 @@ class LearnJob(QObject):
         self.worker, self.profile_path = worker, profile_path
         self._stop = threading.Event()
 
+    def arm(self) -> None:
+        """Called on the GUI thread before a run is requested: a Cancel pressed from then on stops it."""
+        self._stop.clear()
+
     def cancel(self) -> None:
         self._stop.set()
 
@@ -152,7 +156,6 @@ class LearnJob(QObject):
     def run(self, request: LearnRequest) -> None:
         from nahawi.profile.adapt import adapt
 
-        self._stop.clear()
         engine = self.worker.engine
         if engine is None:
             self.failed.emit("no model loaded")

@@ -77,6 +77,7 @@ class WriterLearning:
             self.learn_dialog.done_with(self.strings("learn_no_model"))
         else:
             self.learn_dialog.cancel_requested.connect(self.learn_job.cancel)
+            self.learn_job.arm()
             self.learn_requested.emit(LearnRequest(tuple(paths)))
         self.learn_dialog.open()
 

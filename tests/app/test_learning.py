@@ -144,3 +144,21 @@ def test_the_learning_dialogs_are_right_to_left_in_arabic_and_left_to_right_in_e
     english.actions_["learned"].trigger()
     assert english.learned_dialog.layoutDirection() == Qt.LayoutDirection.LeftToRight
     assert english.actions_["learn"].text() == "Learn from my writing…"
+
+
+
+def test_adapts_progress_can_stop_it_before_anything_is_written(own_engine, tmp_path):
+    """What the learning dialog's Cancel does on the worker thread: the progress callback raises."""
+    from nahawi.profile.adapt import adapt
+    from nahawi_app.learning import LearningCancelled
+
+    seen = []
+    adapt(Profile(tmp_path / "kept"), own_engine, [(SENTENCE + "\n") * 40], progress=lambda *p: seen.append(p))
+    assert seen == [(32, 40), (40, 40)] and (tmp_path / "kept" / LEARNED).is_file()
+
+    def cancel(done, total):
+        raise LearningCancelled
+
+    with pytest.raises(LearningCancelled):
+        adapt(Profile(tmp_path / "cancelled"), own_engine, [(SENTENCE + "\n") * 40], progress=cancel)
+    assert not (tmp_path / "cancelled").exists()
