@@ -34,6 +34,9 @@ class SlowEngine:
     def cache_stats(self):
         return self.engine.cache_stats()
 
+    def adapt_to(self, writer):  # the window has the engine follow the (empty) profile
+        self.engine.adapt_to(writer)
+
     def correct_batch(self, texts, **options):
         self.busy.set()
         time.sleep(self.delay_s)
