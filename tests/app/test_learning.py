@@ -162,3 +162,17 @@ def test_adapts_progress_can_stop_it_before_anything_is_written(own_engine, tmp_
     with pytest.raises(LearningCancelled):
         adapt(Profile(tmp_path / "cancelled"), own_engine, [(SENTENCE + "\n") * 40], progress=cancel)
     assert not (tmp_path / "cancelled").exists()
+
+
+def test_a_decision_in_a_long_paragraph_keeps_the_words_around_it(window, qtbot):
+    """A paragraph of 20,000 characters is not copied into every decision: 400 characters either side of
+    the span, cut at spaces, with the span's offsets in that."""
+    padding = "هذه جملة قصيرة. " * 1250
+    check(qtbot, window, padding + SENTENCE + " " + padding)
+    window.show_card(_issue(window, "مصطفي"))
+    _click(qtbot, window.card.ignore_button)
+    decision, = read_decisions(window.profile.file(DECISIONS))
+    assert decision.original == "مصطفي" and decision.decision == "ignored"
+    assert len(decision.text) <= 2 * 400 + len("مصطفي") and SENTENCE in decision.text
+    assert decision.text.split(" ")[0] in ("هذه", "جملة", "قصيرة.") and decision.text.split(" ")[-1] in (
+        "هذه", "جملة", "قصيرة.")  # whole words at both ends
