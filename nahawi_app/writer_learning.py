@@ -40,6 +40,12 @@ class WriterLearning:
         self.profile_timer = QTimer(self, interval=PROFILE_POLL_MS, timeout=self.look_at_profile)
         self.profile_timer.start()
 
+    def shutdown(self) -> None:
+        """Closing stops a learning in progress at its next step (nothing of it is written) and the polling."""
+        self.learn_job.cancel()
+        self.profile_timer.stop()
+        super().shutdown()
+
     def look_at_profile(self) -> None:
         """Check again when the profile's learned files changed on disk (the worker applies them first)."""
         stamp = learned_stamp(self.profile.path)

@@ -176,3 +176,29 @@ def test_a_decision_in_a_long_paragraph_keeps_the_words_around_it(window, qtbot)
     assert len(decision.text) <= 2 * 400 + len("مصطفي") and SENTENCE in decision.text
     assert decision.text.split(" ")[0] in ("هذه", "جملة", "قصيرة.") and decision.text.split(" ")[-1] in (
         "هذه", "جملة", "قصيرة.")  # whole words at both ends
+
+
+def test_a_document_that_is_not_utf8_is_named_and_nothing_is_learned(window, qtbot, tmp_path):
+    bad = tmp_path / "old.txt"
+    bad.write_bytes("رايت مصطفي".encode("cp1256"))
+    window.learn_from([str(bad)])
+    qtbot.waitUntil(lambda: not window.learn_dialog.running, timeout=20000)
+    message = window.learn_dialog.label.text()
+    assert message.startswith("تعذّر التعلّم") and "old.txt:1" in message and "UTF-8" in message
+    assert not window.profile.path.exists()
+
+
+def test_forgetting_a_word_a_pair_or_a_threshold_writes_the_profile_back(tmp_path):
+    from nahawi_app.learned_view import forget, learned_items
+
+    profile = Profile(tmp_path / "profile")
+    profile.write_overlay({"مصطفي": 3, "يمشي": 1}, {("رايت", "مصطفي"): 2})
+    profile.write_learned({"format": "nahawi-profile-learned/1", "thresholds": {"hamza": 0.6, "spacing": 0.4}})
+    items = learned_items(profile)
+    assert [key for key, _ in items["words"]] == [("مصطفي",), ("يمشي",)]  # most frequent first
+    forget(profile, "words", ("مصطفي",))
+    forget(profile, "pairs", ("رايت", "مصطفي"))
+    forget(profile, "thresholds", ("hamza",))
+    assert profile.overlay() == ({"يمشي": 1}, {})
+    assert profile.learned()["thresholds"] == {"spacing": 0.4}
+    assert stat.S_IMODE(os.stat(profile.file(LEARNED)).st_mode) == 0o600
