@@ -41,6 +41,7 @@ class IssueCard(QFrame):
     dictionary_requested = Signal(object)
     ignore_word_requested = Signal(object)  # Issue: hide every issue on its word in this document
     disable_kind_requested = Signal(str)
+    disabled_on = Signal(object)  # the issue whose card disabled its kind (emitted just before)
 
     def __init__(self, strings: Strings, parent: QWidget | None = None):
         super().__init__(parent, Qt.WindowType.ToolTip | Qt.WindowType.FramelessWindowHint)
@@ -142,6 +143,7 @@ class IssueCard(QFrame):
         issue = self.issue
         self.hide()
         if issue is not None:
+            self.disabled_on.emit(issue)
             self.disable_kind_requested.emit(issue.kind)
 
     def schedule_hide(self) -> None:

@@ -27,6 +27,7 @@ class WriterLearning:
         self.profile = self.store.profile
         self.controller.follow_profile(self.profile.path)
         self.controller.profile_problem.connect(self._on_profile_problem)
+        self.card.disabled_on.connect(self._on_kind_disabled)
         self.learn_job = LearnJob(self.controller.worker, self.profile.path)
         self.learn_job.moveToThread(self.controller.thread)
         self.learn_requested.connect(self.learn_job.run)
@@ -60,6 +61,11 @@ class WriterLearning:
         problem = record_decision(self.profile, self.editor.document(), issue, decision)
         if problem is not None:
             self.statusBar().showMessage(self.strings("decision_failed", error=problem), 8000)
+
+    def _on_kind_disabled(self, issue: Issue) -> None:
+        """The writer turned a kind off from this suggestion's card: this suggestion was ignored."""
+        if self.layer.contains(issue):
+            self.record(issue, "ignored")
 
     # --- learn from my writing --------------------------------------------------------------------------
 

@@ -55,6 +55,15 @@ def test_accepting_and_ignoring_write_decisions_with_their_paragraph(window, qtb
     assert len(read_decisions(path)) == 2
 
 
+def test_disabling_a_kind_from_a_card_records_that_suggestion_as_ignored(window, qtbot):
+    check(qtbot, window, DOCUMENT)
+    window.show_card(_issue(window, "الى"))
+    _click(qtbot, window.card.disable_button)
+    decision, = read_decisions(window.profile.file(DECISIONS))
+    assert (decision.original, decision.replacement, decision.decision) == ("الى", "إلى", "ignored")
+    assert decision.kind not in window.settings.enabled_kinds
+
+
 def _learn_from(window, qtbot, document):
     """Choose document in the learn action's file dialog with real keys; returns once the check after the
     learning is shown."""
@@ -101,6 +110,7 @@ def test_learning_from_a_document_stops_a_suggestion_and_forgetting_brings_it_ba
     assert ["يمشي", "علي", "الشاطئ", "على"] in profile.learned()["suppressed_contexts"]
     assert not any(d.original == "مصطفي" and not d.accepted for d in read_decisions(profile.file(DECISIONS)))
     assert taught not in [listed.item(r).data(Qt.ItemDataRole.UserRole) for r in range(listed.count())]
+    view.close()  # an open window-modal dialog would keep later windows from hover events
 
 
 def test_a_profile_learned_elsewhere_is_picked_up(make_window, own_engine, qtbot, tmp_path):
@@ -144,6 +154,7 @@ def test_the_learning_dialogs_are_right_to_left_in_arabic_and_left_to_right_in_e
     english.actions_["learned"].trigger()
     assert english.learned_dialog.layoutDirection() == Qt.LayoutDirection.LeftToRight
     assert english.actions_["learn"].text() == "Learn from my writing…"
+    english.learned_dialog.close()
 
 
 
@@ -186,6 +197,7 @@ def test_a_document_that_is_not_utf8_is_named_and_nothing_is_learned(window, qtb
     message = window.learn_dialog.label.text()
     assert message.startswith("تعذّر التعلّم") and "old.txt:1" in message and "UTF-8" in message
     assert not window.profile.path.exists()
+    window.learn_dialog.close()
 
 
 def test_forgetting_a_word_a_pair_or_a_threshold_writes_the_profile_back(tmp_path):
