@@ -88,10 +88,15 @@ class WriterLearning:
         if self.info is None:
             self.learn_dialog.done_with(self.strings("learn_no_model"))
         else:
-            self.learn_dialog.cancel_requested.connect(self.learn_job.cancel)
+            self.learn_dialog.cancel_requested.connect(self.cancel_learning)
             self.learn_job.arm()
             self.learn_requested.emit(LearnRequest(tuple(paths)))
         self.learn_dialog.open()
+
+    def cancel_learning(self) -> None:
+        """On the GUI thread, at once: the job lives on the worker thread, so a signal connected to its
+        method would be queued behind the learning it should stop."""
+        self.learn_job.cancel()
 
     def _on_learn_progress(self, done: int, total: int) -> None:
         if self.learn_dialog is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 
 import pytest
 from app_helpers import DOCUMENT, check
@@ -214,3 +215,45 @@ def test_forgetting_a_word_a_pair_or_a_threshold_writes_the_profile_back(tmp_pat
     assert profile.overlay() == ({"يمشي": 1}, {})
     assert profile.learned()["thresholds"] == {"spacing": 0.4}
     assert stat.S_IMODE(os.stat(profile.file(LEARNED)).st_mode) == 0o600
+
+
+class HeldEngine:
+    """The real engine, whose correct_batch waits while `hold` is set: a learning caught half-way."""
+
+    def __init__(self, engine):
+        self.engine, self.hold, self.waiting = engine, threading.Event(), threading.Event()
+
+    def __getattr__(self, name):
+        return getattr(self.engine, name)
+
+    def correct_batch(self, texts, **options):
+        if self.hold.is_set():
+            self.waiting.set()
+            self.hold.wait(60)
+        return self.engine.correct_batch(texts, **options)
+
+
+def test_typing_goes_on_while_learning_and_cancel_writes_nothing(make_window, own_engine, qtbot, tmp_path):
+    """Regression: Cancel was connected to the job on the worker thread, so it was queued behind the
+    learning and everything was learned anyway."""
+    from app_helpers import type_text
+
+    held = HeldEngine(own_engine)
+    window = make_window(engine=lambda: held)
+    qtbot.waitUntil(lambda: window.info is not None, timeout=20000)
+    mine = tmp_path / "mine.txt"
+    mine.write_text((SENTENCE + "\n") * 40, encoding="utf-8")
+    held.hold.set()
+    window.learn_from([str(mine)])
+    qtbot.waitUntil(held.waiting.is_set, timeout=20000)  # the worker is in the middle of the documents
+    window.editor.setFocus()
+    type_text(window.editor, "كتبت")
+    assert window.editor.plain_text() == "كتبت"  # the GUI thread is free
+    cancel = window.learn_dialog.buttons.button(window.learn_dialog.buttons.StandardButton.Cancel)
+    _click(qtbot, cancel)
+    assert window.learn_dialog.label.text() == "يتوقف…"
+    held.hold.clear()
+    qtbot.waitUntil(lambda: not window.learn_dialog.running, timeout=20000)
+    assert window.learn_dialog.label.text() == "أُلغي التعلّم، ولم يتغيّر شيء في ملفك الشخصي."
+    assert not window.profile.path.exists()
+    window.learn_dialog.close()
