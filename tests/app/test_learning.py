@@ -257,3 +257,16 @@ def test_typing_goes_on_while_learning_and_cancel_writes_nothing(make_window, ow
     assert window.learn_dialog.label.text() == "أُلغي التعلّم، ولم يتغيّر شيء في ملفك الشخصي."
     assert not window.profile.path.exists()
     window.learn_dialog.close()
+
+
+def test_a_word_document_is_learned_from_as_its_text(make_window, own_engine, qtbot, tmp_path):
+    from test_office import write_docx
+
+    window = make_window(engine=lambda: own_engine)
+    qtbot.waitUntil(lambda: window.info is not None, timeout=20000)
+    window.learn_from([str(write_docx(tmp_path / "mine.docx"))])
+    qtbot.waitUntil(lambda: not window.learn_dialog.running, timeout=20000)
+    words, pairs = window.profile.overlay()
+    assert {"خلية", "مسافة", "الطالب"} <= set(words) and ("ذهب", "الطالب") in pairs
+    assert "محذوف" not in words  # a deleted tracked change is not the writer's text
+    window.learn_dialog.close()
