@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nahawi.errors import NahawiError
 from nahawi.profile import Profile, read_decisions
 from nahawi.profile.store import DECISIONS
 from nahawi.profile.writer import Neighbours
@@ -82,7 +83,6 @@ class LearnedDialog(QDialog):
     """What Nahawi has learned, a tab per section, each item removable."""
 
     changed = Signal()  # an item was removed from the profile
-    failed = Signal(str)
 
     def __init__(self, profile: Profile, strings: Strings, parent: QWidget | None = None):
         super().__init__(parent)
@@ -91,6 +91,10 @@ class LearnedDialog(QDialog):
         self.setWindowTitle(strings("learned_title"))
         self.setLayoutDirection(_direction(strings))
         layout = QVBoxLayout(self)
+        self.problem = QLabel()  # a profile file that cannot be read or written, named
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet("color: #b00020")
+        layout.addWidget(self.problem)
         self.tabs = QTabWidget()
         self.lists: dict[str, QListWidget] = {}
         for section in SECTIONS:
@@ -108,11 +112,12 @@ class LearnedDialog(QDialog):
         self.reload()
 
     def reload(self) -> None:
+        self.show_problem(None)
         try:
             items = learned_items(self.profile)
-        except Exception as error:  # noqa: BLE001 - a damaged profile file is shown, the dialog stays usable
+        except NahawiError as error:  # a damaged profile file is named; the dialog stays usable
             items = {section: [] for section in SECTIONS}
-            self.failed.emit(str(error))
+            self.show_problem(self.strings("profile_failed", error=error))
         for section, widget in self.lists.items():
             widget.clear()
             for key, line in items[section]:
@@ -131,11 +136,15 @@ class LearnedDialog(QDialog):
             return
         try:
             forget(self.profile, section, tuple(item.data(Qt.ItemDataRole.UserRole)))
-        except Exception as error:  # noqa: BLE001 - the profile stays as it was; the message says why
-            self.failed.emit(str(error))
+        except NahawiError as error:  # the profile stays as it was; the message says why
+            self.show_problem(self.strings("profile_failed", error=error))
             return
         self.reload()
         self.changed.emit()
+
+    def show_problem(self, text: str | None) -> None:
+        self.problem.setText(text or "")
+        self.problem.setVisible(bool(text))
 
 
 class LearnDialog(QDialog):

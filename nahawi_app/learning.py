@@ -182,6 +182,10 @@ class LearnJob(QObject):
         except NahawiError as error:
             self.failed.emit(str(error))
             return
+        except Exception as error:  # noqa: BLE001 - shown in the dialog; the editor and its checks go on
+            log.exception("learning failed")
+            self.failed.emit(f"{type(error).__name__}: {error}")
+            return
         finally:
             self.worker.follower.applied = None  # the engine follows what is on disk at the next check
             self.worker.follower.follow(engine)

@@ -129,7 +129,5 @@ class WriterLearning:
     def show_learned(self) -> None:
         self.learned_dialog = LearnedDialog(self.profile, self.strings, self)
         self.learned_dialog.changed.connect(self.look_at_profile)
-        self.learned_dialog.failed.connect(
-            lambda error: self.statusBar().showMessage(self.strings("profile_failed", error=error), 8000))
         self.learned_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
         self.learned_dialog.open()

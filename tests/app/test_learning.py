@@ -136,6 +136,10 @@ def test_a_damaged_learned_file_is_named_and_checking_goes_on(make_window, own_e
     assert _issue(window, "علي") is not None  # the engine is left for nobody in particular
     text = window.notices.text("profile")
     assert text is not None and "learned.json:1" in text and "ملفك الشخصي" in text
+    window.actions_["learned"].trigger()  # the view names it too, and lists nothing of it
+    assert "learned.json:1" in window.learned_dialog.problem.text()
+    assert window.learned_dialog.lists["thresholds"].item(0).text() == "(لا شيء بعد)"
+    window.learned_dialog.close()
 
 
 def test_the_learning_dialogs_are_right_to_left_in_arabic_and_left_to_right_in_english(make_window, qtbot):
