@@ -182,8 +182,9 @@ class LearnJob(QObject):
         except NahawiError as error:
             self.failed.emit(str(error))
             return
-        except Exception as error:  # noqa: BLE001 - shown in the dialog; the editor and its checks go on
-            log.exception("learning failed")
+        except Exception as error:  # shown in the dialog; the editor and its checks go on
+            log.error("learning failed (%s)", type(error).__name__)  # its message may quote the writer's text
+            log.debug("learning failed", exc_info=True)
             self.failed.emit(f"{type(error).__name__}: {error}")
             return
         finally:
