@@ -17,7 +17,15 @@ import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 
-from nahawi.profile.store import DICTIONARY, Profile, ProfileError, default_profile_dir
+from nahawi.profile.store import (
+    DICTIONARY,
+    MAX_WORD,
+    Profile,
+    ProfileError,
+    default_profile_dir,
+    word_problem,
+)
+from nahawi.profile.writer import words_at
 from nahawi.text.punct import is_punct_char
 
 log = logging.getLogger("nahawi.lsp")
@@ -26,22 +34,6 @@ FILE_NAME = "dictionary.txt"
 WORKSPACE_DIR = ".nahawi"
 TATWEEL = "\u0640"
 PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
-MAX_WORD = 64  # characters: a longer "word" is a paste gone wrong
-# Bidirectional controls (LRE..RLO, LRI..PDI, LRM, RLM, ALM): invisible, and they reorder what follows them.
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
-
-
-def word_problem(word: str) -> str | None:
-    """Why word (normalized) cannot be a dictionary entry, or None."""
-    if not word or any(ch.isspace() for ch in word):
-        return "not a single word"
-    if len(word) > MAX_WORD:
-        return f"longer than {MAX_WORD} characters"
-    if any(ch in BIDI_CONTROLS or unicodedata.category(ch) in ("Cc", "Cs") for ch in word):
-        return "contains a control character"
-    return None
-
-
 def user_dictionary_path() -> Path:
     """The per-user dictionary file: the personal profile's (nahawi.profile), shared with the app."""
     return default_profile_dir() / DICTIONARY
@@ -178,21 +170,3 @@ class Dictionary:
         """True when the edit [start, end) of text changes a dictionary word (insertions at a word's edge
         do not change it)."""
         return any(normalize_word(w) in self.words for w in words_at(text, start, end))
-
-
-def words_at(text: str, start: int, end: int) -> list[str]:
-    """The whitespace-delimited words that the span [start, end) changes: those it overlaps, or for an
-    insertion, the word it falls strictly inside."""
-    if start == end:
-        if 0 < start < len(text) and not text[start - 1].isspace() and not text[start].isspace():
-            end = start + 1
-            start -= 1
-        else:
-            return []
-    left = start
-    while left > 0 and not text[left - 1].isspace():
-        left -= 1
-    right = end
-    while right < len(text) and not text[right].isspace():
-        right += 1
-    return text[left:right].split()
