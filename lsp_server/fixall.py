@@ -19,6 +19,7 @@ from lsp_server.diagnostics import Finding
 from lsp_server.documents import Plan, assemble
 from lsp_server.markdown import Prose
 from nahawi.contract import Edit, apply_edits
+from nahawi.edits.align import common_ends
 from nahawi.text.segment import Segment
 
 MAX_ROUNDS = 4  # readings of a paragraph, the first included
@@ -140,10 +141,5 @@ def _changes(text: str, by_paragraph, fixed: dict[int, str]) -> list[Finding | R
 
 
 def _rewrite(base: int, old: str, new: str) -> Rewrite:
-    prefix = 0
-    while prefix < min(len(old), len(new)) and old[prefix] == new[prefix]:
-        prefix += 1
-    suffix = 0
-    while suffix < min(len(old), len(new)) - prefix and old[-1 - suffix] == new[-1 - suffix]:
-        suffix += 1
+    prefix, suffix = common_ends(old, new)
     return Rewrite(base + prefix, base + len(old) - suffix, new[prefix:len(new) - suffix])

@@ -50,14 +50,20 @@ def substitution_cost(a: str, b: str) -> float:
     return 0.5 + 1.5 * (1.0 - ratio)
 
 
-def align_tokens(src: Sequence[str], cor: Sequence[str]) -> list[Op]:
-    """Minimum-cost alignment of two token sequences, as one Op per aligned token or gap, in order."""
+def common_ends(a: Sequence, b: Sequence) -> tuple[int, int]:
+    """Lengths of the longest common prefix and of the longest common suffix after it (they never overlap)."""
     head = 0
-    while head < min(len(src), len(cor)) and src[head] == cor[head]:
+    while head < min(len(a), len(b)) and a[head] == b[head]:
         head += 1
     tail = 0
-    while tail < min(len(src), len(cor)) - head and src[-1 - tail] == cor[-1 - tail]:
+    while tail < min(len(a), len(b)) - head and a[-1 - tail] == b[-1 - tail]:
         tail += 1
+    return head, tail
+
+
+def align_tokens(src: Sequence[str], cor: Sequence[str]) -> list[Op]:
+    """Minimum-cost alignment of two token sequences, as one Op per aligned token or gap, in order."""
+    head, tail = common_ends(src, cor)
     ops = [Op(MATCH, k, k) for k in range(head)]
     ops += _align_middle(src, cor, head, len(src) - tail, head, len(cor) - tail)
     ops += [Op(MATCH, len(src) - tail + k, len(cor) - tail + k) for k in range(tail)]

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from nahawi.edits.align import common_ends
+
 
 @dataclass(frozen=True)
 class GuardConfig:
@@ -29,12 +31,7 @@ class Verdict:
 
 def token_edit_distance(src: Sequence[str], hyp: Sequence[str]) -> int:
     """Levenshtein distance between two token sequences (common prefix and suffix skipped first)."""
-    head = 0
-    while head < min(len(src), len(hyp)) and src[head] == hyp[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(src), len(hyp)) - head and src[-1 - tail] == hyp[-1 - tail]:
-        tail += 1
+    head, tail = common_ends(src, hyp)
     a, b = src[head:len(src) - tail], hyp[head:len(hyp) - tail]
     previous = list(range(len(b) + 1))
     for i, token in enumerate(a, 1):
