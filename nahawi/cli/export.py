@@ -11,8 +11,9 @@ or tagger without --force), 2 model error (unreadable or unsafe checkpoint, fail
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from typer._click.core import ParameterSource
@@ -70,12 +71,22 @@ def export(
     add an edit tagger to one)."""
     if not _own_options(ctx, checkpoint, out):
         return
-    try:
+
+    def work():
         if threads < 1 or verify_dev < 0:
             raise InputError(f"--threads must be >= 1 and --verify-dev >= 0, got {threads} and {verify_dev}")
         _require_train_extra()
-        report = run_export(checkpoint, out, lora, lora_alpha, config, tokenizer, precision, force, verify_dev,
-                            threads, lexicon, punctuation, lexicon_gate, recipe)
+        return run_export(checkpoint, out, lora, lora_alpha, config, tokenizer, precision, force, verify_dev,
+                          threads, lexicon, punctuation, lexicon_gate, recipe)
+
+    _run_reported(work, json_output)
+
+
+def _run_reported(work: Callable[[], Any], json_output: bool) -> None:
+    """Run an export (`work` checks its options, then needs the train extra) and print its verification
+    report; an expected failure is one line and its exit code."""
+    try:
+        report = work()
     except InputError as error:
         _fail(EXIT_INPUT, str(error))
     except NahawiError as error:
@@ -134,18 +145,14 @@ def tagger(
     json_output: Annotated[bool, typer.Option("--json", help="Print the verification report as JSON.")] = False,
 ) -> None:
     """Export an edit tagger checkpoint into an existing model directory (graph, tokenizer, tags, model.json)."""
-    try:
+    def work():
         if threads < 1:
             raise InputError(f"--threads must be >= 1, got {threads}")
         _require_train_extra()
-        report = run_tagger_export(checkpoint, model, tokenizer, precision, force, calibration, calibration_lines,
-                                   threads)
-    except InputError as error:
-        _fail(EXIT_INPUT, str(error))
-    except NahawiError as error:
-        _fail(EXIT_MODEL, str(error))
-    if json_output:
-        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        return run_tagger_export(checkpoint, model, tokenizer, precision, force, calibration, calibration_lines,
+                                 threads)
+
+    _run_reported(work, json_output)
 
 
 def run_tagger_export(checkpoint, model, tokenizer, precision, force, calibration, calibration_lines, threads):
