@@ -32,7 +32,7 @@ from lsp_server.documents import MARKDOWN_LANGUAGES
 from lsp_server.markdown import prose
 from nahawi.errors import NahawiError
 from nahawi.profile import Profile, ProfileError, default_profile_dir
-from nahawi.profile.decisions import decision_from_dict, now
+from nahawi.profile.decisions import decision_context, decision_from_dict, now
 from nahawi.profile.store import DECISIONS, LEARNED, OVERLAY
 from nahawi.profile.writer import WriterModel
 
@@ -41,29 +41,14 @@ log = logging.getLogger("nahawi.lsp")
 CMD_ACCEPTED = "nahawi.accepted"
 CMD_ADAPT = "nahawi.adapt"
 POLL_S = 2.0  # how often the profile's learned files are looked at while documents are open
-CONTEXT_CHARS = 400  # a decision's context: at most this many characters either side of the span
 SUGGESTION_KEYS = ("text", "start", "end", "replacement", "kind", "rule_id", "confidence")
-
-
-def context(text: str, start: int, end: int) -> tuple[str, int, int]:
-    """text around [start, end): all of it, or for a run-on sentence CONTEXT_CHARS either side of the span
-    cut at spaces (the neighbours the engine saw stay), with the span's offsets in it."""
-    if len(text) <= 2 * CONTEXT_CHARS + (end - start):
-        return text, start, end
-    left = max(0, start - CONTEXT_CHARS)
-    while 0 < left < start and not text[left - 1].isspace():
-        left += 1
-    right = min(len(text), end + CONTEXT_CHARS)
-    while end < right < len(text) and not text[right].isspace():
-        right -= 1
-    return text[left:right], start - left, end - left
 
 
 def suggestion(finding: Finding) -> dict:
     """A finding as the profile records it: its sentence (what the engine read), the span in code points of
     that sentence, the replacement, the kind and the stage; `decision` and `time` are added when decided."""
     sentence, start, end, replacement = finding.key
-    text, start, end = context(sentence, start, end)
+    text, start, end = decision_context(sentence, start, end)
     record = {"text": text, "start": start, "end": end, "replacement": replacement, "kind": finding.rel.kind,
               "rule_id": finding.rel.rule_id}
     if finding.rel.confidence is not None:

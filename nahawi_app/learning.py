@@ -25,7 +25,7 @@ from PySide6.QtGui import QTextDocument
 
 from nahawi.errors import NahawiError
 from nahawi.profile import Profile, ProfileError
-from nahawi.profile.decisions import decision_from_dict, now
+from nahawi.profile.decisions import decision_context, decision_from_dict, now
 from nahawi.profile.store import LEARNED, OVERLAY
 from nahawi.profile.writer import WriterModel
 from nahawi_app.issues import Issue, document_text
@@ -34,29 +34,15 @@ from nahawi_app.office import is_office_file, read_office_text
 log = logging.getLogger("nahawi.app")
 
 DOCUMENT_SUFFIXES = (".txt", ".md", ".docx", ".odt")
-CONTEXT_CHARS = 400  # of a longer paragraph, this many characters either side of the span (cut at spaces)
-
-
-def around(text: str, start: int, end: int) -> tuple[str, int, int]:
-    """text, or of a long one the part within CONTEXT_CHARS of [start, end) cut at spaces; with the span's
-    offsets in what is returned."""
-    low, high = max(0, start - CONTEXT_CHARS), min(len(text), end + CONTEXT_CHARS)
-    if low > 0 and (space := text.find(" ", low, start)) != -1:
-        low = space + 1
-    if high < len(text) and (space := text.rfind(" ", end, high)) != -1:
-        high = space
-    return text[low:high], start - low, end - low
-
-
 def decision_record(document: QTextDocument, issue: Issue, decision: str) -> dict:
     """issue as the profile records it: its paragraph (as the document holds it now, before any fix; of a
-    long one, the part `around` the span), the span in code points of that, the replacement, kind, stage and confidence; checked against the
+    long one, the part around the span: `decision_context`), the span in code points of that, the replacement, kind, stage and confidence; checked against the
     decision format (ProfileError saying what is wrong)."""
     block = document.findBlock(issue.start)
     paragraph = document_text(document, block.position(), block.position() + block.length() - 1)
     units = paragraph.encode("utf-16-le", "surrogatepass")
     start = len(units[:2 * (issue.start - block.position())].decode("utf-16-le", "surrogatepass"))
-    paragraph, start, end = around(paragraph, start, start + len(issue.edit.original))
+    paragraph, start, end = decision_context(paragraph, start, start + len(issue.edit.original))
     edit = issue.edit
     record = {"text": paragraph, "start": start, "end": end, "replacement": edit.replacement, "kind": edit.kind,
               "decision": decision, "time": now()}

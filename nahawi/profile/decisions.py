@@ -22,6 +22,7 @@ DECISIONS = ("accepted", "ignored")
 REQUIRED = ("text", "start", "end", "replacement", "kind", "decision")
 OPTIONAL = ("original", "rule_id", "confidence", "time")
 MAX_TEXT = 100_000  # characters of context one decision may carry
+CONTEXT_CHARS = 400  # what the app and the server record: at most this many characters either side of the span
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,20 @@ class Decision:
     def to_dict(self) -> dict:
         record = {k: v for k, v in asdict(self).items() if v != "" or k in ("replacement", "text")}
         return record
+
+
+def decision_context(text: str, start: int, end: int) -> tuple[str, int, int]:
+    """text around [start, end) as a decision records it: all of it, or of a run-on paragraph CONTEXT_CHARS
+    either side of the span cut at spaces (the neighbours the engine saw stay), with the span's offsets in it."""
+    if len(text) <= 2 * CONTEXT_CHARS + (end - start):
+        return text, start, end
+    left = max(0, start - CONTEXT_CHARS)
+    while 0 < left < start and not text[left - 1].isspace():
+        left += 1
+    right = min(len(text), end + CONTEXT_CHARS)
+    while end < right < len(text) and not text[right].isspace():
+        right -= 1
+    return text[left:right], start - left, end - left
 
 
 def now() -> str:

@@ -14,10 +14,10 @@ from pygls.workspace.position_codec import PositionCodec
 from lsp_server.diagnostics import LineIndex, display_span, kind_link, kinds_page
 from lsp_server.dictionary import Dictionary, words_at
 from lsp_server.documents import apply_change, plan_document, update_plan
-from lsp_server.learning import CONTEXT_CHARS, context
 from lsp_server.markdown import overlaps, prose
 from lsp_server.settings import DEFAULT_SEVERITY, Settings, parse_settings
 from nahawi.kinds import KINDS
+from nahawi.profile.decisions import CONTEXT_CHARS, decision_context
 from nahawi.profile.writer import Neighbours
 
 WRONG = "ذهب الطالب الى المدرسة"
@@ -216,8 +216,8 @@ def test_a_decisions_context_in_a_run_on_sentence_keeps_the_span_and_its_neighbo
     cut at spaces, so the neighbours "ignore here" and nahawi.adapt key it by are those the engine saw."""
     sentence = "😀 كلمةٌ أخرى " * 120 + WRONG + " في الصباح" * 120
     start = sentence.index("الى")
-    text, a, b = context(sentence, start, start + 3)
+    text, a, b = decision_context(sentence, start, start + 3)
     assert text[a:b] == "الى" and len(text) <= 2 * CONTEXT_CHARS + 3
     assert text in sentence and text == text.strip() and sentence[sentence.index(text) - 1] == " "
     assert Neighbours(text).key(a, b, "إلى") == Neighbours(sentence).key(start, start + 3, "إلى")
-    assert context(WRONG, 11, 14) == (WRONG, 11, 14)
+    assert decision_context(WRONG, 11, 14) == (WRONG, 11, 14)
