@@ -25,8 +25,7 @@ from nahawi.profile.store import (
     default_profile_dir,
     word_problem,
 )
-from nahawi.profile.writer import words_at
-from nahawi.text.punct import is_punct_char
+from nahawi.profile.writer import strip_marks, words_at
 
 log = logging.getLogger("nahawi.lsp")
 
@@ -53,13 +52,7 @@ def workspace_dictionary_path(root: str | Path) -> Path:
 
 def normalize_word(word: str) -> str:
     """The form words are compared in: NFC, without tatweel or surrounding punctuation and spaces."""
-    word = unicodedata.normalize("NFC", word).replace(TATWEEL, "").strip()
-    start, end = 0, len(word)
-    while start < end and is_punct_char(word[start]):
-        start += 1
-    while end > start and is_punct_char(word[end - 1]):
-        end -= 1
-    return word[start:end]
+    return strip_marks(unicodedata.normalize("NFC", word).replace(TATWEEL, "").strip())
 
 
 def read_words(path: Path) -> set[str]:
