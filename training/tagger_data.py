@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -25,7 +24,6 @@ import numpy as np
 from nahawi.edits.align import DELETE as OP_DELETE
 from nahawi.edits.align import INSERT as OP_INSERT
 from nahawi.edits.align import align_tokens
-from nahawi.errors import ConfigError
 from nahawi.tags import (
     DELETE,
     JOIN,
@@ -194,11 +192,19 @@ class ExampleSet:
             return cls(data["ids"], data["word_labels"], data["mark_labels"], data["offsets"])
 
 
-def examples_key(train_file: Path, tokenizer: Path, max_rewrites: int, min_count: int, max_pieces: int) -> str:
-    digest = hashlib.sha256(Path(tokenizer).read_bytes())
+def pairs_key(train_file: Path) -> str:
+    """Names one prepared train.jsonl (its path, size and time): the derived tags depend on nothing else."""
     stat = Path(train_file).stat()
-    digest.update(f"{Path(train_file).resolve()}:{stat.st_size}:{int(stat.st_mtime)}".encode())
+    return hashlib.sha256(f"{Path(train_file).resolve()}:{stat.st_size}:{int(stat.st_mtime)}".encode()).hexdigest()[:16]
+
+
+def examples_key(train_file: Path, tokenizer: Path, max_rewrites: int, min_count: int, max_pieces: int,
+                 train_pairs: int = 0) -> str:
+    digest = hashlib.sha256(Path(tokenizer).read_bytes())
+    digest.update(pairs_key(train_file).encode())
     digest.update(f"{max_rewrites}:{min_count}:{max_pieces}:{IGNORE}".encode())
+    if train_pairs:
+        digest.update(f"pairs:{train_pairs}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -215,15 +221,14 @@ def derive_all(records: list[dict], progress_dir: Path | None = None, log=print)
     for first in range(0, len(records), DERIVE_CHUNK):
         chunk = records[first:first + DERIVE_CHUNK]
         saved = progress_dir / f"tags-{first // DERIVE_CHUNK:04d}.jsonl" if progress_dir else None
-        if saved is not None and saved.exists():
-            tagged_chunk = [_tags_from_json(json.loads(line)) for line in saved.read_text("utf-8").splitlines()]
+        lines = saved.read_text("utf-8").splitlines() if saved is not None and saved.exists() else []
+        if len(lines) >= len(chunk):  # a chunk saved whole also serves a run that reads fewer pairs
+            tagged_chunk = [_tags_from_json(json.loads(line)) for line in lines[:len(chunk)]]
         else:
             tagged_chunk = [_derive_reachable(record, derived) for record in chunk]
             if saved is not None:
                 _write_atomically(saved, "".join(json.dumps(_tags_to_json(t), ensure_ascii=False) + "\n"
                                                  for t in tagged_chunk))
-        if len(tagged_chunk) != len(chunk):
-            raise ConfigError(f"{saved}: {len(tagged_chunk)} lines for {len(chunk)} pairs (delete it)")
         for record, tagged in zip(chunk, tagged_chunk):
             derived[(record["source"], record["target"])] = tagged
         out += tagged_chunk
@@ -257,12 +262,13 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def build_examples(train_file: Path, sp, max_rewrites: int, min_count: int, max_pieces: int,
-                   log=print, progress_dir: Path | None = None) -> tuple[TagVocab, ExampleSet, dict]:
+                   log=print, progress_dir: Path | None = None, train_pairs: int = 0) -> tuple[TagVocab, ExampleSet, dict]:
     """Gold tags for every pair of a prepared train.jsonl, the vocabulary of their frequent rewrites and the
     encoded examples. Pairs whose tags cannot rebuild the target, and examples over max_pieces, are counted
-    and left out (a truncated example would teach the end of a sentence as its middle)."""
+    and left out (a truncated example would teach the end of a sentence as its middle). train_pairs > 0 uses
+    only the file's leading pairs (prepared files are shuffled, so they are a sample of every origin)."""
     started = time.time()
-    records = read_pairs(train_file)
+    records = read_pairs(train_file, train_pairs)
     tagged_records, skipped = [], Counter()
     for record, tagged in zip(records, derive_all(records, progress_dir, log)):
         if not tagged:
@@ -293,22 +299,25 @@ def build_examples(train_file: Path, sp, max_rewrites: int, min_count: int, max_
 
 
 def cached_examples(train_file: Path, tokenizer: Path, cache_dir: Path, max_rewrites: int, min_count: int,
-                    max_pieces: int, log=print) -> tuple[TagVocab, ExampleSet, dict]:
-    """build_examples, stored under cache_dir/<content key>/ and reused while the inputs are unchanged."""
+                    max_pieces: int, log=print, train_pairs: int = 0) -> tuple[TagVocab, ExampleSet, dict]:
+    """build_examples, stored under cache_dir/<content key>/ and reused while the inputs are unchanged. The
+    derived tags stay in cache_dir/derived-<pairs key>/, chunk by chunk: a killed build resumes there, and a
+    build of the same pairs with another vocabulary or sample size reads them instead of aligning again."""
     import sentencepiece as spm
 
-    folder = cache_dir / examples_key(train_file, tokenizer, max_rewrites, min_count, max_pieces)
+    folder = cache_dir / examples_key(train_file, tokenizer, max_rewrites, min_count, max_pieces, train_pairs)
     if (folder / "summary.json").exists():
         summary = json.loads((folder / "summary.json").read_text())
         return TagVocab.load(folder / "tags.json"), ExampleSet.load(folder / "examples.npz"), summary
     sp = spm.SentencePieceProcessor(model_file=str(tokenizer))
-    progress = folder / "derived"  # derived tags, chunk by chunk: a killed build resumes here
+    progress = cache_dir / f"derived-{pairs_key(train_file)}"
     progress.mkdir(parents=True, exist_ok=True)
-    vocab, examples, summary = build_examples(train_file, sp, max_rewrites, min_count, max_pieces, log, progress)
+    vocab, examples, summary = build_examples(train_file, sp, max_rewrites, min_count, max_pieces, log, progress,
+                                              train_pairs)
+    folder.mkdir(parents=True, exist_ok=True)
     vocab.save(folder / "tags.json")
     examples.save(folder / "examples.npz")
     (folder / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    shutil.rmtree(progress)
     log(f"examples: {json.dumps(summary)}")
     return vocab, examples, summary
 

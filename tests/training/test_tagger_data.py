@@ -98,3 +98,22 @@ def test_a_killed_derivation_resumes_from_its_saved_chunks(tmp_path, monkeypatch
     assert tagger_data.derive_all(records, tmp_path, log=lambda _: None) == fresh
     monkeypatch.setattr(tagger_data, "derive_tags", no_alignment)
     assert tagger_data.derive_all(records, tmp_path, log=lambda _: None) == fresh  # all from disk now
+
+
+def test_a_sample_of_leading_pairs_reads_the_chunks_of_the_whole_file(tmp_path, monkeypatch):
+    """`train_pairs` trains on the file's leading pairs: the chunks a full derivation saved serve it (cut to
+    its length), and a sample's shorter last chunk is derived again when the whole file is read."""
+    import training.tagger_data as tagger_data
+
+    monkeypatch.setattr(tagger_data, "DERIVE_CHUNK", 2)
+    records = [{"source": s, "target": t} for s, t in PAIRS]
+    sample = tagger_data.derive_all(records[:1], tmp_path, log=lambda _: None)
+    assert len((tmp_path / "tags-0000.jsonl").read_text("utf-8").splitlines()) == 1
+    whole = tagger_data.derive_all(records, tmp_path, log=lambda _: None)  # the short chunk is derived again
+    assert whole[:1] == sample and [apply_tags(t) for t in whole] == [t.split() for _, t in PAIRS]
+
+    def no_alignment(*_):
+        raise AssertionError("a saved chunk was derived again")
+
+    monkeypatch.setattr(tagger_data, "derive_tags", no_alignment)
+    assert tagger_data.derive_all(records[:1], tmp_path, log=lambda _: None) == sample
