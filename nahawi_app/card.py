@@ -1,7 +1,8 @@
 """The issue card: a small floating frame that explains one issue and offers what to do with it.
 
-Owns presentation of a single issue: the suggestion (original → replacement), what it changes in these words
-(`reasons.edit_reason`), the kind in the interface
+Owns presentation of a single issue: the suggestion (original → replacement), where the window found other
+spellings of the word (`nahawi.alternatives`) a button per spelling (the engine's first), what it changes in
+these words (`reasons.edit_reason`), the kind in the interface
 language with its one-line explanation and colour, the model's confidence, and buttons for accept, ignore,
 add to dictionary and disable kind, and where it opens: next to the words it is about, starting on the side
 their line reads from, and always inside the screen (`card_position`). It emits requests and hides; the window
@@ -13,6 +14,7 @@ from PySide6.QtCore import QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QGuiApplication
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
 
+from nahawi.alternatives import MAX_ALTERNATIVES
 from nahawi_app.highlight import Issue, kind_color
 from nahawi_app.reasons import edit_reason
 from nahawi_app.strings import Strings
@@ -20,6 +22,7 @@ from nahawi_app.strings import Strings
 HIDE_DELAY_MS = 400  # grace period for the mouse to travel from the underline onto the card
 GAP = 4  # pixels between the words and the card
 MAX_WIDTH = 520
+MAX_CHOICES = 1 + MAX_ALTERNATIVES  # the engine's spelling and the others the lexicon knows
 
 
 def card_position(anchor: QRect, size: QSize, screen: QRect, right_to_left: bool) -> QPoint:
@@ -37,6 +40,7 @@ def card_position(anchor: QRect, size: QSize, screen: QRect, right_to_left: bool
 
 class IssueCard(QFrame):
     accept_requested = Signal(object)  # Issue
+    spelling_requested = Signal(object, str)  # Issue, another spelling to put in its place
     ignore_requested = Signal(object)
     dictionary_requested = Signal(object)
     ignore_word_requested = Signal(object)  # Issue: hide every issue on its word in this document
@@ -56,7 +60,11 @@ class IssueCard(QFrame):
         self.accept_button, self.ignore_button = QPushButton(), QPushButton()
         self.dictionary_button, self.disable_button = QPushButton(), QPushButton()
         self.ignore_word_button = QPushButton()
+        self.choice_buttons = [QPushButton() for _ in range(MAX_CHOICES)]  # shown when there are other spellings
+        self.spellings: tuple[str, ...] = ()  # the engine's replacement, then the others, as on the buttons
         self._layout()
+        for index, button in enumerate(self.choice_buttons):
+            button.clicked.connect(lambda checked=False, k=index: self._choose(k))
         self.accept_button.clicked.connect(lambda: self._request(self.accept_requested))
         self.ignore_button.clicked.connect(lambda: self._request(self.ignore_requested))
         self.dictionary_button.clicked.connect(lambda: self._request(self.dictionary_requested))
@@ -72,7 +80,14 @@ class IssueCard(QFrame):
         font = self.suggestion.font()
         font.setPointSize(font.pointSize() + 4)
         self.suggestion.setFont(font)
-        for label in (self.suggestion, self.reason, self.kind_label, self.explanation, self.confidence):
+        layout.addWidget(self.suggestion)
+        choices = QHBoxLayout()
+        for button in self.choice_buttons:
+            button.setFont(font)
+            choices.addWidget(button)
+        choices.addStretch(1)
+        layout.addLayout(choices)
+        for label in (self.reason, self.kind_label, self.explanation, self.confidence):
             layout.addWidget(label)
         buttons = QHBoxLayout()
         for button in (self.accept_button, self.ignore_button, self.ignore_word_button, self.dictionary_button,
@@ -92,9 +107,11 @@ class IssueCard(QFrame):
         if self.issue is not None:
             self._fill(self.issue)
 
-    def show_issue(self, issue: Issue, anchor: QRect, right_to_left: bool = True) -> None:
-        """Show issue next to anchor, the global rectangle of its words (see `card_position`)."""
+    def show_issue(self, issue: Issue, anchor: QRect, right_to_left: bool = True, others: tuple[str, ...] = ()) -> None:
+        """Show issue next to anchor, the global rectangle of its words (see `card_position`); others are
+        spellings besides its replacement (best first), each offered as a button after the engine's."""
         self.issue = issue
+        self.spellings = (issue.edit.replacement, *others[:MAX_CHOICES - 1]) if others else ()
         self._fill(issue)
         screen = QGuiApplication.screenAt(anchor.center()) or self.screen() or QGuiApplication.primaryScreen()
         available = screen.availableGeometry()
@@ -105,17 +122,22 @@ class IssueCard(QFrame):
         self.show()
         self.raise_()
 
-    def add_choices(self, menu: QMenu, issue: Issue) -> None:
+    def add_choices(self, menu: QMenu, issue: Issue, others: tuple[str, ...] = ()) -> None:
         """The card's choices for issue at the top of menu (a right-click on its underline): its suggestion
-        (choosing it accepts it), ignore, add to the dictionary; they emit the card's own requests."""
+        (choosing it accepts it), the other spellings (choosing one puts it in place), ignore, add to the
+        dictionary; they emit the card's own requests."""
         s, first = self.strings, (menu.actions() or [None])[0]
-        choices = [(suggestion_text(s, issue.edit.original, issue.edit.replacement), self.accept_requested),
-                   (s("card_ignore"), self.ignore_requested)]
+        choices = [(suggestion_text(s, issue.edit.original, issue.edit.replacement),
+                    lambda: self.accept_requested.emit(issue))]
+        choices += [(spelling, lambda spelling=spelling: self.spelling_requested.emit(issue, spelling))
+                    for spelling in others[:MAX_CHOICES - 1]]
+        choices.append((s("card_ignore"), lambda: self.ignore_requested.emit(issue)))
         if _is_word(issue.edit.original):
-            choices += [(s("card_ignore_all"), self.ignore_word_requested), (s("card_dictionary"), self.dictionary_requested)]
-        for caption, signal in choices:
+            choices += [(s("card_ignore_all"), lambda: self.ignore_word_requested.emit(issue)),
+                        (s("card_dictionary"), lambda: self.dictionary_requested.emit(issue))]
+        for caption, request in choices:
             action = QAction(caption.replace("&", "&&"), menu)
-            action.triggered.connect(lambda checked=False, request=signal: request.emit(issue))
+            action.triggered.connect(lambda checked=False, request=request: request())
             menu.insertAction(first, action)
         menu.insertSeparator(first)
 
@@ -132,6 +154,22 @@ class IssueCard(QFrame):
             self.confidence.setText(s("card_confidence", percent=round(100 * edit.confidence)))
         self.dictionary_button.setEnabled(_is_word(edit.original))
         self.ignore_word_button.setEnabled(_is_word(edit.original))
+        for index, button in enumerate(self.choice_buttons):
+            spelling = self.spellings[index] if index < len(self.spellings) else ""
+            button.setText(spelling.replace("&", "&&"))
+            button.setToolTip(s("card_use", spelling=spelling))
+            button.setVisible(bool(spelling))
+
+    def _choose(self, index: int) -> None:
+        """The writer clicked the spelling at index: the engine's is accepting the issue, another replaces it."""
+        issue, spellings = self.issue, self.spellings
+        self.hide()
+        if issue is None or index >= len(spellings):
+            return
+        if index == 0:
+            self.accept_requested.emit(issue)
+        else:
+            self.spelling_requested.emit(issue, spellings[index])
 
     def _request(self, signal) -> None:
         issue = self.issue
@@ -163,7 +201,7 @@ class IssueCard(QFrame):
         super().leaveEvent(event)
 
     def hideEvent(self, event) -> None:
-        self.issue = None
+        self.issue, self.spellings = None, ()
         super().hideEvent(event)
 
 

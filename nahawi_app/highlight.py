@@ -13,6 +13,7 @@ elsewhere and sessions. Also owns the kind → colour legend. Knows nothing of t
 from __future__ import annotations
 
 import bisect
+import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -218,7 +219,10 @@ class IssueLayer(QObject):
 
     # --- actions ----------------------------------------------------------------------------------------
 
-    def accept(self, issue: Issue) -> bool:
+    def accept(self, issue: Issue, spelling: str | None = None) -> bool:
+        """Apply issue's edit, or with spelling (another the writer chose) in place of its replacement."""
+        if spelling is not None and self.contains(issue) and issue.is_intact():
+            self.rows.edits[issue._row] = dataclasses.replace(issue.edit, replacement=spelling)
         return self.accept_many([issue]) == 1
 
     def accept_many(self, issues: Iterable[Issue]) -> int:

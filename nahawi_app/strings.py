@@ -56,6 +56,7 @@ _TABLE: dict[str, tuple[str, str]] = {
     "card_disable_kind": ("أوقف هذا النوع", "Disable this kind"),
     "card_delete": ("احذف «{original}»", "Delete “{original}”"),
     "card_insert": ("أضف «{replacement}»", "Insert “{replacement}”"),
+    "card_use": ("ضع «{spelling}» مكانها", "Put “{spelling}” in its place"),
     "card_confidence": ("الثقة: {percent}٪", "Confidence: {percent}%"),
     "reason_replace": ("{new} بدل {old}", "{old} becomes {new}"),
     "reason_insert": ("إضافة {new}", "{new} is added"),
@@ -137,10 +138,21 @@ _TABLE: dict[str, tuple[str, str]] = {
                     "(*.docx *.odt);;كل الملفات (*)"),
                     ("Text and documents (*.txt *.md *.docx *.odt);;Text (*.txt *.md);;Word and OpenDocument "
                     "(*.docx *.odt);;All files (*)")),
-    "save_filter": ("نصوص (*.txt *.md);;كل الملفات (*)", "Text (*.txt *.md);;All files (*)"),
-    "imported": ("فُتح نص «{name}» مستندًا جديدًا بلا تنسيق؛ يُحفظ نصًّا (‎.txt أو ‎.md) ولا يُمسّ الملف الأصلي.",
-                 ("The text of “{name}” is open as a new plain-text document; it saves as text (.txt or .md) and "
-                 "the original file is left as it is.")),
+    "save_filter": ("نصوص (*.txt *.md);;مستند وورد (*.docx);;كل الملفات (*)",
+                    "Text (*.txt *.md);;Word document (*.docx);;All files (*)"),
+    "imported": (("فُتح نص «{name}» مستندًا جديدًا بلا تنسيق: يُحفظ بفقراته (‎.docx) أو نصًّا (‎.txt أو ‎.md)، ولا يُمسّ "
+                 "الملف الأصلي إلا إن حفظت فوقه."),
+                 ("The text of “{name}” is open as a new document without its formatting: it saves with its "
+                 "paragraphs (.docx) or as text (.txt or .md), and the original file is left as it is unless you "
+                 "save over it.")),
+    "formatting_title": ("التنسيق لا يُحفظ", "Formatting is not kept"),
+    "formatting_text": (("سيُحفظ «{name}» بنصّه وفقراته فقط: تنسيق المستند الأصلي (الخطوط والعناوين والجداول والصور "
+                        "والتعليقات) لا يُحفظ."),
+                        ("“{name}” will be saved with its text and paragraphs only: the original document's "
+                        "formatting (fonts, headings, tables, images, comments) is not kept.")),
+    "formatting_save": ("احفظ بلا تنسيق", "Save without formatting"),
+    "odt_not_written": ("لا يكتب نحوي ملفات ‎.odt: احفظ المستند ‎.docx أو نصًّا (‎.txt أو ‎.md)",
+                        "Nahawi does not write .odt files: save the document as .docx or as text (.txt or .md)"),
     # settings dialog
     "settings_title": ("الإعدادات", "Settings"),
     "set_kinds": ("أنواع الأخطاء المفعّلة", "Enabled kinds"),

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nahawi.alternatives import alternatives
 from nahawi.contract import Edit
 from nahawi_app import editor as editor_module
 from nahawi_app.actions import build_actions, fill_recent, retranslate_actions
@@ -33,6 +34,7 @@ from nahawi_app.find import FindBar
 from nahawi_app.help import about_box, shortcuts_dialog
 from nahawi_app.highlight import Issue, IssueLayer, Utf16Map
 from nahawi_app.interface import use_fallback_font, use_interface_language
+from nahawi_app.issues import document_text
 from nahawi_app.panel import MAX_LISTED, IssuePanel, NoticeArea
 from nahawi_app.settings import AppSettings, SettingsDialog, SettingsStore
 from nahawi_app.strings import Strings
@@ -124,6 +126,7 @@ class MainWindow(WriterLearning, DocumentFiles, QMainWindow):
         self.editor.escape_pressed.connect(self.card.hide)
         self.editor.context_menu_opening.connect(self._fill_context_menu)
         self.card.accept_requested.connect(self.accept_issue)
+        self.card.spelling_requested.connect(self.accept_spelling)
         self.card.ignore_requested.connect(self.ignore_issue)
         self.card.dictionary_requested.connect(self.add_to_dictionary)
         self.card.ignore_word_requested.connect(self.ignore_word)
@@ -251,7 +254,19 @@ class MainWindow(WriterLearning, DocumentFiles, QMainWindow):
     def show_card(self, issue: Issue) -> None:
         """The card for issue, next to its words and on the side their line reads from."""
         editor = self.editor
-        self.card.show_issue(issue, editor.span_rect(issue.start, issue.end), editor.is_right_to_left_at(issue.start))
+        self.card.show_issue(issue, editor.span_rect(issue.start, issue.end), editor.is_right_to_left_at(issue.start),
+                             self.other_spellings(issue))
+
+    def other_spellings(self, issue: Issue) -> tuple[str, ...]:
+        """Spellings of the issue's word besides its replacement that the engine's lexicon knows, best
+        first (`nahawi.alternatives`, as the language server's extra quick fixes), read in its paragraph."""
+        if self.controller.lexicon is None:
+            return ()
+        document = self.editor.document()
+        block = document.findBlock(issue.start)
+        paragraph = document_text(document, block.position(), block.position() + block.length() - 1)
+        start = len(document_text(document, block.position(), issue.start))  # code points before the word
+        return alternatives(self.controller.lexicon, paragraph, start, issue.edit)
 
     def _on_hover(self, position: int, point: QPoint) -> None:
         issue = self.layer.issue_at(position) if position >= 0 else None
@@ -269,7 +284,7 @@ class MainWindow(WriterLearning, DocumentFiles, QMainWindow):
     def _fill_context_menu(self, menu: QMenu, position: int) -> None:
         issue = self.layer.issue_at(position) if position >= 0 else None
         if issue is not None:
-            self.card.add_choices(menu, issue)
+            self.card.add_choices(menu, issue, self.other_spellings(issue))
 
     def jump_to(self, issue: Issue) -> None:
         cursor = self.editor.textCursor()
@@ -296,6 +311,11 @@ class MainWindow(WriterLearning, DocumentFiles, QMainWindow):
             return False
         self.record(issue, "accepted")
         return self.layer.accept(issue)
+
+    def accept_spelling(self, issue: Issue, spelling: str) -> bool:
+        """Put another spelling the writer chose in the issue's place (not recorded as accepting the engine's
+        suggestion: as the language server's other-spelling quick fixes)."""
+        return self.layer.contains(issue) and issue.is_intact() and self.layer.accept(issue, spelling)
 
     def accept_current(self) -> bool:
         issue = self.layer.current or self.layer.issue_at(self.editor.textCursor().position())

@@ -122,6 +122,7 @@ class CheckWorker(QObject):
     progress = Signal(int, float)  # revision, share of the text checked
     abandoned = Signal(int)  # revision given up because a newer one is wanted
     profile_problem = Signal(str)  # the profile's learned files cannot be used (the engine is left unadapted)
+    lexicon_changed = Signal(object)  # the engine's Lexicon now (or None): read-only, for other spellings
 
     def __init__(self):
         super().__init__()
@@ -144,15 +145,17 @@ class CheckWorker(QObject):
         except Exception as error:  # noqa: BLE001 - any loading failure is reported in the UI; the editor keeps working
             self.load_failed.emit(describe_error(error))
             return
-        self._follow_profile()
+        self._follow_profile(loaded=True)
         self.loaded.emit(self.engine.info)
 
-    def _follow_profile(self) -> None:
+    def _follow_profile(self, loaded: bool = False) -> None:
         """Correct for the profile as it is on disk (checked before each check: `nahawi adapt` or the
         language server may have learned since)."""
         changed, problem = self.follower.follow(self.engine)
         if changed:
             self.pieces.clear()
+        if changed or loaded:
+            self.lexicon_changed.emit(getattr(getattr(self.engine, "stages", None), "lexicon", None))
         if problem is not None:
             self.profile_problem.emit(problem)
 
@@ -229,6 +232,10 @@ class CheckController(QObject):
         self.revision = 0
         self.while_typing, self.min_confidence = True, None
         self.info, self.state = None, "loading"
+        # The loaded engine's lexicon (nahawi.lexicon.Lexicon, None without one), as the worker last reported
+        # it. Its tables are never written after loading (a profile change makes a new one), so reading it
+        # here for one word's other spellings is safe beside a check on the worker thread.
+        self.lexicon = None
         self._in_flight: int | None = None  # revision of the request the worker is working on
         self._wanted = False  # a check of the current revision was asked for and not yet delivered
         self.debounce = QTimer(self, singleShot=True, interval=150)
@@ -247,6 +254,7 @@ class CheckController(QObject):
         self.worker.partial.connect(self._on_partial)
         self.worker.progress.connect(self._on_progress)
         self.worker.profile_problem.connect(self.profile_problem)
+        self.worker.lexicon_changed.connect(self._on_lexicon_changed)
         self.thread.start()
 
     def configure(self, while_typing: bool, delay_ms: int, min_confidence: float) -> None:
@@ -258,7 +266,7 @@ class CheckController(QObject):
         self.worker.follower.path = path
 
     def load_engine(self, factory: EngineFactory) -> None:
-        self.info = None
+        self.info, self.lexicon = None, None
         self._set_state("loading")
         self._load.emit(factory)
 
@@ -335,6 +343,10 @@ class CheckController(QObject):
     def _resend(self) -> None:
         if self._wanted and self._in_flight is None and not self.debounce.isActive():
             self._send()
+
+    @Slot(object)
+    def _on_lexicon_changed(self, lexicon) -> None:
+        self.lexicon = lexicon
 
     @Slot(object)
     def _on_loaded(self, info) -> None:
