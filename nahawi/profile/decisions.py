@@ -10,6 +10,7 @@ and nothing is read from a file with one. Knows nothing of what is learned from 
 from __future__ import annotations
 
 import json
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -17,12 +18,14 @@ from pathlib import Path
 
 from nahawi.kinds import KIND_IDS
 from nahawi.profile.store import ProfileError, read_text_lines
+from nahawi.text.segment import segment_text
 
 DECISIONS = ("accepted", "ignored")
 REQUIRED = ("text", "start", "end", "replacement", "kind", "decision")
 OPTIONAL = ("original", "rule_id", "confidence", "time")
 MAX_TEXT = 100_000  # characters of context one decision may carry
-CONTEXT_CHARS = 400  # what the app and the server record: at most this many characters either side of the span
+CONTEXT_CHARS = 400  # what the app and the server record: the sentences this many characters either side of the span
+MAX_SENTENCE_REACH = 8 * CONTEXT_CHARS  # a sentence running further from the span is cut at a space
 
 
 @dataclass(frozen=True)
@@ -50,16 +53,28 @@ class Decision:
 
 
 def decision_context(text: str, start: int, end: int) -> tuple[str, int, int]:
-    """text around [start, end) as a decision records it: all of it, or of a run-on paragraph CONTEXT_CHARS
-    either side of the span cut at spaces (the neighbours the engine saw stay), with the span's offsets in it."""
+    """text around [start, end) as a decision records it, with the span's offsets in it: all of it, or of a
+    run-on paragraph the whole sentences (`segment_text`, as the engine cuts them) that hold the characters
+    CONTEXT_CHARS either side of the span, so the sentence around the span, and with it the span's
+    neighbours (`nahawi.profile.writer.Neighbours`), is what a check of the paragraph sees. A sentence
+    reaching further than MAX_SENTENCE_REACH from the span is cut at a space instead."""
     if len(text) <= 2 * CONTEXT_CHARS + (end - start):
         return text, start, end
-    left = max(0, start - CONTEXT_CHARS)
-    while 0 < left < start and not text[left - 1].isspace():
-        left += 1
-    right = min(len(text), end + CONTEXT_CHARS)
-    while end < right < len(text) and not text[right].isspace():
-        right -= 1
+    sentences = segment_text(text)
+    starts, ends = [s.start for s in sentences], [s.end for s in sentences]
+    low, high = max(0, start - CONTEXT_CHARS), min(len(text), end + CONTEXT_CHARS)
+    index = bisect_right(starts, low) - 1
+    left = starts[index] if index >= 0 else low
+    if start - left > MAX_SENTENCE_REACH:
+        left = low
+        while 0 < left < start and not text[left - 1].isspace():
+            left += 1
+    index = bisect_left(ends, high)
+    right = ends[index] if index < len(ends) else high
+    if right - end > MAX_SENTENCE_REACH:
+        right = high
+        while end < right < len(text) and not text[right].isspace():
+            right -= 1
     return text[left:right], start - left, end - left
 
 

@@ -26,25 +26,41 @@ from nahawi.profile.overlay import OverlayConfig, with_overlay
 from nahawi.profile.store import Profile, dictionary_form
 from nahawi.punctuation import LABELS, PunctuationModel
 from nahawi.text.punct import is_punct_char
+from nahawi.text.segment import segment_text
 from nahawi.text.tokens import model_tokens
 
-EDGE = "<edge>"  # the neighbour of a span at the start or end of its text
+EDGE = "<edge>"  # the neighbour of a span at the start or end of its sentence
 
 
 class Neighbours:
-    """The tokens of one text (`model_tokens`), indexed to find the tokens either side of a span."""
+    """The tokens of one text (`model_tokens`) and its sentences (`segment_text`: the engine's segments, the
+    language server's "sentence"), indexed to find the tokens either side of a span within its sentence.
+
+    A neighbour in another sentence is EDGE: at the start of a paragraph (after a line break) or of a
+    sentence the span has no token before it, whether the text is the document, its paragraph or the
+    sentence alone, so a decision recorded on a paragraph (the app) or a sentence (the server) keys the
+    suggestion as a check of the whole document does (`decision_context` keeps whole sentences).
+    """
 
     def __init__(self, text: str):
         self.text, self.tokens = text, model_tokens(text)
         self.starts, self.ends = [t.start for t in self.tokens], [t.end for t in self.tokens]
+        sentences = segment_text(text)
+        self.sentence_starts, self.sentence_ends = [s.start for s in sentences], [s.end for s in sentences]
 
     def key(self, start: int, end: int, replacement: str) -> tuple[str, str, str, str]:
         """(token before, the span's text, token after, replacement): a suggestion as the writer saw it,
         for remembering where they ignored it."""
+        sentence = bisect_right(self.sentence_starts, start) - 1
+        left = self.sentence_starts[sentence] if sentence >= 0 else 0
+        sentence = bisect_left(self.sentence_ends, end)
+        right = self.sentence_ends[sentence] if sentence < len(self.sentence_ends) else len(self.text)
         before = bisect_right(self.ends, start) - 1
         after = bisect_left(self.starts, end)
-        return (self.tokens[before].text if before >= 0 else EDGE, self.text[start:end],
-                self.tokens[after].text if after < len(self.tokens) else EDGE, replacement)
+        return (self.tokens[before].text if before >= 0 and self.tokens[before].start >= left else EDGE,
+                self.text[start:end],
+                self.tokens[after].text if after < len(self.tokens) and self.tokens[after].end <= right else EDGE,
+                replacement)
 
 
 class WriterRows(Mapping):
