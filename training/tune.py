@@ -44,6 +44,8 @@ GRID = {
     "tagger_mark_threshold": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01),  # 1.01: no tagger marks
 }
 TAGGER_FIELDS = ("tagger_word_threshold", "tagger_mark_threshold")
+SEGMENT_FIELDS = ("kinds", "min_confidence", "prefer_lexicon", "context_check", "lexicon_ratio", "lexicon_repair",
+                  "lexicon_gate", "tagger_word_threshold", "tagger_mark_threshold")  # all but the punctuation stage's
 CORRECTED_SIDE = "qalb/2014/dev/QALB-2014-L1-Dev.cor.no_ids"
 
 
@@ -86,6 +88,7 @@ class Stages:
         self.gate = load_gate(model_dir / GATE_FILE) if (model_dir / GATE_FILE).is_file() else None
         self.punctuation = load_punctuation(punctuation_path) if punctuation_path.is_file() else None
         self._lexicons: dict[tuple, tuple[Lexicon, Spacing]] = {}
+        self._segments: dict[tuple, list] = {}
 
     def _lexicon(self, setting: Setting) -> tuple[Lexicon | None, Spacing | None]:
         if self.lexicon is None:
@@ -108,11 +111,15 @@ class Stages:
 
     def edits(self, documents: list[RawDocument], setting: Setting) -> list[list[Edit]]:
         """Each document's shown edits under `setting`, stage by stage and segment by segment as the engine
-        runs them."""
+        runs them. The segment stages' output is remembered by the fields it depends on: a setting that moves
+        only the punctuation threshold reuses it."""
         stages = self.after_model(setting)
-        return [stages.document_edits(d.source, [(segment.start, stages.segment_edits(segment.text, edits))
-                                                            for segment, edits in d.segments])
-                for d in documents]
+        key = (id(documents), *(getattr(setting, name) for name in SEGMENT_FIELDS))
+        if key not in self._segments:
+            self._segments[key] = [[(segment.start, stages.segment_edits(segment.text, edits))
+                                    for segment, edits in d.segments] for d in documents]
+        return [stages.document_edits(d.source, segments)
+                for d, segments in zip(documents, self._segments[key], strict=True)]
 
 
 @dataclass(frozen=True)
@@ -141,12 +148,34 @@ def raw_documents(corrector, texts: list[str]) -> list[RawDocument]:
     return documents
 
 
-def _score(stages: Stages, dev, source_raw, corrected_raw, words: int, setting: Setting) -> dict:
-    from training.evaluate import score_dev_hypotheses
+class DevScorer:
+    """M2 scores of dev hypotheses against gold read once; settings that write the same text share a score."""
 
+    def __init__(self, dev):
+        from nahawi.m2.reader import read_m2
+
+        self.gold = read_m2(dev.m2_path)[:dev.limit]
+        self.nopnx_gold = read_m2(dev.nopnx_m2_path)[:dev.limit]
+        self._seen: dict[tuple[str, ...], dict] = {}
+
+    def score(self, hypotheses: list[str]) -> dict:
+        from nahawi.bench.quality import score_to_dict
+        from nahawi.m2.scorer import score_corpus
+        from nahawi.text.punct import strip_punct, tokenize_punct
+
+        key = tuple(hypotheses)
+        if key not in self._seen:
+            lines = [tokenize_punct(h) for h in hypotheses]
+            self._seen[key] = {
+                "with_punct": score_to_dict(score_corpus(self.gold, lines), digits=None),
+                "no_punct": score_to_dict(score_corpus(self.nopnx_gold, [strip_punct(h) for h in lines]), digits=None)}
+        return self._seen[key]
+
+
+def _score(stages: Stages, dev: DevScorer, source_raw, corrected_raw, words: int, setting: Setting) -> dict:
     hypotheses = [apply_edits(d.source, tuple(e))
                   for d, e in zip(source_raw, stages.edits(source_raw, setting), strict=True)]
-    scores = score_dev_hypotheses(hypotheses, dev)
+    scores = dev.score(hypotheses)
     with_punct, no_punct = scores["with_punct"], scores["no_punct"]
     alarms = sum(count_edited_words(d.source, e)  # edited words, as `nahawi bench false-alarms` counts them
                  for d, e in zip(corrected_raw, stages.edits(corrected_raw, setting), strict=True))
@@ -182,12 +211,12 @@ def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, max_f
                              options=CorrectorOptions(lexicon=False, policy=False, punctuation=False))
     source_raw, corrected_raw = raw_documents(raw, dev.sources[:dev.limit]), raw_documents(raw, corrected)
     words = sum(len(line.split()) for line in corrected)
-    stages = Stages(model_dir)
+    stages, scorer = Stages(model_dir), DevScorer(dev)
     seen: dict[Setting, dict] = {}
 
     def evaluate(setting: Setting) -> dict:
         if setting not in seen:
-            row = seen[setting] = _score(stages, dev, source_raw, corrected_raw, words, setting)
+            row = seen[setting] = _score(stages, scorer, source_raw, corrected_raw, words, setting)
             log(f"{json.dumps(dataclasses.asdict(setting))}: F0.5 {row['with_punct']:.4f} with punct, "
                 f"{row['no_punct']:.4f} without; {row['false_alarms_per_1000_words']:.2f} false alarms / 1k words")
         return seen[setting]
