@@ -2,7 +2,9 @@
 
 Owns what happens between the editor's text and files, as a part of `MainWindow` (a mixin: it uses the
 window's editor, layer, notices, controller, settings and strings). Reading, decoding and writing bytes are
-`files`; this part decides what the writer is told and asked. Knows nothing of checking or underlines.
+`files` (and `office` for .docx and .odt); this part decides what the writer is told and asked: a document
+opened from a .docx or .odt is saved as .docx with its paragraphs, after the writer has been told once that
+its formatting is not kept. Knows nothing of checking or underlines.
 """
 from __future__ import annotations
 
@@ -24,14 +26,16 @@ from nahawi_app.files import (
     read_text_file,
     save_atomic,
 )
-from nahawi_app.office import is_office_file, read_office_text
+from nahawi_app.office import docx_bytes, is_office_file, read_office_text
 from nahawi_app.settings import with_recent
 
 
 class DocumentFiles:
     """The file side of `MainWindow`."""
 
-    save_suggestion = ""  # where Save as proposes to write an imported document (its .txt beside the original)
+    save_suggestion = ""  # where Save as proposes to write an imported document (a .docx: itself)
+    office_source = ""  # the .docx or .odt this document's text was opened from ("" for anything else)
+    formatting_told = False  # the writer agreed to save it without the original's formatting
 
     # --- files ------------------------------------------------------------------------------------------
 
@@ -69,15 +73,17 @@ class DocumentFiles:
         return True
 
     def _import_office(self, path: str) -> bool:
-        """Open a .docx or .odt file's text as a new, unsaved text document: saving asks for a .txt or .md
-        name (beside the original), so the original file is never overwritten by its plain text."""
+        """Open a .docx or .odt file's text as a new, unsaved document: saving asks for a name (for a .docx,
+        proposing the original; for an .odt, a .txt beside it), and the first save as .docx first says that
+        the original's formatting is not kept (`save_to`)."""
         try:
             text = read_office_text(path)
         except InputError as error:
             self.notices.notify("file", self.strings("open_failed", error=error), self._dismiss("file"), "error")
             return False
         self._load_document(LoadedText(text), "")
-        self.save_suggestion = str(Path(path).with_suffix(".txt"))
+        self.office_source = path
+        self.save_suggestion = path if Path(path).suffix.lower() == ".docx" else str(Path(path).with_suffix(".txt"))
         self.editor.document().setModified(True)
         self.notices.notify("converted", self.strings("imported", name=Path(path).name), self._dismiss("converted"),
                             "info")
@@ -108,7 +114,7 @@ class DocumentFiles:
         return [(self.strings("dismiss"), lambda: self.notices.dismiss(key))]
 
     def _load_document(self, loaded: LoadedText, path: str) -> None:
-        self.save_suggestion = ""
+        self.save_suggestion, self.office_source, self.formatting_told = "", "", False
         self.card.hide()
         self.layer.clear()
         self.editor.load_text(loaded.text)
@@ -138,17 +144,34 @@ class DocumentFiles:
         return self.save_to(self.path) if self.path else self.save_as()
 
     def save_as(self) -> bool:
-        path, _ = QFileDialog.getSaveFileName(self, self.strings("act_save_as"), self.path or self.save_suggestion,
-                                              self.strings("save_filter"))
+        """Ask where to save (text, or .docx: chosen by the name's suffix, or added when the Word filter is
+        chosen for a name without one)."""
+        suggestion = self.path or self.save_suggestion
+        filters = self.strings("save_filter")
+        word = filters.split(";;")[1]
+        path, chosen = QFileDialog.getSaveFileName(self, self.strings("act_save_as"), suggestion, filters,
+                                                   word if suggestion.lower().endswith(".docx") else "")
+        if path and not Path(path).suffix and chosen == word:
+            path += ".docx"
         return self.save_to(path) if path else False
 
     def save_to(self, path: str | Path) -> bool:
-        """Write the document to path atomically, in its file's line-ending style, as UTF-8."""
+        """Write the document to path atomically: as .docx for a .docx name (a document opened from an office
+        file only once the writer agreed to lose its formatting), else as UTF-8 text in its file's
+        line-ending style; an .odt name is refused."""
         path = str(Path(path).absolute())
         loaded = dataclasses.replace(self.loaded, encoding="utf-8")
+        suffix = Path(path).suffix.lower()
+        if suffix == ".docx" and self.office_source and not self.formatting_told:
+            if not self.confirm_formatting_loss(Path(path).name):
+                return False
+            self.formatting_told = True
         try:
-            save_atomic(path, encode_for_save(self.editor.plain_text(), loaded))
-        except OSError as error:
+            if suffix == ".odt":
+                raise InputError(self.strings("odt_not_written"))
+            text = self.editor.plain_text()
+            save_atomic(path, docx_bytes(text) if suffix == ".docx" else encode_for_save(text, loaded))
+        except (OSError, InputError) as error:
             self.notices.notify("file", self.strings("save_failed", error=error), self._dismiss("file"), "error")
             return False
         self.path, self.loaded = path, loaded
@@ -170,6 +193,18 @@ class DocumentFiles:
         if answer == "save":
             return self.save()
         return answer == "discard"
+
+    def confirm_formatting_loss(self, name: str) -> bool:
+        """Whether the writer agrees to save name (opened from a .docx or .odt) with its paragraphs only."""
+        s = self.strings
+        box = QMessageBox(QMessageBox.Icon.Warning, s("formatting_title"), s("formatting_text", name=name),
+                          parent=self)
+        save = box.addButton(s("formatting_save"), QMessageBox.ButtonRole.AcceptRole)
+        cancel = box.addButton(s("prompt_cancel"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(save)
+        box.setEscapeButton(cancel)
+        box.exec()
+        return box.clickedButton() is save
 
     def ask_unsaved(self, name: str) -> str:
         """"save", "discard" or "cancel": the writer's answer to the unsaved-changes prompt, whose buttons

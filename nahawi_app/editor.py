@@ -11,7 +11,6 @@ plain text: Shift+Enter too). Knows nothing of issues, checking or files.
 """
 from __future__ import annotations
 
-import unicodedata
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
@@ -26,6 +25,8 @@ from PySide6.QtGui import (
     QTextCursor,
 )
 from PySide6.QtWidgets import QTextEdit, QWidget
+
+from nahawi_app.direction import first_strong, mostly_right_to_left
 
 BUNDLED_FONTS = Path(__file__).parent / "resources" / "fonts"
 BUNDLED_FAMILY = "Noto Naskh Arabic"
@@ -67,30 +68,15 @@ def has_arabic_font(families: list[str]) -> bool:
 
 def strong_direction(text: str) -> Qt.LayoutDirection | None:
     """Direction of text's first strong character (Unicode bidi class L, R or AL), None if it has none."""
-    found = _first_strong(text)
+    found = first_strong(text)
     return None if found is None else (Qt.LayoutDirection.RightToLeft if found else Qt.LayoutDirection.LeftToRight)
-
-
-def _first_strong(text: str) -> bool | None:
-    """True when text's first strong character is right-to-left, False when left-to-right, None without one
-    (plain strings, no Qt enums: this runs on every line of a file being opened)."""
-    for char in text:
-        bidi = _bidirectional(char)
-        if bidi == "L":
-            return False
-        if bidi == "R" or bidi == "AL":
-            return True
-    return None
-
-
-_bidirectional = unicodedata.bidirectional
 
 
 def plan_directions(text: str) -> tuple[Qt.LayoutDirection, list[tuple[int, Qt.LayoutDirection]]]:
     """The direction most of text's lines (paragraphs) take from their first strong character (right to
     left on a tie or with none), and (line number, direction) for each line whose direction is the other."""
-    found = [_first_strong(line) for line in text.split("\n")]
-    rtl = found.count(False) <= found.count(True)
+    found = [first_strong(line) for line in text.split("\n")]
+    rtl = mostly_right_to_left(found)
     default, other = ((Qt.LayoutDirection.RightToLeft, Qt.LayoutDirection.LeftToRight) if rtl else
                       (Qt.LayoutDirection.LeftToRight, Qt.LayoutDirection.RightToLeft))
     return default, [(line, other) for line, strong in enumerate(found) if strong is (not rtl)]

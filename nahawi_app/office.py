@@ -1,20 +1,27 @@
-"""Word (.docx) and OpenDocument (.odt) files read as plain text, with the standard library only.
+"""Word (.docx) and OpenDocument (.odt) files read as plain text, and text written as a .docx, with the
+standard library only.
 
-Owns one thing: the text of such a file, a line per paragraph (headings, list items and table cells are
-paragraphs too; a line break inside a paragraph starts a new line; tabs stay tabs). Both formats are zip
-archives of XML, so `zipfile` and `xml.etree` read them: python-docx or odfpy would add a dependency (and
-lxml) for what is a walk over one XML file, and they are not needed to write the text back (it is saved as
-.txt or .md). Formatting, headers, footnotes, comments and deleted tracked changes are left out; a file
-that is not such an archive, or whose XML is broken or too large, raises `InputError`. Knows nothing of
-widgets.
+Owns two things. Reading: the text of such a file, a line per paragraph (headings, list items and table
+cells are paragraphs too; a line break inside a paragraph starts a new line; tabs stay tabs). Writing
+(`docx_bytes`): a minimal valid .docx of a text, one w:p per line, right-to-left (w:bidi, and w:rtl on its
+runs) for a line whose first strong character is, and for a line without one when most lines are; reading it
+back gives the text, character for character. Both formats are zip archives of XML, so `zipfile` and
+`xml.etree` read them and a few fixed parts plus one generated XML file write one: python-docx or odfpy
+would add a dependency (and lxml) for a walk over one XML file and for one writer. Formatting, headers,
+footnotes, comments and deleted tracked changes are left out when reading, so a document read and written
+back keeps its paragraphs only. A file that is not such an archive, or whose XML is broken or too large,
+raises `InputError`, and so does a text holding a character XML cannot carry. Knows nothing of widgets.
 """
 from __future__ import annotations
 
+import re
 import zipfile
+from io import BytesIO
 from pathlib import Path
 from xml.etree import ElementTree
 
 from nahawi.errors import InputError
+from nahawi_app.direction import first_strong, mostly_right_to_left
 
 OFFICE_SUFFIXES = (".docx", ".odt")
 MAX_XML_BYTES = 256 * 1024 * 1024  # a larger document part is refused before it is unpacked (zip bombs)
@@ -100,3 +107,50 @@ def _odt_inline(node: ElementTree.Element, parts: list[str]) -> None:
         elif tag not in (*_ODT_SKIPPED, f"{_TEXT}p", f"{_TEXT}h"):
             _odt_inline(child, parts)
         parts[-1] += child.tail or ""
+
+
+# The parts of a minimal WordprocessingML package (ECMA-376 part 1, 11.3.10): content types, the package
+# relationship to the main document, and the main document.
+_CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                  '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                  '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                  '<Default Extension="xml" ContentType="application/xml"/>'
+                  '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+                  'officedocument.wordprocessingml.document.main+xml"/></Types>')
+_PACKAGE_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+                 '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                 '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                 'officeDocument" Target="word/document.xml"/></Relationships>')
+_DOCUMENT_START = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:document '
+                   'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>')
+_DOCUMENT_END = '</w:body></w:document>'
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")  # XML 1.0 has no way to write these
+_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})  # a literal CR would read as LF
+
+
+def docx_bytes(text: str) -> bytes:
+    """A .docx holding text, one paragraph per line ("\n"); `InputError` names a character it cannot hold."""
+    bad = _NOT_IN_XML.search(text)
+    if bad is not None:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise InputError(f"line {line} holds U+{ord(bad.group()):04X}, which a .docx cannot store")
+    lines = text.split("\n")
+    found = [first_strong(line) for line in lines]
+    default = mostly_right_to_left(found)
+    body = "".join(_paragraph(line, default if strong is None else strong) for line, strong in zip(lines, found, strict=True))
+    out = BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("_rels/.rels", _PACKAGE_RELS)
+        archive.writestr("word/document.xml", _DOCUMENT_START + body + _DOCUMENT_END)
+    return out.getvalue()
+
+
+def _paragraph(line: str, right_to_left: bool) -> str:
+    """One w:p: a run of w:t pieces (spaces kept) with a w:tab for each tab."""
+    properties, run_properties = ("<w:pPr><w:bidi/></w:pPr>", "<w:rPr><w:rtl/></w:rPr>") if right_to_left else ("", "")
+    if not line:
+        return f"<w:p>{properties}</w:p>"
+    pieces = "<w:tab/>".join(f'<w:t xml:space="preserve">{piece.translate(_ESCAPES)}</w:t>' if piece else ""
+                             for piece in line.split("\t"))
+    return f"<w:p>{properties}<w:r>{run_properties}{pieces}</w:r></w:p>"
