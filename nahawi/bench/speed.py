@@ -128,6 +128,30 @@ def measure_engine(model_dir: str, sentences: list[str], beam: int, device: str,
             "pieces": pieces}
 
 
+def measure_pipeline(model_dir: str, sentences: list[str], device: str, threads: int | None, warmup: int) -> dict:
+    """What a user gets: the model directory's shipped pipeline (its policy and every stage it keeps, the
+    tagger where it has one), cache off — one call a sentence, and all sentences in one batched call."""
+    from nahawi.engine import Corrector, CorrectorOptions
+
+    baseline = max_rss_mb()
+    engine = Corrector.from_dir(model_dir, device=device, options=CorrectorOptions(threads=threads, cache_size=0))
+    for sentence in sentences[:warmup]:
+        engine.correct(sentence)
+    words = sum(len(s.split()) for s in sentences)
+    single = _summary(_time_each(engine.correct, sentences), words)
+    start = time.perf_counter()
+    engine.correct_batch(sentences)
+    batched = time.perf_counter() - start
+    info = engine.info
+    stages = [name for name, on in (("tagger", engine.tagger is not None), ("seq2seq", engine.uses_model),
+                                    ("lexicon", engine.stages.lexicon is not None),
+                                    ("punctuation", engine.stages.punctuation is not None)) if on]
+    return {"system": "nahawi pipeline (shipped policy)", "stages": stages, "device": info.device,
+            "threads": info.threads, "single": single,
+            "batched": {"seconds": batched, "sentences_per_s": len(sentences) / batched, "words_per_s": words / batched},
+            "peak_rss_mb": max_rss_mb(), "model_rss_mb": max_rss_mb() - baseline}
+
+
 def measure_naive_torch(checkpoint: str, model_dir: str, pieces: list[list[str]], words: int,
                         threads: int | None, warmup: int) -> dict:
     """Greedy decoding that recomputes the full decoder over the prefix at every step, no cache; each
@@ -273,7 +297,7 @@ def run_scaling_benchmark(model_dir: str | Path, threads: int | None = None, rep
     return results
 
 
-_MEASURES = {"engine": measure_engine, "naive_torch": measure_naive_torch, "scaling": measure_scaling}
+_MEASURES = {"engine": measure_engine, "pipeline": measure_pipeline, "naive_torch": measure_naive_torch, "scaling": measure_scaling}
 
 
 def _in_child(name: str, *args) -> dict:
@@ -311,6 +335,7 @@ def run_speed_benchmark(model_dir: str | Path, checkpoint: str | Path | None = N
     results = {"sentences": len(sentences), "words": sum(len(s.split()) for s in sentences),
                "source": origin, "beam": beam, "model_dir": str(model_dir), "machine": platform.machine(),
                "cpus": os.cpu_count(), "isolated_processes": isolate}
+    results["pipeline"] = run("pipeline", str(model_dir), sentences, device, threads, warmup)
     engine = run("engine", str(model_dir), sentences, beam, device, threads, warmup)
     results["engine"] = {k: v for k, v in engine.items() if k not in ("greedy_ids", "pieces")}
     if beam == 1:

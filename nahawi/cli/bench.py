@@ -196,6 +196,11 @@ def speed(
         if as_json:
             typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
             return
+        pipeline = report["pipeline"]
+        typer.echo(f"pipeline ({'+'.join(pipeline['stages']) or 'no stage'}): batched "
+                   f"{pipeline['batched']['words_per_s']:.0f} words/s; one call a sentence "
+                   f"{pipeline['single']['words_per_s']:.0f} words/s, p50 {pipeline['single']['p50_ms']:.1f} ms, "
+                   f"p95 {pipeline['single']['p95_ms']:.1f} ms; peak {pipeline['peak_rss_mb']:.0f} MB")
         for name in ("engine", "aggressive", "naive_torch"):
             if isinstance(report.get(name), dict):
                 single = report[name]["single"]
