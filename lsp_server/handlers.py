@@ -288,14 +288,14 @@ def _record_ignored(ls: NahawiServer, state, key: tuple, where: str) -> None:
 
 
 def _record(ls: NahawiServer, records: list[dict]) -> dict:
-    problem = ls.learning.record(records)
+    written, problem = ls.learning.record(records)
     if problem is not None:
         ls.show(types.MessageType.Warning, f"نحوي: تعذّر حفظ قراراتك في ملفك الشخصي: {problem}\n"
                 f"Nahawi: cannot record your decisions in the profile: {problem}", once=f"decisions:{problem}")
         return {"recorded": False}
-    for record in records:
+    for record in records[:written]:
         ls.counters[f"decisions_{record['decision']}"] += 1
-    return {"recorded": True}
+    return {"recorded": written > 0}
 
 
 def _uri_argument(args: tuple) -> str:

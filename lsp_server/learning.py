@@ -2,7 +2,8 @@
 what `nahawi adapt` learned from them, applied to the engine (`nahawi.profile`, docs/profile.md).
 
 Owns
-- the decisions: a quick fix applied is "accepted" (the fix's code action also carries the command
+- the decisions (unless the writer turned recording off: the profile's settings.json, read at each one):
+  a quick fix applied is "accepted" (the fix's code action also carries the command
   `nahawi.accepted`, which editors execute once the edit is applied; it is kept only when the document
   now has the fix), "ignore here" and "disable this kind" are "ignored". Each is recorded with the sentence
   the engine read as its context and code-point offsets into it, checked against the profile's decision
@@ -89,16 +90,19 @@ class Learning:
         """The profile folder; ProfileError when its path is not a folder."""
         return Profile(self.path)
 
-    def record(self, records: Sequence[dict]) -> str | None:
-        """Append decisions to the profile's log; returns a problem to show, or None."""
+    def record(self, records: Sequence[dict]) -> tuple[int, str | None]:
+        """Append decisions to the profile's log, unless the writer turned recording off in the profile
+        (its settings.json, read at each decision); (how many were written, a problem to show or None)."""
         try:
-            self.profile.append_decisions(records)
+            written = self.profile.append_decisions(records)
         except ProfileError as error:
             log.warning("decisions not recorded: %s", error)
-            return str(error)
-        for record in records:  # the kind and the decision only: the log is not private
+            return 0, str(error)
+        if not written and records:
+            log.info("recording decisions is off in the profile: %d not recorded", len(records))
+        for record in records[:written]:  # the kind and the decision only: the log is not private
             log.info("recorded an %s %s suggestion in the profile", record["decision"], record["kind"])
-        return None
+        return written, None
 
     def stamp(self) -> tuple:
         """What identifies the learned files' current contents (a write replaces a file: a new inode)."""

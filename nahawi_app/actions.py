@@ -43,6 +43,7 @@ TABLE: tuple = (
     ("check", SEPARATOR),
     ("check", "learn", "act_learn", None, "learn_from_writing"),
     ("check", "learned", "act_learned", None, "show_learned"),
+    ("check", "record_decisions", "act_record_decisions", None, "toggle_recording"),
     ("view", "zoom_in", "act_zoom_in", KEY.ZoomIn, "zoom_in"),
     ("view", "zoom_out", "act_zoom_out", KEY.ZoomOut, "zoom_out"),
     ("view", "zoom_reset", "act_zoom_reset", "Ctrl+0", "zoom_reset"),
@@ -51,6 +52,7 @@ TABLE: tuple = (
     ("help", "shortcuts", "act_shortcuts", "F1", "show_shortcuts"),
     ("help", "about", "act_about", None, "show_about"),
 )
+CHECKABLE = frozenset({"record_decisions"})  # actions that show a check mark (their method reads it)
 MENUS = (("file", "menu_file"), ("edit", "menu_edit"), ("check", "menu_check"), ("view", "menu_view"),
          ("help", "menu_help"))
 
@@ -81,6 +83,7 @@ def build_actions(window: QMainWindow, panel_toggle: QAction) -> WindowActions:
             menu.addMenu(built.menus["recent"])
             continue
         action = panel_toggle if name == "panel" else QAction(window)
+        action.setCheckable(name in CHECKABLE or action.isCheckable())
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         if method is not None:

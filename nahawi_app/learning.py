@@ -55,20 +55,24 @@ def decision_record(document: QTextDocument, issue: Issue, decision: str) -> dic
 
 
 def record_decision(profile: Profile, document: QTextDocument, issue: Issue, decision: str) -> str | None:
-    """Append the writer's decision on issue to the profile's log; a problem to show, or None."""
+    """Append the writer's decision on issue to the profile's log (nothing while the writer has turned
+    recording off: the profile's settings); a problem to show, or None."""
     try:
-        profile.append_decisions([decision_record(document, issue, decision)])
+        if not profile.records_decisions():
+            return None
+        written = profile.append_decisions([decision_record(document, issue, decision)])
     except ProfileError as error:
         log.warning("a decision was not recorded: %s", error)
         return str(error)
-    log.info("recorded an %s %s suggestion in the profile", decision, issue.edit.kind)  # never the words
+    if written:
+        log.info("recorded an %s %s suggestion in the profile", decision, issue.edit.kind)  # never the words
     return None
 
 
-def learned_stamp(path: Path) -> tuple:
-    """What identifies the learned files' contents now (a write replaces a file: a new inode)."""
+def learned_stamp(path: Path, names: tuple[str, ...] = (OVERLAY, LEARNED)) -> tuple:
+    """What identifies the contents of the profile's files `names` now (a write replaces a file: a new inode)."""
     stamps = []
-    for name in (OVERLAY, LEARNED):
+    for name in names:
         try:
             stat = (path / name).stat()
             stamps.append((stat.st_mtime_ns, stat.st_size, stat.st_ino))

@@ -2,19 +2,27 @@
 
 Owns the wiring: the engine follows the settings store's profile (`learning.ProfileFollower` on the worker
 thread; the profile's learned files are looked at every PROFILE_POLL_MS and before each check, and a
-change checks the document again), the writer's decisions recorded as they accept and ignore, "learn from
+change checks the document again), the profile's dictionary followed the same way and as soon as a file
+in the profile's folder is replaced (a QFileSystemWatcher: the language server or the CLI added a word),
+the writer's decisions recorded as they accept and ignore unless they turned recording off (a checkable
+action kept in the profile's settings, so the server and `nahawi adapt` honour it too), "learn from
 my writing" (a file dialog, then `learning.LearnJob` on the worker thread behind `LearnDialog`), and "what
 Nahawi has learned" (`LearnedDialog`). Errors are shown on the GUI thread and lose nothing. Knows nothing
 of how the profile is fitted.
 """
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QFileDialog
+import dataclasses
 
+from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QFileDialog
+
+from nahawi.profile import ProfileError
+from nahawi.profile.store import DICTIONARY
 from nahawi_app.issues import Issue
 from nahawi_app.learned_view import LearnDialog, LearnedDialog
 from nahawi_app.learning import LearnJob, LearnRequest, learned_stamp, record_decision
+from nahawi_app.settings import SettingsDialog
 
 PROFILE_POLL_MS = 2_000  # how often the profile's learned files are looked at (a `nahawi adapt` in a terminal)
 
@@ -38,8 +46,15 @@ class WriterLearning:
         self.learn_job.cancelled.connect(self._on_learn_cancelled)
         self.learn_dialog = self.learned_dialog = self.learn_files = None
         self._profile_stamp = learned_stamp(self.profile.path)
+        self._dictionary_stamp = learned_stamp(self.profile.path, (DICTIONARY,))
+        self.profile_watcher = QFileSystemWatcher(self)
+        self.profile_watcher.directoryChanged.connect(self.look_at_profile)
+        self.profile_watcher.fileChanged.connect(self.look_at_profile)
+        self._watch_profile()
         self.profile_timer = QTimer(self, interval=PROFILE_POLL_MS, timeout=self.look_at_profile)
         self.profile_timer.start()
+        self.actions_.menus["check"].aboutToShow.connect(self.show_recording)
+        self.show_recording()
 
     def shutdown(self) -> None:
         """Closing stops a learning in progress at its next step (nothing of it is written) and the polling."""
@@ -48,11 +63,55 @@ class WriterLearning:
         super().shutdown()
 
     def look_at_profile(self) -> None:
-        """Check again when the profile's learned files changed on disk (the worker applies them first)."""
+        """Check again when the profile's learned files changed on disk (the worker applies them first);
+        take up its dictionary when that changed."""
+        self._watch_profile()
         stamp = learned_stamp(self.profile.path)
         if stamp != self._profile_stamp:
             self._profile_stamp = stamp
             self.controller.check_now()
+        stamp = learned_stamp(self.profile.path, (DICTIONARY,))
+        # Not under the settings dialog: the dictionary it shows is saved as the changes made in it.
+        if stamp != self._dictionary_stamp and not isinstance(QApplication.activeModalWidget(), SettingsDialog):
+            self._dictionary_stamp = stamp
+            self.take_up_dictionary()
+
+    def _watch_profile(self) -> None:
+        """Watch the profile's folder (a file replaced in it) and dictionary (edited in place) once they
+        exist; a replaced file drops out of the watch, so this is called again at each look."""
+        paths = [str(p) for p in (self.profile.path, self.profile.file(DICTIONARY)) if p.exists()]
+        missing = [p for p in paths if p not in self.profile_watcher.files() + self.profile_watcher.directories()]
+        if missing:
+            self.profile_watcher.addPaths(missing)
+
+    def take_up_dictionary(self) -> None:
+        """Hide what the profile's dictionary now holds (added by the language server, the CLI or by hand),
+        and check again (a word removed may show again)."""
+        words = self.store.load().dictionary
+        if words == self.settings.dictionary:
+            return
+        self.settings = dataclasses.replace(self.settings, dictionary=words)
+        self.layer.refilter(self.visible)
+        self.controller.check_now()
+
+    # --- recording decisions ----------------------------------------------------------------------------
+
+    def show_recording(self) -> None:
+        """The action's check mark as the profile's setting is now (`nahawi adapt --no-record-decisions` may
+        have changed it); a settings file that cannot be read records nothing and shows unchecked."""
+        try:
+            on = self.profile.records_decisions()
+        except ProfileError:
+            on = False
+        self.actions_["record_decisions"].setChecked(on)
+
+    def toggle_recording(self) -> None:
+        """Keep the action's new state in the profile's settings, for the app, the server and the CLI."""
+        try:
+            self.profile.set_records_decisions(self.actions_["record_decisions"].isChecked())
+        except ProfileError as error:
+            self.statusBar().showMessage(self.strings("record_setting_failed", error=error), 8000)
+        self.show_recording()
 
     def _on_profile_problem(self, error: str) -> None:
         self.notices.notify("profile", self.strings("profile_failed", error=error), self._dismiss("profile"), "error")

@@ -36,6 +36,10 @@ def adapt(
                                                          help="Decisions, JSON lines (repeatable).")] = None,
     reset: Annotated[bool, typer.Option("--reset", help="First forget what was learned and the decisions "
                                         "log (the dictionary stays).")] = False,
+    record: Annotated[bool | None, typer.Option("--record-decisions/--no-record-decisions", help="Turn "
+                                                "recording the writer's decisions on or off for the app, the "
+                                                "language server and adapt (the profile's settings.json).",
+                                                show_default=False)] = None,
     model: Annotated[Path | None, typer.Option("--model", help="Model directory (default: bundled).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
@@ -52,12 +56,17 @@ def adapt(
                 raise InputError(f"{path}: no such feedback file")
             decisions += read_decisions(path)
         texts = read_documents([*(documents or []), *(more or [])])
+        if record is not None:
+            store.set_records_decisions(record)
         removed = store.reset() if reset else []
         if reset and not as_json:
             typer.echo(f"forgot: {', '.join(removed) or 'nothing (the profile had learned nothing)'}")
-        if not texts and not decisions and reset:
+        if record is not None and not as_json:
+            typer.echo(f"recording decisions: {'on' if record else 'off'}")
+        if not texts and not decisions and (reset or record is not None):
             if as_json:
-                typer.echo(json.dumps({"profile": str(store.path), "reset": removed}, ensure_ascii=False))
+                typer.echo(json.dumps({"profile": str(store.path), "reset": removed,
+                                       "decisions_recorded": store.records_decisions()}, ensure_ascii=False))
             return
         report = _learn(store, model, texts, decisions)
     except NahawiError as error:
@@ -98,6 +107,8 @@ def _print(report) -> None:
     echo(f"punctuation weights: {_top(marks)}")
     echo(f"suppressed: {len(learned.get('suppressed_pairs', []))} word pairs everywhere, "
          f"{len(learned.get('suppressed_contexts', []))} suggestions in their context")
+    if not report.recorded:
+        echo("decisions log: off (the new decisions were learned from, not kept)")
     echo("adapter steps: none (no neural model to adapt yet)")
     echo(f"took {report.seconds:.1f} s")
 

@@ -4,7 +4,8 @@ Every input is read and checked before anything is learned or written (a bad fee
 that is not UTF-8: `ProfileError`/`InputError` naming the file and line, the profile untouched). The
 feedback decisions and the suggestions the engine still makes on the writer's documents (ignored by
 definition: the writer wrote them that way) are appended to the profile's decisions log, so a later
-`adapt` refits on everything; the documents' words are added to the overlay. Knows nothing of the CLI.
+`adapt` refits on everything (unless the writer turned recording decisions off: then they are learned
+from and not kept); the documents' words are added to the overlay. Knows nothing of the CLI.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class AdaptReport:
     pairs: int
     learned: dict = field(default_factory=dict)  # learned.json as written
     seconds: float = 0.0
+    recorded: bool = True  # the new decisions were kept in the log (False: recording decisions is off)
 
     def to_dict(self) -> dict:
         return {"profile": self.profile, "documents": self.documents, "new_words": len(self.new_words),
@@ -39,7 +41,7 @@ class AdaptReport:
                 "punctuation_weights": sum(map(len, self.learned.get("punctuation", {}).values())),
                 "suppressed_pairs": len(self.learned.get("suppressed_pairs", [])),
                 "suppressed_contexts": len(self.learned.get("suppressed_contexts", [])),
-                "adapter": None}
+                "decisions_recorded": self.recorded, "adapter": None}
 
 
 def read_documents(paths: Sequence[str | Path]) -> list[str]:
@@ -76,6 +78,7 @@ def adapt(profile: Profile, corrector, documents: Sequence[str] = (), feedback: 
     the correction of the documents (the long part); an exception it raises stops the learning before
     anything is written (the engine is then left with the overlay only: adapt it to the profile again)."""
     began = time.perf_counter()
+    recording = profile.records_decisions()
     logged = read_decisions(profile.file(DECISIONS))
     dictionary = frozenset(profile.dictionary().words)
     words, pairs = profile.overlay()
@@ -92,9 +95,10 @@ def adapt(profile: Profile, corrector, documents: Sequence[str] = (), feedback: 
              for d in (*feedback, *implied)]
     learned = learn([*logged, *fresh], corrector.stages.lexicon, corrector.base_stages.punctuation, config)
     profile.write_overlay(words, pairs)
-    profile.append_decisions(d.to_dict() for d in fresh)
+    if recording:
+        profile.append_decisions(d.to_dict() for d in fresh)
     profile.write_learned(learned)
     corrector.adapt_to(WriterModel.from_profile(profile))
     added = sorted(set(words) - before, key=lambda w: (-words[w], w))
     return AdaptReport(str(profile.path), len(documents), tuple(added), len(words), len(pairs), learned,
-                       time.perf_counter() - began)
+                       time.perf_counter() - began, recording)

@@ -27,6 +27,9 @@ log = logging.getLogger("nahawi.profile")
 
 PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 DICTIONARY, DECISIONS, OVERLAY, LEARNED = "dictionary.txt", "decisions.jsonl", "overlay.tsv", "learned.json"
+SETTINGS = "settings.json"
+SETTING_TYPES = {"record_decisions": bool}  # settings.json's keys (docs/profile.md)
+SETTING_DEFAULTS = {"record_decisions": True}
 LEARNED_FORMAT = "nahawi-profile-learned/1"
 MAX_FILE_BYTES = 64 << 20  # a profile file larger than this is refused (a paste or a disk gone wrong)
 MAX_WORD = 64  # characters: a longer dictionary "word" is a paste gone wrong
@@ -169,13 +172,46 @@ class Profile:
             log.info("wrote the profile dictionary (%d words)", len(words))  # never the words
         return tuple(words)
 
+    # --- the writer's settings ------------------------------------------------------------------------
+
+    def settings(self) -> dict:
+        """settings.json, checked, with the defaults of what it does not say (SETTING_TYPES)."""
+        path = self.file(SETTINGS)
+        lines = read_text_lines(path)
+        if not lines:
+            return dict(SETTING_DEFAULTS)
+        try:
+            payload = json.loads("\n".join(lines))
+        except json.JSONDecodeError as error:
+            raise ProfileError(f"{path}:{error.lineno}: invalid JSON ({error.msg})") from None
+        if not isinstance(payload, dict):
+            raise ProfileError(f"{path}: expected a JSON object of settings")
+        for key, value in payload.items():
+            if key not in SETTING_TYPES:
+                raise ProfileError(f"{path}: unknown setting {key!r}; one of {', '.join(SETTING_TYPES)}")
+            if not isinstance(value, SETTING_TYPES[key]):
+                raise ProfileError(f"{path}: {key}: expected true or false, got {json.dumps(value)[:40]}")
+        return {**SETTING_DEFAULTS, **payload}
+
+    def records_decisions(self) -> bool:
+        """Whether decisions may be written to the log (the writer's privacy switch; on unless turned off)."""
+        return self.settings()["record_decisions"]
+
+    def set_records_decisions(self, on: bool) -> None:
+        """Turn recording decisions on or off for every program using this profile (the log is kept)."""
+        settings = {**self.settings(), "record_decisions": bool(on)}
+        self._write(SETTINGS, json.dumps(settings, indent=1, sort_keys=True) + "\n")
+        log.info("recording decisions turned %s", "on" if on else "off")
+
     # --- the decisions log ----------------------------------------------------------------------------
 
-    def append_decisions(self, records: Iterable[dict]) -> None:
-        """Append decisions (JSON objects, see nahawi.profile.decisions) to decisions.jsonl, one a line."""
+    def append_decisions(self, records: Iterable[dict]) -> int:
+        """Append decisions (JSON objects, see nahawi.profile.decisions) to decisions.jsonl, one a line;
+        nothing while recording is off (`records_decisions`). Returns how many were written."""
+        records = list(records)
+        if not records or not self.records_decisions():
+            return 0
         lines = _json_lines(records)
-        if not lines:
-            return
         self.ensure()
         path = self.file(DECISIONS)
         try:
@@ -185,6 +221,7 @@ class Profile:
                 handle.write(lines)
         except OSError as error:
             raise ProfileError(f"{path}: cannot be written ({error.strerror or error})") from None
+        return len(records)
 
     def write_decisions(self, records: Iterable[dict]) -> None:
         """Replace the decisions log with records (atomically, 0600): what forgetting a learned item keeps."""

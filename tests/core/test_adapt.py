@@ -174,3 +174,23 @@ def test_the_simulated_zaebuc_writer_meets_the_targets(shared_root):
     assert after["false_alarms"]["edited_words"] <= 0.75 * before["false_alarms"]["edited_words"]
     assert report["feedback"]["ignored"]["share_still_made"] <= 0.10
     assert report["feedback"]["accepted"]["share_still_made"] >= 0.90
+
+
+def test_with_recording_off_adapt_learns_and_keeps_no_decision(tmp_path, shipped):
+    feedback = tmp_path / "feedback.jsonl"
+    feedback.write_text("".join(json.dumps(d.to_dict(), ensure_ascii=False) + "\n"
+                                for d in _feedback(shipped, TEXT, {"ان"})), encoding="utf-8")
+    profile = tmp_path / "p"
+    runner = CliRunner()
+    off = runner.invoke(app, ["adapt", "--profile", str(profile), "--no-record-decisions", "--json"])
+    assert off.exit_code == 0, off.output
+    assert json.loads(off.output) == {"profile": str(profile), "reset": [], "decisions_recorded": False}
+    result = runner.invoke(app, ["adapt", "--profile", str(profile), "--feedback", str(feedback)])
+    assert result.exit_code == 0, result.output
+    assert "decisions log: off" in result.output
+    assert json.loads((profile / "learned.json").read_text(encoding="utf-8"))["suppressed_contexts"]
+    assert not (profile / "decisions.jsonl").exists()
+    on = runner.invoke(app, ["adapt", "--profile", str(profile), "--record-decisions", "--feedback", str(feedback),
+                             "--json"])
+    assert on.exit_code == 0 and json.loads(on.output)["decisions_recorded"] is True
+    assert len(read_decisions(profile / "decisions.jsonl")) == 4

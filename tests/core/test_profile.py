@@ -2,6 +2,7 @@
 safely — a bad line is an error naming the file and the line, and nothing is taken from that file."""
 import json
 import os
+import re
 import stat
 
 import pytest
@@ -10,7 +11,7 @@ from nahawi.engine import Corrector, CorrectorOptions
 from nahawi.engine.corrector import DEFAULT_MODEL_DIR
 from nahawi.profile import Profile, ProfileError, default_profile_dir, read_decisions
 from nahawi.profile.decisions import parse_decisions
-from nahawi.profile.store import DICTIONARY, LEARNED, LEARNED_FORMAT, OVERLAY
+from nahawi.profile.store import DECISIONS, DICTIONARY, LEARNED, LEARNED_FORMAT, OVERLAY, SETTINGS
 
 SAMPLE = DEFAULT_MODEL_DIR.parent / "sample.txt"
 TEXT = "قال ان الولد ذهب الى المدرسه"
@@ -142,3 +143,32 @@ def test_dictionary_words_are_never_changed_with_a_profile(tmp_path):
     Profile(tmp_path).add_word("المدرسه")
     edits = Corrector.from_dir(None, device="cpu", options=CorrectorOptions(profile=tmp_path)).correct(TEXT).edits
     assert "المدرسه" not in [e.original for e in edits] and "الى" in [e.original for e in edits]
+
+
+def test_recording_decisions_off_writes_nothing_to_the_log(tmp_path):
+    profile = Profile(tmp_path / "p")
+    assert profile.records_decisions() and not (tmp_path / "p").exists()  # on, and nothing created to say so
+    profile.set_records_decisions(False)
+    assert json.loads(profile.file(SETTINGS).read_text(encoding="utf-8")) == {"record_decisions": False}
+    assert _mode(profile.file(SETTINGS)) == 0o600
+    assert Profile(tmp_path / "p").append_decisions([GOOD]) == 0
+    assert not profile.file(DECISIONS).exists()
+    profile.set_records_decisions(True)
+    assert profile.append_decisions([GOOD]) == 1 and len(read_decisions(profile.file(DECISIONS))) == 1
+    assert profile.reset() == [DECISIONS] and profile.records_decisions()  # reset keeps the writer's settings
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"record_decisions": "no"}', 'record_decisions: expected true or false, got "no"'),
+    ('{"record": false}', "unknown setting 'record'; one of record_decisions"),
+    ("[false]", "expected a JSON object of settings"),
+    ('{"record_decisions": fals', "settings.json:1: invalid JSON")])
+def test_a_bad_settings_file_is_named_and_no_decision_is_written(tmp_path, content, message):
+    profile = Profile(tmp_path)
+    profile.file(SETTINGS).write_text(content, encoding="utf-8")
+    with pytest.raises(ProfileError, match=re.escape(message)):
+        profile.append_decisions([GOOD])
+    assert not profile.file(DECISIONS).exists()
+    with pytest.raises(ProfileError, match="settings.json"):
+        profile.set_records_decisions(True)  # the writer's file is not overwritten
+    assert profile.file(SETTINGS).read_text(encoding="utf-8") == content

@@ -27,7 +27,7 @@ from pygls.exceptions import JsonRpcInvalidParams
 from typer.testing import CliRunner
 
 from nahawi.cli import app
-from nahawi.profile import read_decisions
+from nahawi.profile import Profile, read_decisions
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -129,6 +129,32 @@ async def test_ignore_here_and_disable_are_recorded_as_ignored(client):
         await command(client, "nahawi.accepted", uri, {"text": SKY, "start": 9, "end": 99, "replacement": "x",
                                                        "kind": "hamza"})
     assert len(decisions(client)) == before + 2
+
+
+async def test_with_recording_turned_off_in_the_profile_nothing_is_recorded(client):
+    """The writer turned recording off (the app's Check menu, `nahawi adapt --no-record-decisions`): the
+    server reads the profile's setting at each decision and writes nothing."""
+    seen, gazelle = "رأيت مصطفي يمشي على الشاطئ مع أخيه الصغير", "رأيت الضبي في الحديقة"
+    first, second = uri_in(client, "workspace", "private.txt"), uri_in(client, "workspace", "private-2.txt")
+    open_document(client, first, seen)
+    open_document(client, second, gazelle)
+    ignored = by_original((await published(client, first, 1)).diagnostics, "مصطفي")
+    accepted = by_original((await published(client, second, 1)).diagnostics, "الضبي")
+    log = profile_dir(client) / "decisions.jsonl"
+    before = log.read_bytes() if log.exists() else None
+    off = CliRunner().invoke(app, ["adapt", "--profile", str(profile_dir(client)), "--no-record-decisions"])
+    assert off.exit_code == 0, off.output
+    try:
+        ignore = action_command(await actions_for(client, first, ignored), "nahawi.ignore")
+        await command(client, ignore.command, *ignore.arguments)
+        preferred = next(a for a in await actions_for(client, second, accepted) if a.is_preferred)
+        replace_text(client, second, 2, apply_text_edits(gazelle, text_edits(preferred.edit, second), client.encoding))
+        assert await command(client, "nahawi.accepted", *preferred.command.arguments) == {"recorded": False}
+        assert (log.read_bytes() if log.exists() else None) == before
+        Profile(profile_dir(client)).set_records_decisions(True)
+        assert await command(client, "nahawi.accepted", *preferred.command.arguments) == {"recorded": True}
+    finally:
+        Profile(profile_dir(client)).set_records_decisions(True)
 
 
 async def test_a_damaged_decisions_log_is_named_and_nothing_is_learned(client):

@@ -19,6 +19,7 @@ from lsp_server.settings import DEFAULT_SEVERITY, Settings, parse_settings
 from nahawi.kinds import KINDS
 from nahawi.profile.decisions import CONTEXT_CHARS, decision_context
 from nahawi.profile.writer import Neighbours
+from nahawi.text.segment import segment_text
 
 WRONG = "ذهب الطالب الى المدرسة"
 TEXTS = st.text(alphabet="ابتثجحخدذرسشصضطظعغفقكلمنهويءأإآؤئةى \u064e\u064b\u0651\u0640😀🇸🇦\r\n،.a", max_size=60)
@@ -212,12 +213,15 @@ def test_alternatives_are_other_known_spellings_ranked_by_their_neighbours():
 
 
 def test_a_decisions_context_in_a_run_on_sentence_keeps_the_span_and_its_neighbours():
-    """A sentence without a full stop can be a whole document: the decision keeps CONTEXT_CHARS either side,
-    cut at spaces, so the neighbours "ignore here" and nahawi.adapt key it by are those the engine saw."""
+    """A sentence without a full stop can be a whole document: the decision keeps the engine's segments
+    (64 words) holding CONTEXT_CHARS either side, so the neighbours "ignore here" and nahawi.adapt key it
+    by are those the engine saw."""
     sentence = "😀 كلمةٌ أخرى " * 120 + WRONG + " في الصباح" * 120
     start = sentence.index("الى")
     text, a, b = decision_context(sentence, start, start + 3)
-    assert text[a:b] == "الى" and len(text) <= 2 * CONTEXT_CHARS + 3
-    assert text in sentence and text == text.strip() and sentence[sentence.index(text) - 1] == " "
+    segments = segment_text(sentence)
+    assert text[a:b] == "الى" and len(text) <= 2 * CONTEXT_CHARS + 3 + 2 * max(len(s.text) for s in segments)
+    left = sentence.index(text)
+    assert left in {s.start for s in segments} and left + len(text) in {s.end for s in segments}
     assert Neighbours(text).key(a, b, "إلى") == Neighbours(sentence).key(start, start + 3, "إلى")
     assert decision_context(WRONG, 11, 14) == (WRONG, 11, 14)
