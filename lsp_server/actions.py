@@ -19,7 +19,7 @@ from lsprotocol import types
 from lsp_server.diagnostics import Finding, LineIndex, display_span
 from lsp_server.dictionary import normalize_word, words_at
 from lsp_server.fixall import Rewrite
-from lsp_server.learning import CMD_ACCEPTED, CMD_ADAPT, suggestion
+from lsp_server.learning import CMD_ACCEPTED, CMD_ADAPT, CMD_ADAPT_CANCEL, suggestion
 from nahawi.kinds import KINDS
 
 FIX_ALL_KIND = f"{types.CodeActionKind.SourceFixAll.value}.nahawi"
@@ -29,7 +29,8 @@ CMD_IGNORE = "nahawi.ignore"
 CMD_ADD_WORD = "nahawi.addToDictionary"
 CMD_DISABLE_KIND = "nahawi.disableKind"
 CMD_STATS = "nahawi.stats"
-COMMANDS = (CMD_CHECK, CMD_APPLY_ALL, CMD_IGNORE, CMD_ADD_WORD, CMD_DISABLE_KIND, CMD_STATS, CMD_ACCEPTED, CMD_ADAPT)
+COMMANDS = (CMD_CHECK, CMD_APPLY_ALL, CMD_IGNORE, CMD_ADD_WORD, CMD_DISABLE_KIND, CMD_STATS, CMD_ACCEPTED, CMD_ADAPT,
+            CMD_ADAPT_CANCEL)
 
 _TITLES = {
     "ar": {"replace": 'استبدل بـ "{0}"', "remove": 'احذف "{0}"', "insert": 'أضف "{0}"',

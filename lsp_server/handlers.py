@@ -32,6 +32,8 @@ from lsp_server.documents import DocumentState, apply_change
 from lsp_server.learning import (
     CMD_ACCEPTED,
     CMD_ADAPT,
+    CMD_ADAPT_CANCEL,
+    cancel_adapt,
     decision_record,
     has_fix,
     poll_profile,
@@ -267,6 +269,11 @@ def _register_actions(server: NahawiServer) -> None:
     async def adapt(ls: NahawiServer, *args: Any) -> dict:
         """[document…]: learn from the profile's decisions and these documents (URIs or paths)."""
         return await run_adapt(ls, args)
+
+    @server.command(CMD_ADAPT_CANCEL)
+    def adapt_cancel(ls: NahawiServer, *args: Any) -> dict:
+        """Stop a running nahawi.adapt (as the Cancel of its progress does)."""
+        return cancel_adapt(ls.learning)
 
     @server.command(CMD_STATS)
     def stats(ls: NahawiServer, *args: Any) -> dict:

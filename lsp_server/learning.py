@@ -14,13 +14,17 @@ Owns
   the engine thread) and every document read again. The dictionary is not part of this: the server
   filters with its own (`dictionary`);
 - `nahawi.adapt`: the learning of `nahawi adapt` (`nahawi.profile.adapt`) on the decisions log and the
-  documents given, on the engine thread, with progress and a message in the server's language.
+  documents given, on a thread of its own with its own view of the engine (`learner_of`: checks go on
+  meanwhile, on the engine thread), with cancellable progress (the client's Cancel, or
+  `nahawi.adaptCancel`: nothing is written) and a message in the server's language.
 Knows nothing of scheduling (`server`) or of how findings are shown.
 """
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,6 +45,8 @@ log = logging.getLogger("nahawi.lsp")
 
 CMD_ACCEPTED = "nahawi.accepted"
 CMD_ADAPT = "nahawi.adapt"
+CMD_ADAPT_CANCEL = "nahawi.adaptCancel"
+LEARNER_CACHE = 4096  # sentences nahawi.adapt's own corrector keeps (`learner_of`)
 POLL_S = 2.0  # how often the profile's learned files are looked at while documents are open
 SUGGESTION_KEYS = ("text", "start", "end", "replacement", "kind", "rule_id", "confidence")
 
@@ -83,6 +89,7 @@ class Learning:
         self.path = path if path is not None else default_profile_dir()
         self.applied: tuple | None = None  # (the corrector, the learned files' stamp) last applied
         self.adapting = False  # a nahawi.adapt is running
+        self.stop: threading.Event | None = None  # set to cancel the running nahawi.adapt
         self._lock = asyncio.Lock()
 
     @property
@@ -213,31 +220,50 @@ def adapt_message(report: dict, language: str) -> str:
             f"و{contexts} اقتراحًا لن يتكرر في سياقه، و{pairs} لن يتكرر في أي مكان.")
 
 
-def adapt_job(learning: Learning, corrector, texts: list[str]) -> dict:
-    """On the engine thread: learn (`nahawi.profile.adapt.adapt`), then correct for the profile written
-    (without its dictionary, as everywhere in the server)."""
+class AdaptCancelled(Exception):
+    """Raised from adapt's progress callback when the writer cancels: nothing is written."""
+
+
+def learner_of(corrector):
+    """A corrector for nahawi.adapt's own thread: the engine's model sessions and tables (read-only, safe
+    from two threads), its own stages and cache, so learning neither changes nor waits for the engine that
+    checks documents."""
+    from nahawi.engine.cache import LRUCache
+
+    learner = copy.copy(corrector)
+    learner.cache = LRUCache(LEARNER_CACHE)  # its results are for the overlay alone: never the engine's cache
+    return learner
+
+
+def adapt_job(learning: Learning, learner, texts: list[str], progress) -> dict:
+    """On a thread of its own: learn (`nahawi.profile.adapt.adapt`) with learner (`learner_of`); progress may
+    raise AdaptCancelled, before anything is written."""
     from nahawi.profile.adapt import adapt
 
-    try:
-        report = adapt(learning.profile, corrector, texts)
-    finally:
-        problem = learning.adapt_engine(corrector)  # what is on disk, also after learning failed half-way
-    if problem is not None:
-        raise ProfileError(problem)
-    return report.to_dict()
+    return adapt(learning.profile, learner, texts, progress=progress).to_dict()
 
 
 async def run_adapt(ls, arguments: Sequence) -> dict:
-    """nahawi.adapt: learn from the profile's decisions (and the documents given) off the protocol thread,
-    then read every document again with what was learned."""
+    """nahawi.adapt: learn from the profile's decisions (and the documents given) on a thread of its own
+    (checks go on, on the engine thread), then read every document again with what was learned. Cancelled
+    from the client's progress (window/workDoneProgress/cancel) or by nahawi.adaptCancel."""
     learning: Learning = ls.learning
     if learning.adapting:
         raise JsonRpcInvalidParams("nahawi.adapt is already running")
-    learning.adapting = True
+    learning.adapting, learning.stop = True, threading.Event()
     try:
         return await _adapt(ls, learning, document_texts(ls, arguments))
     finally:
-        learning.adapting = False
+        learning.adapting, learning.stop = False, None
+
+
+def cancel_adapt(learning: Learning) -> dict:
+    """nahawi.adaptCancel: stop a running nahawi.adapt at its next step (nothing of it is written)."""
+    if learning.stop is None:
+        return {"cancelled": False}
+    learning.stop.set()
+    log.info("nahawi.adapt cancelled by the client")
+    return {"cancelled": True}
 
 
 async def _adapt(ls, learning: Learning, texts: list[str]) -> dict:
@@ -251,18 +277,42 @@ async def _adapt(ls, learning: Learning, texts: list[str]) -> dict:
     if corrector is None:
         raise JsonRpcInvalidParams("nahawi.adapt: the model is not loaded")
     title = {"en": "learning from your decisions", "ar": "التعلّم من قراراتك"}
-    token = await ls.progress_begin(title.get(language, title["ar"]), percentage=None)
-    report, problem = {}, None
+    token = await ls.progress_begin(title.get(language, title["ar"]), percentage=0, cancellable=True)
+    stop = learning.stop
+    if token is not None:  # the client's Cancel on the progress: pygls cancels the token's future
+        ls.work_done_progress.tokens[token].add_done_callback(lambda _: stop.set())
+    loop = asyncio.get_running_loop()
+
+    def progress(done: int, total: int) -> None:
+        if stop.is_set():
+            raise AdaptCancelled
+        loop.call_soon_threadsafe(ls.progress_report, token, done, total)
+
+    report, problem, cancelled = {}, None, False
     try:
         async with learning._lock:
             try:
-                report = await ls.host.run(adapt_job, learning, corrector, texts)
-            finally:
+                report = await asyncio.to_thread(adapt_job, learning, learner_of(corrector), texts, progress)
+            except AdaptCancelled:
+                cancelled = True
+            finally:  # what is on disk, also after learning failed half-way
+                applied = await ls.host.run(learning.adapt_engine, corrector)
                 learning.applied = (corrector, learning.stamp())
+            problem = applied
     except NahawiError as error:
         problem = str(error)
     finally:
         ls.progress_end(token)
+    return _adapted(ls, report, problem, cancelled, language)
+
+
+def _adapted(ls, report: dict, problem: str | None, cancelled: bool, language: str) -> dict:
+    """nahawi.adapt's answer and message once learning ended (learned, failed or cancelled)."""
+    if cancelled:
+        text = {"en": "Learning cancelled; nothing in your profile changed.",
+                "ar": "أُلغي التعلّم، ولم يتغيّر شيء في ملفك الشخصي."}
+        ls.show(types.MessageType.Info, text.get(language, text["ar"]))
+        return {"learned": False, "cancelled": True}
     ls.profile_changed()  # also after a failure: learning may have written part of the profile
     if problem is not None:
         ls.show(types.MessageType.Error, f"نحوي: تعذّر التعلّم: {problem}\nNahawi: could not learn: {problem}")

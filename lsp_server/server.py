@@ -369,7 +369,8 @@ class NahawiServer(LanguageServer):
                       f"Nahawi: not checking {state.uri}: larger than maxFileSize ({limit} bytes)")
         return True
 
-    async def progress_begin(self, message: str, percentage: int | None = 0) -> str | None:
+    async def progress_begin(self, message: str, percentage: int | None = 0,
+                             cancellable: bool = False) -> str | None:
         if not self.client_supports("window.work_done_progress"):
             return None
         token = f"nahawi-check-{uuid.uuid4().hex}"
@@ -379,7 +380,7 @@ class NahawiServer(LanguageServer):
             log.info("no progress: %s", error)
             return None
         self.work_done_progress.begin(token, types.WorkDoneProgressBegin(
-            title="Nahawi", message=message, percentage=percentage))
+            title="Nahawi", message=message, percentage=percentage, cancellable=cancellable))
         return token
 
     def progress_report(self, token: str | None, done: int, total: int) -> None:

@@ -58,16 +58,20 @@ Progress = Callable[[int, int], None]  # (lines corrected, lines in all); it may
 PROGRESS_LINES = 32  # lines of the documents corrected between two progress calls
 
 
-def document_decisions(corrector, documents: Sequence[str], progress: Progress | None = None) -> list[Decision]:
-    """What the engine still suggests on the writer's clean documents, as ignored decisions (one line of
-    context each); progress is told after each PROGRESS_LINES lines."""
-    lines = [line for document in documents for line in document.splitlines() if line.strip()]
+def document_lines(documents: Sequence[str]) -> list[str]:
+    """The lines of the documents that hold text: what the engine corrects to find what it still suggests."""
+    return [line for document in documents for line in document.splitlines() if line.strip()]
+
+
+def document_decisions(corrector, lines: Sequence[str], progress: Progress | None = None) -> list[Decision]:
+    """What the engine still suggests on the writer's clean lines (`document_lines`), as ignored decisions
+    (one line of context each); progress is told before each PROGRESS_LINES lines after the first."""
     stamp, decisions = now(), []
     for first in range(0, len(lines), PROGRESS_LINES):
+        if progress is not None and first:
+            progress(first, len(lines))
         decisions += [Decision(c.source, e.start, e.end, e.replacement, e.kind, "ignored", e.rule_id, stamp)
                       for c in corrector.correct_batch(lines[first:first + PROGRESS_LINES]) for e in c.edits]
-        if progress is not None:
-            progress(min(first + PROGRESS_LINES, len(lines)), len(lines))
     return decisions
 
 
@@ -76,7 +80,8 @@ def adapt(profile: Profile, corrector, documents: Sequence[str] = (), feedback: 
     """Learn from the profile's log, `documents` and `feedback`, and write the profile. `corrector` is an
     engine without a profile (`Corrector.from_dir`); it ends adapted to the new profile. `progress` follows
     the correction of the documents (the long part); an exception it raises stops the learning before
-    anything is written (the engine is then left with the overlay only: adapt it to the profile again)."""
+    anything is written (the engine is then left with the overlay only: adapt it to the profile again); its
+    last call, (lines, lines), comes once everything is learned, before anything is written."""
     began = time.perf_counter()
     recording = profile.records_decisions()
     logged = read_decisions(profile.file(DECISIONS))
@@ -89,11 +94,14 @@ def adapt(profile: Profile, corrector, documents: Sequence[str] = (), feedback: 
     for pair, count in new_pairs.items():
         pairs[pair] = pairs.get(pair, 0) + count
     corrector.adapt_to(WriterModel(words, pairs, dictionary))
-    implied = document_decisions(corrector, documents, progress) if documents else []
+    lines = document_lines(documents)
+    implied = document_decisions(corrector, lines, progress)
     stamp = now()
     fresh = [Decision(d.text, d.start, d.end, d.replacement, d.kind, d.decision, d.rule_id, d.time or stamp)
              for d in (*feedback, *implied)]
     learned = learn([*logged, *fresh], corrector.stages.lexicon, corrector.base_stages.punctuation, config)
+    if progress is not None:
+        progress(len(lines), len(lines))  # the last moment to stop: nothing is written yet
     profile.write_overlay(words, pairs)
     if recording:
         profile.append_decisions(d.to_dict() for d in fresh)
