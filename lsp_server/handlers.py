@@ -85,6 +85,7 @@ def _register_lifecycle(server: NahawiServer) -> None:
                 state.task.cancel()
         if ls.poll is not None:
             ls.poll.cancel()
+        cancel_adapt(ls.learning)  # a learning in progress writes nothing once the client is leaving
         ls.host.shutdown()
 
 
