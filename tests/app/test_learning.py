@@ -274,3 +274,30 @@ def test_a_word_document_is_learned_from_as_its_text(make_window, own_engine, qt
     assert {"خلية", "مسافة", "الطالب"} <= set(words) and ("ذهب", "الطالب") in pairs
     assert "محذوف" not in words  # a deleted tracked change is not the writer's text
     window.learn_dialog.close()
+
+
+def test_ignored_at_a_paragraphs_start_it_is_not_suggested_there_again(make_window, own_engine, qtbot):
+    """The decision carries its paragraph (where the word has nothing before it); the check reads the whole
+    document (where the paragraph above ends just before it): both key the place alike."""
+    window = make_window(engine=lambda: own_engine)
+    qtbot.waitUntil(lambda: window.info is not None, timeout=20000)
+    wish = "اريد ان اتعلم اللغة العربية وقواعدها"  # the model writes أريد, أن, أتعلم
+    document = "سطر بلا أخطاء.\n" + wish
+    check(qtbot, window, document)
+    assert {"اريد", "ان", "اتعلم"} <= {i.edit.original for i in window.layer.issues}
+    window.show_card(_issue(window, "اريد"))
+    _click(qtbot, window.card.ignore_button)
+    for original in ("ان", "اتعلم"):  # accepted: the same kind of respelling is still wanted elsewhere
+        window.show_card(_issue(window, original))
+        _click(qtbot, window.card.accept_button)
+    decision = read_decisions(window.profile.file(DECISIONS))[0]
+    assert (decision.text, decision.start, decision.decision) == (wish, 0, "ignored")
+    window.learn_from([])
+    qtbot.waitUntil(lambda: not window.learn_dialog.running, timeout=30000)
+    window.learn_dialog.close()
+    window.editor.document().setModified(False)
+    window.actions_["new"].trigger()  # a new document: this one's own "ignore" memory is not there
+    assert not window.layer.ignore_rules
+    check(qtbot, window, document)
+    assert _issue(window, "اريد") is None
+    assert {"ان", "اتعلم"} <= {i.edit.original for i in window.layer.issues}
