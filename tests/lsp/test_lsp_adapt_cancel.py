@@ -17,7 +17,7 @@ SKY = "كانت السماء صافيه والجو جميلا في الربيع"
 SCHOOL = "ذهب الطالب الى المدرسة في الصباح الباكر"
 
 
-def long_document(path, lines: int = 3000):
+def long_document(path, lines: int = 20_000):
     """The writer's own text, every line different (the engine corrects each, none from its cache)."""
     path.write_text("".join(f"{SENTENCES[k % len(SENTENCES)]} {k}\n" for k in range(lines)), encoding="utf-8")
     return path
