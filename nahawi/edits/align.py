@@ -17,6 +17,7 @@ from nahawi.text.punct import is_punct_char
 
 MATCH, SUB, DELETE, INSERT = "M", "S", "D", "I"
 GAP_COST = 1.0  # deleting or inserting one token
+MIN_SUBSTITUTION = 0.25  # the least cost of two different tokens (`substitution_cost`)
 _MAX_DP_CELLS = 40_000  # above this, anchor on identical token runs first (keeps long documents fast)
 
 
@@ -109,8 +110,11 @@ def _align_dp(src: Sequence[str], cor: Sequence[str], i1: int, i2: int, j1: int,
     for i in range(1, n + 1):
         row, prev, a = cost[i], cost[i - 1], src[i1 + i - 1]
         for j in range(1, m + 1):
-            row[j] = min(prev[j - 1] + substitution_cost(a, cor[j1 + j - 1]),
-                         prev[j] + GAP_COST, row[j - 1] + GAP_COST)
+            gap, diagonal, b = min(prev[j], row[j - 1]) + GAP_COST, prev[j - 1], cor[j1 + j - 1]
+            if a != b and diagonal + MIN_SUBSTITUTION >= gap:  # no substitution can beat the gap: skip its cost
+                row[j] = gap
+            else:
+                row[j] = min(diagonal + substitution_cost(a, b), gap)
     return _backtrace(cost, src, cor, i1, j1)
 
 

@@ -23,8 +23,9 @@ from nahawi.engine.mapping import (
     render,
     rendered_edits,
 )
+from nahawi.edits.align import MATCH, Op, align_tokens
 from nahawi.errors import ModelError
-from nahawi.tags import TagChoice, TagPolicy, TagVocab, apply_choices, choose_tags
+from nahawi.tags import DELETE, JOIN, KEEP, TagChoice, TagPolicy, TagVocab, apply_choices, choose_tags
 
 RULE_ID = "tagger"
 
@@ -112,8 +113,38 @@ class TaggerStage:
     @staticmethod
     def segment_edits(text: str, source: ModelInput, choices: list[TagChoice],
                       frozen: list[bool]) -> tuple[Edit, ...]:
-        hyp = [HypToken(token, (confidence,)) for token, confidence in apply_choices(choices)]
         norm = [t.text for t in source.tokens]
+        hyp, ops = aligned_outputs(choices, norm)
         if [h.text for h in hyp] == norm:
             return ()
-        return rendered_edits(text, render(text, source.tokens, norm, frozen, hyp), RULE_ID)
+        return rendered_edits(text, render(text, source.tokens, norm, frozen, hyp, ops=ops), RULE_ID)
+
+
+def aligned_outputs(choices: list[TagChoice], norm: list[str]) -> tuple[list[HypToken], list[Op]]:
+    """The output tokens of the chosen tags and their alignment with the source tokens `norm`. A word kept
+    without a mark matches itself; each run of changed words (a join takes the words it glues) is aligned
+    on its own: the tags say where the changes are, so the whole sentence is never aligned (that took as
+    long as the model)."""
+    hyp: list[HypToken] = []
+    ops: list[Op] = []
+    k = 0
+    while k < len(choices):
+        if not _changes(choices[k]):
+            ops.append(Op(MATCH, k, len(hyp)))
+            hyp.append(HypToken(norm[k], (choices[k].word_confidence,)))
+            k += 1
+            continue
+        end, joining = k, False
+        while end < len(choices) and (end == k or joining or _changes(choices[end])):
+            word = choices[end].tagged.word
+            joining = word == JOIN or (joining and word == DELETE)
+            end += 1
+        outputs = apply_choices(choices[k:end])
+        ops += [Op(op.tag, k + op.i, len(hyp) + op.j) for op in align_tokens(norm[k:end], [t for t, _ in outputs])]
+        hyp += [HypToken(token, (confidence,)) for token, confidence in outputs]
+        k = end
+    return hyp, ops
+
+
+def _changes(choice: TagChoice) -> bool:
+    return choice.tagged.word != KEEP or bool(choice.tagged.mark)
