@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nahawi.contract import Edit
+from nahawi.edits.align import MATCH, Op, align_tokens
 from nahawi.engine.mapping import (
     HypToken,
     ModelInput,
@@ -23,7 +24,6 @@ from nahawi.engine.mapping import (
     render,
     rendered_edits,
 )
-from nahawi.edits.align import MATCH, Op, align_tokens
 from nahawi.errors import ModelError
 from nahawi.tags import DELETE, JOIN, KEEP, TagChoice, TagPolicy, TagVocab, apply_choices, choose_tags
 

@@ -7,8 +7,15 @@ import pytest
 
 from nahawi.contract import apply_edits
 from nahawi.edits import diff_to_edits
-from nahawi.engine.mapping import (HypToken, attach, edit_confidence, fold_spacing_edits, model_input, render,
-                                   rendered_edits)
+from nahawi.engine.mapping import (
+    HypToken,
+    attach,
+    edit_confidence,
+    fold_spacing_edits,
+    model_input,
+    render,
+    rendered_edits,
+)
 from nahawi.text.tokens import model_tokens
 
 QALB_DEV = Path(os.environ.get("NAHAWI_SHARED", Path(__file__).resolve().parents[2].parent / "shared")) / "data/qalb/2014/dev"

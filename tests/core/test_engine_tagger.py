@@ -99,3 +99,34 @@ def test_a_tagger_model_is_quiet_without_a_gpu(tagger_model_dir):
                           capture_output=True, env=env, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() and done.stderr == ""
+
+
+def test_pieces_from_one_call_per_line_are_the_pieces_of_each_token(corrector):
+    """encode_tokens encodes the line once and cuts it at word-start pieces: the same pieces as token by
+    token, also for a ligature that spells a phrase, characters that normalise away, unknown characters and
+    a lone surrogate (those fall back to one call a token)."""
+    codec = corrector.tagger.codec
+    lines = [TAGGER_PAIRS[0][0].split(), ["ﷺ", "محمد"], ["abc", "123", "٣٤٥", "🙂"], ["\u200b", "ب"],
+             ["ـــ", "ﻻ", "Ａ"], ["\ud800", "كلمة"], ["كلمة\u200c", "ب"]]
+    for tokens in lines:
+        assert codec.encode_tokens(tokens) == [codec.encode_tokens([token])[0] for token in tokens], tokens
+
+
+def test_the_tags_own_alignment_is_the_full_alignment(corrector):
+    """The stage aligns only the runs of changed words (a kept word matches itself): on real tag choices —
+    rewrites, splits, joins across deleted words, marks — that is the alignment of the whole sentence."""
+    from nahawi.edits.align import align_tokens
+    from nahawi.engine.tagger_stage import aligned_outputs
+    from nahawi.tags import DELETE, JOIN, KEEP, TagChoice, TaggedToken, apply_choices
+    from training.tagger_data import derive_tags
+
+    cases = [derive_tags(source.split(), target.split()) for source, target in TAGGER_PAIRS]
+    words = "ذهب الى المدرسه و كتب الدرس في البيت".split()
+    cases.append([TaggedToken(w, tag, mark) for w, tag, mark in zip(
+        words, [KEEP, KEEP, JOIN, DELETE, KEEP, KEEP, JOIN, KEEP], ["", "", "", "", "،", "", "", "."])])
+    for tagged in cases:
+        choices = [TagChoice(t, 0.9, 0.8) for t in tagged]
+        norm = [t.token for t in tagged]
+        hyp, ops = aligned_outputs(choices, norm)
+        assert [(h.text, h.probs[0]) for h in hyp] == apply_choices(choices)
+        assert ops == align_tokens(norm, [h.text for h in hyp])

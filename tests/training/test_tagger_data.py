@@ -78,7 +78,7 @@ def test_labels_sit_on_first_and_last_pieces(tmp_path):
 def test_a_killed_derivation_resumes_from_its_saved_chunks(tmp_path, monkeypatch):
     """The alignment of 424k pairs takes an hour: a build killed half way lost all of it (a session's end ends
     it). Chunks saved as they are done are read back, not derived again, and give the same tags."""
-    import training.tagger_data as tagger_data
+    from training import tagger_data
 
     monkeypatch.setattr(tagger_data, "DERIVE_CHUNK", 2)
     records = [{"source": s, "target": t} for s, t in PAIRS] + [{"source": "", "target": "كلمة"}]
@@ -103,7 +103,7 @@ def test_a_killed_derivation_resumes_from_its_saved_chunks(tmp_path, monkeypatch
 def test_a_sample_of_leading_pairs_reads_the_chunks_of_the_whole_file(tmp_path, monkeypatch):
     """`train_pairs` trains on the file's leading pairs: the chunks a full derivation saved serve it (cut to
     its length), and a sample's shorter last chunk is derived again when the whole file is read."""
-    import training.tagger_data as tagger_data
+    from training import tagger_data
 
     monkeypatch.setattr(tagger_data, "DERIVE_CHUNK", 2)
     records = [{"source": s, "target": t} for s, t in PAIRS]
