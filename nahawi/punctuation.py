@@ -13,6 +13,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from typing import TypeVar
 import numpy as np
 
 from nahawi.errors import ModelError
+from nahawi.tables import Memo
 from nahawi.text.punct import is_punct_char
 
 LABELS = ("", "،", ".", "؟", ":", "؛", "!")  # "" = no mark
@@ -63,7 +65,7 @@ def split_marks(tokens: Sequence[T], text: Callable[[T], str] = str) -> tuple[li
 
 
 def _bucket(value: int, edges: tuple[int, ...]) -> int:
-    return sum(value >= edge for edge in edges)
+    return bisect_right(edges, value)  # how many edges value reaches
 
 
 SINCE_EDGES = (1, 3, 6, 10, 15, 25)
@@ -102,6 +104,7 @@ class PunctuationModel:
     def __init__(self, weights: Mapping[str, Sequence[float]], priors: Mapping[str, tuple[int, int]],
                  threshold: float = 0.8):
         self.weights, self.priors, self.threshold = weights, priors, threshold
+        self._scorer: _Scorer | None = None  # built on the first decoding (it copies the weight rows)
 
     def probabilities(self, features: list[str]) -> list[float]:
         scores, weights = [0.0] * len(LABELS), self.weights
@@ -116,10 +119,7 @@ class PunctuationModel:
                 row = weights.get(name)
                 if row is not None:
                     scores = [s + w for s, w in zip(scores, row)]
-        top = max(scores)
-        exps = [math.exp(s - top) for s in scores]
-        total = sum(exps)
-        return [e / total for e in exps]
+        return _softmax(scores)
 
     def gaps(self, words: list[str], written: list[str], threshold: float | None = None) -> list[Gap]:
         """Proposed changes for the gaps after each word; written[i] is what follows words[i]: "" (no mark),
@@ -128,28 +128,139 @@ class PunctuationModel:
         return list(self.iter_gaps(zip(words, written, strict=True), threshold))
 
     def iter_gaps(self, pairs: Iterable[tuple[str, str]], threshold: float | None = None) -> Iterator[Gap]:
-        """`gaps` over a stream of (word, written) pairs, holding only LOOKAHEAD pairs ahead of the gap it
-        decides: a line of any length costs the same memory. Left to right, so that a mark just placed
+        """`gaps` over a stream of (word, written) pairs, holding at most READ_AHEAD pairs: a line of any
+        length costs the same memory. The scores of a block of gaps are summed at once (`_Scorer`), for
+        every distance from the last mark; decoding then goes left to right, so that a mark just placed
         counts as "the last mark" for the next gap."""
         limit = self.threshold if threshold is None else threshold
-        stream, ahead = iter(pairs), deque()
-        ahead.extend(islice(stream, LOOKAHEAD + 1))
+        if self._scorer is None:
+            self._scorer = _Scorer(self.weights, self.priors)
+        stream, window = iter(pairs), deque()
         before, since, index = "<s>", 0, 0
-        while ahead:
-            word, mark = ahead.popleft()
-            ahead.extend(islice(stream, LOOKAHEAD + 1 - len(ahead)))
-            since += 1
-            if not mark or mark in ARABIC_FORM:
-                right = ahead[0][0] if ahead else "</s>"
-                probs = self.probabilities(features_between(before, word, right, len(ahead), mark, since, self.priors))
-                best = max(range(len(LABELS)), key=probs.__getitem__)
-                wanted = ARABIC_FORM.get(mark, LABELS[best])
-                if LABELS[best] == wanted != mark and probs[best] >= limit:
-                    yield Gap(index, mark, LABELS[best], round(probs[best], 4))
-                    mark = LABELS[best]
-            if mark:
-                since = 0
-            before, index = word, index + 1
+        while True:
+            window.extend(islice(stream, READ_AHEAD - len(window)))
+            if not window:
+                return
+            count = min(BLOCK, len(window))  # the gaps after window[:count]; the rest is their lookahead
+            scored = [k for k in range(count) if not window[k][1] or window[k][1] in ARABIC_FORM]
+            scores, firsts = self._scorer.scores(before, window, scored)
+            rows = dict(zip(scored, range(len(scored))))
+            for k in range(count):
+                word, mark = window.popleft()
+                since += 1
+                row = rows.get(k)
+                # A gap whose best score is "no mark"'s keeps its mark, whatever the probabilities: no
+                # softmax needed (the first of the highest scores has the highest probability).
+                if row is not None and firsts[row][_bucket(since, SINCE_EDGES)]:
+                    probs = _softmax(scores[row, _bucket(since, SINCE_EDGES)].tolist())
+                    best = max(range(len(LABELS)), key=probs.__getitem__)
+                    wanted = ARABIC_FORM.get(mark, LABELS[best])
+                    if LABELS[best] == wanted != mark and probs[best] >= limit:
+                        yield Gap(index, mark, LABELS[best], round(probs[best], 4))
+                        mark = LABELS[best]
+                if mark:
+                    since = 0
+                before, index = word, index + 1
+
+
+def _softmax(scores: list[float]) -> list[float]:
+    top = max(scores)
+    exps = [math.exp(s - top) for s in scores]
+    total = sum(exps)
+    return [e / total for e in exps]
+
+
+BLOCK = 64  # gaps whose scores are summed together
+READ_AHEAD = BLOCK + LOOKAHEAD + 1  # the most (word, written) pairs `iter_gaps` holds
+DISTANCES = range(len(SINCE_EDGES) + 1)  # the values of the "words since the last mark" bucket
+
+
+class _Scorer:
+    """The score rows of a block of gaps, summed in numpy for every distance bucket decoding may find at
+    each gap (`features_between` and `probabilities` one gap at a time took ~40 µs a word, most of the
+    pipeline's time). The rows are added in the order `features_between` names them, starting from the
+    first, so every score is the same float as `probabilities` gives. A feature the model does not know
+    adds the zero row at the end of `rows`."""
+
+    def __init__(self, weights: Mapping[str, Sequence[float]], priors: Mapping[str, tuple[int, int]]):
+        if isinstance(weights, _Rows):
+            self.index = weights.index
+            flat = np.frombuffer(weights.values, dtype=np.float64).reshape(-1, weights.width)
+        else:
+            self.index = {name: k for k, name in enumerate(weights)}
+            flat = np.array([weights[name] for name in self.index], dtype=np.float64).reshape(-1, len(LABELS))
+        self.rows = np.vstack([flat, np.zeros((1, len(LABELS)))])  # (features + 1, labels)
+        self.missing, self.priors = len(flat), priors
+        self.words = Memo(1 << 12)  # word -> its rows as the left and the right word, its priors (Zipfian)
+        self.counts = Memo(1 << 12)  # (after_left, before_right) -> the rows of the prior features
+        self.bias = self._ids(["bias"])[0]
+        self.distance = self._ids(f"d={d}" for d in DISTANCES)
+        self.remaining = self._ids(f"e={e}" for e in range(len(LEFT_EDGES) + 1))
+        self.both = [self._ids(f"de={d}|{e}" for d in DISTANCES) for e in range(len(LEFT_EDGES) + 1)]
+        self.written = {mark: self._ids([f"w={mark}", *(f"wd={mark}|{d}" for d in DISTANCES)])
+                        for mark in ("", *ARABIC_FORM)}
+
+    def _ids(self, names: Iterable[str]) -> list[int]:
+        get, missing = self.index.get, self.missing
+        return [get(name, missing) for name in names]
+
+    def _word(self, word: str) -> tuple:
+        """The rows of l, ls, r, rp and rp2 for word as the left and as the right word, its two priors."""
+        found = self.words.get(word)
+        if found is None:
+            after, before = self.priors.get(word, (-1, -1))
+            found = self.words.remember(word, (*self._ids((f"l={word}", f"ls={word[-2:]}", f"r={word}",
+                                                           f"rp={word[:1]}", f"rp2={word[:2]}")), after, before))
+        return found
+
+    def _counts(self, after_left: int, before_right: int) -> list[int]:
+        """The rows of ca, cb, cab, then cbd by distance."""
+        key = (after_left, before_right)
+        found = self.counts.get(key)
+        if found is None:
+            found = self.counts.remember(key, self._ids([
+                f"ca={after_left}", f"cb={before_right}", f"cab={after_left}|{before_right}",
+                *(f"cbd={before_right}|{d}" for d in DISTANCES)]))
+        return found
+
+    def scores(self, before: str, window: Sequence[tuple[str, str]], scored: list[int]) -> tuple[np.ndarray, list]:
+        """The (gaps, distances, labels) scores of the gaps after window[k][0] for k in `scored`, and for
+        each gap and distance whether a label other than "no mark" has the first highest score; `before`:
+        the word before window[0] ("<s>" at the start of the line)."""
+        if not scored:
+            return np.zeros((0, len(DISTANCES), len(LABELS))), []
+        get, missing, ids = self.index.get, self.missing, []
+        for k in scored:
+            left, written = window[k]
+            right = window[k + 1][0] if k + 1 < len(window) else "</s>"
+            previous = window[k - 1][0] if k else before
+            l, ls, _, _, _, after_left, _ = self._word(left)
+            _, _, r, rp, rp2, _, before_right = self._word(right)
+            remaining = _bucket(len(window) - k - 1, LEFT_EDGES)
+            ids.append([l, r, get(f"lr={left}|{right}", missing), get(f"bl={previous}|{left}", missing), ls,
+                        rp, rp2, self.remaining[remaining], *self.written[written], *self.both[remaining],
+                        *self._counts(after_left, before_right)])
+        total = self._sum(np.array(ids))
+        return total, np.argmax(total, axis=2).tolist()
+
+    def _sum(self, ids: np.ndarray) -> np.ndarray:
+        """(gaps, distances, labels) scores from each gap's row numbers (as `scores` lists them), the rows
+        added in `features_between`'s order."""
+        rows, d = self.rows, len(DISTANCES)
+        l, r, lr, bl, ls, rp, rp2, e, w = ids[:, :9].T
+        wd, de = ids[:, 9:9 + d], ids[:, 9 + d:9 + 2 * d]  # (gaps, distances)
+        ca, cb, cab = ids[:, 9 + 2 * d:12 + 2 * d].T
+        cbd = ids[:, 12 + 2 * d:]
+        prefix = rows[self.bias] + rows[w]  # (gaps, labels); `probabilities` starts from 0.0 + bias: bias
+        for column in (l, r, lr, bl, ls, rp, rp2):
+            prefix = prefix + rows[column]
+        total = prefix[:, None, :] + rows[self.distance][None, :, :]  # (gaps, distances, labels)
+        total = total + rows[e][:, None, :]
+        total = total + rows[de]
+        total = total + rows[wd]
+        for column in (ca, cb, cab):
+            total = total + rows[column][:, None, :]
+        return total + rows[cbd]
 
 
 def save_punctuation(path: str | Path, weights: dict[str, list[float]], priors: dict[str, tuple[int, int]],

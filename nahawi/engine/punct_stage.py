@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from itertools import accumulate
 
 from nahawi.contract import Edit
-from nahawi.punctuation import LOOKAHEAD, PunctuationModel
+from nahawi.punctuation import READ_AHEAD, PunctuationModel
 from nahawi.text.chars import has_arabic, strip_diacritics
 from nahawi.text.punct import is_punct_char
 from nahawi.text.tokens import Token, model_tokens
@@ -107,11 +107,11 @@ def punctuation_edits(text: str, taken: tuple[Edit, ...] | list[Edit], model: Pu
 
 
 class _Recent:
-    """The last (word, marks) pairs read from a line, and how many were read: the model decides a gap at
-    most LOOKAHEAD words behind what it has read, so its two words are still here."""
+    """The last (word, marks) pairs read from a line, and how many were read: the model decides a gap
+    less than READ_AHEAD words behind what it has read, so its two words are still here."""
 
     def __init__(self):
-        self.items: deque[tuple[Token, list[Token]]] = deque(maxlen=LOOKAHEAD + 3)
+        self.items: deque[tuple[Token, list[Token]]] = deque(maxlen=READ_AHEAD + 2)
         self.read = 0
 
     def pairs(self, line: str, offset: int) -> Iterator[tuple[str, str]]:

@@ -115,3 +115,43 @@ def test_save_load_round_trip_and_corrupt_files(tmp_path, model):
         handle.write('{"format": "something-else"}')
     with pytest.raises(ModelError, match="not a nahawi-punctuation"):
         load_punctuation(path)
+
+
+def _one_gap_at_a_time(model, words, written, threshold):
+    """The decoding as the model's definition reads: `features_between` and `probabilities` for each gap,
+    left to right, a placed mark resetting the distance."""
+    from nahawi.punctuation import ARABIC_FORM, Gap, LOOKAHEAD, features_between
+
+    gaps, since = [], 0
+    for index, (word, mark) in enumerate(zip(words, written)):
+        since += 1
+        if not mark or mark in ARABIC_FORM:
+            before = words[index - 1] if index else "<s>"
+            right = words[index + 1] if index + 1 < len(words) else "</s>"
+            remaining = min(len(words) - index - 1, LOOKAHEAD + 1)
+            probs = model.probabilities(features_between(before, word, right, remaining, mark, since, model.priors))
+            best = max(range(len(LABELS)), key=probs.__getitem__)
+            if LABELS[best] == ARABIC_FORM.get(mark, LABELS[best]) != mark and probs[best] >= threshold:
+                gaps.append(Gap(index, mark, LABELS[best], round(probs[best], 4)))
+                mark = LABELS[best]
+        if mark:
+            since = 0
+    return gaps
+
+
+@pytest.mark.parametrize("tables", [True, False])
+def test_block_scores_decode_as_one_gap_at_a_time(tables):
+    """The gaps of a block are scored at once (numpy, every distance); the marks and their probabilities
+    are exactly those of the model read one gap at a time, across blocks, with Latin and written marks."""
+    from nahawi.engine.corrector import DEFAULT_MODEL_DIR
+    from nahawi.punctuation import BLOCK, split_marks
+    from nahawi.text.punct import tokenize_punct
+
+    model = load_punctuation(DEFAULT_MODEL_DIR / ("punctuation.tables" if tables else "punctuation.json.gz"))
+    sample = (DEFAULT_MODEL_DIR.parent / "sample.txt").read_text(encoding="utf-8").replace("،", ",")
+    words, marks = split_marks(tokenize_punct(" ".join(sample.split() * 3)).split())
+    written = [" ".join(m) for m in marks]
+    assert len(words) > 3 * BLOCK and {"", ",", "."} <= set(written)
+    for threshold in (0.3, 0.8):
+        expected = _one_gap_at_a_time(model, words, written, threshold)
+        assert expected and model.gaps(words, written, threshold) == expected
