@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from nahawi.lexicon import PROCLITICS, Lexicon
-from nahawi.text.chars import is_arabic_letter
+from nahawi.tables import Memo
+from nahawi.text.chars import ARABIC_LETTERS
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class SpacingConfig:
 
 
 def _arabic(word: str) -> bool:
-    return bool(word) and all(map(is_arabic_letter, word))
+    return bool(word) and ARABIC_LETTERS.issuperset(word)  # every character an Arabic letter
 
 
 class Spacing:
@@ -44,6 +45,7 @@ class Spacing:
         attached = {letter: lexicon.count_with_prefix(letter) for letter in config.proclitics}
         self.proclitics = frozenset(letter for letter, count in attached.items()
                                     if self.count(letter) <= config.proclitic_share * count)
+        self.splits = Memo(1 << 14)  # word -> `split`'s answer: every word of every segment asks
 
     def _known(self, word: str) -> bool:
         return self.count(word) >= self.config.rare
@@ -60,6 +62,10 @@ class Spacing:
 
     def split(self, word: str) -> tuple[str, str] | None:
         """The two words an unknown `word` should be, or None."""
+        found = self.splits.get(word, self.splits)  # the memo itself: not asked yet (None is an answer)
+        return self.splits.remember(word, self._split(word)) if found is self.splits else found
+
+    def _split(self, word: str) -> tuple[str, str] | None:
         c = self.config
         if not _arabic(word) or len(word) < 4 or self._known(word):
             return None

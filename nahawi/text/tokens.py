@@ -15,6 +15,9 @@ from nahawi.errors import NahawiError
 from nahawi.text.punct import tokenize_punct
 
 _WORD = re.compile(r"\S+")  # \s on str patterns is Unicode whitespace, the same set as str.isspace()
+# Every character at which `tokenize_punct` may split a word: a superset of the marks (see
+# nahawi.text.punct, whose test checks it over every code point), "&" of an entity among them.
+_MAY_SPLIT = re.compile(r"[^\w\s]|_")
 
 
 @dataclass(frozen=True)
@@ -32,15 +35,23 @@ def tokenize_words(text: str) -> list[Token]:
 def model_tokens(text: str) -> list[Token]:
     """The tokens the model sees (`nahawi.text.punct.tokenize_punct`), with spans in the original text.
 
-    The benchmark tokeniser only adds and collapses spaces, so its tokens are found, in order, among the
-    user's non-whitespace characters; together they cover every non-whitespace character exactly once.
+    The benchmark tokeniser only adds and collapses spaces, and it looks no further than one character
+    either side of a mark (an entity such as `&amp;` holds no space), so each whitespace-separated word
+    is tokenised on its own: as one token when it holds no character the tokeniser may split at (most
+    words), else as the tokeniser's pieces of it, found in order. Together the tokens cover every
+    non-whitespace character exactly once.
     """
-    tokens, pos = [], 0
-    for piece in tokenize_punct(text).split():
-        while pos < len(text) and text[pos].isspace():
-            pos += 1
-        if not text.startswith(piece, pos):
-            raise NahawiError(f"benchmark tokeniser changed the text at offset {pos}: {piece!r}")
-        tokens.append(Token(piece, pos, pos + len(piece)))
-        pos += len(piece)
+    tokens = []
+    for match in _WORD.finditer(text):
+        word, pos = match.group(), match.start()
+        if _MAY_SPLIT.search(word) is None:
+            tokens.append(Token(word, pos, match.end()))
+            continue
+        for piece in tokenize_punct(word).split():
+            if not text.startswith(piece, pos):
+                raise NahawiError(f"benchmark tokeniser changed the text at offset {pos}: {piece!r}")
+            tokens.append(Token(piece, pos, pos + len(piece)))
+            pos += len(piece)
+        if pos != match.end():
+            raise NahawiError(f"benchmark tokeniser changed the text at offset {pos}: {word!r}")
     return tokens

@@ -167,3 +167,15 @@ def test_a_repair_never_takes_away_a_mark_the_writer_made():
     assert lexicon.suggest("كانو") == "كانوا" and lexicon.suggest("دلك") == "ذلك"  # marks supplied: fine
     off = Lexicon(counts, lexicon_config({"lexicon_repair": False}))
     assert off.suggest("دلك") is None and off.suggest("هدا") is None
+
+
+def test_a_copy_with_the_writers_counts_does_not_reuse_the_corpus_suggestions():
+    """`suggest` remembers its answers; a copy of the lexicon over other tables (a writer's overlay) must
+    answer from its own counts, even for a word the corpus lexicon was asked about first."""
+    from nahawi.profile.overlay import with_overlay
+
+    corpus = Lexicon({"الكرة": 100, "الكره": 2})
+    assert corpus.suggest("الكره") == "الكرة"
+    writer = with_overlay(corpus, {"الكره": 5}, {})  # the writer means «الكره» (hatred)
+    assert writer.suggest("الكره") is None
+    assert corpus.suggest("الكره") == "الكرة"
