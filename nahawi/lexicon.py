@@ -88,14 +88,16 @@ def lexicon_config(policy) -> LexiconConfig:
     return config
 
 
-class _Suggestions(Memo):
-    """`Lexicon.suggest`'s recent answers, for the tables and config they were computed with: every word
-    of every segment asks, and the same few thousand words ask most (~30 % of the stage's time). A copy of
-    a lexicon given other tables (nahawi.profile.overlay) or config starts a memo of its own."""
+class _Remembered(Memo):
+    """`Lexicon.suggest`'s recent answers (every word of every segment asks, and the same few thousand
+    words ask most: ~30 % of the stage's time) and, in `context`, its recent context scores, for the
+    tables, config and total they were computed with. A copy of a lexicon given other tables
+    (nahawi.profile.overlay) or config starts a memo of its own."""
 
-    def __init__(self, tables, config: LexiconConfig):
+    def __init__(self, tables, config: LexiconConfig, total: int):
         super().__init__(1 << 14)
-        self.tables, self.config = tables, config
+        self.tables, self.config, self.total = tables, config, total
+        self.context = Memo(1 << 14)
 
 
 class Lexicon:
@@ -113,7 +115,7 @@ class Lexicon:
         self.tables, self.config, self.gate = tables, config, gate
         self.counts, self.bigrams = WordCounts(tables), BigramCounts(tables)
         self.total = tables.total
-        self._suggestions = _Suggestions(tables, config)
+        self._memo = _Remembered(tables, config, self.total)
 
     @classmethod
     def from_tables(cls, tables, config: LexiconConfig = LexiconConfig(), gate: LexiconGate | None = None) -> Lexicon:
@@ -131,11 +133,15 @@ class Lexicon:
     def suggest(self, word: str) -> str | None:
         """The usual spelling that should replace `word` (or, for a word the corpus does not know, the
         common word it was meant to be), or None to keep it."""
-        memo = self._suggestions
-        if memo.tables is not self.tables or memo.config is not self.config:  # a copy with other tables
-            memo = self._suggestions = _Suggestions(self.tables, self.config)
+        memo = self._remembered()
         found = memo.get(word, memo)  # the memo itself: not asked yet (None is an answer)
         return memo.remember(word, self._suggest(word)) if found is memo else found
+
+    def _remembered(self) -> _Remembered:
+        memo = self._memo
+        if memo.tables is not self.tables or memo.config is not self.config or memo.total != self.total:
+            memo = self._memo = _Remembered(self.tables, self.config, self.total)  # a copy with other tables
+        return memo
 
     def _suggest(self, word: str) -> str | None:
         if len(word) < self.config.min_length:
@@ -157,12 +163,17 @@ class Lexicon:
 
     def context_score(self, word: str, before: str, after: str) -> float:
         """log P(word | before) + log P(after | word), each smoothed towards the unigram distribution."""
-        mu, count, bigram = self.config.context_prior, self.tables.count, self.tables.bigram
-        p_word = (count(word) + 0.5) / self.total
-        p_after = (count(after) + 0.5) / self.total
-        left = (bigram(before, word) + mu * p_word) / (count(before) + mu)
-        right = (bigram(word, after) + mu * p_after) / (count(word) + mu)
-        return math.log(left) + math.log(right)
+        memo = self._remembered().context  # the gate asks again for the scores the context choice made
+        key = (word, before, after)
+        score = memo.get(key)
+        if score is None:
+            mu, count, bigram = self.config.context_prior, self.tables.count, self.tables.bigram
+            p_word = (count(word) + 0.5) / self.total
+            p_after = (count(after) + 0.5) / self.total
+            left = (bigram(before, word) + mu * p_word) / (count(before) + mu)
+            right = (bigram(word, after) + mu * p_after) / (count(word) + mu)
+            score = memo.remember(key, math.log(left) + math.log(right))
+        return score
 
     def suggest_in_context(self, word: str, before: str = SENTENCE_START, after: str = SENTENCE_END) -> str | None:
         """`suggest`, with the neighbours choosing among the spellings when the lexicon has bigrams, and the

@@ -78,13 +78,15 @@ def _overlaps(edit: Edit, start: int, end: int) -> bool:
     return edit.start < end and start < edit.end or edit.start == edit.end == start
 
 
-def lexicon_edits(text: str, taken: list[Edit], lexicon: Lexicon, tokens: list[Token] | None = None) -> list[Edit]:
-    """Usual-spelling edits for words outside every span in `taken` (`tokens`: text's `model_tokens`)."""
+def lexicon_edits(text: str, taken: list[Edit], lexicon: Lexicon, tokens: list[Token] | None = None,
+                  words: list[str] | None = None) -> list[Edit]:
+    """Usual-spelling edits for words outside every span in `taken` (`tokens`: text's `model_tokens`;
+    `words`: their `bare` texts)."""
     edits = []
     tokens = model_tokens(text) if tokens is None else tokens
-    words = [bare(t.text) for t in tokens]  # the corpus counts words without diacritics
+    words = [bare(t.text) for t in tokens] if words is None else words  # the corpus counts words bare
     for index, token in enumerate(tokens):
-        if any(_overlaps(e, token.start, token.end) for e in taken):
+        if taken and any(_overlaps(e, token.start, token.end) for e in taken):
             continue
         found = lexicon.suggestion_in_context(words[index], *neighbours(words, index))
         if found is None:
@@ -107,33 +109,41 @@ def with_marks(written: str, respelled: str) -> str:
     return "".join(ch if ch in DIACRITICS or ch == TATWEEL else next(letters) for ch in written)
 
 
+def _absorbable(touching: list[Edit], token: Token, following: Token) -> bool:
+    """Whether a join of the two tokens may absorb the edits touching them: each rewrites one of the two
+    words, or both as one word."""
+    spans = {(token.start, token.end), (following.start, following.end), (token.start, following.end)}
+    return all((e.start, e.end) in spans and " " not in e.replacement.strip() for e in touching)
+
+
 def spacing_edits(text: str, taken: list[Edit], spacing: Spacing, lexicon: Lexicon,
-                  tokens: list[Token] | None = None) -> tuple[list[Edit], list[Edit]]:
+                  tokens: list[Token] | None = None, words: list[str] | None = None) -> tuple[list[Edit], list[Edit]]:
     """Joins and splits of words, and the edits in `taken` they absorb. A join may absorb an edit that
     rewrites exactly one of its two words (`و انا` with `انا` → `أنا` becomes `وأنا`); anything else in
-    `taken` blocks the words it touches. New words take their usual spelling."""
+    `taken` blocks the words it touches. New words take their usual spelling. (`tokens`: text's
+    `model_tokens`; `words`: their `bare` texts.)"""
     tokens = model_tokens(text) if tokens is None else tokens
+    words = [bare(t.text) for t in tokens] if words is None else words
     edits, absorbed, index = [], [], 0
     while index < len(tokens):
         token = tokens[index]
         following = tokens[index + 1] if index + 1 < len(tokens) else None
         joined, replacement = None, None
         if following is not None:
-            spans = {(token.start, token.end), (following.start, following.end), (token.start, following.end)}
-            touching = [e for e in taken if _overlaps(e, token.start, following.end)]
-            if all((e.start, e.end) in spans and " " not in e.replacement.strip() for e in touching):
-                joined = spacing.join(bare(token.text), bare(following.text))
+            touching = [e for e in taken if _overlaps(e, token.start, following.end)] if taken else []
+            if not touching or _absorbable(touching, token, following):
+                joined = spacing.join(words[index], words[index + 1])
         if joined is not None:
             by_span = {(e.start, e.end): e for e in touching}
-            words = [by_span[t.start, t.end].replacement if (t.start, t.end) in by_span else t.text
-                     for t in (token, following)]
-            if (token.start, following.end) not in by_span and all(words):
-                joined = words[0] + words[1]
+            pair = [by_span[t.start, t.end].replacement if (t.start, t.end) in by_span else t.text
+                    for t in (token, following)]
+            if (token.start, following.end) not in by_span and all(pair):
+                joined = pair[0] + pair[1]
             start, end = token.start, following.end
             replacement = with_marks(joined, lexicon.suggest(bare(joined)) or bare(joined))
             absorbed += touching
-        elif not any(_overlaps(e, token.start, token.end) for e in taken):
-            parts = spacing.split(bare(token.text))
+        elif not (taken and any(_overlaps(e, token.start, token.end) for e in taken)):
+            parts = spacing.split(words[index])
             start, end = token.start, token.end
             replacement = " ".join(lexicon.suggest(w) or w for w in parts) if parts else None
         if replacement is not None:
@@ -148,13 +158,14 @@ def refine(text: str, model_edits: tuple[Edit, ...], lexicon: Lexicon | None,
     if lexicon is None:
         return tuple(kept)
     tokens = model_tokens(text)  # once for every stage below
+    words = [bare(t.text) for t in tokens]
     if policy.context_check:
         kept = [e for e in kept if context_agrees(tokens, e, lexicon)]
     if policy.prefer_lexicon:
-        suggested = lexicon_edits(text, [], lexicon, tokens)
+        suggested = lexicon_edits(text, [], lexicon, tokens, words)
         kept = [e for e in kept if not any(_overlaps(e, s.start, s.end) for s in suggested)]
     if spacing is not None:
-        joins, absorbed = spacing_edits(text, kept, spacing, lexicon, tokens)
+        joins, absorbed = spacing_edits(text, kept, spacing, lexicon, tokens, words)
         kept = [e for e in kept if not any(e is a for a in absorbed)] + joins
-    extra = lexicon_edits(text, kept, lexicon, tokens)
+    extra = lexicon_edits(text, kept, lexicon, tokens, words)
     return tuple(sorted(kept + extra, key=lambda e: (e.start, e.end)))
