@@ -188,3 +188,25 @@ def test_a_text_document_saves_as_docx_without_a_warning_and_odt_is_refused(wind
     assert read_office_text(tmp_path / "نص.docx") == window.editor.plain_text()
     assert not window.save_to(tmp_path / "نص.odt")
     assert not (tmp_path / "نص.odt").exists() and ".odt" in window.notices.text("file")
+
+
+def test_save_as_offers_word_for_an_opened_docx_and_adds_its_suffix(window, qtbot, tmp_path):
+    from PySide6.QtWidgets import QFileDialog, QLineEdit
+    from test_interface import when_shown
+
+    path = write_docx(tmp_path / "مقال.docx")
+    assert window.open_path(path)
+    window.formatting_told = True  # the warning has its own tests; here only the dialog
+
+    def answer(dialog: QFileDialog):
+        offered = (dialog.nameFilters(), dialog.selectedNameFilter(), dialog.selectedFiles())
+        dialog.findChild(QLineEdit, "fileNameEdit").setText("مقال مصحح")  # typed: no suffix, the Word filter chosen
+        if dialog.selectedFiles() == [str(tmp_path / "مقال مصحح")]:
+            dialog.accept()  # (a name that exists would ask to overwrite: never reached here)
+        return offered
+    seen = when_shown(qtbot, answer)
+    assert window.save_as()
+    [(filters, chosen, files)] = seen
+    assert chosen == "مستند وورد (*.docx)" and chosen in filters and files == [str(path)]
+    assert read_office_text(tmp_path / "مقال مصحح.docx") == DOCX_TEXT
+    assert window.path == str(tmp_path / "مقال مصحح.docx")
