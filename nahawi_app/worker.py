@@ -233,8 +233,9 @@ class CheckController(QObject):
         self.while_typing, self.min_confidence = True, None
         self.info, self.state = None, "loading"
         # The loaded engine's lexicon (nahawi.lexicon.Lexicon, None without one), as the worker last reported
-        # it. Its tables are never written after loading (a profile change makes a new one), so reading it
-        # here for one word's other spellings is safe beside a check on the worker thread.
+        # it. Its tables are never written after loading (a profile change makes a new one) and its lookups
+        # only fill memos of pure answers (single dict operations, atomic under the GIL), so reading it here
+        # for one word's other spellings is safe beside a check on the worker thread.
         self.lexicon = None
         self._in_flight: int | None = None  # revision of the request the worker is working on
         self._wanted = False  # a check of the current revision was asked for and not yet delivered
