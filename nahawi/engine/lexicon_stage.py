@@ -12,6 +12,7 @@ from nahawi.contract import Edit
 from nahawi.edits import classify_edit, respacing_edits
 from nahawi.lexicon import Lexicon, fold_variants, neighbours
 from nahawi.spacing import Spacing
+from nahawi.tables import Memo
 from nahawi.text.chars import DIACRITICS, TATWEEL, strip_diacritics
 from nahawi.text.punct import is_punct_char
 from nahawi.text.tokens import Token, model_tokens
@@ -92,9 +93,17 @@ def lexicon_edits(text: str, taken: list[Edit], lexicon: Lexicon, tokens: list[T
         if found is None:
             continue
         better, confidence = with_marks(token.text, found[0]), found[1]
-        edits.append(Edit(token.start, token.end, better, classify_edit(token.text, better), rule_id="lexicon",
+        edits.append(Edit(token.start, token.end, better, _kind(token.text, better), rule_id="lexicon",
                           original=token.text, confidence=confidence))
     return edits
+
+
+_KINDS = Memo(1 << 12)  # (original, replacement) -> its kind: the same respellings recur, and difflib is slow
+
+
+def _kind(original: str, replacement: str) -> str:
+    kind = _KINDS.get((original, replacement))
+    return _KINDS.remember((original, replacement), classify_edit(original, replacement)) if kind is None else kind
 
 
 bare = strip_diacritics  # a word without diacritics (tashkeel) and tatweel: how the corpus counts it

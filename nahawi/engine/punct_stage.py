@@ -56,8 +56,8 @@ def _line_words(line: str, offset: int) -> Iterator[tuple[Token, list[Token]]]:
     either side, and a space has no tokens, so cutting at one changes nothing."""
     word, marks = None, []
     for start, end in _windows(line):
-        for t in model_tokens(line[start:end]):
-            token = Token(t.text, t.start + start + offset, t.end + start + offset)
+        for t in model_tokens(line, start, end):
+            token = Token(t.text, t.start + offset, t.end + offset) if offset else t
             if all(map(is_punct_char, token.text)):
                 if word is not None:
                     marks.append(token)

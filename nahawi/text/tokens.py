@@ -15,9 +15,10 @@ from nahawi.errors import NahawiError
 from nahawi.text.punct import tokenize_punct
 
 _WORD = re.compile(r"\S+")  # \s on str patterns is Unicode whitespace, the same set as str.isspace()
-# Every character at which `tokenize_punct` may split a word: a superset of the marks (see
-# nahawi.text.punct, whose test checks it over every code point), "&" of an entity among them.
-_MAY_SPLIT = re.compile(r"[^\w\s]|_")
+# A whitespace-separated word; group 1 is set when it is plain: only word characters other than "_", none
+# of which `tokenize_punct` splits at (its marks are P*/S* characters and "_", "&" of an entity among
+# them: see nahawi.text.punct, whose test checks it over every code point). One scan finds both.
+_WORD_OR_PLAIN = re.compile(r"([^\W_]+)(?!\S)|\S+")
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,9 @@ def tokenize_words(text: str) -> list[Token]:
     return [Token(m.group(), m.start(), m.end()) for m in _WORD.finditer(text)]
 
 
-def model_tokens(text: str) -> list[Token]:
-    """The tokens the model sees (`nahawi.text.punct.tokenize_punct`), with spans in the original text.
+def model_tokens(text: str, start: int = 0, end: int | None = None) -> list[Token]:
+    """The tokens the model sees (`nahawi.text.punct.tokenize_punct`) in text[start:end] (a slice that
+    begins and ends at whitespace or at the text's ends), with spans in text.
 
     The benchmark tokeniser only adds and collapses spaces, and it looks no further than one character
     either side of a mark (an entity such as `&amp;` holds no space), so each whitespace-separated word
@@ -42,9 +44,9 @@ def model_tokens(text: str) -> list[Token]:
     non-whitespace character exactly once.
     """
     tokens = []
-    for match in _WORD.finditer(text):
+    for match in _WORD_OR_PLAIN.finditer(text, start, len(text) if end is None else end):
         word, pos = match.group(), match.start()
-        if _MAY_SPLIT.search(word) is None:
+        if match.group(1) is not None:
             tokens.append(Token(word, pos, match.end()))
             continue
         for piece in tokenize_punct(word).split():

@@ -63,3 +63,13 @@ def _assert_tiles(text, tokens):
         assert token.start >= cursor and text[cursor:token.start].strip() == ""
         cursor = token.end
     assert text[cursor:].strip() == ""
+
+
+@settings(deadline=None)
+@given(ARABIC_TEXT)
+def test_model_tokens_of_a_slice_cut_at_whitespace_are_the_texts_own(text):
+    """The punctuation stage tokenises a long line a window at a time, each cut at whitespace."""
+    whole = model_tokens(text)
+    for cut in (k for k, ch in enumerate(text) if ch.isspace()):
+        assert model_tokens(text, 0, cut) + model_tokens(text, cut) == whole
+        assert model_tokens(text, 0, cut) == model_tokens(text[:cut])
