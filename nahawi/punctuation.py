@@ -148,11 +148,11 @@ class PunctuationModel:
             for k in range(count):
                 word, mark = window.popleft()
                 since += 1
-                row = rows.get(k)
+                row, distance = rows.get(k), _bucket(since, SINCE_EDGES)
                 # A gap whose best score is "no mark"'s keeps its mark, whatever the probabilities: no
                 # softmax needed (the first of the highest scores has the highest probability).
-                if row is not None and firsts[row][_bucket(since, SINCE_EDGES)]:
-                    probs = _softmax(scores[row, _bucket(since, SINCE_EDGES)].tolist())
+                if row is not None and firsts[row][distance]:
+                    probs = _softmax(scores[row, distance].tolist())
                     best = max(range(len(LABELS)), key=probs.__getitem__)
                     wanted = ARABIC_FORM.get(mark, LABELS[best])
                     if LABELS[best] == wanted != mark and probs[best] >= limit:

@@ -39,6 +39,9 @@ def _arabic(word: str) -> bool:
     return bool(word) and ARABIC_LETTERS.issuperset(word)  # every character an Arabic letter
 
 
+NOT_ARABIC, RARE, KNOWN = 0, 1, 2  # what `Spacing._kind` says of a word: not all Arabic letters, or how common
+
+
 class Spacing:
     def __init__(self, lexicon: Lexicon, config: SpacingConfig = SpacingConfig()):
         self.count, self.config = lexicon.tables.count, config
@@ -46,17 +49,25 @@ class Spacing:
         self.proclitics = frozenset(letter for letter, count in attached.items()
                                     if self.count(letter) <= config.proclitic_share * count)
         self.splits = Memo(1 << 14)  # word -> `split`'s answer: every word of every segment asks
+        self.kinds = Memo(1 << 14)  # word -> NOT_ARABIC, RARE or KNOWN: `join` asks of every word twice
 
     def _known(self, word: str) -> bool:
         return self.count(word) >= self.config.rare
 
+    def _kind(self, word: str) -> int:
+        kind = self.kinds.get(word)
+        if kind is None:
+            kind = self.kinds.remember(word, NOT_ARABIC if not _arabic(word) else KNOWN if self._known(word) else RARE)
+        return kind
+
     def join(self, first: str, second: str) -> str | None:
         """The one word `first second` should be, or None."""
-        if not (_arabic(first) and _arabic(second)):
+        kinds = self._kind(first), self._kind(second)
+        if NOT_ARABIC in kinds:
             return None
         if first in self.proclitics and len(second) > 1:
             return first + second
-        if self._known(first) and self._known(second):
+        if kinds == (KNOWN, KNOWN):
             return None
         return first + second if self.count(first + second) >= self.config.join_min else None
 

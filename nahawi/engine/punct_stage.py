@@ -118,7 +118,8 @@ class _Recent:
         for word, marks in _line_words(line, offset):
             self.items.append((word, marks))
             self.read += 1
-            yield strip_diacritics(word.text), " ".join(m.text for m in marks)  # the model saw no tashkeel
+            written = " ".join([m.text for m in marks]) if marks else ""
+            yield strip_diacritics(word.text), written  # the model saw no tashkeel
 
     def get(self, index: int) -> tuple[Token, list[Token]] | None:
         return self.items[index - (self.read - len(self.items))] if index < self.read else None
