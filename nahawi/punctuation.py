@@ -230,12 +230,13 @@ class _Scorer:
         if not scored:
             return np.zeros((0, len(DISTANCES), len(LABELS))), []
         get, missing, ids = self.index.get, self.missing, []
+        words = [window[k][0] if k < len(window) else "</s>" for k in range(scored[-1] + 2)]
+        rows = [self._word(word) for word in words]  # each word is the right word of one gap, the left of the next
         for k in scored:
             left, written = window[k]
-            right = window[k + 1][0] if k + 1 < len(window) else "</s>"
-            previous = window[k - 1][0] if k else before
-            l, ls, _, _, _, after_left, _ = self._word(left)
-            _, _, r, rp, rp2, _, before_right = self._word(right)
+            right, previous = words[k + 1], words[k - 1] if k else before
+            l, ls, _, _, _, after_left, _ = rows[k]
+            _, _, r, rp, rp2, _, before_right = rows[k + 1]
             remaining = _bucket(len(window) - k - 1, LEFT_EDGES)
             ca, cb, cab, cbd = self._counts(after_left, before_right)
             ids += (self.written[written], l, r, get(f"lr={left}|{right}", missing),

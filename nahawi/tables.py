@@ -187,9 +187,10 @@ class StringIndex(Sequence):
         self.slots, self.hashes = _ints(slots, np.int32, "i"), _ints(hashes, np.uint32, "I")
         self.mask = len(self.slots) - 1
         self.memo = Memo()
+        self.size = len(self.offsets) - 1  # read on every lookup by number: an attribute, not a call
 
     def __len__(self) -> int:
-        return len(self.offsets) - 1
+        return self.size
 
     def as_dict(self, chars: np.ndarray | None = None) -> dict[str, int]:
         """{string: number} for a small index looked up many times per word (a dict hit is ~20x faster
@@ -203,7 +204,7 @@ class StringIndex(Sequence):
         return dict(zip(map(text.__getitem__, map(slice, bounds[:-1], bounds[1:])), range(len(self))))
 
     def __getitem__(self, number: int) -> str:
-        if not 0 <= number < len(self):
+        if not 0 <= number < self.size:
             raise IndexError(number)
         return self.buffer[self.base + self.offsets[number]:self.base + self.offsets[number + 1]].decode("utf-8")
 

@@ -45,10 +45,11 @@ def model_tokens(text: str, start: int = 0, end: int | None = None) -> list[Toke
     """
     tokens = []
     for match in _WORD_OR_PLAIN.finditer(text, start, len(text) if end is None else end):
-        word, pos = match.group(), match.start()
-        if match.group(1) is not None:
-            tokens.append(Token(word, pos, match.end()))
+        plain = match.group(1)
+        if plain is not None:
+            tokens.append(Token(plain, match.start(), match.end()))
             continue
+        word, pos = match.group(), match.start()
         for piece in tokenize_punct(word).split():
             if not text.startswith(piece, pos):
                 raise NahawiError(f"benchmark tokeniser changed the text at offset {pos}: {piece!r}")
