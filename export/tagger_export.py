@@ -37,6 +37,8 @@ from torch import Tensor, nn
 from nahawi.engine.sessions import import_onnxruntime
 from nahawi.errors import ConfigError, InputError, ModelError
 from nahawi.model_dir import (
+    DECODER_FILE,
+    ENCODER_FILE,
     FORMAT,
     MODEL_JSON,
     TAGGER_FILE,
@@ -69,6 +71,7 @@ class TaggerExportRequest:
     min_agreement: float = 0.95  # int8: least accepted share of word tags and marks equal to fp32's top-1
     threads: int = 1  # ONNX Runtime intra-op threads while verifying
     opset: int = 20
+    tagger_only: bool = False  # remove the seq2seq's graphs: the tagger proposes every model edit (a smaller directory)
 
 
 @dataclass(frozen=True)
@@ -371,13 +374,28 @@ def tagger_block(request: TaggerExportRequest, model, payload: dict, checks: dic
     return {**block, "versions": _versions()}
 
 
-def model_json_text(document: dict, block: dict, staging: Path) -> str:
-    """model.json with the tagger block and the new files' records; every other key as it was."""
+def model_json_text(document: dict, block: dict, staging: Path, tagger_only: bool = False) -> str:
+    """model.json with the tagger block and the new files' records; every other key as it was, except that a
+    tagger-only directory drops the seq2seq's graphs and their records and says `"seq2seq": false`."""
     from export.exporter import _jsonable
 
     files = dict(document.get("files") or {})
     files.update({name: file_record(staging / name) for name in TAGGER_NAMES})
-    return json.dumps(_jsonable({**document, "tagger": block, "files": files}), ensure_ascii=False, indent=2) + "\n"
+    document = {**document, "tagger": block, "files": files}
+    if tagger_only:
+        for name in seq2seq_files(document):
+            files.pop(name, None)
+        document = {key: value for key, value in document.items() if key != "graphs"} | {"seq2seq": False}
+    return json.dumps(_jsonable(document), ensure_ascii=False, indent=2) + "\n"
+
+
+def seq2seq_files(document: dict) -> list[str]:
+    """The seq2seq graph files a model.json names (the version-1 names where it names none)."""
+    if document.get("seq2seq") is False:
+        return []
+    graphs = document.get("graphs") if isinstance(document.get("graphs"), dict) else {}
+    return [str((graphs.get(name) or {}).get("file", default)) for name, default in
+            (("encoder", ENCODER_FILE), ("decoder", DECODER_FILE))]
 
 
 def publish(staging: Path, directory: Path, names: Sequence[str]) -> None:
@@ -431,9 +449,13 @@ def export_tagger(request: TaggerExportRequest, log: Log = lambda message: None)
         shutil.copyfile(tokenizer, staging / TAGGER_TOKENIZER_FILE)
         vocab.save(staging / TAGGER_TAGS_FILE)
         block = tagger_block(request, model, payload, checks, quantization)
-        (staging / MODEL_JSON).write_text(model_json_text(document, block, staging), encoding="utf-8")
+        text = model_json_text(document, block, staging, request.tagger_only)
+        (staging / MODEL_JSON).write_text(text, encoding="utf-8")
         files = {name: (staging / name).stat().st_size for name in TAGGER_NAMES}
         publish(staging, request.model_dir, [*TAGGER_NAMES, MODEL_JSON])
+        if request.tagger_only:  # model.json no longer names them: the directory is whole with or without them
+            for name in seq2seq_files(document):
+                (request.model_dir / name).unlink(missing_ok=True)
     except OSError as error:  # staging files (disk full); nothing reached the model directory
         raise ModelError(f"cannot stage the tagger in {request.model_dir}: {error.strerror or error}") from error
     finally:

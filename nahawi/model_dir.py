@@ -102,8 +102,8 @@ class ModelInfo:
     unk_id: int
     bos_id: int
     eos_id: int
-    encoder: GraphSpec
-    decoder: GraphSpec
+    encoder: GraphSpec | None  # None in a tagger-only directory ("seq2seq": false): no graphs to decode
+    decoder: GraphSpec | None
     tokenizer_file: str
     nahawi_version: str  # version that wrote the directory
     training_manifest_sha256: str | None  # sha256 of the training data manifest.json, when recorded
@@ -119,6 +119,10 @@ class ModelInfo:
     @property
     def head_dim(self) -> int:
         return self.d_model // self.nhead
+
+    @property
+    def has_seq2seq(self) -> bool:
+        return self.encoder is not None and self.decoder is not None
 
     @property
     def encoder_path(self) -> Path:
@@ -341,8 +345,11 @@ def load_model_info(path: str | Path, verify_hashes: bool = True) -> ModelInfo:
         raise ModelError(f"{where}: unknown precision {precision!r}; expected one of {', '.join(PRECISIONS)}")
     arch = _architecture(values, where)
     ids = _special_ids(values, where)
-    encoder = _graph(values, "encoder", ENCODER_FILE, ENCODER_INPUTS, ENCODER_OUTPUTS, where)
-    decoder = _graph(values, "decoder", DECODER_FILE, DECODER_INPUTS, DECODER_OUTPUTS, where)
+    seq2seq = values.get("seq2seq", True)
+    if not isinstance(seq2seq, bool):
+        raise ModelError(f"{where}: seq2seq must be true or false, got {seq2seq!r}")
+    encoder = _graph(values, "encoder", ENCODER_FILE, ENCODER_INPUTS, ENCODER_OUTPUTS, where) if seq2seq else None
+    decoder = _graph(values, "decoder", DECODER_FILE, DECODER_INPUTS, DECODER_OUTPUTS, where) if seq2seq else None
     tokenizer = _object(values, "tokenizer", {"file": TOKENIZER_FILE}, where)
     tokenizer_file = _inside(directory, tokenizer.get("file", TOKENIZER_FILE), "tokenizer.file", where)
     source_bos = tokenizer.get("source_bos", False)
@@ -357,7 +364,10 @@ def load_model_info(path: str | Path, verify_hashes: bool = True) -> ModelInfo:
     tagger = _tagger(values, directory, where)
     if tagger is not None:
         optional += [tagger.file, tagger.tokenizer, tagger.tags]
-    check_files(directory, [encoder.file, decoder.file, tokenizer_file, *optional], records, verify_hashes)
+    elif not seq2seq:
+        raise ModelError(f"{where}: seq2seq is false but there is no tagger: the directory has no model")
+    graphs = [encoder.file, decoder.file] if encoder is not None and decoder is not None else []
+    check_files(directory, [*graphs, tokenizer_file, *optional], records, verify_hashes)
     _check_tables_sources(directory, records)
     training = values.get("training") if isinstance(values.get("training"), dict) else {}
     decoding = _decoding(values, where)

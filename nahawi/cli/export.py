@@ -142,6 +142,8 @@ def tagger(
     calibration_lines: Annotated[int, typer.Option("--calibration-lines", help="int8: first N sentences of "
                                                    "--calibration.")] = 512,
     threads: Annotated[int, typer.Option("--threads", help="CPU threads for export and verification.")] = 1,
+    tagger_only: Annotated[bool, typer.Option("--tagger-only", help="Remove the seq2seq's graphs from the "
+                                              "directory: the tagger proposes every model edit.")] = False,
     json_output: Annotated[bool, typer.Option("--json", help="Print the verification report as JSON.")] = False,
 ) -> None:
     """Export an edit tagger checkpoint into an existing model directory (graph, tokenizer, tags, model.json)."""
@@ -150,12 +152,13 @@ def tagger(
             raise InputError(f"--threads must be >= 1, got {threads}")
         _require_train_extra()
         return run_tagger_export(checkpoint, model, tokenizer, precision, force, calibration, calibration_lines,
-                                 threads)
+                                 threads, tagger_only)
 
     _run_reported(work, json_output)
 
 
-def run_tagger_export(checkpoint, model, tokenizer, precision, force, calibration, calibration_lines, threads):
+def run_tagger_export(checkpoint, model, tokenizer, precision, force, calibration, calibration_lines, threads,
+                      tagger_only=False):
     import torch
 
     from export.tagger_export import TaggerExportRequest, export_tagger
@@ -163,7 +166,7 @@ def run_tagger_export(checkpoint, model, tokenizer, precision, force, calibratio
     torch.set_num_threads(threads)
     request = TaggerExportRequest(checkpoint=checkpoint, model_dir=model, tokenizer=tokenizer, precision=precision,
                                   force=force, calibration=calibration, calibration_lines=calibration_lines,
-                                  threads=threads)
+                                  threads=threads, tagger_only=tagger_only)
     return export_tagger(request, log=lambda message: typer.echo(f"nahawi export tagger: {message}", err=True))
 
 

@@ -38,7 +38,7 @@ from nahawi.engine.search import (
     greedy_search,
     length_limits,
 )
-from nahawi.engine.sessions import LazySeq2Seq, OrtSeq2Seq, check_positions, open_model, open_tagger
+from nahawi.engine.sessions import CUDA, LazySeq2Seq, OrtSeq2Seq, check_positions, open_model, open_tagger
 from nahawi.engine.stages import AfterModel
 from nahawi.engine.tagger_stage import TaggerStage
 from nahawi.errors import InputError, ModelError
@@ -167,22 +167,26 @@ class Corrector:
                                  f"{DEFAULT_MODEL_DIR}; pass a model directory (nahawi correct --model DIR)")
             path = DEFAULT_MODEL_DIR
         info = load_model_info(path, verify_hashes=options.verify_hashes)
-        if options.search == "aggressive" and DECODER_ALL_LOG_PROBS not in info.decoder.outputs:
+        if options.search == "aggressive" and info.has_seq2seq and DECODER_ALL_LOG_PROBS not in info.decoder.outputs:
             raise ModelError(f"{info.path}: its decoder takes one token per call (exported before aggressive "
                              "decoding); export the model again or use search 'greedy'")
         codec = SubwordCodec(info.tokenizer_path)
         if codec.vocab_size != info.vocab_size:
             raise ModelError(f"{info.tokenizer_path}: vocabulary has {codec.vocab_size} pieces but "
                              f"model.json says {info.vocab_size}")
-        files = (info.encoder.file, info.decoder.file)
-
         def open_sessions() -> OrtSeq2Seq:
-            model = open_model(info.path, device, options.threads, files, d_model=info.d_model)
+            if not info.has_seq2seq:
+                raise ModelError(f"{info.path}: a tagger-only model directory has no seq2seq to decode")
+            model = open_model(info.path, device, options.threads, (info.encoder.file, info.decoder.file),
+                               d_model=info.d_model)
             check_positions(model, info.max_seq_len, info.eos_id, info.bos_id)
             return model
 
         corrector = cls(info, LazySeq2Seq(open_sessions), codec, options, device)
-        if device == "cuda" or corrector.uses_model:  # a device asked for by name is checked at once
+        if not info.has_seq2seq and corrector.uses_model:
+            raise ModelError(f"{info.path}: a tagger-only model directory (no seq2seq graphs) corrects with its "
+                             "tagger; do not turn the tagger off")
+        if (device == "cuda" and info.has_seq2seq) or corrector.uses_model:  # a device named is checked at once
             corrector.model.load()
         return corrector
 
@@ -195,8 +199,13 @@ class Corrector:
 
     @property
     def info(self) -> EngineInfo:
-        return EngineInfo(self.model_info.path.name, str(self.model_info.path), self.model_info.precision,
-                          self.model.device, self.model.provider, self.model.threads, self.model.notice)
+        name, path = self.model_info.path.name, str(self.model_info.path)
+        if self.tagger is not None and not self.model.loaded:  # the tagger is what runs: describe its session
+            session = self.tagger.model
+            device = "cuda" if session.provider == CUDA else "cpu"
+            return EngineInfo(name, path, self.model_info.tagger.precision, device, session.provider, session.threads)
+        return EngineInfo(name, path, self.model_info.precision, self.model.device, self.model.provider,
+                          self.model.threads, self.model.notice)
 
     def cache_stats(self) -> CacheStats:
         return self.cache.stats()

@@ -173,6 +173,34 @@ def test_the_engine_corrects_with_the_exported_tagger(int8_dir):
     assert correction.source == PAIRS[1][0]
 
 
+def test_a_tagger_only_directory_drops_the_seq2seq_and_corrects_the_same(checkpoint, fp32_dir, tmp_path):
+    """`--tagger-only` removes the seq2seq's graphs (the tagger proposes every model edit: a directory within
+    the 40 MB budget); the engine then corrects exactly as before and refuses, in one line, to decode a seq2seq
+    it does not have."""
+    from nahawi.engine import Corrector, CorrectorOptions
+
+    model_dir = fresh_copy(fp32_dir[0], tmp_path)
+    options = CorrectorOptions(threads=1, cache_size=0)
+    texts = [source for source, _ in PAIRS]
+    before = [c.edits for c in Corrector.from_dir(model_dir, device="cpu", options=options).correct_batch(texts)]
+    result = CliRunner().invoke(app, ["export", "tagger", "--checkpoint", str(checkpoint), "--model", str(model_dir),
+                                      "--precision", "fp32", "--force", "--tagger-only"])
+    assert result.exit_code == 0, result.output
+    document = json.loads((model_dir / MODEL_JSON).read_text(encoding="utf-8"))
+    assert document["seq2seq"] is False and "graphs" not in document
+    assert not (model_dir / "encoder.onnx").exists() and not (model_dir / "decoder.onnx").exists()
+    assert "encoder.onnx" not in document["files"] and "decoder.onnx" not in document["files"]
+    corrector = Corrector.from_dir(model_dir, device="cpu", options=options)
+    assert [c.edits for c in corrector.correct_batch(texts)] == before and any(before)
+    assert corrector.info.provider == "CPUExecutionProvider" and not corrector.model.loaded
+    with pytest.raises(ModelError, match="tagger-only"):
+        Corrector.from_dir(model_dir, device="cpu", options=CorrectorOptions(threads=1, tagger=False))
+    broken = dict(document, tagger=None)
+    (model_dir / MODEL_JSON).write_text(json.dumps(broken), encoding="utf-8")
+    with pytest.raises(ModelError, match="no model"):
+        Corrector.from_dir(model_dir, device="cpu", options=options)
+
+
 def test_an_existing_tagger_needs_force_and_nothing_changes(int8_dir, checkpoint, tmp_path):
     model_dir = fresh_copy(int8_dir[0], tmp_path)
     digest = tree_digest(model_dir)
