@@ -18,6 +18,10 @@ A model directory is what `nahawi export` writes and what the engine loads:
     tagger_spm.model, tagger_tags.json   its tokenizer and tag vocabulary (nahawi.tags.TagVocab)
     model.json     architecture, special ids, precision, graph I/O names, versions, sha256 + size of each file
 
+A directory with a tagger may leave the seq2seq out (`"seq2seq": false`, no encoder.onnx / decoder.onnx:
+`nahawi export tagger --tagger-only`): the tagger proposes every model edit; spm.model and the architecture
+block stay, since the engine cuts segments by them.
+
 Graph inputs and outputs are float32 for every precision (fp16 graphs cast inside). This module owns the
 names and the checks; it knows nothing about torch, ONNX Runtime or how the graphs were produced. Missing
 optional keys are filled with defaults and logged; missing required keys, missing files, truncated files
