@@ -139,15 +139,20 @@ def _one_gap_at_a_time(model, words, written, threshold):
     return gaps
 
 
-@pytest.mark.parametrize("tables", [True, False])
-def test_block_scores_decode_as_one_gap_at_a_time(tables):
+@pytest.mark.parametrize("weights", ["tables", "json", "writer"])
+def test_block_scores_decode_as_one_gap_at_a_time(weights):
     """The gaps of a block are scored at once (numpy, every distance); the marks and their probabilities
-    are exactly those of the model read one gap at a time, across blocks, with Latin and written marks."""
+    are exactly those of the model read one gap at a time, across blocks, with Latin and written marks,
+    whether the weights are mapped tables, parsed JSON or a writer's rows added to the tables'."""
     from nahawi.engine.corrector import DEFAULT_MODEL_DIR
+    from nahawi.profile.writer import WriterRows
     from nahawi.punctuation import BLOCK, split_marks
     from nahawi.text.punct import tokenize_punct
 
-    model = load_punctuation(DEFAULT_MODEL_DIR / ("punctuation.tables" if tables else "punctuation.json.gz"))
+    model = load_punctuation(DEFAULT_MODEL_DIR / ("punctuation.json.gz" if weights == "json" else "punctuation.tables"))
+    if weights == "writer":  # this writer puts a comma before «و» and marks less elsewhere
+        rows = WriterRows(model.weights, {"rp=و": {"،": 2.0}, "bias": {"": 0.5}})
+        model = PunctuationModel(rows, model.priors, model.threshold)
     sample = (DEFAULT_MODEL_DIR.parent / "sample.txt").read_text(encoding="utf-8").replace("،", ",")
     words, marks = split_marks(tokenize_punct(" ".join(sample.split() * 3)).split())
     written = [" ".join(m) for m in marks]
