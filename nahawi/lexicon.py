@@ -90,14 +90,15 @@ def lexicon_config(policy) -> LexiconConfig:
 
 class _Remembered(Memo):
     """`Lexicon.suggest`'s recent answers (every word of every segment asks, and the same few thousand
-    words ask most: ~30 % of the stage's time) and, in `context`, its recent context scores, for the
-    tables, config and total they were computed with. A copy of a lexicon given other tables
+    words ask most: ~30 % of the stage's time) and, in `context` and `candidates`, its recent context
+    scores and spellings to choose from, for the tables, config and total they were computed with. A copy of a lexicon given other tables
     (nahawi.profile.overlay) or config starts a memo of its own."""
 
     def __init__(self, tables, config: LexiconConfig, total: int):
         super().__init__(1 << 14)
         self.tables, self.config, self.total = tables, config, total
         self.context = Memo(1 << 14)
+        self.candidates = Memo(1 << 12)
 
 
 class Lexicon:
@@ -195,7 +196,10 @@ class Lexicon:
         return best, confidence
 
     def _choose_in_context(self, word: str, usual: str, before: str, after: str) -> str | None:
-        candidates = [w for w, c in self.tables.spellings(fold_variants(word)) if c >= self.config.min_count]
+        key, memo = fold_variants(word), self._remembered().candidates
+        candidates = memo.get(key)
+        if candidates is None:
+            candidates = memo.remember(key, [w for w, c in self.tables.spellings(key) if c >= self.config.min_count])
         score = {w: self.context_score(w, before, after) for w in {*candidates, word, usual}}
         best = max(candidates, key=score.__getitem__, default=usual)
         if best not in (word, usual):

@@ -118,28 +118,29 @@ class LexiconTables:
 
     def usual(self, key: str) -> str | None:
         """The most frequent word whose `fold_variants` is `key`."""
-        group = self._group(key)
-        return None if group < 0 else self.words[self.fold_best[group]]
+        return self._group(key)[1]
 
     def spellings(self, key: str) -> list[tuple[str, int]]:
         """(word, count) of every word whose `fold_variants` is `key`, in the counts' order."""
-        group = self._group(key)
+        group = self._group(key)[0]
         if group < 0:
             return []
         numbers = self.fold_members[self.fold_start[group]:self.fold_start[group + 1]]
         return [(self.words[n], self.counts[n]) for n in numbers]
 
-    def _group(self, key: str) -> int:
-        group = self.group_memo.get(key)
-        if group is None:
-            group = self.group_memo.remember(key, self._find_group(key))
-        return group
+    def _group(self, key: str) -> tuple[int, str | None]:
+        """(the spelling group of `key`, its most frequent word), or (-1, None)."""
+        found = self.group_memo.get(key)
+        if found is None:
+            found = self.group_memo.remember(key, self._find_group(key))
+        return found
 
-    def _find_group(self, key: str) -> int:
+    def _find_group(self, key: str) -> tuple[int, str | None]:
         for group in probe(self.fold_slots, self.fold_hashes, key.encode("utf-8")):
-            if self.fold(self.words[self.fold_best[group]]) == key:
-                return group
-        return -1
+            best = self.words[self.fold_best[group]]  # decoded once: the check and `usual` both need it
+            if self.fold(best) == key:
+                return group, best
+        return -1, None
 
     def repair(self, key: str) -> str | None:
         """The most frequent word whose `fold_confusable` is `key`."""
