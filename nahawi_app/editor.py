@@ -1,4 +1,5 @@
-"""The text widget: a plain-text QTextEdit that writes Arabic well (its find bar is `find.FindBar`).
+"""The text widget: a plain-text QTextEdit that writes Arabic well (its find bar is `find.FindBar`; a large
+document gets `large_editor.LargeEditor`, which shares `EditorBehaviour` with it).
 
 Owns typing concerns only: an Arabic font (Noto Naskh Arabic, shipped in resources/fonts under the OFL, so
 a system without one still shows Arabic, then the system's own) with fallbacks, zoom, right-to-left by default with each
@@ -85,15 +86,12 @@ def plan_directions(text: str) -> tuple[Qt.LayoutDirection, list[tuple[int, Qt.L
     return default, [(line, other) for line, strong in enumerate(found) if strong is (not rtl)]
 
 
-class NahawiEditor(QTextEdit):
-    hovered = Signal(int, QPoint)  # document position under a resting mouse, global point
-    clicked = Signal(int, QPoint)  # document position clicked (no selection made), global point
-    escape_pressed = Signal()  # Esc in the text: close what floats over it (the card is never focused)
-    context_menu_opening = Signal(object, int)  # QMenu about to open, document position it is about (-1: none)
+class EditorBehaviour:
+    """What both text widgets share (mixed into `NahawiEditor` and `large_editor.LargeEditor`, before their Qt
+    class): the font, zoom, the kept plain text, Enter and Esc, and the hover, click and context-menu signals.
+    A subclass declares the signals and gives `position_at` and `load_text`."""
 
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setAcceptRichText(False)
+    def setup_behaviour(self) -> None:
         self.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
         self.zoom = 0
         font = QFont()
@@ -101,7 +99,6 @@ class NahawiEditor(QTextEdit):
         font.setPointSize(BASE_POINT_SIZE)
         self.document().setDefaultFont(font)
         self.setMouseTracking(True)
-        self._dirty: tuple[int, int] | None = None  # UTF-16 range whose paragraph directions need a look
         # The document's text as `plain_text` gives it, kept by splicing each reported change in (positions are
         # UTF-16 units, so only while it holds no character outside the BMP); None: read it from Qt again.
         self._text: str | None = None
@@ -109,28 +106,11 @@ class NahawiEditor(QTextEdit):
         self._hover_timer = QTimer(self, singleShot=True, interval=HOVER_MS)
         self._hover_timer.timeout.connect(lambda: self.hovered.emit(self._hover_pos, self._hover_global))
         self.document().contentsChange.connect(self._on_contents_change)
-        self.load_text("")
 
     # --- text -------------------------------------------------------------------------------------------
 
-    def load_text(self, text: str) -> None:
-        """Replace the document (no undo history, not modified). The document's default direction is its
-        lines' majority direction and only the other lines get a paragraph format: formatting every
-        paragraph of a 5 MB file one by one stalled the window for seconds."""
-        default, exceptions = plan_directions(text)
-        document = self.document()
-        option = document.defaultTextOption()
-        option.setTextDirection(default)
-        document.setDefaultTextOption(option)
-        self._text = None  # read once from Qt when first asked (as Qt keeps it: its line breaks)
-        self.setPlainText(text)
-        self._dirty = None
-        if exceptions:
-            self._apply_directions([(document.findBlockByNumber(line).position(), direction)
-                                    for line, direction in exceptions], join=False)
-        document.clearUndoRedoStacks()
-        document.setModified(False)
-        self.moveCursor(QTextCursor.MoveOperation.Start)
+    def _on_contents_change(self, position: int, removed: int, added: int) -> None:
+        self._follow_text(position, removed, added)
 
     def visible_lines(self) -> tuple[int, int]:
         """Numbers (0-based) of the first and last lines (paragraphs) on screen."""
@@ -197,62 +177,7 @@ class NahawiEditor(QTextEdit):
     def zoom_by(self, steps: int) -> None:
         self.set_zoom(self.zoom + steps)
 
-    # --- paragraph direction ----------------------------------------------------------------------------
-
-    def _on_contents_change(self, position: int, removed: int, added: int) -> None:
-        self._follow_text(position, removed, added)
-        low, high = position, position + added
-        if self._dirty is not None:
-            low, high = min(low, self._dirty[0]), max(high, self._dirty[1])
-        if self._dirty is None:
-            QTimer.singleShot(0, self._fix_dirty_directions)  # not inside the edit that is being reported
-        self._dirty = (low, high)
-
-    def _fix_dirty_directions(self) -> None:
-        if self._dirty is None:
-            return
-        low, high = self._dirty
-        self._dirty = None
-        document = self.document()
-        block, last = document.findBlock(low), document.findBlock(min(high, document.characterCount() - 1))
-        changes = []
-        while block.isValid():
-            wanted = self._wanted_direction(block)
-            if block.textDirection() != wanted:
-                changes.append((block.position(), wanted))
-            if block == last:
-                break
-            block = block.next()
-        if changes:
-            self._apply_directions(changes, join=True)
-
-    @staticmethod
-    def _wanted_direction(block) -> Qt.LayoutDirection:
-        found = strong_direction(block.text())
-        # A paragraph with no letters yet keeps the direction it has (Enter copies the previous one's; a
-        # paragraph without a format of its own has the document's).
-        return found if found is not None else block.textDirection()
-
-    def _apply_directions(self, changes: list[tuple[int, Qt.LayoutDirection]], join: bool) -> None:
-        cursor = QTextCursor(self.document())
-        if join and self.document().isUndoAvailable():
-            cursor.joinPreviousEditBlock()  # part of the edit that changed the paragraph's first letter
-        else:
-            cursor.beginEditBlock()
-        for position, direction in changes:
-            cursor.setPosition(position)
-            fmt = cursor.blockFormat()
-            fmt.setLayoutDirection(direction)
-            cursor.setBlockFormat(fmt)
-        cursor.endEditBlock()
-
-    # --- mouse ------------------------------------------------------------------------------------------
-
-    def position_at(self, point: QPoint) -> int:
-        """Document position of the character under a viewport point, or -1 off the text."""
-        layout = self.document().documentLayout()
-        offset = QPoint(self.horizontalScrollBar().value(), self.verticalScrollBar().value())
-        return layout.hitTest(point + offset, Qt.HitTestAccuracy.ExactHit)
+    # --- mouse ---------------------------------------------------------------------------------------
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         super().mouseMoveEvent(event)
@@ -299,3 +224,95 @@ class NahawiEditor(QTextEdit):
 
     def is_right_to_left_at(self, position: int) -> bool:
         return self.document().findBlock(position).textDirection() == Qt.LayoutDirection.RightToLeft
+
+
+class NahawiEditor(EditorBehaviour, QTextEdit):
+    hovered = Signal(int, QPoint)  # document position under a resting mouse, global point
+    clicked = Signal(int, QPoint)  # document position clicked (no selection made), global point
+    escape_pressed = Signal()  # Esc in the text: close what floats over it (the card is never focused)
+    context_menu_opening = Signal(object, int)  # QMenu about to open, document position it is about (-1: none)
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setAcceptRichText(False)
+        self._dirty: tuple[int, int] | None = None  # UTF-16 range whose paragraph directions need a look
+        self.setup_behaviour()
+        self.load_text("")
+
+    # --- text -------------------------------------------------------------------------------------------
+
+    def load_text(self, text: str) -> None:
+        """Replace the document (no undo history, not modified). The document's default direction is its
+        lines' majority direction and only the other lines get a paragraph format: formatting every
+        paragraph of a 5 MB file one by one stalled the window for seconds."""
+        default, exceptions = plan_directions(text)
+        document = self.document()
+        option = document.defaultTextOption()
+        option.setTextDirection(default)
+        document.setDefaultTextOption(option)
+        self._text = None  # read once from Qt when first asked (as Qt keeps it: its line breaks)
+        self.setPlainText(text)
+        self._dirty = None
+        if exceptions:
+            self._apply_directions([(document.findBlockByNumber(line).position(), direction)
+                                    for line, direction in exceptions], join=False)
+        document.clearUndoRedoStacks()
+        document.setModified(False)
+        self.moveCursor(QTextCursor.MoveOperation.Start)
+
+    # --- paragraph direction ----------------------------------------------------------------------------
+
+    def _on_contents_change(self, position: int, removed: int, added: int) -> None:
+        super()._on_contents_change(position, removed, added)
+        low, high = position, position + added
+        if self._dirty is not None:
+            low, high = min(low, self._dirty[0]), max(high, self._dirty[1])
+        if self._dirty is None:
+            QTimer.singleShot(0, self._fix_dirty_directions)  # not inside the edit that is being reported
+        self._dirty = (low, high)
+
+    def _fix_dirty_directions(self) -> None:
+        if self._dirty is None:
+            return
+        low, high = self._dirty
+        self._dirty = None
+        document = self.document()
+        block, last = document.findBlock(low), document.findBlock(min(high, document.characterCount() - 1))
+        changes = []
+        while block.isValid():
+            wanted = self._wanted_direction(block)
+            if block.textDirection() != wanted:
+                changes.append((block.position(), wanted))
+            if block == last:
+                break
+            block = block.next()
+        if changes:
+            self._apply_directions(changes, join=True)
+
+    @staticmethod
+    def _wanted_direction(block) -> Qt.LayoutDirection:
+        found = strong_direction(block.text())
+        # A paragraph with no letters yet keeps the direction it has (Enter copies the previous one's; a
+        # paragraph without a format of its own has the document's).
+        return found if found is not None else block.textDirection()
+
+    def _apply_directions(self, changes: list[tuple[int, Qt.LayoutDirection]], join: bool) -> None:
+        cursor = QTextCursor(self.document())
+        if join and self.document().isUndoAvailable():
+            cursor.joinPreviousEditBlock()  # part of the edit that changed the paragraph's first letter
+        else:
+            cursor.beginEditBlock()
+        for position, direction in changes:
+            cursor.setPosition(position)
+            fmt = cursor.blockFormat()
+            fmt.setLayoutDirection(direction)
+            cursor.setBlockFormat(fmt)
+        cursor.endEditBlock()
+
+    # --- mouse ---------------------------------------------------------------------------------------
+
+    def position_at(self, point: QPoint) -> int:
+        """Document position of the character under a viewport point, or -1 off the text."""
+        layout = self.document().documentLayout()
+        offset = QPoint(self.horizontalScrollBar().value(), self.verticalScrollBar().value())
+        return layout.hitTest(point + offset, Qt.HitTestAccuracy.ExactHit)

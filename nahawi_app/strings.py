@@ -85,6 +85,12 @@ _TABLE: dict[str, tuple[str, str]] = {
     "status_no_model": ("بلا نموذج", "No model"),
     "status_loading": ("جارٍ تحميل النموذج…", "Loading the model…"),
     "status_issues": ("الملاحظات: {count}", "Issues: {count}"),
+    "status_large_document": ("مستند كبير: كل الفقرات بمحاذاة واحدة",
+                              "Large document: all paragraphs share one alignment"),
+    "large_document_note": (("يُفتح المستند الكبير في محرر أخف: كل فقرة تُقرأ باتجاهها، لكن الفقرات كلها "
+                             "تُحاذى على جهة أغلبها."),
+                            ("A large document opens in a lighter editor: each paragraph reads in its own "
+                             "direction, but all are aligned on the side most of them read from.")),
     "status_words": ("الكلمات: {count}", "Words: {count}"),
     "status_checking": ("جارٍ التدقيق…", "Checking…"),
     "status_checking_share": ("جارٍ التدقيق… {percent}٪", "Checking… {percent}%"),

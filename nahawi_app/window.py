@@ -4,7 +4,9 @@ Owns the wiring and carries out what the user asks from the card, the panel and 
 life on disk (new, open, save, close prompt, autosave and recovery) is `document_files.DocumentFiles`. Checking results arrive from `worker.CheckController`
 already filtered to the current revision; this window only decides which edits are visible (enabled kinds,
 dictionary) and hands them to `highlight.IssueLayer`. Errors are shown here, on the GUI thread, as notices
-that leave the editor usable.
+that leave the editor usable. A document longer than `LargeDocuments.threshold_chars` opens in
+`large_editor.LargeEditor` instead of `NahawiEditor` (the window then builds a new issue layer on it and says
+so in the status bar).
 """
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ from nahawi_app.help import about_box, shortcuts_dialog
 from nahawi_app.highlight import Issue, IssueLayer, Utf16Map
 from nahawi_app.interface import use_fallback_font, use_interface_language
 from nahawi_app.issues import document_text
+from nahawi_app.large_editor import LargeDocuments, LargeEditor
 from nahawi_app.panel import MAX_LISTED, IssuePanel, NoticeArea
 from nahawi_app.settings import AppSettings, SettingsDialog, SettingsStore
 from nahawi_app.strings import Strings
@@ -55,11 +58,14 @@ class MainWindow(WriterLearning, DocumentFiles, QMainWindow):
 
     def __init__(self, store: SettingsStore, *, settings: AppSettings | None = None,
                  data_dir: str | Path | None = None, engine: EngineFactory | None = None,
-                 autosave_ms: int = AUTOSAVE_MS, offer_recovery: bool = True, run_only: dict | None = None):
+                 autosave_ms: int = AUTOSAVE_MS, offer_recovery: bool = True, run_only: dict | None = None,
+                 large: LargeDocuments | None = None):
         """store keeps the settings; settings (default: the store's) are what this run starts with, and
         run_only (field -> value, e.g. from --model and --lang) overrides them for this run without ever
-        being saved; engine loads the Corrector on the worker thread (default: from settings.model_dir)."""
+        being saved; engine loads the Corrector on the worker thread (default: from settings.model_dir);
+        large says which documents open in the large-document editor."""
         super().__init__()
+        self.large = large or LargeDocuments()
         self.run_only = dict(run_only or {})
         self.store = store
         self.settings = dataclasses.replace(settings or store.load(), **self.run_only)
@@ -68,7 +74,8 @@ class MainWindow(WriterLearning, DocumentFiles, QMainWindow):
         self.info = None
         self._build_widgets()
         self.layer = IssueLayer(self.editor)
-        self.controller = CheckController(self.editor.plain_text, self, self.editor.visible_lines)
+        # Through self.editor each time: opening a large document replaces the editor (`_use_editor_for`).
+        self.controller = CheckController(lambda: self.editor.plain_text(), self, lambda: self.editor.visible_lines())
         self.actions_ = build_actions(self, self.dock.toggleViewAction())
         self._connect()
         self.autosave = AutosaveStore(Path(data_dir or default_data_dir()) / "autosave")
@@ -85,11 +92,11 @@ class MainWindow(WriterLearning, DocumentFiles, QMainWindow):
     # --- construction -----------------------------------------------------------------------------------
 
     def _build_widgets(self) -> None:
-        self.editor = NahawiEditor()
+        self.editor: NahawiEditor | LargeEditor = NahawiEditor()
         self.notices = NoticeArea()
         self.find_bar = FindBar(self.editor, self.strings)
         central = QWidget()
-        layout = QVBoxLayout(central)
+        self.central_layout = layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         for widget in (self.notices, self.editor, self.find_bar):
@@ -101,16 +108,14 @@ class MainWindow(WriterLearning, DocumentFiles, QMainWindow):
         self.dock.setWidget(self.panel)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
         self.card = IssueCard(self.strings, self)
-        self.status_labels = {name: QLabel() for name in ("model", "device", "words", "issues", "state")}
+        self.status_labels = {name: QLabel() for name in ("mode", "model", "device", "words", "issues", "state")}
         self.words = 0  # in the text of the last check
         for label in self.status_labels.values():
             self.statusBar().addPermanentWidget(label)
         self.resize(1100, 720)
 
     def _connect(self) -> None:
-        document = self.editor.document()
-        document.contentsChanged.connect(self._on_text_changed)
-        document.modificationChanged.connect(lambda _: self._update_title())
+        self._connect_editor()
         c = self.controller
         c.result.connect(self._on_result)
         c.partial.connect(self._on_partial)
@@ -120,11 +125,6 @@ class MainWindow(WriterLearning, DocumentFiles, QMainWindow):
         c.engine_failed.connect(self._on_engine_failed)
         c.check_error.connect(lambda message: self.statusBar().showMessage(
             self.strings("check_failed", error=message), 8000))
-        self.layer.changed.connect(self._on_issues_changed)
-        self.editor.hovered.connect(self._on_hover)
-        self.editor.clicked.connect(self._on_click)
-        self.editor.escape_pressed.connect(self.card.hide)
-        self.editor.context_menu_opening.connect(self._fill_context_menu)
         self.card.accept_requested.connect(self.accept_issue)
         self.card.spelling_requested.connect(self.accept_spelling)
         self.card.ignore_requested.connect(self.ignore_issue)
@@ -133,6 +133,41 @@ class MainWindow(WriterLearning, DocumentFiles, QMainWindow):
         self.card.disable_kind_requested.connect(self.disable_kind)
         self.panel.issue_activated.connect(self.jump_to)
         self.panel.accept_all_requested.connect(self.accept_all)
+
+    def _connect_editor(self) -> None:
+        """Connect the editor, its document and its issue layer (again after `_use_editor_for` replaced them)."""
+        document = self.editor.document()
+        document.contentsChanged.connect(self._on_text_changed)
+        document.modificationChanged.connect(lambda _: self._update_title())
+        self.layer.changed.connect(self._on_issues_changed)
+        self.editor.hovered.connect(self._on_hover)
+        self.editor.clicked.connect(self._on_click)
+        self.editor.escape_pressed.connect(self.card.hide)
+        self.editor.context_menu_opening.connect(self._fill_context_menu)
+
+    def _load_document(self, loaded: LoadedText, path: str) -> None:
+        self._use_editor_for(loaded.text)
+        super()._load_document(loaded, path)
+
+    def _use_editor_for(self, text: str) -> None:
+        """Put the editor text needs in place (`large_editor` says why a large document gets another one),
+        with a new issue layer on it; the old editor, its document and its layer go."""
+        large = self.large.wants_large(text)
+        if large == isinstance(self.editor, LargeEditor):
+            return
+        old, focused = self.editor, self.editor.hasFocus()
+        self.editor = LargeEditor() if large else NahawiEditor()
+        self.editor.set_zoom(self.settings.zoom)
+        self.central_layout.replaceWidget(old, self.editor)
+        old.hide()
+        self.editor.show()  # a widget added to a shown window stays hidden until shown
+        old.deleteLater()  # its document and its layer with it
+        self.layer = IssueLayer(self.editor)
+        self.find_bar.editor = self.editor
+        self._connect_editor()
+        if focused:
+            self.editor.setFocus()
+        self._update_status()
 
     # --- settings and language --------------------------------------------------------------------------
 
@@ -242,6 +277,8 @@ class MainWindow(WriterLearning, DocumentFiles, QMainWindow):
             labels["model"].setText(s("status_loading") if self.controller.state == "loading" else
                                     s("status_no_model"))
             labels["device"].setText("")
+        labels["mode"].setText(s("status_large_document") if isinstance(self.editor, LargeEditor) else "")
+        labels["mode"].setToolTip(s("large_document_note") if isinstance(self.editor, LargeEditor) else "")
         labels["issues"].setText(s("status_issues", count=self.layer.count))
         labels["words"].setText(s("status_words", count=self.words))
         state = {"checking": "status_checking", "checked": "status_checked", "waiting": "status_waiting",

@@ -1,0 +1,114 @@
+"""The large-document editor (issue 13: a 5 MB file in QTextEdit stalled the window for seconds): a document
+over the threshold opens in `LargeEditor`, which the window, the underlines, the card, find and undo use as
+they use the ordinary editor; a smaller document opens in the ordinary one again."""
+from __future__ import annotations
+
+import pytest
+from app_helpers import DOCUMENT, check, type_text
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QTextCursor
+from PySide6.QtTest import QTest
+
+from nahawi.contract import apply_edits
+from nahawi.errors import ConfigError
+from nahawi_app.editor import NahawiEditor
+from nahawi_app.large_editor import LargeDocuments, LargeEditor
+from nahawi_app.strings import Strings
+
+THRESHOLD = 100  # DOCUMENT (about 250 characters) is a large document for these windows
+
+
+@pytest.fixture
+def large_window(make_window, qtbot):
+    window = make_window(large=LargeDocuments(threshold_chars=THRESHOLD))
+    qtbot.waitUntil(lambda: window.info is not None, timeout=20000)
+    return window
+
+
+def open_text(window, tmp_path, text: str, name: str = "doc.txt") -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    assert window.open_path(path)
+
+
+def test_a_long_document_opens_in_the_large_editor_and_a_short_one_in_the_ordinary(large_window, tmp_path):
+    window = large_window
+    assert isinstance(window.editor, NahawiEditor) and window.status_labels["mode"].text() == ""
+    open_text(window, tmp_path, DOCUMENT)
+    editor = window.editor
+    assert isinstance(editor, LargeEditor) and editor.isVisible()
+    assert window.find_bar.editor is editor and window.layer.editor is editor
+    assert window.status_labels["mode"].text() == Strings("ar")("status_large_document")
+    assert editor.plain_text() == DOCUMENT and not editor.document().isModified()
+    assert editor.aligned_right()  # most lines are Arabic
+    english = editor.document().findBlockByNumber(DOCUMENT.split("\n").index("English line.")).position()
+    assert not editor.is_right_to_left_at(english) and editor.is_right_to_left_at(0)  # each reads its own way
+    open_text(window, tmp_path, "نص قصير", "short.txt")
+    assert isinstance(window.editor, NahawiEditor) and window.editor.plain_text() == "نص قصير"
+    assert window.status_labels["mode"].text() == ""
+
+
+def test_an_english_large_document_is_aligned_left(large_window, tmp_path):
+    open_text(large_window, tmp_path, "An English line of text.\n" * 6 + "سطر عربي")
+    assert isinstance(large_window.editor, LargeEditor) and not large_window.editor.aligned_right()
+
+
+def test_typing_enter_and_undo_with_real_keys_in_the_large_editor(large_window, tmp_path, qtbot):
+    window = large_window
+    open_text(window, tmp_path, DOCUMENT)
+    editor = window.editor
+    editor.setFocus()
+    QTest.keyClick(editor, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    type_text(editor, "\n\n\nكلمة")
+    assert editor.plain_text() == DOCUMENT + "\n\n\nكلمة"  # Enter in an empty paragraph adds one
+    assert editor.document().isModified() and window.isWindowModified()
+    QTest.keyClick(editor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert editor.plain_text().startswith(DOCUMENT) and "كلمة" not in editor.plain_text()
+
+
+def test_underlines_card_and_accept_in_the_large_editor(large_window, tmp_path, qtbot):
+    window = large_window
+    open_text(window, tmp_path, DOCUMENT)
+    result = check(qtbot, window)
+    assert result.correction.edits and window.editor.extraSelections()
+    issue = next(i for i in window.layer.issues if i.kind == "letter_confusion")
+    cursor = QTextCursor(window.editor.document())
+    cursor.setPosition(issue.start + 2)
+    qtbot.mouseMove(window.editor.viewport(), window.editor.cursorRect(cursor).center())
+    qtbot.waitUntil(lambda: window.card.isVisible(), timeout=3000)
+    assert window.card.issue is issue
+    QTest.keyClick(window.editor, Qt.Key.Key_Escape)
+    assert not window.card.isVisible()
+    qtbot.mouseClick(window.editor.viewport(), Qt.MouseButton.LeftButton, pos=window.editor.cursorRect(cursor).center())
+    assert window.card.isVisible() and window.card.issue is issue
+    qtbot.mouseClick(window.card.accept_button, Qt.MouseButton.LeftButton)
+    assert window.editor.plain_text() == apply_edits(DOCUMENT, [issue.edit])
+    QTest.keyClick(window.editor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.editor.plain_text() == DOCUMENT
+
+
+def test_the_mouse_beside_a_short_line_is_off_the_text(large_window, tmp_path):
+    open_text(large_window, tmp_path, DOCUMENT)
+    editor = large_window.editor
+    cursor = QTextCursor(editor.document())
+    cursor.setPosition(DOCUMENT.index("سطر بلا أخطاء"))
+    line = editor.cursorRect(cursor)
+    assert editor.position_at(line.center()) >= 0
+    assert editor.position_at(QPoint(5, line.center().y())) == -1  # left of a short right-aligned line
+    assert editor.position_at(QPoint(5, editor.viewport().height() - 2)) == -1  # below the last line
+
+
+def test_find_works_in_the_large_editor(large_window, tmp_path):
+    window = large_window
+    open_text(window, tmp_path, DOCUMENT)
+    window.editor.setFocus()
+    QTest.keyClick(window.editor, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    type_text(window.find_bar.find_edit, "الشاطئ")
+    QTest.keyClick(window.find_bar.find_edit, Qt.Key.Key_Return)
+    assert window.editor.textCursor().selectedText() == "الشاطئ"
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "1000", True])
+def test_a_bad_threshold_is_refused_with_its_value(bad):
+    with pytest.raises(ConfigError, match="threshold_chars"):
+        LargeDocuments(threshold_chars=bad)
