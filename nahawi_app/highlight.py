@@ -17,6 +17,7 @@ import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 from PySide6.QtCore import QObject, QPoint, QTimer, Signal
@@ -25,7 +26,14 @@ from PySide6.QtWidgets import QTextEdit
 
 from nahawi.contract import Edit
 from nahawi.kinds import KIND_IDS
-from nahawi_app.issues import Issue, IssueRows, Utf16Map, columns, edit_span_utf16  # noqa: F401  (re-exported)
+from nahawi_app.issues import (  # noqa: F401  (Issue, Utf16Map and edit_span_utf16 re-exported)
+    Issue,
+    IssueRows,
+    Utf16Map,
+    columns,
+    edit_span_utf16,
+    kind_codes,
+)
 
 CHUNK = 4000  # edits of a long result taken per turn of the event loop (filtering costs a few µs each)
 MARGIN = 1500  # positions either side of the screen whose underlines are drawn
@@ -100,12 +108,13 @@ class IssueLayer(QObject):
     # --- results ----------------------------------------------------------------------------------------
 
     def set_result(self, text: str, edits: Iterable[Edit], visible: Callable[[Edit], bool],
-                   within: list[tuple[int, int]] | None = None) -> None:
+                   within: list[tuple[int, int]] | None = None, mapping: Utf16Map | None = None) -> None:
         """Replace the issues by the edits (in document order) of a check of text (which must be the
         document's text now); with within (UTF-16 spans: a partial check), only the issues inside those spans
-        are replaced. A long result is taken a chunk per turn of the event loop, the screen's edits first."""
+        are replaced. A long result is taken a chunk per turn of the event loop, the screen's edits first.
+        mapping: text's Utf16Map, when the caller has made it."""
         edits = edits if isinstance(edits, list | tuple) else list(edits)
-        mapping = Utf16Map(text)
+        mapping = mapping or Utf16Map(text)
         self.current, self._pending, self._text = None, None, text
         if within is not None:
             self._merge(text, mapping, [e for e in edits if self._wanted(text, e, visible)], within)
@@ -136,33 +145,32 @@ class IssueLayer(QObject):
         chunk = pending.edits[pending.next:pending.next + CHUNK]
         wanted = [e for e in chunk if self._wanted(pending.text, e, pending.visible)]
         pending.wanted.extend(wanted)
-        for column, part in zip(pending.columns, columns(pending.text, pending.mapping, wanted), strict=True):
+        parts = (*columns(pending.text, pending.mapping, wanted), kind_codes(wanted))
+        for column, part in zip(pending.columns, parts, strict=True):
             column.append(part)
         pending.next += CHUNK
         if pending.next < len(pending.edits):
             QTimer.singleShot(0, self._continue)
             return
         self._pending = None
-        starts, ends, before, after = pending.columns
+        starts, ends, before, after, kinds = pending.columns
         self._install(IssueRows(self.document, pending.wanted, np.concatenate(starts), np.concatenate(ends),
-                                [u for part in before for u in part], [u for part in after for u in part]))
+                                list(chain.from_iterable(before)), list(chain.from_iterable(after)),
+                                kinds=np.concatenate(kinds)))
 
     def _merge(self, text: str, mapping: Utf16Map, edits: list[Edit], within: list[tuple[int, int]]) -> None:
-        """The rows outside the spans, kept, and the edits inside them, in document order."""
+        """The rows outside the spans, kept, and the edits inside them, in document order: both are sorted
+        and the spans do not overlap, so the result is slices of the two taken in turn."""
         old, fresh = self.rows, IssueRows.from_checked(self.document, text, mapping, edits)
-        keep = old.alive.copy()
-        for low, high in within:
-            keep &= ~((old.starts >= low) & (old.starts < high))
-        inside = np.zeros(fresh.count, dtype=bool)
-        for low, high in within:
-            inside |= (fresh.starts >= low) & (fresh.starts < high)
-        kept, taken = np.flatnonzero(keep), np.flatnonzero(inside)
-        rows = [(int(old.starts[r]), 0, r) for r in kept] + [(int(fresh.starts[r]), 1, r) for r in taken]
-        rows.sort()
-        sources = (old, fresh)
-        self._install(IssueRows(self.document, [sources[s].edits[r] for _, s, r in rows],
-                                [sources[s].starts[r] for _, s, r in rows], [sources[s].ends[r] for _, s, r in rows],
-                                [sources[s].before[r] for _, s, r in rows], [sources[s].after[r] for _, s, r in rows]))
+        pieces, done = [], 0  # (rows, first, end) in document order; done: old rows placed so far
+        for low, high in sorted(within):
+            first = max(done, int(np.searchsorted(old.starts, low, side="left")))
+            pieces.append((old, done, first))
+            inside = np.searchsorted(fresh.starts, [low, high], side="left")
+            pieces.append((fresh, int(inside[0]), int(inside[1])))
+            done = max(first, int(np.searchsorted(old.starts, high, side="left")))
+        pieces.append((old, done, len(old.edits)))
+        self._install(IssueRows.joined(self.document, pieces))
 
     def _install(self, rows: IssueRows) -> None:
         self.rows = rows
@@ -362,4 +370,4 @@ class _Pending:
     visible: Callable[[Edit], bool]
     next: int = 0  # index of the first edit not yet looked at
     wanted: list = field(default_factory=list)  # the edits to show, in order
-    columns: tuple = field(default_factory=lambda: ([], [], [], []))  # their starts, ends, units either side
+    columns: tuple = field(default_factory=lambda: ([], [], [], [], []))  # starts, ends, units either side, kinds

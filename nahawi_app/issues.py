@@ -100,11 +100,11 @@ class IssueRows:
     """The issues of one result, in document order (spans never overlap, so starts and ends are both sorted)."""
 
     def __init__(self, document: QTextDocument, edits: Sequence[Edit], starts: Sequence[int], ends: Sequence[int],
-                 before: Sequence[str], after: Sequence[str]):
+                 before: Sequence[str], after: Sequence[str], kinds: np.ndarray | None = None):
         self.document = document
         self.edits = list(edits)
-        self.kinds = np.fromiter((KIND_CODES.get(e.kind, len(KIND_IDS)) for e in self.edits), dtype=np.int16,
-                                 count=len(self.edits))  # (N,) index into KIND_IDS, for counting
+        # (N,) index into KIND_IDS, for counting (given by callers that have it: a long result's chunks)
+        self.kinds = kind_codes(self.edits) if kinds is None else np.asarray(kinds, dtype=np.int16).reshape(-1)
         self.starts = np.asarray(starts, dtype=np.int64).reshape(-1)  # (N,) UTF-16 positions, live
         self.ends = np.asarray(ends, dtype=np.int64).reshape(-1)
         self.before, self.after = list(before), list(after)  # code units either side of each span when found
@@ -120,6 +120,25 @@ class IssueRows:
     def from_checked(cls, document: QTextDocument, text: str, mapping: Utf16Map, edits: list[Edit]) -> IssueRows:
         """Rows for edits (in order) of a check of text, which is the document's text now."""
         return cls(document, edits, *columns(text, mapping, edits))
+
+    @classmethod
+    def joined(cls, document: QTextDocument, pieces: Sequence[tuple[IssueRows, int, int]]) -> IssueRows:
+        """Rows made of the row ranges (rows, first, end) of other rows, one after another (the caller keeps
+        them in document order); a dead row stays dead. Slices and array joins only: a partial result in a
+        long document's hundred thousand issues costs no Python loop over them."""
+        edits, before, after = [], [], []
+        for rows, first, end in pieces:
+            edits += rows.edits[first:end]
+            before += rows.before[first:end]
+            after += rows.after[first:end]
+
+        def join(name: str) -> np.ndarray:
+            return np.concatenate([getattr(rows, name)[first:end] for rows, first, end in pieces])
+
+        joined = cls(document, edits, join("starts"), join("ends"), before, after, kinds=join("kinds"))
+        joined.alive = join("alive").astype(bool)
+        joined.count = int(joined.alive.sum())
+        return joined
 
     def kind_counts(self) -> dict[str, int]:
         counts = np.bincount(self.kinds[self.alive], minlength=len(KIND_IDS) + 1)
@@ -210,6 +229,11 @@ class IssueRows:
         for row in neighbours:
             self.before[row] = document_unit(self.document, int(self.starts[row]) - 1)
             self.after[row] = document_unit(self.document, int(self.ends[row]))
+
+
+def kind_codes(edits: Sequence[Edit]) -> np.ndarray:
+    """(N,) int16: each edit's index into KIND_IDS (len(KIND_IDS) for a kind the app does not know)."""
+    return np.fromiter((KIND_CODES.get(e.kind, len(KIND_IDS)) for e in edits), dtype=np.int16, count=len(edits))
 
 
 def _utf16_len(text: str) -> int:

@@ -240,7 +240,7 @@ class MainWindow(WriterLearning, DocumentFiles, QMainWindow):
         """The lines on screen of a long document are checked: their underlines now, the rest kept."""
         mapping = Utf16Map(result.text)
         spans = [(mapping.to_utf16(start), mapping.to_utf16(end)) for start, end in result.spans]
-        self.layer.set_result(result.text, result.edits, self.visible, within=spans)
+        self.layer.set_result(result.text, result.edits, self.visible, within=spans, mapping=mapping)
 
     def _on_progress(self, share: float) -> None:
         self.status_labels["state"].setText(self.strings("status_checking_share", percent=round(100 * share)))

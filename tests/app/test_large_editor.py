@@ -74,6 +74,7 @@ def test_underlines_card_and_accept_in_the_large_editor(large_window, tmp_path, 
     issue = next(i for i in window.layer.issues if i.kind == "letter_confusion")
     cursor = QTextCursor(window.editor.document())
     cursor.setPosition(issue.start + 2)
+    qtbot.mouseMove(window.editor.viewport(), QPoint(1, 1))  # Qt sends no move to where an earlier test left the mouse
     qtbot.mouseMove(window.editor.viewport(), window.editor.cursorRect(cursor).center())
     qtbot.waitUntil(lambda: window.card.isVisible(), timeout=3000)
     assert window.card.issue is issue
@@ -112,3 +113,48 @@ def test_find_works_in_the_large_editor(large_window, tmp_path):
 def test_a_bad_threshold_is_refused_with_its_value(bad):
     with pytest.raises(ConfigError, match="threshold_chars"):
         LargeDocuments(threshold_chars=bad)
+
+
+def test_a_partial_result_replaces_only_the_issues_of_its_lines(large_window, tmp_path, qtbot, monkeypatch):
+    """The lines on screen of a long document, checked again after a key, replace the issues there; those
+    elsewhere stay (shifted by the key), and an ignored one stays hidden."""
+    from test_long_documents import long_text
+
+    from nahawi_app import worker as worker_module
+
+    monkeypatch.setattr(worker_module, "PIECE_CHARS", 400)
+    window = large_window
+    open_text(window, tmp_path, long_text(150))
+    editor = window.editor
+    editor.verticalScrollBar().setValue(editor.verticalScrollBar().maximum() // 2)
+    check(qtbot, window)
+    ignored = window.layer.issues[0]
+    window.layer.ignore(ignored)
+    first, _ = editor.visible_lines()
+    cursor = editor.textCursor()
+    cursor.setPosition(editor.document().findBlockByNumber(first).position())
+    editor.setTextCursor(cursor)
+    editor.setFocus()
+    type_text(editor, "س ")
+    kept = [(i.start, i.end, i.edit) for i in window.layer.issues]
+    seen, panel = [], window.panel
+
+    def on_partial(result):
+        seen.append((result, [(i.start, i.end, i.edit) for i in window.layer.issues]))
+        panel.list.item(0).setData(Qt.ItemDataRole.UserRole + 1, "listed at the partial result")
+
+    window.controller.partial.connect(on_partial)
+    with qtbot.waitSignal(window.checked, timeout=60000):
+        window.check_now()
+    [(partial, shown)] = seen
+    [(low, high)] = partial.spans
+    expected = sorted([row for row in kept if not low <= row[0] < high]
+                      + [(e.start, e.end, e) for e in partial.edits], key=lambda row: row[0])
+    assert shown == expected and any(low <= row[0] < high for row in shown)
+    assert any(row[0] >= high for row in shown) and any(row[0] < low for row in shown)
+    assert ignored.edit not in [row[2] for row in shown]
+    assert panel.list.item(0).data(Qt.ItemDataRole.UserRole + 1)  # the whole result lists the same: list kept
+    rect = panel.list.visualItemRect(panel.list.item(0))
+    qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert window.layer.current is window.layer.issues[0]  # the current result's issue, though the list was kept
+    assert editor.hasFocus() and editor.textCursor().selectedText() == window.layer.issues[0].edit.original
