@@ -186,3 +186,12 @@ def test_after_typing_in_a_long_document_only_the_pieces_around_the_change_are_c
     assert slow.calls - calls <= 3 < pieces  # the piece with the new letter, at most its neighbours too
     text = window.editor.plain_text()
     assert blocker.args[0].correction == corrector.correct(text)
+
+
+@pytest.mark.parametrize("block", [1, 3, 7, 65_536])
+def test_words_are_counted_a_block_at_a_time_as_one_split_would(block):
+    from nahawi_app.worker import count_words
+
+    texts = [long_text(40), "", "   ", "😀 ذَهَبَ\u00a0الطالبُ\tالى  المدرسه\n\nEnglish  line. ", "كلمة", " قصير\u3000جدا\u2029"]
+    for text in texts:
+        assert count_words(text, block) == len(text.split())
