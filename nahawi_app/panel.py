@@ -84,7 +84,8 @@ class IssuePanel(QWidget):
         listed = list(issues[:MAX_LISTED])
         total = len(issues) if total is None else total
         kinds = Counter(issue.kind for issue in issues) if kinds is None else kinds
-        shown = (self.strings.language, total, [(i.start, i.edit.original, i.edit.replacement, i.kind) for i in listed])
+        # What the list reads (positions are not shown: a key before the listed issues shifts them, not the list)
+        shown = (self.strings.language, total, [(i.edit.original, i.edit.replacement, i.kind) for i in listed])
         same_list, same_counts = shown == self._shown, (self.strings.language, kinds, total) == self._counted
         self.issues, self.total, self.kinds, self._shown = listed, total, kinds, shown
         if not same_list:

@@ -158,3 +158,18 @@ def test_a_partial_result_replaces_only_the_issues_of_its_lines(large_window, tm
     qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     assert window.layer.current is window.layer.issues[0]  # the current result's issue, though the list was kept
     assert editor.hasFocus() and editor.textCursor().selectedText() == window.layer.issues[0].edit.original
+
+
+def test_a_key_before_the_listed_issues_keeps_the_list_and_a_click_finds_the_moved_issue(window, qtbot):
+    check(qtbot, window, DOCUMENT)
+    panel, editor = window.panel, window.editor
+    panel.list.item(1).setData(Qt.ItemDataRole.UserRole + 1, "listed before the key")
+    editor.setFocus()
+    editor.moveCursor(QTextCursor.MoveOperation.Start)
+    type_text(editor, "و")
+    assert panel.list.item(1).data(Qt.ItemDataRole.UserRole + 1)  # the list reads the same: kept, not rebuilt
+    rect = panel.list.visualItemRect(panel.list.item(1))
+    qtbot.mouseClick(panel.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    issue = window.layer.issues[1]
+    assert window.layer.current is issue and editor.textCursor().selectionStart() == issue.start
+    assert editor.textCursor().selectedText() == issue.edit.original
