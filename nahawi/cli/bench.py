@@ -198,7 +198,8 @@ def speed(
             return
         pipeline = report["pipeline"]
         typer.echo(f"pipeline ({'+'.join(pipeline['stages']) or 'no stage'}): batched "
-                   f"{pipeline['batched']['words_per_s']:.0f} words/s; one call a sentence "
+                   f"{pipeline['batched']['words_per_s']:.0f} words/s ({pipeline['batched']['words_per_cpu_s']:.0f} "
+                   f"per CPU second); one call a sentence "
                    f"{pipeline['single']['words_per_s']:.0f} words/s, p50 {pipeline['single']['p50_ms']:.1f} ms, "
                    f"p95 {pipeline['single']['p95_ms']:.1f} ms; peak {pipeline['peak_rss_mb']:.0f} MB")
         for name in ("engine", "aggressive", "naive_torch"):
