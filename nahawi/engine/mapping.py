@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -140,6 +141,9 @@ class Rendered:
     text: str  # the corrected segment, in the user's spacing
     spans: tuple[tuple[int, int, tuple[float, ...]], ...]  # each output token's span in text + its probs
     end_prob: float | None  # probability of the end-of-sentence decision
+    # (offset in the user's text, offset in `text`) where both read the same from an unchanged token on, after
+    # the user's own gap: the texts can be compared piece by piece between them
+    anchors: tuple[tuple[int, int], ...] = ()
 
 
 def attach(token: str) -> str:
@@ -184,16 +188,20 @@ def render(text: str, src: Sequence[Token], norm: Sequence[str], opaque: Sequenc
     used: set[int] = set()
     parts: list[str] = []
     spans: list[tuple[int, int, tuple[float, ...]]] = []
+    anchors: list[tuple[int, int]] = []
     cursor = 0
     for index, token in enumerate(out):
         if index:
-            sep = _separator(out[index - 1], token, gaps, used)
+            left = out[index - 1]
+            sep = _separator(left, token, gaps, used)
             parts.append(sep)
             cursor += len(sep)
+            if left.verbatim and token.verbatim and left.hi == token.lo and token.text == src[token.lo].text:
+                anchors.append((src[token.lo].start, cursor))
         parts.append(token.text)
         spans.append((cursor, cursor + len(token.text), token.probs))
         cursor += len(token.text)
-    return Rendered("".join(parts), tuple(spans), end_prob)
+    return Rendered("".join(parts), tuple(spans), end_prob, tuple(anchors))
 
 
 def _separator(left: _Out, right: _Out, gaps: list[str], used: set[int]) -> str:
@@ -235,7 +243,7 @@ def rendered_edits(text: str, rendered: Rendered, rule_id: str = "model") -> tup
     """The edits that turn `text` into `rendered.text` (whitespace changes folded into the edits they
     touch), each scored with `edit_confidence`."""
     edits, shift = [], 0
-    for edit in fold_spacing_edits(text, diff_to_edits(text, rendered.text, rule_id)):
+    for edit in fold_spacing_edits(text, _anchored_diff(text, rendered, rule_id)):
         start = edit.start + shift  # where the edit's replacement sits in the rendered text
         confidence = edit_confidence(rendered, start, start + len(edit.replacement))
         pieces = (respacing_edits(edit.start, edit.original, edit.replacement, rule_id)
@@ -243,6 +251,17 @@ def rendered_edits(text: str, rendered: Rendered, rule_id: str = "model") -> tup
         edits += [dataclasses.replace(piece, confidence=confidence) for piece in pieces]
         shift += len(edit.replacement) - (edit.end - edit.start)
     return tuple(edits)
+
+
+def _anchored_diff(text: str, rendered: Rendered, rule_id: str) -> list[Edit]:
+    """`diff_to_edits(text, rendered.text)` compared piece by piece between the render's anchors (tokens kept
+    in place): only the pieces that changed are aligned, never the whole sentence around a few edits."""
+    cuts = [(0, 0), *rendered.anchors, (len(text), len(rendered.text))]
+    edits = []
+    for (start, rendered_start), (end, rendered_end) in itertools.pairwise(cuts):
+        for edit in diff_to_edits(text[start:end], rendered.text[rendered_start:rendered_end], rule_id):
+            edits.append(dataclasses.replace(edit, start=edit.start + start, end=edit.end + start))
+    return edits
 
 
 def edit_confidence(rendered: Rendered, start: int, end: int) -> float | None:

@@ -120,6 +120,32 @@ def test_gold_corrections_land_on_user_text_with_only_real_edits():
             assert f" {mark}" not in result, (user, result)
 
 
+def test_edits_are_found_between_the_tokens_kept_in_place(monkeypatch):
+    """rendered_edits compares the texts piece by piece between the render's anchors (unchanged tokens with the
+    user's gap), not whole: on real gold corrections it finds the whole-text diff's edits, but for ties (which
+    of two repeated marks is deleted), and no edit reaches into an anchor."""
+    from nahawi.engine import mapping
+
+    anchored = mapping._anchored_diff
+    differ = 0
+    for source, target in _qalb_pairs(300):
+        user = arabic_spacing(source.split())
+        result = rendered(user, target)
+        starts = {t.start: t.text for t in model_tokens(user)}  # an anchor is an unchanged token, in both texts
+        assert result.anchors and all(result.text[r:].startswith(starts[s]) for s, r in result.anchors)
+        monkeypatch.setattr(mapping, "_anchored_diff", anchored)
+        edits = rendered_edits(user, result)
+        assert apply_edits(user, edits) == result.text
+        assert not any(e.start < s < e.end for e in edits for s, _ in result.anchors)
+        monkeypatch.setattr(mapping, "_anchored_diff", lambda text, r, rule: list(diff_to_edits(text, r.text, rule)))
+        whole = rendered_edits(user, result)
+        if edits != whole:
+            differ += 1
+            assert [(e.original, e.replacement, e.kind) for e in edits] == \
+                   [(e.original, e.replacement, e.kind) for e in whole]  # the same edits, a tie apart
+    assert differ <= 0.05 * 300
+
+
 def test_model_edits_that_join_or_split_and_respell_are_never_labelled_spacing():
     """Issue 15 item 6: a model edit labelled `spacing` changed letters (`لاتعلمو` → `لا تعلمون`): accepting
     "spacing" fixes then respelled words. The spaces and the letters are separate edits now."""
