@@ -148,7 +148,9 @@ class LearnedDialog(QDialog):
 
 
 class LearnDialog(QDialog):
-    """The learning's progress; Cancel stops it (nothing is written), Close once it is done."""
+    """The learning's progress; Cancel stops it (nothing is written), Close once it is done. Shown without
+    blocking the window (the writer goes on writing, and checks go on); closed while it runs, the learning
+    goes on, its percentage in the status bar."""
 
     cancel_requested = Signal()
 

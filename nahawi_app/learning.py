@@ -8,21 +8,25 @@ Owns
   the profile's decision format, and appended to the profile's decisions.jsonl (0600 in a 0700 folder);
 - `ProfileFollower`, on the worker thread: the profile's learned files (overlay.tsv, learned.json) applied
   to the engine (`Corrector.adapt_to`, without the dictionary: the window filters with it), again whenever
-  their stamp changes on disk (`nahawi adapt`, the server's nahawi.adapt, this app's learning);
-- `LearnJob`, on the worker thread too: `nahawi.profile.adapt.adapt` on the log and the documents the
-  writer chose, with progress and cancel (checks wait for it; typing never does).
+  their stamp changes on disk (`nahawi adapt`, the server's nahawi.adapt, this app's learning), but not
+  while held (this app's learning is writing them: what it learned is taken up whole, once it is over);
+- `LearnJob`: `nahawi.profile.adapt.adapt` on the log and the documents the writer chose, on a thread of
+  its own with its own view of the engine (`learner_of`: the engine that checks is never changed by it, and
+  checks go on meanwhile on the worker thread), with progress and cancel; one learning at a time.
 Knows nothing of widgets.
 """
 from __future__ import annotations
 
+import copy
 import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QTextDocument
 
+from nahawi.engine.cache import LRUCache
 from nahawi.errors import NahawiError
 from nahawi.profile import Profile, ProfileError
 from nahawi.profile.decisions import decision_context, decision_from_dict, now
@@ -34,6 +38,9 @@ from nahawi_app.office import is_office_file, read_office_text
 log = logging.getLogger("nahawi.app")
 
 DOCUMENT_SUFFIXES = (".txt", ".md", ".docx", ".odt")
+LEARNER_CACHE = 4096  # sentences the learning's own corrector keeps (`learner_of`)
+
+
 def decision_record(document: QTextDocument, issue: Issue, decision: str) -> dict:
     """issue as the profile records it: its paragraph (as the document holds it now, before any fix; of a
     long one, the part around the span: `decision_context`), the span in code points of that, the replacement, kind, stage and confidence; checked against the
@@ -87,6 +94,9 @@ class ProfileFollower:
     def __init__(self, path: Path | None = None):
         self.path = path
         self.applied: tuple | None = None  # (engine, stamp) last applied
+        # Set by the GUI thread while this app learns (one attribute store: atomic under the GIL): learning
+        # writes the overlay, the log and learned.json one after the other, and no check is to see half.
+        self.held = False
 
     def follow(self, engine) -> tuple[bool, str | None]:
         """Adapt engine to the profile when its learned files changed since (or it is a new engine);
@@ -94,7 +104,7 @@ class ProfileFollower:
         if self.path is None or engine is None:
             return False, None
         stamp = learned_stamp(self.path)
-        if self.applied is not None and self.applied[0] is engine and self.applied[1] == stamp:
+        if self.applied is not None and self.applied[0] is engine and (self.held or self.applied[1] == stamp):
             return False, None
         self.applied = (engine, stamp)
         try:
@@ -129,43 +139,66 @@ class LearnRequest:
     paths: tuple[str, ...]  # the writer's documents
 
 
+def learner_of(engine):
+    """A corrector for the learning's own thread: the engine's model sessions and tables (read-only, safe from
+    two threads), its own stages and cache, so learning neither changes nor waits for the engine that checks
+    (as the language server's nahawi.adapt does)."""
+    learner = copy.copy(engine)
+    learner.cache = LRUCache(LEARNER_CACHE)  # its results are for the learning alone: never the engine's cache
+    return learner
+
+
 class LearnJob(QObject):
-    """`nahawi adapt` on the worker thread's engine; `cancel` may be called from any thread."""
+    """`nahawi adapt` on a thread of its own, one run at a time; `start` and `cancel` are called on the GUI
+    thread, the signals come from the learning's thread (queued to the GUI thread's slots). The thread is not
+    a daemon: a process ending while it learns waits for it to stop at its next step (a cancel comes first)."""
 
     progress = Signal(int, int)  # lines corrected, lines in all
     finished = Signal(object)  # the AdaptReport's dict
     failed = Signal(str)
     cancelled = Signal()
 
-    def __init__(self, worker, profile_path: Path):
+    def __init__(self, profile_path: Path):
         super().__init__()
-        self.worker, self.profile_path = worker, profile_path
+        self.profile_path = profile_path
         self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
-    def arm(self) -> None:
-        """Called on the GUI thread before a run is requested: a Cancel pressed from then on stops it."""
-        self._stop.clear()
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def start(self, engine, request: LearnRequest) -> bool:
+        """Learn from request with a `learner_of` engine; False (nothing started) while a learning runs."""
+        if self.running:
+            return False
+        self._stop = threading.Event()  # a run's own: a late cancel of the last one cannot stop this one
+        self._thread = threading.Thread(target=self._run, args=(engine, request, self._stop), name="nahawi-learn")
+        self._thread.start()
+        return True
 
     def cancel(self) -> None:
+        """Stop the running learning at its next step (a few dozen lines at most): nothing of it is written."""
         self._stop.set()
 
-    def _progress(self, done: int, total: int) -> None:
-        if self._stop.is_set():
-            raise LearningCancelled
-        self.progress.emit(done, total)
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Wait for the learning's thread to end; whether it has."""
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+        return not self.running
 
-    @Slot(object)
-    def run(self, request: LearnRequest) -> None:
+    def _run(self, engine, request: LearnRequest, stop: threading.Event) -> None:
         from nahawi.profile.adapt import adapt
 
-        engine = self.worker.engine
-        if engine is None:
-            self.failed.emit("no model loaded")
-            return
+        def progress(done: int, total: int) -> None:
+            if stop.is_set():
+                raise LearningCancelled
+            self.progress.emit(done, total)
+
         try:
             texts = read_writer_documents(list(request.paths))
-            self._progress(0, 1)
-            report = adapt(Profile(self.profile_path), engine, texts, progress=self._progress)
+            progress(0, 1)
+            report = adapt(Profile(self.profile_path), learner_of(engine), texts, progress=progress)
         except LearningCancelled:
             self.cancelled.emit()
             return
@@ -177,8 +210,4 @@ class LearnJob(QObject):
             log.debug("learning failed", exc_info=True)
             self.failed.emit(f"{type(error).__name__}: {error}")
             return
-        finally:
-            self.worker.follower.applied = None  # the engine follows what is on disk at the next check
-            self.worker.follower.follow(engine)
-            self.worker.pieces.clear()
         self.finished.emit(report.to_dict())

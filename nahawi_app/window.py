@@ -54,7 +54,6 @@ def default_data_dir() -> Path:
 
 class MainWindow(WriterLearning, DocumentFiles, QMainWindow):
     checked = Signal(object)  # CheckResult, after its underlines are shown (a long one's: those on screen)
-    learn_requested = Signal(object)  # LearnRequest, to the learning job on the worker thread
 
     def __init__(self, store: SettingsStore, *, settings: AppSettings | None = None,
                  data_dir: str | Path | None = None, engine: EngineFactory | None = None,

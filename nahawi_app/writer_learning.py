@@ -6,7 +6,9 @@ change checks the document again), the profile's dictionary followed the same wa
 in the profile's folder is replaced (a QFileSystemWatcher: the language server or the CLI added a word),
 the writer's decisions recorded as they accept and ignore unless they turned recording off (a checkable
 action kept in the profile's settings, so the server and `nahawi adapt` honour it too), "learn from
-my writing" (a file dialog, then `learning.LearnJob` on the worker thread behind `LearnDialog`), and "what
+my writing" (a file dialog, then `learning.LearnJob` on a thread of its own while checks go on, behind
+`LearnDialog`, which does not block the window, and a percentage in the status bar; one learning at a time,
+a second request is refused with a message; what it learned is taken up whole when it is over), and "what
 Nahawi has learned" (`LearnedDialog`). Errors are shown on the GUI thread and lose nothing. Knows nothing
 of how the profile is fitted.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 
 from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer
-from PySide6.QtWidgets import QApplication, QFileDialog
+from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
 
 from nahawi.profile import ProfileError
 from nahawi.profile.store import DICTIONARY
@@ -28,18 +30,22 @@ PROFILE_POLL_MS = 2_000  # how often the profile's learned files are looked at (
 
 
 class WriterLearning:
-    """Mixed into MainWindow, which defines the `learn_requested` signal."""
+    """Mixed into MainWindow."""
 
     def setup_learning(self) -> None:
-        """Before the engine loads: follow the profile, and put the learning job on the worker thread."""
+        """Before the engine loads: follow the profile, and prepare the learning job."""
         self.profile = self.store.profile
         self.controller.follow_profile(self.profile.path)
         self.controller.profile_problem.connect(self._on_profile_problem)
         self.card.disabled_on.connect(self._on_kind_disabled)
-        self.learn_job = LearnJob(self.controller.worker, self.profile.path)
-        self.learn_job.moveToThread(self.controller.thread)
-        self.learn_requested.connect(self.learn_job.run)
-        # Bound methods of the window, never lambdas: a lambda would run on the worker thread, near widgets.
+        self.learn_job = LearnJob(self.profile.path)
+        self.learning = False  # a learning runs (until its end is handled here)
+        self.learn_status = QLabel()  # its percentage, also once its dialog is closed
+        self.learn_status.setObjectName("learn_status")
+        self.learn_status.hide()
+        self.statusBar().addPermanentWidget(self.learn_status)
+        # Bound methods of the window, never lambdas: the job emits from its own thread, and only a slot of an
+        # object of the GUI thread is queued to it.
         self.learn_job.progress.connect(self._on_learn_progress)
         self.learn_job.finished.connect(self._on_learned)
         self.learn_job.failed.connect(self._on_learn_failed)
@@ -57,8 +63,10 @@ class WriterLearning:
         self.show_recording()
 
     def shutdown(self) -> None:
-        """Closing stops a learning in progress at its next step (nothing of it is written) and the polling."""
+        """Closing stops a learning in progress at its next step (nothing of it is written; the window does not
+        wait for it) and the polling."""
         self.learn_job.cancel()
+        self.learn_job.blockSignals(True)  # its end is for nobody now
         self.profile_timer.stop()
         super().shutdown()
 
@@ -130,6 +138,9 @@ class WriterLearning:
 
     def learn_from_writing(self) -> None:
         """Choose documents (a Qt file dialog, in the interface's direction), then learn from them."""
+        if self.learning:
+            self._refuse_learning()
+            return
         dialog = QFileDialog(self, self.strings("learn_choose"), "", self.strings("learn_filter"))
         dialog.setObjectName("learn_files")
         dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
@@ -140,26 +151,41 @@ class WriterLearning:
         dialog.open()
 
     def learn_from(self, paths: list[str]) -> None:
-        """Learn from the profile's decisions and paths on the worker thread, behind a progress dialog."""
-        if self.learn_dialog is not None and self.learn_dialog.running:
+        """Learn from the profile's decisions and paths on a thread of its own, behind a progress dialog that
+        leaves the window free (checks go on meanwhile, with the profile as it was until the learning ends)."""
+        if self.learning:
+            self._refuse_learning()
             return
         self.learn_dialog = LearnDialog(self.strings, self)
-        if self.info is None:
+        engine = self.controller.worker.engine  # only read by the learning (`learning.learner_of`)
+        if self.info is None or engine is None:
             self.learn_dialog.done_with(self.strings("learn_no_model"))
         else:
+            self.learning = True
+            self.controller.worker.follower.held = True
             self.learn_dialog.cancel_requested.connect(self.cancel_learning)
-            self.learn_job.arm()
-            self.learn_requested.emit(LearnRequest(tuple(paths)))
-        self.learn_dialog.open()
+            self.learn_job.start(engine, LearnRequest(tuple(paths)))
+            self._show_learn_status(0)
+        self.learn_dialog.show()
+
+    def _refuse_learning(self) -> None:
+        """A second learning while one runs: say so, and bring its dialog back."""
+        self.statusBar().showMessage(self.strings("learn_busy"), 8000)
+        if self.learn_dialog is not None:
+            self.learn_dialog.show()
+            self.learn_dialog.raise_()
 
     def cancel_learning(self) -> None:
-        """On the GUI thread, at once: the job lives on the worker thread, so a signal connected to its
-        method would be queued behind the learning it should stop."""
         self.learn_job.cancel()
 
     def _on_learn_progress(self, done: int, total: int) -> None:
         if self.learn_dialog is not None:
             self.learn_dialog.set_progress(done, total)
+        self._show_learn_status(round(100 * done / max(total, 1)))
+
+    def _show_learn_status(self, percent: int) -> None:
+        self.learn_status.setText(self.strings("learn_status", percent=percent))
+        self.learn_status.show()
 
     def _on_learn_failed(self, error: str) -> None:
         self._learning_over(self.strings("learn_failed", error=error))
@@ -176,6 +202,11 @@ class WriterLearning:
             contexts=report.get("suppressed_contexts", 0), pairs=report.get("suppressed_pairs", 0)))
 
     def _learning_over(self, message: str) -> None:
+        """Show how it ended, and check again with everything it wrote (the checks' engine takes the
+        profile up whole, before the next check)."""
+        self.learning = False
+        self.controller.worker.follower.held = False
+        self.learn_status.hide()
         if self.learn_dialog is not None:
             self.learn_dialog.done_with(message)
         self._profile_stamp = learned_stamp(self.profile.path)

@@ -1,19 +1,22 @@
 """The editor learns from its writer (issue 17), through real clicks and keys in the real window on the trained
 tiny model: accepting and ignoring write the profile's decisions log; "learn from my writing" on a chosen
 document stops a suggestion on the writer's own word; forgetting that item brings it back; the dialogs are
-right to left in the Arabic interface."""
+right to left in the Arabic interface. Learning runs on a thread of its own: while it reads a long document,
+what the writer types is still checked, a second learning is refused, and Cancel or closing the window stops
+it with the profile as it was; on the shipped model, the writer's own word stops being flagged once learned."""
 from __future__ import annotations
 
 import os
 import stat
-import threading
 
 import pytest
-from app_helpers import DOCUMENT, check
+from app_helpers import DOCUMENT, check, type_text
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QFileDialog, QLineEdit
 
+from export.fixtures import SENTENCES
+from nahawi.engine.corrector import DEFAULT_MODEL_DIR
 from nahawi.profile import Profile, read_decisions
 from nahawi.profile.store import DECISIONS, LEARNED
 from nahawi_app.settings import AppSettings
@@ -65,17 +68,20 @@ def test_disabling_a_kind_from_a_card_records_that_suggestion_as_ignored(window,
     assert decision.kind not in window.settings.enabled_kinds
 
 
-def _learn_from(window, qtbot, document):
-    """Choose document in the learn action's file dialog with real keys; returns once the check after the
-    learning is shown."""
+def _choose(window, document):
+    """Choose document in the learn action's file dialog with real keys: the learning starts."""
     window.actions_["learn"].trigger()
     dialog = window.findChild(QFileDialog, "learn_files")
     assert dialog.isVisible()
     dialog.selectFile(str(document))
-    name = dialog.findChild(QLineEdit, "fileNameEdit")
+    QTest.keyClick(dialog.findChild(QLineEdit, "fileNameEdit"), Qt.Key.Key_Return)
+
+
+def _learn_from(window, qtbot, document):
+    """Learn from document chosen with real keys; returns once the check after the learning is shown."""
     with qtbot.waitSignal(window.checked, timeout=30000):
-        QTest.keyClick(name, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: not window.learn_dialog.running, timeout=30000)
+        _choose(window, document)
+        qtbot.waitUntil(lambda: not window.learn_dialog.running, timeout=30000)
 
 
 def test_learning_from_a_document_stops_a_suggestion_and_forgetting_brings_it_back(make_window, own_engine,
@@ -221,45 +227,76 @@ def test_forgetting_a_word_a_pair_or_a_threshold_writes_the_profile_back(tmp_pat
     assert stat.S_IMODE(os.stat(profile.file(LEARNED)).st_mode) == 0o600
 
 
-class HeldEngine:
-    """The real engine, whose correct_batch waits while `hold` is set: a learning caught half-way."""
-
-    def __init__(self, engine):
-        self.engine, self.hold, self.waiting = engine, threading.Event(), threading.Event()
-
-    def __getattr__(self, name):
-        return getattr(self.engine, name)
-
-    def correct_batch(self, texts, **options):
-        if self.hold.is_set():
-            self.waiting.set()
-            self.hold.wait(60)
-        return self.engine.correct_batch(texts, **options)
+def long_document(path, lines: int = 20_000):
+    """The writer's own text, every line different (each is corrected, none comes from a cache): learning
+    from it takes tens of seconds on the tiny model."""
+    path.write_text("".join(f"{SENTENCES[k % len(SENTENCES)]} {k}\n" for k in range(lines)), encoding="utf-8")
+    return path
 
 
-def test_typing_goes_on_while_learning_and_cancel_writes_nothing(make_window, own_engine, qtbot, tmp_path):
-    """Regression: Cancel was connected to the job on the worker thread, so it was queued behind the
-    learning and everything was learned anyway."""
-    from app_helpers import type_text
+def _profile_bytes(profile) -> dict:
+    return {p.name: p.read_bytes() for p in sorted(profile.path.iterdir())}
 
-    held = HeldEngine(own_engine)
-    window = make_window(engine=lambda: held)
+
+def _learning_started(window, qtbot):
+    """Wait until the learning has corrected some of the document: it is in the middle of it."""
+    qtbot.waitUntil(lambda: window.learn_dialog.bar.value() > 0, timeout=20000)
+
+
+def test_a_check_completes_while_learning_runs_and_cancel_leaves_the_profile_as_it_was(make_window, own_engine,
+                                                                                       qtbot, tmp_path):
+    """Regression: learning ran on the worker thread, so what the writer typed was checked only once it ended
+    (and its dialog was window-modal)."""
+    window = make_window(engine=lambda: own_engine, settings=AppSettings(check_while_typing=True))
     qtbot.waitUntil(lambda: window.info is not None, timeout=20000)
-    mine = tmp_path / "mine.txt"
-    mine.write_text((SENTENCE + "\n") * 40, encoding="utf-8")
-    held.hold.set()
-    window.learn_from([str(mine)])
-    qtbot.waitUntil(held.waiting.is_set, timeout=20000)  # the worker is in the middle of the documents
+    window.profile.write_overlay({"الطالب": 2}, {})  # learned before: kept as it is by a cancelled learning
+    before = _profile_bytes(window.profile)
+    _choose(window, long_document(tmp_path / "mine.txt"))
+    _learning_started(window, qtbot)
     window.editor.setFocus()
-    type_text(window.editor, "كتبت")
-    assert window.editor.plain_text() == "كتبت"  # the GUI thread is free
-    cancel = window.learn_dialog.buttons.button(window.learn_dialog.buttons.StandardButton.Cancel)
-    _click(qtbot, cancel)
+    type_text(window.editor, "ذهب الطالب الى المدرسة في الصباح الباكر")  # the model writes إلى
+    qtbot.waitUntil(lambda: _issue(window, "الى") is not None, timeout=20000)  # underlined while it learns
+    assert window.learn_dialog.running and window.learn_job.running
+    assert window.learn_status.isVisible() and window.learn_status.text().startswith("يتعلّم نحوي…")
+    window.actions_["learn"].trigger()  # a second learning is refused, with a message
+    assert window.statusBar().currentMessage().startswith("نحوي يتعلّم من كتاباتك الآن")
+    assert window.findChild(QFileDialog, "learn_files").isHidden() and window.learn_job.running
+    _click(qtbot, window.learn_dialog.buttons.button(window.learn_dialog.buttons.StandardButton.Cancel))
     assert window.learn_dialog.label.text() == "يتوقف…"
-    held.hold.clear()
     qtbot.waitUntil(lambda: not window.learn_dialog.running, timeout=20000)
     assert window.learn_dialog.label.text() == "أُلغي التعلّم، ولم يتغيّر شيء في ملفك الشخصي."
-    assert not window.profile.path.exists()
+    assert window.learn_job.wait(20) and _profile_bytes(window.profile) == before
+    assert window.learn_status.isHidden()
+    window.learn_dialog.close()
+
+
+def test_closing_the_window_while_it_learns_stops_the_learning_and_writes_nothing(make_window, own_engine,
+                                                                                 qtbot, tmp_path):
+    window = make_window(engine=lambda: own_engine)
+    qtbot.waitUntil(lambda: window.info is not None, timeout=20000)
+    _choose(window, long_document(tmp_path / "mine.txt"))
+    _learning_started(window, qtbot)
+    job = window.learn_job
+    window.close()
+    assert job.wait(20) and not window.profile.path.exists()  # stopped before anything was written
+
+
+@pytest.mark.skipif(not (DEFAULT_MODEL_DIR / "model.json").is_file(), reason="the shipped model is not installed")
+def test_a_word_of_the_writers_stops_being_flagged_once_learned_on_the_shipped_model(make_window, qtbot, tmp_path):
+    """The shipped model's lexicon respells the writer's term; learned from their documents (other
+    sentences), it is known vocabulary: not flagged in a new sentence."""
+    from nahawi.engine import Corrector, CorrectorOptions
+
+    window = make_window(engine=lambda: Corrector.from_dir(None, device="cpu", options=CorrectorOptions(threads=1)))
+    qtbot.waitUntil(lambda: window.info is not None, timeout=60000)
+    check(qtbot, window, "كتبت مقالا عن الانثروبولوجيا الثقافية.")
+    assert _issue(window, "الانثروبولوجيا").edit.replacement == "الأنثروبولوجيا"
+    mine = tmp_path / "mine.md"
+    mine.write_text("درست الانثروبولوجيا في الجامعة سنوات طويلة.\n\nتهتم الانثروبولوجيا بدراسة الإنسان.\n",
+                    encoding="utf-8")
+    _learn_from(window, qtbot, mine)
+    assert _issue(window, "الانثروبولوجيا") is None
+    assert window.profile.overlay()[0]["الانثروبولوجيا"] == 2
     window.learn_dialog.close()
 
 
