@@ -146,6 +146,12 @@ class LearnedDialog(QDialog):
         self.problem.setText(text or "")
         self.problem.setVisible(bool(text))
 
+    def set_learning(self, learning: bool) -> None:
+        """While a learning runs nothing can be forgotten: it writes the profile as it read it at its start, so
+        an item forgotten meanwhile would come back."""
+        self.remove_button.setEnabled(not learning)
+        self.remove_button.setToolTip(self.strings("learned_wait") if learning else "")
+
 
 class LearnDialog(QDialog):
     """The learning's progress; Cancel stops it (nothing is written), Close once it is done. Shown without

@@ -199,6 +199,8 @@ _TABLE: dict[str, tuple[str, str]] = {
     "learned_suppressed": ("اقتراحات موقوفة", "Suppressed suggestions"),
     "learned_remove": ("انسَ هذا العنصر", "Forget this item"),
     "learned_empty": ("(لا شيء بعد)", "(nothing yet)"),
+    "learned_wait": ("يتعلّم نحوي الآن؛ يمكنك أن تنسى عنصرًا حين ينتهي.",
+                     "Nahawi is learning now; you can forget items once it ends."),
     "profile_failed": ("تعذّرت قراءة ما تعلّمه نحوي من ملفك الشخصي: {error}",
                        "Cannot read what Nahawi learned in your profile: {error}"),
     "act_record_decisions": ("سجّل ما أقبله وما أتجاهله من اقتراحات", "Record the suggestions I accept and ignore"),

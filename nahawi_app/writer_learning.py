@@ -161,12 +161,17 @@ class WriterLearning:
         if self.info is None or engine is None:
             self.learn_dialog.done_with(self.strings("learn_no_model"))
         else:
-            self.learning = True
-            self.controller.worker.follower.held = True
+            self._set_learning(True)
             self.learn_dialog.cancel_requested.connect(self.cancel_learning)
             self.learn_job.start(engine, LearnRequest(tuple(paths)))
             self._show_learn_status(0)
         self.learn_dialog.show()
+
+    def _set_learning(self, learning: bool) -> None:
+        self.learning = learning
+        self.controller.worker.follower.held = learning
+        if self.learned_dialog is not None:
+            self.learned_dialog.set_learning(learning)
 
     def _refuse_learning(self) -> None:
         """A second learning while one runs: say so, and bring its dialog back."""
@@ -204,8 +209,7 @@ class WriterLearning:
     def _learning_over(self, message: str) -> None:
         """Show how it ended, and check again with everything it wrote (the checks' engine takes the
         profile up whole, before the next check)."""
-        self.learning = False
-        self.controller.worker.follower.held = False
+        self._set_learning(False)
         self.learn_status.hide()
         if self.learn_dialog is not None:
             self.learn_dialog.done_with(message)
@@ -218,6 +222,7 @@ class WriterLearning:
 
     def show_learned(self) -> None:
         self.learned_dialog = LearnedDialog(self.profile, self.strings, self)
+        self.learned_dialog.set_learning(self.learning)
         self.learned_dialog.changed.connect(self.look_at_profile)
         self.learned_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
         self.learned_dialog.open()

@@ -261,12 +261,15 @@ def test_a_check_completes_while_learning_runs_and_cancel_leaves_the_profile_as_
     window.actions_["learn"].trigger()  # a second learning is refused, with a message
     assert window.statusBar().currentMessage().startswith("نحوي يتعلّم من كتاباتك الآن")
     assert window.findChild(QFileDialog, "learn_files").isHidden() and window.learn_job.running
+    window.actions_["learned"].trigger()  # nothing can be forgotten meanwhile: the learning would write it back
+    assert not window.learned_dialog.remove_button.isEnabled()
+    window.learned_dialog.close()
     _click(qtbot, window.learn_dialog.buttons.button(window.learn_dialog.buttons.StandardButton.Cancel))
     assert window.learn_dialog.label.text() == "يتوقف…"
     qtbot.waitUntil(lambda: not window.learn_dialog.running, timeout=20000)
     assert window.learn_dialog.label.text() == "أُلغي التعلّم، ولم يتغيّر شيء في ملفك الشخصي."
     assert window.learn_job.wait(20) and _profile_bytes(window.profile) == before
-    assert window.learn_status.isHidden()
+    assert window.learn_status.isHidden() and window.learned_dialog.remove_button.isEnabled()
     window.learn_dialog.close()
 
 
