@@ -287,7 +287,7 @@ def test_closing_the_window_while_it_learns_stops_the_learning_and_writes_nothin
 @pytest.mark.skipif(not (DEFAULT_MODEL_DIR / "model.json").is_file(), reason="the shipped model is not installed")
 def test_a_word_of_the_writers_stops_being_flagged_once_learned_on_the_shipped_model(make_window, qtbot, tmp_path):
     """The shipped model's lexicon respells the writer's term; learned from their documents (other
-    sentences), it is known vocabulary: not flagged in a new sentence."""
+    sentences), it is known vocabulary: not flagged in a new sentence, until it is forgotten in the view."""
     from nahawi.engine import Corrector, CorrectorOptions
 
     window = make_window(engine=lambda: Corrector.from_dir(None, device="cpu", options=CorrectorOptions(threads=1)))
@@ -301,6 +301,14 @@ def test_a_word_of_the_writers_stops_being_flagged_once_learned_on_the_shipped_m
     assert _issue(window, "الانثروبولوجيا") is None
     assert window.profile.overlay()[0]["الانثروبولوجيا"] == 2
     window.learn_dialog.close()
+    window.actions_["learned"].trigger()  # forgetting the word in the view: flagged again
+    listed = window.learned_dialog.lists["words"]
+    row = next(r for r in range(listed.count()) if listed.item(r).data(Qt.ItemDataRole.UserRole) == ("الانثروبولوجيا",))
+    QTest.mouseClick(listed.viewport(), Qt.MouseButton.LeftButton, pos=listed.visualItemRect(listed.item(row)).center())
+    with qtbot.waitSignal(window.checked, timeout=20000):
+        _click(qtbot, window.learned_dialog.remove_button)
+    assert _issue(window, "الانثروبولوجيا") is not None and "الانثروبولوجيا" not in window.profile.overlay()[0]
+    window.learned_dialog.close()
 
 
 def test_a_word_document_is_learned_from_as_its_text(make_window, own_engine, qtbot, tmp_path):
