@@ -145,6 +145,8 @@ def learner_of(engine):
     (as the language server's nahawi.adapt does)."""
     learner = copy.copy(engine)
     learner.cache = LRUCache(LEARNER_CACHE)  # its results are for the learning alone: never the engine's cache
+    if getattr(engine, "tagger", None) is not None:  # its session shared; what adapt_to sets on it, its own
+        learner.tagger = copy.copy(engine.tagger)
     return learner
 
 

@@ -169,6 +169,22 @@ def test_the_learning_dialogs_are_right_to_left_in_arabic_and_left_to_right_in_e
 
 
 
+def test_learning_with_a_learner_of_the_engine_leaves_the_engine_as_it_was(own_engine, tmp_path):
+    """What lets checks go on while the app learns: `adapt` on a `learner_of` copy changes what the copy
+    suggests (the writer's own sentence), never what the engine that checks suggests."""
+    from nahawi.profile.adapt import adapt
+    from nahawi_app.learning import learner_of
+
+    before = own_engine.correct(SENTENCE).edits
+    stages = own_engine.stages
+    learner = learner_of(own_engine)
+    adapt(Profile(tmp_path / "profile"), learner, [SENTENCE + "\n"])
+    assert {e.original for e in before} >= {"مصطفي", "علي"}
+    assert not {e.original for e in learner.correct(SENTENCE).edits} & {"مصطفي", "علي"}
+    assert own_engine.stages is stages and own_engine.correct(SENTENCE).edits == before
+    assert learner.model is own_engine.model  # the model's sessions are shared, not loaded twice
+
+
 def test_adapts_progress_can_stop_it_before_anything_is_written(own_engine, tmp_path):
     """What the learning dialog's Cancel does on the worker thread: the progress callback raises."""
     from nahawi.profile.adapt import adapt
