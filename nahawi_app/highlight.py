@@ -173,7 +173,9 @@ class IssueLayer(QObject):
         self._install(IssueRows.joined(self.document, pieces))
 
     def _install(self, rows: IssueRows) -> None:
-        self.rows = rows
+        old, self.rows = self.rows, rows
+        if old is not rows:
+            old.release()
         self._refresh()
 
     # --- reading ----------------------------------------------------------------------------------------

@@ -109,7 +109,7 @@ class IssueRows:
         self.ends = np.asarray(ends, dtype=np.int64).reshape(-1)
         self.before, self.after = list(before), list(after)  # code units either side of each span when found
         self.alive = np.ones(len(self.edits), dtype=bool)
-        self.handles: list[Issue | None] = [None] * len(self.edits)
+        self.handles: dict[int, Issue] = {}  # row -> its handle, made when first asked for (see `release`)
         self.count = len(self.edits)
 
     @classmethod
@@ -146,10 +146,17 @@ class IssueRows:
         return {names[k]: int(c) for k, c in enumerate(counts) if c}
 
     def handle(self, row: int) -> Issue:
-        issue = self.handles[row]
+        issue = self.handles.get(row)
         if issue is None:
             issue = self.handles[row] = Issue(self, row)
         return issue
+
+    def release(self) -> None:
+        """Forget the handles made so far, once these rows are replaced: each points back here, and such a
+        cycle outlives the rows until a full collection finds it, or for good once frozen
+        (`nahawi_app.collection`); a long document's rows hold a hundred thousand edits. The handles still
+        read their spans; `handle` makes new ones."""
+        self.handles = {}
 
     def live_rows(self) -> np.ndarray:
         return np.flatnonzero(self.alive)
