@@ -42,6 +42,7 @@ from nahawi.model_dir import (
     FORMAT,
     MODEL_JSON,
     TAGGER_FILE,
+    TAGGER_HIDDEN,
     TAGGER_INPUTS,
     TAGGER_OUTPUTS,
     TAGGER_TAGS_FILE,
@@ -99,9 +100,12 @@ class TaggerGraph(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, ids: Tensor) -> tuple[Tensor, Tensor]:
-        word_logits, mark_logits = self.model(ids)  # (B, T, W), (B, T, M)
-        return torch.softmax(word_logits, dim=-1), torch.softmax(mark_logits, dim=-1)
+    def forward(self, ids: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+        """ids (B, T) -> word probabilities (B, T, W), mark probabilities (B, T, M) and the encoder's states
+        (B, T, d) the heads read, which a writer's adapter (nahawi.profile.adapter) reads too."""
+        hidden = self.model.encode(ids)
+        word_logits, mark_logits = self.model.word_head(hidden), self.model.mark_head(hidden)
+        return torch.softmax(word_logits, dim=-1), torch.softmax(mark_logits, dim=-1), hidden
 
 
 def check_target(request: TaggerExportRequest) -> dict:
@@ -164,8 +168,8 @@ def export_graph(model: nn.Module, path: Path, opset: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     Dim = torch.export.Dim
     shapes = {"ids": {0: Dim("batch"), 1: Dim("length", max=model.config.max_seq_len)}}
-    _export(TaggerGraph(model.eval()), (torch.tensor(EXPORT_IDS),), path, TAGGER_INPUTS, TAGGER_OUTPUTS,
-            shapes, opset)
+    _export(TaggerGraph(model.eval()), (torch.tensor(EXPORT_IDS),), path, TAGGER_INPUTS,
+            (*TAGGER_OUTPUTS, TAGGER_HIDDEN), shapes, opset)
 
 
 def encode_rows(codec, texts: Sequence[str], max_seq_len: int, cut: bool = False) -> list[Row]:
@@ -273,7 +277,7 @@ def torch_parity(model: nn.Module, session, rows: Sequence[Row]) -> float:
     for start in range(0, len(rows), BATCH):
         ids = pad(rows[start:start + BATCH], model.config.pad_id)
         expected = TaggerGraph(model)(torch.from_numpy(ids))
-        for ref, got in zip(expected, session.run(list(TAGGER_OUTPUTS), {"ids": ids})):
+        for ref, got in zip(expected[:2], session.run(list(TAGGER_OUTPUTS), {"ids": ids})):
             worst = max(worst, float(np.abs(ref.numpy() - got).max()))
     return worst
 
@@ -366,7 +370,7 @@ def tagger_block(request: TaggerExportRequest, model, payload: dict, checks: dic
     if payload.get("dev") is not None:
         checkpoint["dev"] = payload["dev"]
     block = {"file": TAGGER_FILE, "tokenizer": TAGGER_TOKENIZER_FILE, "tags": TAGGER_TAGS_FILE,
-             "inputs": list(TAGGER_INPUTS), "outputs": list(TAGGER_OUTPUTS), "max_seq_len": model.config.max_seq_len,
+             "inputs": list(TAGGER_INPUTS), "outputs": [*TAGGER_OUTPUTS, TAGGER_HIDDEN], "max_seq_len": model.config.max_seq_len,
              "precision": request.precision, "architecture": model.config.to_dict(), "checkpoint": checkpoint,
              "verify": checks}
     if quantization is not None:

@@ -38,7 +38,7 @@ from lsp_server.markdown import prose
 from nahawi.errors import NahawiError
 from nahawi.profile import Profile, ProfileError, default_profile_dir
 from nahawi.profile.decisions import decision_context, decision_from_dict, now
-from nahawi.profile.store import DECISIONS, LEARNED, OVERLAY
+from nahawi.profile.store import ADAPTER, DECISIONS, LEARNED, OVERLAY
 from nahawi.profile.writer import WriterModel
 
 log = logging.getLogger("nahawi.lsp")
@@ -114,7 +114,7 @@ class Learning:
     def stamp(self) -> tuple:
         """What identifies the learned files' current contents (a write replaces a file: a new inode)."""
         stamps = []
-        for name in (OVERLAY, LEARNED):
+        for name in (OVERLAY, LEARNED, ADAPTER):
             try:
                 stat = (self.path / name).stat()
                 stamps.append((stat.st_mtime_ns, stat.st_size, stat.st_ino))
@@ -125,8 +125,7 @@ class Learning:
     def writer(self) -> WriterModel | None:
         """The profile's adaptation, without its dictionary (the server's own filters with it); None when
         it has learned nothing. ProfileError for a file that cannot be used."""
-        words, pairs = self.profile.overlay()
-        writer = WriterModel.from_learned(words, pairs, self.profile.learned())
+        writer = WriterModel.from_profile(self.profile, with_dictionary=False)
         return None if writer.empty else writer
 
     def adapt_engine(self, corrector) -> str | None:

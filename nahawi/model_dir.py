@@ -65,6 +65,7 @@ DECODER_OUTPUTS = ("log_probs", "present_k", "present_v")
 DECODER_ALL_LOG_PROBS = "all_log_probs"  # optional decoder output: the graph takes several new tokens at once
 TAGGER_INPUTS = ("ids",)
 TAGGER_OUTPUTS = ("word_probs", "mark_probs")
+TAGGER_HIDDEN = "hidden"  # optional tagger output: the encoder's states (B, T, d), what a writer's adapter reads
 SPECIAL_IDS = MappingProxyType({"pad": 0, "unk": 1, "bos": 2, "eos": 3})
 
 REQUIRED_ARCHITECTURE = ("vocab_size", "d_model", "nhead", "num_decoder_layers")

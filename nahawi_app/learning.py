@@ -30,7 +30,7 @@ from nahawi.engine.cache import LRUCache
 from nahawi.errors import NahawiError
 from nahawi.profile import Profile, ProfileError
 from nahawi.profile.decisions import decision_context, decision_from_dict, now
-from nahawi.profile.store import LEARNED, OVERLAY
+from nahawi.profile.store import ADAPTER, LEARNED, OVERLAY
 from nahawi.profile.writer import WriterModel
 from nahawi_app.issues import Issue, document_text
 from nahawi_app.office import is_office_file, read_office_text
@@ -76,7 +76,7 @@ def record_decision(profile: Profile, document: QTextDocument, issue: Issue, dec
     return None
 
 
-def learned_stamp(path: Path, names: tuple[str, ...] = (OVERLAY, LEARNED)) -> tuple:
+def learned_stamp(path: Path, names: tuple[str, ...] = (OVERLAY, LEARNED, ADAPTER)) -> tuple:
     """What identifies the contents of the profile's files `names` now (a write replaces a file: a new inode)."""
     stamps = []
     for name in names:
@@ -108,9 +108,7 @@ class ProfileFollower:
             return False, None
         self.applied = (engine, stamp)
         try:
-            profile = Profile(self.path)
-            words, pairs = profile.overlay()
-            writer = WriterModel.from_learned(words, pairs, profile.learned())
+            writer = WriterModel.from_profile(Profile(self.path), with_dictionary=False)
         except ProfileError as error:
             engine.adapt_to(None)
             return True, str(error)
@@ -145,8 +143,6 @@ def learner_of(engine):
     (as the language server's nahawi.adapt does)."""
     learner = copy.copy(engine)
     learner.cache = LRUCache(LEARNER_CACHE)  # its results are for the learning alone: never the engine's cache
-    if getattr(engine, "tagger", None) is not None:  # its session shared; what adapt_to sets on it, its own
-        learner.tagger = copy.copy(engine.tagger)
     return learner
 
 

@@ -6,11 +6,13 @@ ignored, and the essays' corrected text is the writer's documents. The other ess
 future. Measured before and after `nahawi.profile.adapt.adapt`: MaxMatch F0.5 (with and without
 punctuation) on the future essays, false alarms (edited words per 1,000, nahawi.bench.false_alarms) on
 their corrected side, and on the past essays the share of ignored suggestions no longer made and of
-accepted ones still made; and the time `adapt` took. ZAEBUC's essays are by many students: the
+accepted ones still made; and the time `adapt` took. When a tagger adapter was fitted, "after" is measured
+again without it (the rest of the profile applied): what the adapter itself adds. ZAEBUC's essays are by many students: the
 adaptation is to a population, the harder case. Reads the data where it lies (research licence).
 """
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 import time
 from difflib import SequenceMatcher
@@ -120,6 +122,7 @@ def run_adapt_bench(data_root: str | Path | None = None, model_dir: Path | None 
     from nahawi.profile.adapt import adapt
     from nahawi.profile.decisions import decision_from_dict
     from nahawi.profile.store import Profile
+    from nahawi.profile.writer import WriterModel
 
     root = resolve_data_root(data_root)
     missing = [str(root / f) for f in FILES.values() if not (root / f).is_file()]
@@ -138,7 +141,14 @@ def run_adapt_bench(data_root: str | Path | None = None, model_dir: Path | None 
         began = time.perf_counter()
         report = adapt(Profile(Path(scratch) / "profile"), corrector, corrected[:feedback], decisions)
         seconds = time.perf_counter() - began
-    after = _measure(corrector, *future)
-    return {"dataset": "zaebuc-dev", "feedback_essays": feedback, "unseen_essays": len(sources) - feedback,
-            "adapt_seconds": round(seconds, 2), "learned": report.to_dict(),
-            "before": before, "after": after, "feedback": _still_made(corrector, records)}
+        after = _measure(corrector, *future)
+        still_made = _still_made(corrector, records)
+        result = {"dataset": "zaebuc-dev", "feedback_essays": feedback, "unseen_essays": len(sources) - feedback,
+                  "adapt_seconds": round(seconds, 2), "learned": report.to_dict(),
+                  "before": before, "after": after, "feedback": still_made}
+        if report.adapter is not None and report.adapter["fitted"]:  # what the tagger adapter adds, same run
+            writer = WriterModel.from_profile(Profile(Path(scratch) / "profile"))
+            corrector.adapt_to(dataclasses.replace(writer, adapter=None))
+            result["after_without_adapter"] = _measure(corrector, *future)
+            result["feedback_without_adapter"] = _still_made(corrector, records)
+    return result

@@ -91,6 +91,16 @@ def _top(weights: dict, count: int = SHOWN) -> str:
     return ", ".join(f"{name} {value:+.2f}" for name, value in ranked) or "none"
 
 
+def _adapter_line(fitting: dict | None) -> str:
+    if fitting is None:
+        return "none (the model has no tagger whose states it can adapt)"
+    if not fitting["fitted"]:
+        return "none (no decision touched a word the tagger reads; an older one was removed)"
+    loss = fitting["loss"].get("word") or fitting["loss"].get("mark") or {}
+    return (f"{fitting['steps']} steps on {fitting['word_decided']} words and {fitting['mark_decided']} marks "
+            f"decided, loss {loss.get('before', 0):.3f} → {loss.get('after', 0):.3f}, {fitting['seconds']:.1f} s")
+
+
 def _print(report) -> None:
     learned, echo = report.learned, typer.echo
     summary = learned.get("summary", {})
@@ -109,6 +119,6 @@ def _print(report) -> None:
          f"{len(learned.get('suppressed_contexts', []))} suggestions in their context")
     if not report.recorded:
         echo("decisions log: off (the new decisions were learned from, not kept)")
-    echo("adapter steps: none (no neural model to adapt yet)")
+    echo(f"tagger adapter: {_adapter_line(report.adapter)}")
     echo(f"took {report.seconds:.1f} s")
 

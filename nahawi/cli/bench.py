@@ -332,12 +332,17 @@ def adapt_bench(
 def _print_adapt(report: dict) -> None:
     echo = typer.echo
     echo(f"ZAEBUC dev: {report['feedback_essays']} essays of feedback, {report['unseen_essays']} unseen")
-    for name in ("before", "after"):
+    for name in ("before", "after_without_adapter", "after"):
+        if name not in report:
+            continue
         r = report[name]
         fa = r["false_alarms"]
-        echo(f"{name:6s}  unseen F0.5 {_pct(r['with_punct']['f0.5'])} (no punct {_pct(r['no_punct']['f0.5'])})  "
+        label = {"after_without_adapter": "after, tagger adapter off"}.get(name, name)
+        echo(f"{label:6s}  unseen F0.5 {_pct(r['with_punct']['f0.5'])} (no punct {_pct(r['no_punct']['f0.5'])})  "
              f"false alarms {fa['edited_words']} words, {fa['per_1000_words']:.2f} per 1,000")
     for decision, row in report["feedback"].items():
         echo(f"feedback essays: {row['suggestions']} {decision}, {_pct(row['share_still_made'])}% still made")
+    for decision, row in report.get("feedback_without_adapter", {}).items():
+        echo(f"  (tagger adapter off: {_pct(row['share_still_made'])}% of the {decision} still made)")
     echo(f"nahawi adapt took {report['adapt_seconds']:.1f} s")
 

@@ -52,6 +52,7 @@ from nahawi.model_dir import (
     TABLES_SOURCES,
     ModelInfo,
     load_model_info,
+    sha256_file,
 )
 from nahawi.profile.store import Profile
 from nahawi.profile.writer import WriterModel
@@ -140,10 +141,10 @@ class Corrector:
             threshold = policy.get("punctuation_threshold")
             punctuation = load_punctuation(punctuation_path, None if threshold is None else float(threshold))
         self.base_stages = AfterModel(lexicon, None, EditPolicy.from_dict(policy), punctuation)
-        self.adapt_to(WriterModel.from_profile(Profile(options.profile)) if options.profile is not None else None)
         self.tagger = None
         if options.tagger and model_info.tagger is not None and policy.get("tagger", True):
             self.tagger = _tagger_stage(model_info, device, options)
+        self.adapt_to(WriterModel.from_profile(Profile(options.profile)) if options.profile is not None else None)
 
     def adapt_to(self, writer: WriterModel | None) -> None:
         """Correct for this writer from now on (nahawi.profile.writer: their vocabulary in the lexicon,
@@ -154,6 +155,7 @@ class Corrector:
         punctuation = writer.punctuation(base.punctuation) if writer is not None else base.punctuation
         spacing = Spacing(lexicon) if lexicon is not None and self.options.spacing else None
         self.stages = AfterModel(lexicon, spacing, base.policy, punctuation, writer=writer)
+        self.tagger_adapter = writer.adapter_for(self.tagger) if writer is not None and self.tagger else None
         self.cache.clear()
 
     @classmethod
@@ -238,7 +240,8 @@ class Corrector:
         if self.uses_model:
             decoded = self._decode(list(pending), settings)
         else:
-            tagged = self.tagger.edits(list(pending)) if self.tagger is not None else [()] * len(pending)
+            tagged = (self.tagger.edits(list(pending), adapter=self.tagger_adapter) if self.tagger is not None
+                      else [()] * len(pending))
             decoded = {text: _SegmentResult(self.stages.segment_edits(text, edits))
                        for text, edits in zip(pending, tagged, strict=True)}
         for text, result in decoded.items():
@@ -357,8 +360,9 @@ def _tagger_stage(info: ModelInfo, device: str, options: CorrectorOptions) -> Ta
     codec = SubwordCodec(info.path / spec.tokenizer)
     vocab = TagVocab.load(info.path / spec.tags)
     session = open_tagger(info.path / spec.file, device, options.threads, spec.d_model)
+    fingerprint = info.recorded.get(spec.file) or sha256_file(info.path / spec.file)
     return TaggerStage(session, codec, vocab, TagPolicy(TAGGER_FLOOR, TAGGER_FLOOR), spec.max_seq_len,
-                       info.pad_id, options.max_batch_tokens)
+                       info.pad_id, options.max_batch_tokens, fingerprint)
 
 
 def _stats_path(info: ModelInfo, source: str) -> Path:

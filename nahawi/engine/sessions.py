@@ -23,6 +23,7 @@ from nahawi.model_dir import (
     DECODER_OUTPUTS,
     ENCODER_INPUTS,
     ENCODER_OUTPUTS,
+    TAGGER_HIDDEN,
     TAGGER_INPUTS,
     TAGGER_OUTPUTS,
 )
@@ -198,10 +199,18 @@ class OrtTagger:
 
     def __init__(self, session, provider: str, threads: int):
         self.session, self.provider, self.threads = session, provider, threads
+        self.has_hidden = TAGGER_HIDDEN in {o.name for o in session.get_outputs()}  # graphs before it lack it
 
     def tag(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         word_probs, mark_probs = _run(self.session, list(TAGGER_OUTPUTS), {"ids": ids})
         return word_probs, mark_probs  # (B, T, word tags), (B, T, marks)
+
+    def tag_with_hidden(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`tag` and the encoder's states (B, T, d) the heads read (a writer's adapter reads them too)."""
+        if not self.has_hidden:
+            raise ModelError("this tagger graph has no hidden output (exported before adapters); export it again")
+        word_probs, mark_probs, hidden = _run(self.session, [*TAGGER_OUTPUTS, TAGGER_HIDDEN], {"ids": ids})
+        return word_probs, mark_probs, hidden
 
 
 def open_tagger(path: Path, device: str = "auto", threads: int | None = None,

@@ -25,6 +25,7 @@ from nahawi.engine.mapping import (
     rendered_edits,
 )
 from nahawi.errors import ModelError
+from nahawi.profile.adapter import TaggerAdapter
 from nahawi.tags import DELETE, JOIN, KEEP, TagChoice, TagPolicy, TagVocab, apply_choices, choose_tags
 
 RULE_ID = "tagger"
@@ -38,10 +39,36 @@ class _Window:
     frozen: list[bool]  # tokens the vocabulary cannot spell: their tags are never applied
 
 
+@dataclass(frozen=True)
+class TokenOutputs:
+    """The tagger's reading of one segment, a row per token."""
+    frozen: list[bool]  # tokens the vocabulary cannot spell: their tags are never applied
+    word_probs: np.ndarray  # (tokens, word tags), read at each token's first piece
+    mark_probs: np.ndarray  # (tokens, marks), at its last piece
+    word_hidden: np.ndarray | None = None  # (tokens, d): the states there, when asked for
+    mark_hidden: np.ndarray | None = None
+
+    @classmethod
+    def join(cls, parts: list[tuple], word_tags: int, marks: int) -> TokenOutputs:
+        """One segment's outputs from its windows' (frozen, word probs, mark probs[, word and mark states])."""
+        if not parts:
+            return cls([], np.zeros((0, word_tags), np.float32), np.zeros((0, marks), np.float32))
+        columns = list(zip(*parts))
+        arrays = [np.concatenate(column) for column in columns[1:]]
+        return cls([f for frozen in columns[0] for f in frozen], *arrays)
+
+    def adapted(self, adapter: TaggerAdapter) -> TokenOutputs:
+        if not self.frozen:
+            return self
+        word_probs, mark_probs = adapter.apply(self.word_probs, self.mark_probs, self.word_hidden, self.mark_hidden)
+        return TokenOutputs(self.frozen, word_probs, mark_probs)
+
+
 class TaggerStage:
     def __init__(self, model, codec: SubwordCodec, vocab: TagVocab, policy: TagPolicy, max_seq_len: int,
-                 pad_id: int = 0, max_batch_tokens: int = 4096):
+                 pad_id: int = 0, max_batch_tokens: int = 4096, fingerprint: str = ""):
         self.model, self.codec, self.vocab, self.policy = model, codec, vocab, policy
+        self.fingerprint = fingerprint  # sha256 of the graph: what a writer's adapter must have been fitted on
         self.max_pieces = max_seq_len - 2  # bos and eos
         self.pad_id, self.max_batch_tokens = pad_id, max_batch_tokens
         self._check()
@@ -57,19 +84,34 @@ class TaggerStage:
         if not (np.isfinite(word_probs).all() and np.isfinite(mark_probs).all()):
             raise ModelError("the tagger's trial run produced non-finite probabilities")
 
-    def edits(self, texts: Sequence[str], policy: TagPolicy | None = None) -> list[tuple[Edit, ...]]:
-        """The tagger's edits of each segment text (offsets into that text), in input order."""
+    def edits(self, texts: Sequence[str], policy: TagPolicy | None = None,
+              adapter: TaggerAdapter | None = None) -> list[tuple[Edit, ...]]:
+        """The tagger's edits of each segment text (offsets into that text), in input order; read through a
+        writer's adapter when one is given."""
         policy = policy or self.policy
         sources = [model_input(text) for text in texts]
+        edits = []
+        for text, source, out in zip(texts, sources, self.outputs(sources, adapter=adapter)):
+            words = [t.text for t in source.tokens]
+            chosen = choose_tags(words, out.word_probs, out.mark_probs, self.vocab, policy, out.frozen)
+            edits.append(self.segment_edits(text, source, chosen, out.frozen))
+        return edits
+
+    def outputs(self, sources: Sequence[ModelInput], hidden: bool = False,
+                adapter: TaggerAdapter | None = None) -> list[TokenOutputs]:
+        """Each source's per-token probabilities, through `adapter` when given; with `hidden`, the tagger's own
+        (never adapted) and the states its heads read: what an adapter is fitted on."""
+        adapter = None if hidden else adapter
         tokens = [[t.text for t in source.tokens] for source in sources]
         windows = [w for k, toks in enumerate(tokens) for w in self._windows(k, toks)]
-        chosen: list[list[TagChoice]] = [[] for _ in texts]
-        frozen: list[list[bool]] = [[] for _ in texts]
-        for window, (word_probs, mark_probs) in zip(windows, self._probabilities(windows)):
-            words = tokens[window.segment][window.first:window.first + len(window.pieces)]
-            chosen[window.segment] += choose_tags(words, word_probs, mark_probs, self.vocab, policy, window.frozen)
-            frozen[window.segment] += window.frozen
-        return [self.segment_edits(*args) for args in zip(texts, sources, chosen, frozen)]
+        parts: list[list[tuple]] = [[] for _ in sources]
+        for window, outputs in zip(windows, self._probabilities(windows, hidden or adapter is not None)):
+            parts[window.segment].append((window.frozen, *outputs))
+        shapes = (len(self.vocab.word_tags), len(self.vocab.marks))
+        results = [TokenOutputs.join(p, *shapes) for p in parts]
+        if adapter is not None:
+            results = [r.adapted(adapter) for r in results]
+        return results
 
     def _windows(self, segment: int, tokens: list[str]) -> list[_Window]:
         """Consecutive runs of tokens whose pieces fit; a token longer than the tagger alone is cut to its
@@ -87,11 +129,12 @@ class TaggerStage:
             windows.append(_Window(segment, first, pieces[first:], frozen[first:]))
         return windows
 
-    def _probabilities(self, windows: list[_Window]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """(word probs (tokens, word tags) at first pieces, mark probs (tokens, marks) at last pieces) per window."""
+    def _probabilities(self, windows: list[_Window], hidden: bool = False) -> list[tuple[np.ndarray, ...]]:
+        """Per window: word probs (tokens, word tags) at first pieces, mark probs (tokens, marks) at last
+        pieces, and with `hidden` the states at those pieces (tokens, d) twice."""
         lengths = [2 + sum(len(p) for p in w.pieces) for w in windows]
         order = sorted(range(len(windows)), key=lengths.__getitem__)
-        out: list[tuple[np.ndarray, np.ndarray]] = [None] * len(windows)  # type: ignore[list-item]
+        out: list[tuple[np.ndarray, ...]] = [()] * len(windows)
         start = 0
         while start < len(order):
             end = start + 1
@@ -102,11 +145,14 @@ class TaggerStage:
             for row, k in enumerate(batch):
                 ids[row, :lengths[k]] = [self.codec.bos_id, *(i for p in windows[k].pieces for i in p),
                                          self.codec.eos_id]
-            word_probs, mark_probs = self.model.tag(ids)
+            graph = self.model.tag_with_hidden(ids) if hidden else self.model.tag(ids)
             for row, k in enumerate(batch):
                 sizes = np.array([len(p) for p in windows[k].pieces])
                 first = 1 + np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-                out[k] = (word_probs[row, first], mark_probs[row, first + sizes - 1])
+                last = first + sizes - 1
+                out[k] = (graph[0][row, first], graph[1][row, last])
+                if hidden:
+                    out[k] += (graph[2][row, first], graph[2][row, last])
             start = end
         return out
 

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nahawi.errors import InputError
+from nahawi.profile.adapter_fit import AdapterConfig, fit_adapter
 from nahawi.profile.decisions import Decision, now, read_decisions
 from nahawi.profile.learn import AdaptConfig, learn
 from nahawi.profile.overlay import document_counts
-from nahawi.profile.store import DECISIONS, Profile, read_text_lines
+from nahawi.profile.store import ADAPTER, DECISIONS, Profile, ProfileError, read_text_lines
 from nahawi.profile.writer import WriterModel
 
 
@@ -32,6 +33,7 @@ class AdaptReport:
     learned: dict = field(default_factory=dict)  # learned.json as written
     seconds: float = 0.0
     recorded: bool = True  # the new decisions were kept in the log (False: recording decisions is off)
+    adapter: dict | None = None  # the tagger adapter's fitting (AdapterReport.to_dict), None when none was fitted
 
     def to_dict(self) -> dict:
         return {"profile": self.profile, "documents": self.documents, "new_words": len(self.new_words),
@@ -41,7 +43,7 @@ class AdaptReport:
                 "punctuation_weights": sum(map(len, self.learned.get("punctuation", {}).values())),
                 "suppressed_pairs": len(self.learned.get("suppressed_pairs", [])),
                 "suppressed_contexts": len(self.learned.get("suppressed_contexts", [])),
-                "decisions_recorded": self.recorded, "adapter": None}
+                "decisions_recorded": self.recorded, "adapter": self.adapter}
 
 
 def read_documents(paths: Sequence[str | Path]) -> list[str]:
@@ -75,13 +77,35 @@ def document_decisions(corrector, lines: Sequence[str], progress: Progress | Non
     return decisions
 
 
+def adaptable_tagger(corrector):
+    """The engine's tagger stage when a writer's adapter can be fitted on it (its graph gives its states)."""
+    tagger = getattr(corrector, "tagger", None)
+    return tagger if tagger is not None and getattr(tagger.model, "has_hidden", False) else None
+
+
+def write_adapter(profile: Profile, adapter) -> None:
+    """Keep the fitted adapter in the profile, or remove an older one when nothing was left to learn."""
+    path = profile.file(ADAPTER)
+    if adapter is None:
+        path.unlink(missing_ok=True)
+        return
+    profile.ensure()
+    try:
+        adapter.save(path)
+    except OSError as error:
+        raise ProfileError(f"{path}: cannot be written ({error.strerror or error})") from None
+
+
 def adapt(profile: Profile, corrector, documents: Sequence[str] = (), feedback: Sequence[Decision] = (),
-          config: AdaptConfig = AdaptConfig(), progress: Progress | None = None) -> AdaptReport:
+          config: AdaptConfig = AdaptConfig(), progress: Progress | None = None,
+          adapter_config: AdapterConfig | None = AdapterConfig()) -> AdaptReport:
     """Learn from the profile's log, `documents` and `feedback`, and write the profile. `corrector` is an
     engine without a profile (`Corrector.from_dir`); it ends adapted to the new profile. `progress` follows
     the correction of the documents (the long part); an exception it raises stops the learning before
     anything is written (the engine is then left with the overlay only: adapt it to the profile again); its
-    last call, (lines, lines), comes once everything is learned, before anything is written."""
+    last call, (all, all), comes once everything is learned, before anything is written. When the engine has
+    a tagger whose graph gives its states, a writer's adapter is fitted on every decision too (its steps
+    follow the lines in the progress; `adapter_config` None: none is fitted and an older one is kept)."""
     began = time.perf_counter()
     recording = profile.records_decisions()
     logged = read_decisions(profile.file(DECISIONS))
@@ -95,18 +119,28 @@ def adapt(profile: Profile, corrector, documents: Sequence[str] = (), feedback: 
         pairs[pair] = pairs.get(pair, 0) + count
     corrector.adapt_to(WriterModel(words, pairs, dictionary))
     lines = document_lines(documents)
-    implied = document_decisions(corrector, lines, progress)
+    tagger = adaptable_tagger(corrector) if adapter_config is not None else None
+    work = len(lines) + (adapter_config.steps if tagger is not None else 0)  # progress: lines, then steps
+    told = None if progress is None else (lambda done, _total: progress(done, work))
+    implied = document_decisions(corrector, lines, told)
     stamp = now()
     fresh = [Decision(d.text, d.start, d.end, d.replacement, d.kind, d.decision, d.rule_id, d.time or stamp)
              for d in (*feedback, *implied)]
     learned = learn([*logged, *fresh], corrector.stages.lexicon, corrector.base_stages.punctuation, config)
+    fitted = None
+    if tagger is not None:
+        step = iter(range(1, adapter_config.steps + 1))
+        stop = None if progress is None else (lambda: progress(len(lines) + next(step, adapter_config.steps), work))
+        fitted = fit_adapter(tagger, [*logged, *fresh], adapter_config, stop)
     if progress is not None:
-        progress(len(lines), len(lines))  # the last moment to stop: nothing is written yet
+        progress(work, work)  # the last moment to stop: nothing is written yet
     profile.write_overlay(words, pairs)
     if recording:
         profile.append_decisions(d.to_dict() for d in fresh)
     profile.write_learned(learned)
+    if fitted is not None:
+        write_adapter(profile, fitted.adapter)
     corrector.adapt_to(WriterModel.from_profile(profile))
     added = sorted(set(words) - before, key=lambda w: (-words[w], w))
     return AdaptReport(str(profile.path), len(documents), tuple(added), len(words), len(pairs), learned,
-                       time.perf_counter() - began, recording)
+                       time.perf_counter() - began, recording, None if fitted is None else fitted.to_dict())

@@ -27,6 +27,7 @@ log = logging.getLogger("nahawi.profile")
 
 PRIVATE_DIR, PRIVATE_FILE = 0o700, 0o600
 DICTIONARY, DECISIONS, OVERLAY, LEARNED = "dictionary.txt", "decisions.jsonl", "overlay.tsv", "learned.json"
+ADAPTER = "adapter.npz"  # the tagger adapter (nahawi.profile.adapter)
 SETTINGS = "settings.json"
 SETTING_TYPES = {"record_decisions": bool}  # settings.json's keys (docs/profile.md)
 SETTING_DEFAULTS = {"record_decisions": True}
@@ -111,10 +112,15 @@ def parse_dictionary(path: Path) -> DictionaryFile:
 
 def write_private(path: Path, text: str) -> None:
     """Replace path with text atomically (a temporary file beside it, synced, renamed), mode 0600."""
+    write_private_bytes(path, text.encode("utf-8"))
+
+
+def write_private_bytes(path: Path, data: bytes) -> None:
+    """`write_private` for bytes."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
             out.flush()
             os.fsync(out.fileno())
         os.chmod(temporary, PRIVATE_FILE)
@@ -275,7 +281,7 @@ class Profile:
         """Forget what was learned and the decisions log (the dictionary stays: the writer made it);
         returns the names of the files removed."""
         removed = []
-        for name in (OVERLAY, LEARNED, DECISIONS):
+        for name in (OVERLAY, LEARNED, DECISIONS, ADAPTER):
             try:
                 self.file(name).unlink()
                 removed.append(name)

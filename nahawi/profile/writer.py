@@ -15,6 +15,8 @@ of how the weights were fitted.
 from __future__ import annotations
 
 import copy
+import dataclasses
+import logging
 from bisect import bisect_left, bisect_right
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -22,12 +24,15 @@ from dataclasses import dataclass, field
 from nahawi.contract import Edit
 from nahawi.lexicon import Lexicon
 from nahawi.lexicon_gate import LexiconGate
+from nahawi.profile.adapter import TaggerAdapter, load_adapter
 from nahawi.profile.overlay import OverlayConfig, with_overlay
-from nahawi.profile.store import Profile, dictionary_form
+from nahawi.profile.store import ADAPTER, Profile, dictionary_form
 from nahawi.punctuation import LABELS, PunctuationModel
 from nahawi.text.punct import is_punct_char
 from nahawi.text.segment import segment_text
 from nahawi.text.tokens import model_tokens
+
+log = logging.getLogger("nahawi.profile")
 
 EDGE = "<edge>"  # the neighbour of a span at the start or end of its sentence
 
@@ -103,13 +108,27 @@ class WriterModel:
     suppressed_pairs: frozenset[tuple[str, str]] = frozenset()  # (original, replacement) never shown
     suppressed_contexts: frozenset[tuple[str, str, str, str]] = frozenset()  # Neighbours.key never shown
     overlay: OverlayConfig = field(default_factory=OverlayConfig)  # how much the overlay's counts weigh
+    adapter: TaggerAdapter | None = None  # the writer's adapter on the edit tagger (nahawi.profile.adapter)
 
     @classmethod
-    def from_profile(cls, profile: Profile, overlay: OverlayConfig = OverlayConfig()) -> WriterModel:
-        """The profile's adaptation; ProfileError for a file that cannot be used."""
+    def from_profile(cls, profile: Profile, overlay: OverlayConfig = OverlayConfig(),
+                     with_dictionary: bool = True) -> WriterModel:
+        """The profile's adaptation (without its dictionary for a caller that filters with its own);
+        ProfileError for a file that cannot be used."""
         words, pairs = profile.overlay()
         learned = profile.learned()
-        return cls.from_learned(words, pairs, learned, frozenset(profile.dictionary().words), overlay)
+        dictionary = frozenset(profile.dictionary().words) if with_dictionary else frozenset()
+        writer = cls.from_learned(words, pairs, learned, dictionary, overlay)
+        return dataclasses.replace(writer, adapter=load_adapter(profile.file(ADAPTER)))
+
+    def adapter_for(self, tagger) -> TaggerAdapter | None:
+        """The adapter when it was fitted on this tagger (its graph's sha256), else None (said in the log)."""
+        if self.adapter is None:
+            return None
+        if self.adapter.tagger_sha256 != tagger.fingerprint:
+            log.warning("the profile's tagger adapter was fitted on another tagger; it is not used")
+            return None
+        return self.adapter
 
     @classmethod
     def from_learned(cls, words, pairs, learned: Mapping, dictionary: frozenset[str] = frozenset(),
@@ -122,7 +141,8 @@ class WriterModel:
     @property
     def empty(self) -> bool:
         return not (self.words or self.pairs or self.dictionary or self.thresholds or self.gate
-                    or self.punctuation_rows or self.suppressed_pairs or self.suppressed_contexts)
+                    or self.punctuation_rows or self.suppressed_pairs or self.suppressed_contexts
+                    or self.adapter is not None)
 
     def lexicon(self, lexicon: Lexicon | None) -> Lexicon | None:
         if lexicon is None:

@@ -96,18 +96,21 @@ def test_fp32_graph_matches_torch_on_real_arabic(fp32_dir, checkpoint):
     ids = pad(rows, 0)
     with torch.no_grad():
         expected = [t.numpy() for t in TaggerGraph(model)(torch.from_numpy(ids))]
-    got = session(model_dir / TAGGER_FILE).run(["word_probs", "mark_probs"], {"ids": ids})
+    got = session(model_dir / TAGGER_FILE).run(["word_probs", "mark_probs", "hidden"], {"ids": ids})
     for ref, out in zip(expected, got):
         assert out.dtype == np.float32 and out.shape == ref.shape
         assert np.abs(ref - out).max() < 1e-4
-        assert np.allclose(out.sum(-1), 1.0, atol=1e-5)
+    for probs in got[:2]:
+        assert np.allclose(probs.sum(-1), 1.0, atol=1e-5)
+    assert got[2].shape == (*ids.shape, model.config.d_model)  # the states a writer's adapter reads
 
 
 def test_int8_tags_agree_with_fp32(int8_dir, fp32_dir):
     (int8, _, report), (fp32, _) = int8_dir, fp32_dir
     rows = rows_of(int8)
     ids = pad(rows, 0)
-    (ref_w, ref_m), (var_w, var_m) = (session(d / TAGGER_FILE).run(None, {"ids": ids}) for d in (fp32, int8))
+    (ref_w, ref_m), (var_w, var_m) = (session(d / TAGGER_FILE).run(["word_probs", "mark_probs"], {"ids": ids})
+                                      for d in (fp32, int8))
     same = total = 0
     for index, row in enumerate(rows):
         same += int((ref_w[index, row.first].argmax(-1) == var_w[index, row.first].argmax(-1)).sum())
@@ -151,7 +154,7 @@ def test_model_json_gains_the_tagger_block_and_file_records(int8_dir, checkpoint
     block = after["tagger"]
     _, vocab, payload = load_tagger(checkpoint)
     assert (block["file"], block["tokenizer"], block["tags"]) == NAMES
-    assert block["inputs"] == ["ids"] and block["outputs"] == ["word_probs", "mark_probs"]
+    assert block["inputs"] == ["ids"] and block["outputs"] == ["word_probs", "mark_probs", "hidden"]
     assert block["precision"] == "int8" and block["max_seq_len"] == payload["config"]["max_seq_len"] == 64
     assert block["architecture"] == payload["config"]
     assert block["checkpoint"] == {"file": "last.pt", "step": 150, "sha256": sha256_file(checkpoint)}
