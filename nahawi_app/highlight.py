@@ -17,7 +17,6 @@ import dataclasses
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import chain
 
 import numpy as np
 from PySide6.QtCore import QObject, QPoint, QTimer, Signal
@@ -36,6 +35,7 @@ from nahawi_app.issues import (  # noqa: F401  (Issue, Utf16Map and edit_span_ut
 )
 
 CHUNK = 4000  # edits of a long result taken per turn of the event loop (filtering costs a few µs each)
+RETIRE = 10_000  # edits of replaced rows let go per turn of the event loop (freeing each costs a few µs)
 MARGIN = 1500  # positions either side of the screen whose underlines are drawn
 CONTEXT = 24  # characters either side that identify an ignored occurrence (identical passages are one)
 
@@ -101,6 +101,7 @@ class IssueLayer(QObject):
         self._pending: _Pending | None = None
         self._listed: list[Issue] | None = None  # handles of the live rows, made when first asked for
         self._applying = False  # the layer's own edits are being applied: it follows them itself
+        self._retired: list[list[Edit]] = []  # edits of replaced rows, let go a slice per turn (see `_install`)
         self.document.contentsChange.connect(self._on_contents_change)
         editor.verticalScrollBar().valueChanged.connect(self._draw)
         editor.horizontalScrollBar().valueChanged.connect(self._draw)
@@ -145,7 +146,7 @@ class IssueLayer(QObject):
         chunk = pending.edits[pending.next:pending.next + CHUNK]
         wanted = [e for e in chunk if self._wanted(pending.text, e, pending.visible)]
         pending.wanted.extend(wanted)
-        parts = (*columns(pending.text, pending.mapping, wanted), kind_codes(wanted))
+        parts = (*columns(pending.mapping, wanted), kind_codes(wanted))
         for column, part in zip(pending.columns, parts, strict=True):
             column.append(part)
         pending.next += CHUNK
@@ -155,8 +156,7 @@ class IssueLayer(QObject):
         self._pending = None
         starts, ends, before, after, kinds = pending.columns
         self._install(IssueRows(self.document, pending.wanted, np.concatenate(starts), np.concatenate(ends),
-                                list(chain.from_iterable(before)), list(chain.from_iterable(after)),
-                                kinds=np.concatenate(kinds)))
+                                np.concatenate(before), np.concatenate(after), kinds=np.concatenate(kinds)))
 
     def _merge(self, text: str, mapping: Utf16Map, edits: list[Edit], within: list[tuple[int, int]]) -> None:
         """The rows outside the spans, kept, and the edits inside them, in document order: both are sorted
@@ -176,7 +176,21 @@ class IssueLayer(QObject):
         old, self.rows = self.rows, rows
         if old is not rows:
             old.release()
+            if len(old.edits) > RETIRE:  # freeing a long document's 150,000 edits at once took the GUI 10 ms
+                if not self._retired:
+                    QTimer.singleShot(0, self._let_go)
+                self._retired.append(old.edits)
+                old.edits = []  # its handles keep their own edit
         self._refresh()
+
+    def _let_go(self) -> None:
+        """Drop a slice of the edits of replaced rows (those no newer rows share are freed)."""
+        if self._retired:
+            del self._retired[-1][-RETIRE:]
+            if not self._retired[-1]:
+                self._retired.pop()
+        if self._retired:
+            QTimer.singleShot(0, self._let_go)
 
     # --- reading ----------------------------------------------------------------------------------------
 

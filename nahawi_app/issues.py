@@ -3,7 +3,9 @@
 Owns `IssueRows`, the issues of one check in document order: numpy columns of UTF-16 start and end
 positions that the layer shifts in place as the text changes (one vectorised step per change, whatever the
 number of issues: a QTextCursor per issue made Qt walk 166k cursors on every key of a 5 MB file), a liveness
-column, and per row the edit and the characters either side of its span when it was found. `Issue` is a
+column, and per row the edit and the UTF-16 code units either side of its span when it was found (numbers in
+arrays: a 5 MB document's 300,000 one-character strings cost the GUI thread their making and freeing at every
+result). `Issue` is a
 handle on one row. A row is intact while its span holds the edit's original text between the same two
 characters; `map_change` says where a position goes under one reported change, and `relocate` finds where
 an issue touched by a change now is, or that it is gone. Also `Utf16Map`, the app's one code-point →
@@ -23,11 +25,15 @@ KIND_CODES = {kind: code for code, kind in enumerate(KIND_IDS)}
 RELOCATE_MAX = 2000  # issues inside one reported change looked for one by one; more are simply dropped
 
 
+NO_UNIT = -1  # in a code-unit column: no unit there (the span is at the start or the end of the text)
+
+
 class Utf16Map:
     """Code-point offsets of one text → UTF-16 offsets (Qt positions); identity when the text is all BMP."""
 
     def __init__(self, text: str):
-        self.identity = _utf16_len(text) == len(text)  # one C copy; most Arabic text has no emoji
+        self.units = np.frombuffer(text.encode("utf-16-le", "surrogatepass"), dtype=np.uint16)  # (U,) one C copy
+        self.identity = len(self.units) == len(text)  # most Arabic text has no emoji
         self._prefix = None
         if not self.identity:
             astral = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32) > 0xFFFF
@@ -40,12 +46,13 @@ class Utf16Map:
         return cp_offsets if self.identity else cp_offsets + self._prefix[cp_offsets]
 
 
-def columns(text: str, mapping: Utf16Map, edits: list[Edit]) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
-    """UTF-16 starts and ends of edits of text, and the code units either side of each."""
+def columns(mapping: Utf16Map, edits: list[Edit]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """UTF-16 starts and ends of edits of the text mapping was made for, and the code units either side of
+    each (`unit_codes`): the one before the span, the one after it."""
     cps = np.fromiter((e.start for e in edits), dtype=np.int64, count=len(edits))
     cpe = np.fromiter((e.end for e in edits), dtype=np.int64, count=len(edits))
-    return (mapping.many_to_utf16(cps), mapping.many_to_utf16(cpe), [unit_before(text, e.start) for e in edits],
-            [unit_after(text, e.end) for e in edits])
+    starts, ends = mapping.many_to_utf16(cps), mapping.many_to_utf16(cpe)
+    return starts, ends, unit_codes(mapping.units, starts - 1), unit_codes(mapping.units, ends)
 
 
 def edit_span_utf16(text: str, edit: Edit) -> tuple[int, int]:
@@ -53,22 +60,23 @@ def edit_span_utf16(text: str, edit: Edit) -> tuple[int, int]:
     return mapping.to_utf16(edit.start), mapping.to_utf16(edit.end)
 
 
-def unit_before(text: str, cp: int) -> str:
-    """The UTF-16 code unit just before code-point offset cp of text ("" at its start), as Qt's
-    `characterAt` gives it: the low surrogate of an astral character."""
-    if cp <= 0:
-        return ""
-    code = ord(text[cp - 1])
-    return text[cp - 1] if code <= 0xFFFF else chr(0xDC00 + ((code - 0x10000) & 0x3FF))
+def unit_codes(units: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """(N,) int32: the code unit of units (a text in UTF-16) at each position, NO_UNIT outside it. As Qt's
+    `characterAt` gives them: an astral character's surrogates one at a time."""
+    positions = np.asarray(positions, dtype=np.int64)
+    inside = (positions >= 0) & (positions < len(units))
+    codes = np.full(len(positions), NO_UNIT, dtype=np.int32)
+    codes[inside] = units[positions[inside]]
+    return codes
 
 
-def unit_after(text: str, cp: int) -> str:
-    """The UTF-16 code unit at code-point offset cp of text ("" at its end): an astral character's high
-    surrogate."""
-    if cp >= len(text):
-        return ""
-    code = ord(text[cp])
-    return text[cp] if code <= 0xFFFF else chr(0xD800 + ((code - 0x10000) >> 10))
+def unit_code(unit: str) -> int:
+    """A code unit as `document_unit` reads it ("" for none) → its number in a code-unit column."""
+    return ord(unit) if unit else NO_UNIT
+
+
+def unit_text(code: int) -> str:
+    return chr(code) if code != NO_UNIT else ""
 
 
 def document_unit(document: QTextDocument, position: int) -> str:
@@ -100,14 +108,16 @@ class IssueRows:
     """The issues of one result, in document order (spans never overlap, so starts and ends are both sorted)."""
 
     def __init__(self, document: QTextDocument, edits: Sequence[Edit], starts: Sequence[int], ends: Sequence[int],
-                 before: Sequence[str], after: Sequence[str], kinds: np.ndarray | None = None):
+                 before: Sequence[int], after: Sequence[int], kinds: np.ndarray | None = None):
         self.document = document
         self.edits = list(edits)
         # (N,) index into KIND_IDS, for counting (given by callers that have it: a long result's chunks)
         self.kinds = kind_codes(self.edits) if kinds is None else np.asarray(kinds, dtype=np.int16).reshape(-1)
         self.starts = np.asarray(starts, dtype=np.int64).reshape(-1)  # (N,) UTF-16 positions, live
         self.ends = np.asarray(ends, dtype=np.int64).reshape(-1)
-        self.before, self.after = list(before), list(after)  # code units either side of each span when found
+        # (N,) int32 code units either side of each span when found (`unit_codes`)
+        self.before = np.asarray(before, dtype=np.int32).reshape(-1)
+        self.after = np.asarray(after, dtype=np.int32).reshape(-1)
         self.alive = np.ones(len(self.edits), dtype=bool)
         self.handles: dict[int, Issue] = {}  # row -> its handle, made when first asked for (see `release`)
         self.count = len(self.edits)
@@ -119,23 +129,21 @@ class IssueRows:
     @classmethod
     def from_checked(cls, document: QTextDocument, text: str, mapping: Utf16Map, edits: list[Edit]) -> IssueRows:
         """Rows for edits (in order) of a check of text, which is the document's text now."""
-        return cls(document, edits, *columns(text, mapping, edits))
+        return cls(document, edits, *columns(mapping, edits))
 
     @classmethod
     def joined(cls, document: QTextDocument, pieces: Sequence[tuple[IssueRows, int, int]]) -> IssueRows:
         """Rows made of the row ranges (rows, first, end) of other rows, one after another (the caller keeps
         them in document order); a dead row stays dead. Slices and array joins only: a partial result in a
         long document's hundred thousand issues costs no Python loop over them."""
-        edits, before, after = [], [], []
+        edits = []
         for rows, first, end in pieces:
             edits += rows.edits[first:end]
-            before += rows.before[first:end]
-            after += rows.after[first:end]
 
         def join(name: str) -> np.ndarray:
             return np.concatenate([getattr(rows, name)[first:end] for rows, first, end in pieces])
 
-        joined = cls(document, edits, join("starts"), join("ends"), before, after, kinds=join("kinds"))
+        joined = cls(document, edits, join("starts"), join("ends"), join("before"), join("after"), kinds=join("kinds"))
         joined.alive = join("alive").astype(bool)
         joined.count = int(joined.alive.sum())
         return joined
@@ -172,15 +180,17 @@ class IssueRows:
         last = int(np.searchsorted(self.starts, high, side="right"))
         return [r for r in range(first, last) if self.alive[r]]
 
-    def is_intact(self, row: int, start: int | None = None, end: int | None = None) -> bool:
-        """The span (by default the row's own) holds the edit's original between the characters it had."""
+    def is_intact(self, row: int, start: int | None = None, end: int | None = None, original: str | None = None) -> bool:
+        """The span (by default the row's own) holds the edit's original (by default the row's) between the
+        characters it had."""
         start = int(self.starts[row]) if start is None else start
         end = int(self.ends[row]) if end is None else end
+        original = self.edits[row].original if original is None else original
         document = self.document
-        return (end - start == _utf16_len(self.edits[row].original)
-                and document_unit(document, start - 1) == self.before[row]
-                and document_unit(document, end) == self.after[row]
-                and document_text(document, start, end) == self.edits[row].original)
+        return (end - start == _utf16_len(original)
+                and unit_code(document_unit(document, start - 1)) == self.before[row]
+                and unit_code(document_unit(document, end)) == self.after[row]
+                and document_text(document, start, end) == original)
 
     def apply_change(self, position: int, removed: int, added: int) -> list[int]:
         """Follow one reported change of the text; returns the rows it removed (their text changed).
@@ -234,8 +244,8 @@ class IssueRows:
         self.kill(rows)
         neighbours = {n for r in rows for n in (r - 1, r + 1) if 0 <= n < len(self.edits) and self.alive[n]}
         for row in neighbours:
-            self.before[row] = document_unit(self.document, int(self.starts[row]) - 1)
-            self.after[row] = document_unit(self.document, int(self.ends[row]))
+            self.before[row] = unit_code(document_unit(self.document, int(self.starts[row]) - 1))
+            self.after[row] = unit_code(document_unit(self.document, int(self.ends[row])))
 
 
 def kind_codes(edits: Sequence[Edit]) -> np.ndarray:
@@ -270,10 +280,10 @@ class Issue:
     @property
     def context(self) -> tuple[str, str]:
         """The code units either side of the span when it was found."""
-        return self._rows.before[self._row], self._rows.after[self._row]
+        return unit_text(int(self._rows.before[self._row])), unit_text(int(self._rows.after[self._row]))
 
     def is_intact(self) -> bool:
-        return self._rows.is_intact(self._row)
+        return self._rows.is_intact(self._row, original=self.edit.original)
 
     def belongs_to(self, rows: IssueRows) -> bool:
         """Whether this issue is one of rows and still shown."""

@@ -99,3 +99,26 @@ def test_revisions_of_a_long_document_leave_no_cycles_to_freeze(window, qtbot, m
         gc.set_debug(0)
         gc.garbage.clear()
     assert not left & {"Edit", "Issue", "IssueRows", "CheckedPiece", "Correction", "CheckResult"}
+
+
+def test_the_code_units_kept_either_side_of_an_issue_are_those_qt_reads_next_to_an_emoji(qapp):
+    """The units either side of each span are numbers now (no string per issue): for a span against an
+    astral character they are its surrogates, as `QTextDocument.characterAt` gives them."""
+    from PySide6.QtGui import QTextDocument
+
+    from nahawi_app.issues import NO_UNIT, IssueRows, Utf16Map, document_unit, unit_code
+
+    text = "😀خطا😀\nكلمه"
+    edits = [Edit(1, 4, "خطأ", "hamza", original="خطا"), Edit(6, 10, "كلمة", "ta_marbuta", original="كلمه"),
+             Edit(0, 0, "«", "punctuation")]
+    edits.sort(key=lambda e: (e.start, e.end))
+    document = QTextDocument(text)
+    rows = IssueRows.from_checked(document, text, Utf16Map(text), edits)
+    for row in range(len(edits)):
+        start, end = int(rows.starts[row]), int(rows.ends[row])
+        assert rows.before[row] == unit_code(document_unit(document, start - 1))
+        assert rows.after[row] == unit_code(document_unit(document, end))
+        assert rows.is_intact(row)
+    assert rows.before[0] == NO_UNIT and 0xDC00 <= rows.before[1] <= 0xDFFF and 0xD800 <= rows.after[1] <= 0xDBFF
+    assert rows.after[2] == NO_UNIT
+    assert rows.handle(1).context == ("\udE00", "\ud83d")
