@@ -58,8 +58,9 @@ class LargeEditor(EditorBehaviour, QPlainTextEdit):
         option.setAlignment((Qt.AlignmentFlag.AlignRight if right_to_left else Qt.AlignmentFlag.AlignLeft)
                             | Qt.AlignmentFlag.AlignAbsolute)
         document.setDefaultTextOption(option)
-        self._text = None  # read once from Qt when first asked
+        self._text = None
         self.setPlainText(text)
+        self.keep_loaded_text(text)  # or read once from Qt when first asked
         document.clearUndoRedoStacks()
         document.setModified(False)
         self.moveCursor(QTextCursor.MoveOperation.Start)
