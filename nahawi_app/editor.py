@@ -37,9 +37,7 @@ FONT_FAMILIES = ("Noto Naskh Arabic", "Amiri", "Noto Sans Arabic", "Scheherazade
                  "Segoe UI", "Arial", "DejaVu Sans")
 BASE_POINT_SIZE = 15
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")  # a character of two UTF-16 units (emoji)
-# What Qt's setPlainText holds otherwise (\r, \r\n, its paragraph separator and frame marks become paragraph
-# breaks), or a character of two UTF-16 units
-_NOT_KEPT_AS_LOADED = re.compile("[\r\u2029\ufdd0\ufdd1\U00010000-\U0010ffff]")
+_REWRITTEN_BY_QT = ("\r", "\u2029", "\ufdd0", "\ufdd1")  # setPlainText makes paragraph breaks of these (of \r\n too)
 HOVER_MS = 350  # how long the mouse rests on a character before the card shows
 
 
@@ -133,7 +131,9 @@ class EditorBehaviour:
     def keep_loaded_text(self, text: str) -> None:
         """Right after setPlainText(text): keep text itself as the document's when Qt holds it unchanged.
         Reading a 5 MB document back from Qt cost the first check 40 ms of the GUI thread."""
-        same = len(text) == self.document().characterCount() - 1 and not _NOT_KEPT_AS_LOADED.search(text)
+        same = (len(text) == self.document().characterCount() - 1  # a few C scans: a regex over 5 MB took 20 ms
+                and not any(mark in text for mark in _REWRITTEN_BY_QT)
+                and len(text.encode("utf-16-le", "surrogatepass")) == 2 * len(text))  # no emoji: positions match
         self._text = text if same else None
 
     def _follow_text(self, position: int, removed: int, added: int) -> None:
