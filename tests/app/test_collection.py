@@ -122,3 +122,11 @@ def test_the_code_units_kept_either_side_of_an_issue_are_those_qt_reads_next_to_
     assert rows.before[0] == NO_UNIT and 0xDC00 <= rows.before[1] <= 0xDFFF and 0xD800 <= rows.after[1] <= 0xDBFF
     assert rows.after[2] == NO_UNIT
     assert rows.handle(1).context == ("\udE00", "\ud83d")
+
+
+def test_the_gui_thread_waits_at_most_a_millisecond_for_the_checks_gil(window):
+    """Some Qt calls let go of the GIL; getting it back from a check running Python took up to the
+    interpreter's 5 ms each time, so a turn of the event loop with many Qt calls stalled."""
+    import sys
+
+    assert sys.getswitchinterval() <= worker_module.SWITCH_INTERVAL_S == 0.001
