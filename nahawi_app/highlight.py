@@ -102,6 +102,7 @@ class IssueLayer(QObject):
         self._listed: list[Issue] | None = None  # handles of the live rows, made when first asked for
         self._applying = False  # the layer's own edits are being applied: it follows them itself
         self._retired: list[list[Edit]] = []  # edits of replaced rows, let go a slice per turn (see `_install`)
+        self._drawn: tuple | None = None  # what the underlines on screen show (see `_draw`)
         self.document.contentsChange.connect(self._on_contents_change)
         editor.verticalScrollBar().valueChanged.connect(self._draw)
         editor.horizontalScrollBar().valueChanged.connect(self._draw)
@@ -305,11 +306,11 @@ class IssueLayer(QObject):
 
     # --- drawing ----------------------------------------------------------------------------------------
 
-    def selections(self) -> list[QTextEdit.ExtraSelection]:
+    def selections(self, rows: list[int] | None = None) -> list[QTextEdit.ExtraSelection]:
         """Underlines of the issues on screen and a margin around it (redrawn on scrolling): the only
-        issues that get a QTextCursor."""
+        issues that get a QTextCursor. rows: those rows (default: the live rows there)."""
         out, formats = [], {}
-        for row in self.rows.touching(*self._screen_range()):
+        for row in self.rows.touching(*self._screen_range()) if rows is None else rows:
             selection = QTextEdit.ExtraSelection()
             selection.cursor = self._cursor(*self._display_span(row))
             issue_kind, is_current = self.rows.edits[row].kind, self._is_current(row)
@@ -359,7 +360,16 @@ class IssueLayer(QObject):
             self._refresh()
 
     def _draw(self) -> None:
-        self.editor.setExtraSelections(self.selections())
+        """Redraw the underlines, unless those on screen would be the ones drawn last, at the same places (a
+        long document's next result with the same issues there, a partial result elsewhere, a short scroll):
+        making them cost the GUI thread 8 ms a time. A change of the text that moves them moves the rows."""
+        rows = self.rows.touching(*self._screen_range())
+        current = self.current._row if self.current is not None and self.current.belongs_to(self.rows) else -1
+        drawn = (self.rows.starts[rows].tobytes(), self.rows.ends[rows].tobytes(),
+                 tuple(self.rows.edits[row].kind for row in rows), current)
+        if drawn != self._drawn:
+            self._drawn = drawn
+            self.editor.setExtraSelections(self.selections(rows))
 
     def _refresh(self) -> None:
         self._listed = None
