@@ -2,7 +2,7 @@
 what Nahawi has learned with a remove button for each item, written back to the profile.
 
 Owns what removing an item means (`forget`): a word or a word pair leaves overlay.tsv; a kind's threshold
-leaves learned.json; a suggestion no longer made (anywhere, or between two neighbours) leaves learned.json
+leaves learned.json; the tagger's adapter is deleted (adapter.npz); a suggestion no longer made (anywhere, or between two neighbours) leaves learned.json
 and so do the ignored decisions that taught it, from the decisions log, so a later `nahawi adapt` does not
 learn it again (a threshold is refitted from every decision: a later adapt may learn one again). Both
 dialogs are laid out in the interface's direction. Knows nothing of the engine or the worker.
@@ -25,18 +25,19 @@ from PySide6.QtWidgets import (
 
 from nahawi.errors import NahawiError
 from nahawi.profile import Profile, read_decisions
-from nahawi.profile.store import DECISIONS
+from nahawi.profile.adapter import load_adapter
+from nahawi.profile.store import ADAPTER, DECISIONS, ProfileError
 from nahawi.profile.writer import Neighbours
 from nahawi_app.strings import Strings
 
-SECTIONS = ("words", "pairs", "thresholds", "suppressed")
+SECTIONS = ("words", "pairs", "thresholds", "suppressed", "adapter")
 
 
 def _direction(strings: Strings) -> Qt.LayoutDirection:
     return Qt.LayoutDirection.RightToLeft if strings.arabic else Qt.LayoutDirection.LeftToRight
 
 
-def learned_items(profile: Profile) -> dict[str, list[tuple[tuple, str]]]:
+def learned_items(profile: Profile, strings: Strings) -> dict[str, list[tuple[tuple, str]]]:
     """Per section, (key, the line shown) for each learned item; ProfileError for a file that cannot be used."""
     words, pairs = profile.overlay()
     learned = profile.learned()
@@ -46,6 +47,9 @@ def learned_items(profile: Profile) -> dict[str, list[tuple[tuple, str]]]:
              "suppressed": [(("pair", *p), f"{p[0]} ← {p[1]}") for p in learned.get("suppressed_pairs", [])]}
     items["suppressed"] += [(("context", *c), f"{c[0]} [{c[1]} ← {c[3]}] {c[2]}")
                             for c in learned.get("suppressed_contexts", [])]
+    adapter = load_adapter(profile.file(ADAPTER))
+    items["adapter"] = [] if adapter is None else [(("adapter",), strings(
+        "learned_adapter_line", words=adapter.info.get("word_decided", 0), marks=adapter.info.get("mark_decided", 0)))]
     return items
 
 
@@ -61,6 +65,12 @@ def _taught(decision, key: tuple) -> bool:
 
 def forget(profile: Profile, section: str, key: tuple) -> None:
     """Remove one learned item from the profile (see the module docstring); ProfileError when it cannot."""
+    if section == "adapter":  # the tagger's adapter: the decisions that taught it stay (a later adapt refits it)
+        try:
+            profile.file(ADAPTER).unlink(missing_ok=True)
+        except OSError as error:
+            raise ProfileError(f"{profile.file(ADAPTER)}: cannot be removed ({error.strerror or error})") from None
+        return
     if section in ("words", "pairs"):
         words, pairs = profile.overlay()
         words.pop(key[0], None) if section == "words" else pairs.pop(key, None)
@@ -114,7 +124,7 @@ class LearnedDialog(QDialog):
     def reload(self) -> None:
         self.show_problem(None)
         try:
-            items = learned_items(self.profile)
+            items = learned_items(self.profile, self.strings)
         except NahawiError as error:  # a damaged profile file is named; the dialog stays usable
             items = {section: [] for section in SECTIONS}
             self.show_problem(self.strings("profile_failed", error=error))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import stat
 
+import numpy as np
 import pytest
 from app_helpers import DOCUMENT, check, type_text
 from PySide6.QtCore import Qt
@@ -18,8 +19,10 @@ from PySide6.QtWidgets import QFileDialog, QLineEdit
 from export.fixtures import SENTENCES
 from nahawi.engine.corrector import DEFAULT_MODEL_DIR
 from nahawi.profile import Profile, read_decisions
-from nahawi.profile.store import DECISIONS, LEARNED
+from nahawi.profile.adapter import HeadAdapter, TaggerAdapter
+from nahawi.profile.store import ADAPTER, DECISIONS, LEARNED
 from nahawi_app.settings import AppSettings
+from nahawi_app.strings import Strings
 
 SENTENCE = "رايت مصطفي يمشي علي الشاطئ 😀 مع أخيه."  # in DOCUMENT's first line; the model fixes 3 words
 
@@ -233,14 +236,22 @@ def test_forgetting_a_word_a_pair_or_a_threshold_writes_the_profile_back(tmp_pat
     profile = Profile(tmp_path / "profile")
     profile.write_overlay({"مصطفي": 3, "يمشي": 1}, {("رايت", "مصطفي"): 2})
     profile.write_learned({"format": "nahawi-profile-learned/1", "thresholds": {"hamza": 0.6, "spacing": 0.4}})
-    items = learned_items(profile)
+    adapter = TaggerAdapter(HeadAdapter(np.ones((2, 8), np.float32), np.zeros((5, 2), np.float32), 8.0),
+                            HeadAdapter(np.ones((2, 8), np.float32), np.zeros((3, 2), np.float32), 8.0), "a" * 64,
+                            {"word_decided": 12, "mark_decided": 3})
+    adapter.save(profile.file(ADAPTER))
+    items = learned_items(profile, Strings("ar"))
     assert [key for key, _ in items["words"]] == [("مصطفي",), ("يمشي",)]  # most frequent first
+    assert [line for _, line in items["adapter"]] == [
+        "تكييف النموذج العصبي على كتابتك: تعلّم من قراراتك في 12 كلمة و3 علامة ترقيم"]
     forget(profile, "words", ("مصطفي",))
     forget(profile, "pairs", ("رايت", "مصطفي"))
     forget(profile, "thresholds", ("hamza",))
+    forget(profile, "adapter", ("adapter",))
     assert profile.overlay() == ({"يمشي": 1}, {})
     assert profile.learned()["thresholds"] == {"spacing": 0.4}
     assert stat.S_IMODE(os.stat(profile.file(LEARNED)).st_mode) == 0o600
+    assert not profile.file(ADAPTER).exists() and learned_items(profile, Strings("en"))["adapter"] == []
 
 
 def long_document(path, lines: int = 20_000):
