@@ -40,6 +40,7 @@ class TaggerConfig:
     min_rewrite_count: int = 3  # a rewrite seen fewer times is not a class
     max_pieces: int = 200  # longer examples are left out, never truncated
     train_pairs: int = 0  # use only the leading pairs of `train` (a shuffled sample); 0 = all
+    derive_workers: int = 2  # processes aligning pairs into gold tags (once per prepared file, before training)
     batch_pieces: int = 6000  # padded pieces per batch
     lr: float = 3e-4
     warmup_steps: int = 500
@@ -224,7 +225,7 @@ class TaggerTrainer(StoppableRun):
         self.sp = spm.SentencePieceProcessor(model_file=config.tokenizer)
         self.vocab, self.examples, summary = cached_examples(
             Path(config.train), Path(config.tokenizer), self.out / "examples", config.max_rewrites,
-            config.min_rewrite_count, config.max_pieces, log, config.train_pairs)
+            config.min_rewrite_count, config.max_pieces, log, config.train_pairs, config.derive_workers)
         log(f"examples: {summary['examples']:,} ({summary['pieces']:,} pieces), {len(self.vocab)} word tags "
             f"covering {summary['word_edits_in_vocab'] / max(1, summary['word_edits']):.1%} of word edits")
         self.vocab.save(self.out / "tags.json")

@@ -137,29 +137,45 @@ def examples_key(train_file: Path, tokenizer: Path, max_rewrites: int, min_count
 DERIVE_CHUNK = 25_000  # pairs whose derived tags are saved together (the unit of resuming)
 
 
-def derive_all(records: list[dict], progress_dir: Path | None = None, log=print) -> list[list[TaggedToken]]:
+def derive_all(records: list[dict], progress_dir: Path | None = None, log=print,
+               workers: int = 1) -> list[list[TaggedToken]]:
     """Gold tags of every record ([] where they cannot rebuild its target). The alignment takes about an
     hour on one core, so with progress_dir each chunk of DERIVE_CHUNK pairs is saved there as it is done and
-    read back by a later run instead of being derived again."""
+    read back by a later run instead of being derived again; workers > 1 derives missing chunks in that many
+    processes (the result is the same: derivation is deterministic)."""
     started = time.time()
-    derived: dict[tuple[str, str], list[TaggedToken]] = {}  # real pairs are upsampled: derive each once
-    out: list[list[TaggedToken]] = []
-    for first in range(0, len(records), DERIVE_CHUNK):
-        chunk = records[first:first + DERIVE_CHUNK]
-        saved = progress_dir / f"tags-{first // DERIVE_CHUNK:04d}.jsonl" if progress_dir else None
-        lines = saved.read_text("utf-8").splitlines() if saved is not None and saved.exists() else []
+    chunks = [records[first:first + DERIVE_CHUNK] for first in range(0, len(records), DERIVE_CHUNK)]
+    saved = [progress_dir / f"tags-{index:04d}.jsonl" if progress_dir else None for index in range(len(chunks))]
+    done: dict[int, list[list[TaggedToken]]] = {}
+    for index, (chunk, path) in enumerate(zip(chunks, saved)):
+        lines = path.read_text("utf-8").splitlines() if path is not None and path.exists() else []
         if len(lines) >= len(chunk):  # a chunk saved whole also serves a run that reads fewer pairs
-            tagged_chunk = [_tags_from_json(json.loads(line)) for line in lines[:len(chunk)]]
-        else:
-            tagged_chunk = [_derive_reachable(record, derived) for record in chunk]
-            if saved is not None:
-                _write_atomically(saved, "".join(json.dumps(_tags_to_json(t), ensure_ascii=False) + "\n"
-                                                 for t in tagged_chunk))
-        for record, tagged in zip(chunk, tagged_chunk):
-            derived[(record["source"], record["target"])] = tagged
-        out += tagged_chunk
+            done[index] = [_tags_from_json(json.loads(line)) for line in lines[:len(chunk)]]
+    missing = [index for index in range(len(chunks)) if index not in done]
+    if workers > 1 and len(missing) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(min(workers, len(missing))) as pool:
+            for index, tagged_chunk in zip(missing, pool.map(_derive_chunk, [chunks[i] for i in missing],
+                                                             [saved[i] for i in missing])):
+                done[index] = tagged_chunk
+                log(f"tags: chunk {index + 1}/{len(chunks)} derived ({time.time() - started:.0f} s)")
+    out: list[list[TaggedToken]] = []
+    for index in range(len(chunks)):
+        if index not in done:
+            done[index] = _derive_chunk(chunks[index], saved[index])
+        out += done.pop(index)
         log(f"tags: {len(out):,}/{len(records):,} pairs ({time.time() - started:.0f} s)")
     return out
+
+
+def _derive_chunk(chunk: list[dict], saved: Path | None) -> list[list[TaggedToken]]:
+    derived: dict[tuple[str, str], list[TaggedToken]] = {}  # real pairs are upsampled: derive each once
+    tagged_chunk = [_derive_reachable(record, derived) for record in chunk]
+    if saved is not None:
+        _write_atomically(saved, "".join(json.dumps(_tags_to_json(t), ensure_ascii=False) + "\n"
+                                         for t in tagged_chunk))
+    return tagged_chunk
 
 
 def _derive_reachable(record: dict, derived: dict[tuple[str, str], list[TaggedToken]]) -> list[TaggedToken]:
@@ -188,7 +204,7 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def build_examples(train_file: Path, sp, max_rewrites: int, min_count: int, max_pieces: int,
-                   log=print, progress_dir: Path | None = None, train_pairs: int = 0) -> tuple[TagVocab, ExampleSet, dict]:
+                   log=print, progress_dir: Path | None = None, train_pairs: int = 0, workers: int = 1) -> tuple[TagVocab, ExampleSet, dict]:
     """Gold tags for every pair of a prepared train.jsonl, the vocabulary of their frequent rewrites and the
     encoded examples. Pairs whose tags cannot rebuild the target, and examples over max_pieces, are counted
     and left out (a truncated example would teach the end of a sentence as its middle). train_pairs > 0 uses
@@ -196,7 +212,7 @@ def build_examples(train_file: Path, sp, max_rewrites: int, min_count: int, max_
     started = time.time()
     records = read_pairs(train_file, train_pairs)
     tagged_records, skipped = [], Counter()
-    for record, tagged in zip(records, derive_all(records, progress_dir, log)):
+    for record, tagged in zip(records, derive_all(records, progress_dir, log, workers)):
         if not tagged:
             skipped["unreachable"] += 1
             continue
@@ -225,7 +241,8 @@ def build_examples(train_file: Path, sp, max_rewrites: int, min_count: int, max_
 
 
 def cached_examples(train_file: Path, tokenizer: Path, cache_dir: Path, max_rewrites: int, min_count: int,
-                    max_pieces: int, log=print, train_pairs: int = 0) -> tuple[TagVocab, ExampleSet, dict]:
+                    max_pieces: int, log=print, train_pairs: int = 0,
+                    workers: int = 1) -> tuple[TagVocab, ExampleSet, dict]:
     """build_examples, stored under cache_dir/<content key>/ and reused while the inputs are unchanged. The
     derived tags stay in cache_dir/derived-<pairs key>/, chunk by chunk: a killed build resumes there, and a
     build of the same pairs with another vocabulary or sample size reads them instead of aligning again."""
@@ -239,7 +256,7 @@ def cached_examples(train_file: Path, tokenizer: Path, cache_dir: Path, max_rewr
     progress = cache_dir / f"derived-{pairs_key(train_file)}"
     progress.mkdir(parents=True, exist_ok=True)
     vocab, examples, summary = build_examples(train_file, sp, max_rewrites, min_count, max_pieces, log, progress,
-                                              train_pairs)
+                                              train_pairs, workers)
     folder.mkdir(parents=True, exist_ok=True)
     vocab.save(folder / "tags.json")
     examples.save(folder / "examples.npz")

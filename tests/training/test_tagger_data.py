@@ -117,3 +117,17 @@ def test_a_sample_of_leading_pairs_reads_the_chunks_of_the_whole_file(tmp_path, 
 
     monkeypatch.setattr(tagger_data, "derive_tags", no_alignment)
     assert tagger_data.derive_all(records[:1], tmp_path, log=lambda _: None) == sample
+
+
+def test_derivation_in_several_processes_gives_the_same_tags_and_chunks(tmp_path, monkeypatch):
+    from training import tagger_data
+
+    monkeypatch.setattr(tagger_data, "DERIVE_CHUNK", 1)
+    records = [{"source": s, "target": t} for s, t in PAIRS] + [{"source": "", "target": "كلمة"}]
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    alone = tagger_data.derive_all(records, tmp_path / "one", log=lambda _: None)
+    together = tagger_data.derive_all(records, tmp_path / "two", log=lambda _: None, workers=2)
+    assert together == alone and [apply_tags(t) for t in together[:3]] == [t.split() for _, t in PAIRS]
+    assert {p.name: p.read_bytes() for p in (tmp_path / "two").iterdir()} == \
+        {p.name: p.read_bytes() for p in (tmp_path / "one").iterdir()}
