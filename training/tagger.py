@@ -27,6 +27,7 @@ from training.model import TextEncoder
 from training.pretrain import load_encoder
 from training.run_loop import StoppableRun, decay_groups, warmup_inverse_sqrt
 from training.tagger_data import IGNORE, ExampleSet, cached_examples, piece_positions, token_pieces
+from training.trainer import cpu_has_bf16
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class TaggerConfig:
     data_root: str = "../shared/data"
     seed: int = 23
     threads: int = 1
+    bf16: bool = True  # bf16 autocast for the training steps where the CPU has native bf16 (AMX/AVX-512): ~1.7x
 
     @classmethod
     def from_dict(cls, values: dict) -> TaggerConfig:
@@ -239,6 +241,7 @@ class TaggerTrainer(StoppableRun):
                                   f"unexpected {unexpected[:3]}")
         self.optimizer = torch.optim.AdamW(decay_groups(self.model, config.weight_decay), lr=config.lr,
                                            betas=(0.9, 0.98), eps=1e-6)
+        self.bf16 = config.bf16 and cpu_has_bf16()
         self.state = {"step": 0, "epoch": 0, "batch": 0, "pieces": 0, "history": [], "best": None,
                       "encoder": self.encoder_info}
         (self.out / "config.json").write_text(json.dumps(
@@ -260,7 +263,9 @@ class TaggerTrainer(StoppableRun):
         return dataclasses.replace(config, dropout=self.config.dropout), state, info
 
     def loss_on(self, ids: Tensor, words: Tensor, marks: Tensor) -> tuple[Tensor, dict]:
-        word_logits, mark_logits = self.model(ids)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
+            word_logits, mark_logits = self.model(ids)
+        word_logits, mark_logits = word_logits.float(), mark_logits.float()
         word_loss = F.cross_entropy(word_logits.flatten(0, 1), words.flatten(), ignore_index=IGNORE)
         has_marks = bool((marks != IGNORE).any())
         mark_loss = (F.cross_entropy(mark_logits.flatten(0, 1), marks.flatten(), ignore_index=IGNORE)
@@ -300,7 +305,7 @@ class TaggerTrainer(StoppableRun):
 
     def describe(self) -> str:
         return (f"tagger: {self.model.num_parameters() / 1e6:.1f}M parameters, encoder {self.encoder_info}; "
-                f"{torch.get_num_threads()} thread(s)")
+                f"bf16 {self.bf16}; {torch.get_num_threads()} thread(s)")
 
     def _loop(self, end: int) -> None:
         self.model.train()
