@@ -1,21 +1,28 @@
 """The two dialogs of "learn from my writing" (issue 17): the learning's progress with cancel, and the view of
 what Nahawi has learned with a remove button for each item, written back to the profile.
 
-Owns what removing an item means (`forget`): a word or a word pair leaves overlay.tsv; a kind's threshold
-leaves learned.json; the tagger's adapter is deleted (adapter.npz); a suggestion no longer made (anywhere, or between two neighbours) leaves learned.json
-and so do the ignored decisions that taught it, from the decisions log, so a later `nahawi adapt` does not
-learn it again (a threshold is refitted from every decision: a later adapt may learn one again). Both
-dialogs are laid out in the interface's direction. Knows nothing of the engine or the worker.
+Owns what removing an item means (`forget`): a word leaves overlay.tsv with the word pairs it is in, a word
+pair leaves overlay.tsv; a kind's threshold, or the suggestion check's or the punctuation model's learned
+weights, leave learned.json; the tagger's adapter is deleted (adapter.npz); a suggestion no longer made
+(anywhere, or between two neighbours) leaves learned.json and so do the ignored decisions that taught it, from
+the decisions log, so a later `nahawi adapt` does not learn it again (thresholds and weights are refitted from
+every decision: a later adapt may learn them again); a decision leaves the log. "Forget everything" is
+`Profile.reset` (the dictionary stays). Both dialogs are laid out in the interface's direction. Knows nothing
+of the engine or the worker.
 """
 from __future__ import annotations
+
+import json
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
+    QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QProgressBar,
     QPushButton,
     QTabWidget,
@@ -30,7 +37,7 @@ from nahawi.profile.store import ADAPTER, DECISIONS, ProfileError
 from nahawi.profile.writer import Neighbours
 from nahawi_app.strings import Strings
 
-SECTIONS = ("words", "pairs", "thresholds", "suppressed", "adapter")
+SECTIONS = ("words", "pairs", "thresholds", "suppressed", "weights", "adapter", "decisions")
 
 
 def _direction(strings: Strings) -> Qt.LayoutDirection:
@@ -44,9 +51,17 @@ def learned_items(profile: Profile, strings: Strings) -> dict[str, list[tuple[tu
     items = {"words": [((w,), f"{w}  ({c})") for w, c in sorted(words.items(), key=lambda wc: (-wc[1], wc[0]))],
              "pairs": [((a, b), f"{a} {b}  ({c})") for (a, b), c in sorted(pairs.items(), key=lambda pc: -pc[1])],
              "thresholds": [((k,), f"{k}: {v:.2f}") for k, v in sorted(learned.get("thresholds", {}).items())],
-             "suppressed": [(("pair", *p), f"{p[0]} ← {p[1]}") for p in learned.get("suppressed_pairs", [])]}
-    items["suppressed"] += [(("context", *c), f"{c[0]} [{c[1]} ← {c[3]}] {c[2]}")
+             "suppressed": [(("pair", *p), f"{p[0]}{strings.arrow}{p[1]}")
+                            for p in learned.get("suppressed_pairs", [])]}
+    items["suppressed"] += [(("context", *c), f"{c[0]} [{c[1]}{strings.arrow}{c[3]}] {c[2]}")
                             for c in learned.get("suppressed_contexts", [])]
+    items["weights"] = [((name,), strings(f"learned_{name}_line", count=count)) for name, count in (
+        ("gate", len(learned.get("gate", {}))),
+        ("punctuation", sum(map(len, learned.get("punctuation", {}).values())))) if count]
+    items["decisions"] = [((json.dumps(d.to_dict(), ensure_ascii=False, sort_keys=True),), strings(
+        "learned_decision_accepted" if d.accepted else "learned_decision_ignored",
+        change=f"{d.original or '∅'}{strings.arrow}{d.replacement or '∅'}")) for d in reversed(
+        read_decisions(profile.file(DECISIONS)))]  # the latest first
     adapter = load_adapter(profile.file(ADAPTER))
     items["adapter"] = [] if adapter is None else [(("adapter",), strings(
         "learned_adapter_line", words=adapter.info.get("word_decided", 0), marks=adapter.info.get("mark_decided", 0)))]
@@ -73,12 +88,24 @@ def forget(profile: Profile, section: str, key: tuple) -> None:
         return
     if section in ("words", "pairs"):
         words, pairs = profile.overlay()
-        words.pop(key[0], None) if section == "words" else pairs.pop(key, None)
+        if section == "words":  # a pair with the word would still keep it from being corrected there
+            words.pop(key[0], None)
+            pairs = {pair: count for pair, count in pairs.items() if key[0] not in pair}
+        else:
+            pairs.pop(key, None)
         profile.write_overlay(words, pairs)
+        return
+    if section == "decisions":
+        decisions = read_decisions(profile.file(DECISIONS))
+        kept = [d for d in decisions if json.dumps(d.to_dict(), ensure_ascii=False, sort_keys=True) != key[0]]
+        if len(kept) != len(decisions):
+            profile.write_decisions(d.to_dict() for d in kept)
         return
     learned = profile.learned()
     if section == "thresholds":
         learned.get("thresholds", {}).pop(key[0], None)
+    elif section == "weights":
+        learned.pop(key[0], None)
     else:
         name = "suppressed_pairs" if key[0] == "pair" else "suppressed_contexts"
         learned[name] = [item for item in learned.get(name, []) if tuple(item) != key[1:]]
@@ -114,7 +141,13 @@ class LearnedDialog(QDialog):
         layout.addWidget(self.tabs)
         self.remove_button = QPushButton(strings("learned_remove"))
         self.remove_button.clicked.connect(self.remove_current)
-        layout.addWidget(self.remove_button)
+        self.forget_all_button = QPushButton(strings("learned_forget_all"))
+        self.forget_all_button.setObjectName("forget_all")
+        self.forget_all_button.clicked.connect(self.forget_everything)
+        row = QHBoxLayout()
+        row.addWidget(self.remove_button)
+        row.addWidget(self.forget_all_button)
+        layout.addLayout(row)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
@@ -152,6 +185,29 @@ class LearnedDialog(QDialog):
         self.reload()
         self.changed.emit()
 
+    def forget_everything(self) -> None:
+        """After the writer confirms: `Profile.reset` (all that was learned and the decisions log; the
+        dictionary stays)."""
+        s = self.strings
+        box = QMessageBox(QMessageBox.Icon.Warning, s("learned_forget_all_title"), s("learned_forget_all_text"),
+                          parent=self)
+        box.setObjectName("forget_all_confirm")
+        box.setLayoutDirection(_direction(s))
+        forget_all = box.addButton(s("learned_forget_all_confirm"), QMessageBox.ButtonRole.DestructiveRole)
+        cancel = box.addButton(s("prompt_cancel"), QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.exec()
+        if box.clickedButton() is not forget_all:
+            return
+        try:
+            self.profile.reset()
+        except NahawiError as error:
+            self.show_problem(s("profile_failed", error=error))
+            return
+        self.reload()
+        self.changed.emit()
+
     def show_problem(self, text: str | None) -> None:
         self.problem.setText(text or "")
         self.problem.setVisible(bool(text))
@@ -159,8 +215,9 @@ class LearnedDialog(QDialog):
     def set_learning(self, learning: bool) -> None:
         """While a learning runs nothing can be forgotten: it writes the profile as it read it at its start, so
         an item forgotten meanwhile would come back."""
-        self.remove_button.setEnabled(not learning)
-        self.remove_button.setToolTip(self.strings("learned_wait") if learning else "")
+        for button in (self.remove_button, self.forget_all_button):
+            button.setEnabled(not learning)
+            button.setToolTip(self.strings("learned_wait") if learning else "")
 
 
 class LearnDialog(QDialog):

@@ -254,6 +254,71 @@ def test_forgetting_a_word_a_pair_or_a_threshold_writes_the_profile_back(tmp_pat
     assert not profile.file(ADAPTER).exists() and learned_items(profile, Strings("en"))["adapter"] == []
 
 
+def _decision(text, original, replacement, decision):
+    start = text.index(original)
+    return {"text": text, "start": start, "end": start + len(original), "replacement": replacement,
+            "kind": "hamza", "decision": decision}
+
+
+def test_the_view_shows_learned_weights_and_decisions_and_a_word_goes_with_its_pairs(tmp_path):
+    from nahawi_app.learned_view import forget, learned_items
+
+    profile = Profile(tmp_path / "profile")
+    profile.write_overlay({"مصطفي": 3, "يمشي": 1}, {("رايت", "مصطفي"): 2, ("يمشي", "على"): 1})
+    profile.write_learned({"format": "nahawi-profile-learned/1", "gate": {"ratio": -0.4, "bigram": 0.2},
+                           "punctuation": {"next=و": {"،": 0.3, ".": -0.1}}, "thresholds": {"hamza": 0.6}})
+    text = "قال ان الطقس جميل اليوم"
+    profile.write_decisions([_decision(text, "ان", "إن", "accepted"), _decision(text, "الطقس", "الطقسي", "ignored")])
+    items = learned_items(profile, Strings("en"))
+    assert [line for _, line in items["weights"]] == ["Suggestion check: 2 weights learned from your decisions",
+                                                     "Punctuation model: 2 weights learned from your decisions"]
+    assert [line for _, line in items["decisions"]] == ["Ignored: الطقس\u200e → \u200eالطقسي",
+                                                       "Accepted: ان\u200e → \u200eإن"]  # the latest first
+    forget(profile, "words", ("مصطفي",))  # a pair with it would still protect it
+    assert profile.overlay() == ({"يمشي": 1}, {("يمشي", "على"): 1})
+    forget(profile, "weights", ("gate",))
+    assert "gate" not in profile.learned() and profile.learned()["thresholds"] == {"hamza": 0.6}
+    forget(profile, "decisions", items["decisions"][0][0])  # the ignored one
+    assert [(d.original, d.decision) for d in read_decisions(profile.file(DECISIONS))] == [("ان", "accepted")]
+    assert stat.S_IMODE(os.stat(profile.file(DECISIONS)).st_mode) == 0o600
+
+
+def test_forget_everything_asks_then_empties_the_profile_but_the_dictionary(make_window, qtbot):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    window = make_window()
+    profile = window.profile
+    profile.write_overlay({"مصطفي": 3}, {})
+    profile.write_decisions([_decision("قال ان الطقس جميل", "ان", "إن", "accepted")])
+    profile.add_word("نحوي")
+    window.actions_["learned"].trigger()
+    dialog = window.learned_dialog
+    answers = iter([dialog.strings("prompt_cancel"), dialog.strings("learned_forget_all_confirm")])
+    seen = []
+
+    def answer():  # the confirmation is modal: press one of its buttons as the writer would
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, answer)
+            return
+        seen.append(box.layoutDirection())
+        wanted = next(answers)
+        qtbot.mouseClick(next(b for b in box.buttons() if b.text() == wanted), Qt.MouseButton.LeftButton)
+
+    for _ in range(2):
+        QTimer.singleShot(0, answer)
+        _click(qtbot, dialog.forget_all_button)
+        if len(seen) == 1:  # cancelled: nothing forgotten
+            assert profile.overlay()[0] == {"مصطفي": 3} and read_decisions(profile.file(DECISIONS))
+    assert profile.overlay() == ({}, {}) and read_decisions(profile.file(DECISIONS)) == []
+    assert "نحوي" in profile.dictionary().words
+    expected = Qt.LayoutDirection.RightToLeft if dialog.strings.arabic else Qt.LayoutDirection.LeftToRight
+    assert seen == [expected, expected]
+    assert dialog.lists["words"].item(0).flags() == Qt.ItemFlag.NoItemFlags  # "(nothing yet)"
+    dialog.close()
+
+
 def long_document(path, lines: int = 20_000):
     """The writer's own text, every line different (each is corrected, none comes from a cache): learning
     from it takes tens of seconds on the tiny model."""
