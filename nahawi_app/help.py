@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from nahawi_app.actions import WindowActions
-from nahawi_app.strings import Strings
+from nahawi_app.strings import LEFT_TO_RIGHT_ISOLATE, POP_ISOLATE, Strings
 
 
 def shortcut_rows(built: WindowActions) -> list[tuple[str, str]]:
@@ -42,9 +42,10 @@ def shortcuts_dialog(built: WindowActions, strings: Strings, parent: QWidget) ->
     table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
     for row, (caption, keys) in enumerate(rows):
         table.setItem(row, 0, QTableWidgetItem(caption))
-        keys_item = QTableWidgetItem(keys)
+        # Key names read left to right, in a right-to-left list too: isolated, "Ctrl+," is not drawn ",+Ctrl".
+        keys_item = QTableWidgetItem(f"{LEFT_TO_RIGHT_ISOLATE}{keys}{POP_ISOLATE}")
         keys_item.setTextAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignAbsolute
-                                   | Qt.AlignmentFlag.AlignVCenter)  # key names read left to right
+                                   | Qt.AlignmentFlag.AlignVCenter)
         table.setItem(row, 1, keys_item)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
     layout = QVBoxLayout(dialog)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from nahawi.kinds import KINDS
 
 LANGUAGES = ("ar", "en")
+# Unicode bidi isolates: what is between them is laid out on its own (its order is not mixed with the sentence's)
+LEFT_TO_RIGHT_ISOLATE, FIRST_STRONG_ISOLATE, POP_ISOLATE = "\u2066", "\u2068", "\u2069"
 
 _TABLE: dict[str, tuple[str, str]] = {
     "app_title": ("نحوي", "Nahawi"),
@@ -210,10 +212,10 @@ _TABLE: dict[str, tuple[str, str]] = {
     "learned_decision_ignored": ("تجاهلتَ: {change}", "Ignored: {change}"),
     "learned_forget_all": ("انسَ كل ما تعلّمه", "Forget everything"),
     "learned_forget_all_title": ("نسيان كل ما تعلّمه نحوي", "Forget everything Nahawi learned"),
-    "learned_forget_all_text": ("سينسى نحوي الكلمات والأزواج والعتبات والأوزان وتكييف النموذج وسجل قراراتك، ويبقى "
-                                "قاموسك كما هو. لا يمكن التراجع عن ذلك.",
-                                "Nahawi will forget the words, pairs, thresholds, weights, the model's adapter and "
-                                "your decisions log; your dictionary stays. This cannot be undone."),
+    "learned_forget_all_text": (("سينسى نحوي الكلمات والأزواج والعتبات والأوزان وتكييف النموذج وسجل قراراتك، ويبقى "
+                                 "قاموسك كما هو. لا يمكن التراجع عن ذلك."),
+                                ("Nahawi will forget the words, pairs, thresholds, weights, the model's adapter and "
+                                 "your decisions log; your dictionary stays. This cannot be undone.")),
     "learned_forget_all_confirm": ("انسَ كل شيء", "Forget everything"),
     "learned_remove": ("انسَ هذا العنصر", "Forget this item"),
     "learned_empty": ("(لا شيء بعد)", "(nothing yet)"),

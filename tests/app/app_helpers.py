@@ -42,3 +42,29 @@ def type_text(widget, text: str) -> None:
         key = Qt.Key.Key_Return if char == "\n" else Qt.Key(ord(char.upper()) if char.isascii() else ord(char))
         QTest.sendKeyEvent(QTest.KeyAction.Click, widget, key, "\r" if char == "\n" else char,
                            Qt.KeyboardModifier.NoModifier)
+
+
+BIDI_MARKS = "\u200e\u200f\u2066\u2067\u2068\u2069"  # LRM, RLM, LRI, RLI, FSI, PDI: draw nothing
+
+
+def drawn_order(text: str, direction) -> str:
+    """text's characters as a line laid out in a paragraph of direction draws them, from left to right (each
+    character by the x of its glyphs; marks of direction left out). What a label, a status bar or a table cell of
+    that direction shows: "Ctrl+," drawn right to left is ",+Ctrl"."""
+    from PySide6.QtGui import QTextLayout, QTextOption
+
+    layout = QTextLayout(text)
+    option = QTextOption()
+    option.setTextDirection(direction)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    line = layout.createLine()
+    line.setLineWidth(100_000)
+    layout.endLayout()
+    placed = []  # (x, index) of each drawn character (one at a time: runs in a fallback font number theirs wrongly)
+    for index, char in enumerate(text):
+        runs = line.glyphRuns(index, 1, QTextLayout.GlyphRunRetrievalFlag.RetrieveGlyphPositions)
+        xs = [position.x() for run in runs for position in run.positions()]
+        if xs and char not in BIDI_MARKS:
+            placed.append((min(xs), index))
+    return "".join(text[index] for _, index in sorted(placed))

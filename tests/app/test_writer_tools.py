@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from app_helpers import DOCUMENT, check
+from app_helpers import BIDI_MARKS, DOCUMENT, check, drawn_order
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDialog, QMessageBox, QTableWidget
@@ -43,13 +43,25 @@ def test_f1_lists_the_shortcuts_in_arabic(window, qtbot):
     dialog = window.findChild(QDialog, "shortcuts")
     assert dialog is not None and dialog.isVisible()
     table = dialog.findChild(QTableWidget)
-    rows = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    rows = {table.item(r, 0).text(): table.item(r, 1).text().strip(BIDI_MARKS) for r in range(table.rowCount())}
     ar = Strings("ar")
     assert rows[ar("act_save")] == window.actions_["save"].shortcut().toString(
         window.actions_["save"].shortcut().SequenceFormat.NativeText)
     assert rows[ar("act_next_issue")] == "F8" and rows[ar("act_shortcuts")] == "F1"
     assert dialog.layoutDirection() == Qt.LayoutDirection.RightToLeft
     dialog.close()
+
+
+def test_the_shortcut_list_draws_each_key_combination_left_to_right(window, qtbot):
+    """Seen in the real window: in the right-to-left list "Ctrl+," read ",+Ctrl" and "Ctrl++" "++Ctrl"."""
+    window.actions_["shortcuts"].trigger()
+    table = window.help_dialog.findChild(QTableWidget)
+    keys = [action.shortcut().toString(action.shortcut().SequenceFormat.NativeText)
+            for action in window.actions_.actions.values() if not action.shortcut().isEmpty()]
+    assert {"Ctrl+,", "Ctrl++", "Ctrl+-"} <= set(keys)
+    drawn = [drawn_order(table.item(r, 1).text(), table.layoutDirection()) for r in range(table.rowCount())]
+    assert table.layoutDirection() == Qt.LayoutDirection.RightToLeft and drawn == keys
+    window.help_dialog.close()
 
 
 def test_about_names_the_version_and_the_model(window, qtbot):
