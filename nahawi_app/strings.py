@@ -10,6 +10,10 @@ from nahawi.kinds import KINDS
 LANGUAGES = ("ar", "en")
 # Unicode bidi isolates: what is between them is laid out on its own (its order is not mixed with the sentence's)
 LEFT_TO_RIGHT_ISOLATE, FIRST_STRONG_ISOLATE, POP_ISOLATE = "\u2066", "\u2068", "\u2069"
+# Values put into a sentence isolated, so a path or an English error inside an Arabic sentence (or an Arabic file
+# name inside an English one) keeps its own order: a path reads left to right, the others by their first letter.
+_ISOLATED = {"path": LEFT_TO_RIGHT_ISOLATE, "name": FIRST_STRONG_ISOLATE, "model": FIRST_STRONG_ISOLATE,
+             "error": FIRST_STRONG_ISOLATE}
 
 _TABLE: dict[str, tuple[str, str]] = {
     "app_title": ("نحوي", "Nahawi"),
@@ -245,7 +249,10 @@ class Strings:
     def __call__(self, key: str, **values) -> str:
         arabic, english = _TABLE[key]
         text = arabic if self.arabic else english
-        return text.format(**values) if values else text
+        if not values:
+            return text
+        return text.format(**{name: f"{_ISOLATED[name]}{value}{POP_ISOLATE}" if name in _ISOLATED else value
+                              for name, value in values.items()})
 
     @property
     def arrow(self) -> str:

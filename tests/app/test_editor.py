@@ -152,7 +152,7 @@ def test_a_model_that_fails_to_load_leaves_a_working_editor(make_window, qtbot, 
     window.apply_settings(dataclasses.replace(window.settings, model_dir=str(trained_model_dir)))  # fixed in Settings
     qtbot.waitUntil(lambda: window.info is not None, timeout=20000)
     assert window.notices.text("model") is None
-    assert window.status_labels["model"].text().endswith(trained_model_dir.name)
+    assert window.status_labels["model"].text() == window.strings("status_model", name=trained_model_dir.name)
 
 
 def imported_modules(path: Path) -> list[str]:

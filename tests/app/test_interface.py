@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from app_helpers import check
+from app_helpers import check, drawn_order, type_text
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent, QTextCursor, QTextDocumentFragment, QTextLayout, QTextOption
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMenu, QMessageBox, QPushButton
@@ -128,3 +128,19 @@ def test_english_dialogs_are_left_to_right(window):
     dialog.deleteLater()
     window.apply_settings(dataclasses.replace(window.settings, language="ar"))
     assert QMessageBox(window).layoutDirection() == RTL
+
+
+def test_a_saved_files_path_reads_left_to_right_in_the_arabic_status_bar(window, tmp_path):
+    """Seen in the real window: after Ctrl+S the status bar read «حُفظ في tmp/doc.txt/», the path's first slash
+    drawn at its end (a path laid out in the sentence's right-to-left order)."""
+    from PySide6.QtTest import QTest
+
+    path = tmp_path / "notes (2).txt"
+    path.write_bytes(b"")
+    assert window.open_path(path)
+    window.editor.setFocus()
+    type_text(window.editor, "نص")
+    QTest.keyClick(window.editor, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    bar = window.statusBar()
+    assert path.read_bytes() == "نص".encode() and bar.layoutDirection() == RTL
+    assert str(path) in drawn_order(bar.currentMessage(), bar.layoutDirection())
