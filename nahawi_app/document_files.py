@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
 from nahawi.errors import InputError
 from nahawi_app.files import (
@@ -26,6 +26,7 @@ from nahawi_app.files import (
     read_text_file,
     save_atomic,
 )
+from nahawi_app.interface import file_dialog
 from nahawi_app.office import docx_bytes, is_office_file, read_office_text
 from nahawi_app.settings import with_recent
 
@@ -49,10 +50,13 @@ class DocumentFiles:
             self._load_document(LoadedText(""), "")
 
     def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.strings("act_open"), str(Path(self.path).parent)
-                                              if self.path else "", self.strings("file_filter"))
-        if path:
-            self.open_path(path)
+        dialog = file_dialog(self, self.strings, self.strings("act_open"),
+                             str(Path(self.path).parent) if self.path else "", self.strings("file_filter"))
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        chosen = dialog.selectedFiles() if dialog.exec() == QDialog.DialogCode.Accepted else []
+        dialog.deleteLater()
+        if chosen:
+            self.open_path(chosen[0])
 
     def open_path(self, path: str | Path) -> bool:
         """Open a UTF-8 file; anything else is reported (with an offer to convert) and nothing is loaded."""
@@ -149,8 +153,13 @@ class DocumentFiles:
         suggestion = self.path or self.save_suggestion
         filters = self.strings("save_filter")
         word = filters.split(";;")[1]
-        path, chosen = QFileDialog.getSaveFileName(self, self.strings("act_save_as"), suggestion, filters,
-                                                   word if suggestion.lower().endswith(".docx") else "")
+        dialog = file_dialog(self, self.strings, self.strings("act_save_as"), suggestion, filters)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        if suggestion.lower().endswith(".docx"):
+            dialog.selectNameFilter(word)
+        files = dialog.selectedFiles() if dialog.exec() == QDialog.DialogCode.Accepted else []
+        path, chosen = (files[0] if files else ""), dialog.selectedNameFilter()
+        dialog.deleteLater()
         if path and not Path(path).suffix and chosen == word:
             path += ".docx"
         return self.save_to(path) if path else False

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 
 from nahawi.kinds import KIND_IDS
 from nahawi.profile.store import Profile, ProfileError
+from nahawi_app.interface import file_dialog
 from nahawi_app.strings import LANGUAGES, Strings
 
 log = logging.getLogger("nahawi.app")
@@ -260,9 +261,14 @@ class SettingsDialog(QDialog):
         return row
 
     def _browse(self) -> None:
-        chosen = QFileDialog.getExistingDirectory(self, self.strings("set_model"), self.fields.model_dir.text())
+        dialog = file_dialog(self, self.strings, self.strings("set_model"), self.fields.model_dir.text())
+        dialog.setObjectName("model_folder")
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly)
+        chosen = dialog.selectedFiles() if dialog.exec() == QDialog.DialogCode.Accepted else []
+        dialog.deleteLater()
         if chosen:
-            self.fields.model_dir.setText(chosen)
+            self.fields.model_dir.setText(chosen[0])
 
     def result_settings(self) -> AppSettings:
         f = self.fields

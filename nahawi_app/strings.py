@@ -124,6 +124,8 @@ _TABLE: dict[str, tuple[str, str]] = {
     "open_failed": ("تعذّر فتح الملف: {error}", "The file could not be opened: {error}"),
     "save_failed": ("تعذّر حفظ الملف: {error}", "The file could not be saved: {error}"),
     "saved": ("حُفظ في {path}", "Saved to {path}"),
+    "dialog_look_in": ("البحث في:", "Look in:"),
+    "dialog_file_type": ("نوع الملفات:", "Files of type:"),
     "recover": ("وُجد عمل غير محفوظ من جلسة سابقة ({name}، {when}). هل تريد استعادته؟",
                 "Unsaved work from an earlier session was found ({name}, {when}). Restore it?"),
     "recover_yes": ("استعد", "Restore"),

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog, QLabel
 
 from nahawi.profile import ProfileError
 from nahawi.profile.store import DICTIONARY
+from nahawi_app.interface import file_dialog
 from nahawi_app.issues import Issue
 from nahawi_app.learned_view import LearnDialog, LearnedDialog
 from nahawi_app.learning import LearnJob, LearnRequest, learned_stamp, record_decision
@@ -141,7 +142,7 @@ class WriterLearning:
         if self.learning:
             self._refuse_learning()
             return
-        dialog = QFileDialog(self, self.strings("learn_choose"), "", self.strings("learn_filter"))
+        dialog = file_dialog(self, self.strings, self.strings("learn_choose"), "", self.strings("learn_filter"))
         dialog.setObjectName("learn_files")
         dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
         dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
