@@ -98,7 +98,7 @@ class EditorBehaviour:
         font = QFont()
         font.setFamilies(pick_families())
         font.setPointSize(BASE_POINT_SIZE)
-        self.document().setDefaultFont(font)
+        self._use_font(font)
         self.setMouseTracking(True)
         # The document's text as `plain_text` gives it, kept by splicing each reported change in (positions are
         # UTF-16 units, so only while it holds no character outside the BMP); None: read it from Qt again.
@@ -181,6 +181,13 @@ class EditorBehaviour:
         self.zoom = max(-8, min(40, zoom))
         font = self.document().defaultFont()
         font.setPointSize(BASE_POINT_SIZE + self.zoom)
+        self._use_font(font)
+
+    def _use_font(self, font: QFont) -> None:
+        """Draw the text in font: the widget's own font, which Qt copies into the document whenever the
+        widget's font changes. Set on the document alone, it was replaced by the application's (9 pt, no
+        Arabic font first) as soon as the window added its fallback to the application's font."""
+        self.setFont(font)
         self.document().setDefaultFont(font)
 
     def zoom_by(self, steps: int) -> None:

@@ -173,9 +173,69 @@ def test_the_app_never_imports_the_language_server_and_the_core_stays_qt_free():
         assert not any(name.startswith("PySide6") for name in imported_modules(path)), path
 
 
+FONTLESS = """
+import json, os, sys
+from pathlib import Path
+from PySide6.QtGui import QFontDatabase, QFontInfo, QFontMetrics
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+import nahawi_app.editor as editor_module
+folder = Path(sys.argv[2])
+if sys.argv[1] == "without-the-bundled-font":
+    editor_module.BUNDLED_FONTS = folder / "no-fonts"  # a package whose font files are missing
+from nahawi_app.settings import AppSettings, SettingsStore
+from nahawi_app.window import MainWindow
+window = MainWindow(SettingsStore(folder / "s.ini"), data_dir=folder / "data", offer_recovery=False,
+                    settings=AppSettings(check_while_typing=False, model_dir=str(folder / "no-model")))
+window.show()
+app.processEvents()  # what the window's own changes to the application's font post
+font = window.editor.document().defaultFont()
+arabic = QFontDatabase.WritingSystem.Arabic
+print(json.dumps({"arabic_families": [f for f in QFontDatabase.families() if arabic in QFontDatabase.writingSystems(f)],
+                  "editor": QFontInfo(font).family(), "beh": QFontMetrics(font).inFontUcs4(ord("ب")),
+                  "families": font.families(), "size": font.pointSize(),
+                  "application": QApplication.font().families(), "notice": window.notices.text("font")}))
+sys.stdout.flush()
+os._exit(0)
+"""
+
+
+def run_without_system_fonts(tmp_path, case: str) -> dict:
+    """FONTLESS in a process whose fontconfig knows no font at all (no system Arabic font, as on a bare
+    system: this machine's DejaVu Sans has Arabic letters)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "fonts").mkdir()
+    config = tmp_path / "fonts.conf"
+    config.write_text(f'<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd"><fontconfig>'
+                      f'<dir>{tmp_path / "fonts"}</dir><cachedir>{tmp_path / "cache"}</cachedir></fontconfig>')
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "FONTCONFIG_FILE": str(config),
+           "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    done = subprocess.run([sys.executable, "-c", FONTLESS, case, str(tmp_path)], env=env, capture_output=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr.decode()
+    return json.loads(done.stdout.decode().strip().splitlines()[-1])
+
+
+def test_the_bundled_arabic_font_is_used_when_the_system_has_none(tmp_path):
+    """With no Arabic font on the system the whole window was boxes, with no warning: the editor, the menus,
+    the panel and the card must draw with the font the package ships. The first window of a process (the
+    app's only one) also lost its editor font to the application's, once the window added its fallback."""
+    from nahawi_app.editor import BASE_POINT_SIZE, BUNDLED_FAMILY
+
+    seen = run_without_system_fonts(tmp_path, "as-shipped")
+    assert seen["arabic_families"] == [BUNDLED_FAMILY]  # the system has none: only the package's
+    assert seen["editor"] == BUNDLED_FAMILY and seen["beh"]
+    assert seen["families"][0] == BUNDLED_FAMILY and seen["size"] == BASE_POINT_SIZE
+    assert BUNDLED_FAMILY in seen["application"]  # menus, dialogs, panel and card fall back to it
+    assert seen["notice"] is None
+
+
 def test_the_bundled_arabic_font_is_used(window):
-    """With no Arabic font on the system the whole window was boxes, with no warning. This machine has none
-    (only DejaVu): the editor, the menus, the panel and the card must draw with the font the package ships."""
+    """Where the system has Arabic fonts of its own, the shipped one still comes first."""
     from PySide6.QtGui import QFontDatabase, QFontMetrics
     from PySide6.QtWidgets import QApplication
 
@@ -186,13 +246,12 @@ def test_the_bundled_arabic_font_is_used(window):
     assert font.families()[0] == BUNDLED_FAMILY and QFontInfo(font).family() == BUNDLED_FAMILY
     assert QFontDatabase.WritingSystem.Arabic in QFontDatabase.writingSystems(BUNDLED_FAMILY)
     assert QFontMetrics(font).inFontUcs4(ord("ب")) and QFontMetrics(font).inFontUcs4(ord("ﻻ"))
-    assert BUNDLED_FAMILY in QApplication.font().families()  # menus, dialogs, panel and card fall back to it
+    assert BUNDLED_FAMILY in QApplication.font().families()
     assert window.notices.text("font") is None
 
 
-def test_no_arabic_font_at_all_is_said_not_shown_as_boxes(make_window, monkeypatch):
-    import nahawi_app.editor as editor_module
-
-    monkeypatch.setattr(editor_module, "has_arabic_font", lambda families: False)
-    window = make_window()
-    assert "خط عربي" in window.notices.text("font")
+def test_no_arabic_font_at_all_is_said_not_shown_as_boxes(tmp_path):
+    """Neither the system nor the package has one (its font files missing): the window says so."""
+    seen = run_without_system_fonts(tmp_path, "without-the-bundled-font")
+    assert seen["arabic_families"] == [] and not seen["beh"]
+    assert "خط عربي" in seen["notice"]
