@@ -8,7 +8,7 @@ import sys
 
 import pytest
 from app_helpers import DOCUMENT, FULL_STOP_AFTER_A_FIX, SPACING, check, learned_correction
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QTextCharFormat, QTextCursor
 
 from nahawi.contract import Correction, apply_edits
@@ -252,6 +252,7 @@ def test_resting_the_mouse_on_an_underline_shows_its_card(window, qtbot):
     issue = next(i for i in window.layer.issues if i.kind == "letter_confusion")
     cursor = QTextCursor(window.editor.document())
     cursor.setPosition(issue.start + 2)
+    qtbot.mouseMove(window.editor.viewport(), QPoint(1, 1))  # Qt sends no move to where an earlier test left the mouse
     qtbot.mouseMove(window.editor.viewport(), window.editor.cursorRect(cursor).center())
     qtbot.waitUntil(lambda: window.card.isVisible(), timeout=3000)
     assert window.card.issue is issue
