@@ -213,16 +213,18 @@ class Corrector:
         return self.cache.stats()
 
     def correct(self, text: str, *, beam: int = 1, max_length: int | None = None, guard: bool = True,
-                min_confidence: float | None = None) -> Correction:
+                min_confidence: float | None = None, punctuation: bool = True) -> Correction:
         if not isinstance(text, str):
             raise InputError(f"text must be a str, got {type(text).__name__}")
         return self.correct_batch([text], beam=beam, max_length=max_length, guard=guard,
-                                  min_confidence=min_confidence)[0]
+                                  min_confidence=min_confidence, punctuation=punctuation)[0]
 
     def correct_batch(self, texts: Sequence[str], *, beam: int = 1, max_length: int | None = None,
-                      guard: bool = True, min_confidence: float | None = None) -> list[Correction]:
-        """Corrections of texts, in input order."""
-        validate_call(texts, beam, max_length, guard, min_confidence)
+                      guard: bool = True, min_confidence: float | None = None,
+                      punctuation: bool = True) -> list[Correction]:
+        """Corrections of texts, in input order; punctuation=False leaves out the punctuation model's marks
+        without running it (for a writer who turned that kind off: on a long document it is a stage of its own)."""
+        validate_call(texts, beam, max_length, guard, min_confidence, punctuation)
         settings = _Settings(beam, max_length, guard)
         documents = [self.segments(text) for text in texts]
         results: dict[str, _SegmentResult] = {}
@@ -247,7 +249,7 @@ class Corrector:
         for text, result in decoded.items():
             self.cache.put((text, settings), result)
             results[text] = result
-        return [self._assemble(text, segments, results, min_confidence)
+        return [self._assemble(text, segments, results, min_confidence, punctuation)
                 for text, segments in zip(texts, documents, strict=True)]
 
     def segments(self, text: str) -> list[Segment]:
@@ -345,8 +347,9 @@ class Corrector:
         return rendered_edits(text, rendered), ""
 
     def _assemble(self, text: str, segments: list[Segment], results: dict[str, _SegmentResult],
-                  min_confidence: float | None) -> Correction:
-        edits = self.stages.document_edits(text, [(s.start, results[s.text].edits) for s in segments])
+                  min_confidence: float | None, punctuation: bool = True) -> Correction:
+        edits = self.stages.document_edits(text, [(s.start, results[s.text].edits) for s in segments],
+                                           punctuation=punctuation)
         if min_confidence is not None:  # an edit without a score (a spacing rule) is not a low score
             edits = [e for e in edits if e.confidence is None or e.confidence >= min_confidence]
         edits = tuple(edits)
@@ -388,7 +391,7 @@ def _is_int(value) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
-def validate_call(texts, beam, max_length, guard, min_confidence) -> None:
+def validate_call(texts, beam, max_length, guard, min_confidence, punctuation=True) -> None:
     """Check correct_batch's arguments before any work; InputError names the bad value."""
     if isinstance(texts, (str, bytes)) or not isinstance(texts, Sequence):
         raise InputError(f"texts must be a list of str, got {type(texts).__name__}")
@@ -405,6 +408,8 @@ def validate_call(texts, beam, max_length, guard, min_confidence) -> None:
                                        or not isinstance(min_confidence, (int, float))
                                        or not 0.0 <= min_confidence <= 1.0):
         raise InputError(f"min_confidence must be a number from 0 to 1 or None, got {min_confidence!r}")
+    if not isinstance(punctuation, bool):
+        raise InputError(f"punctuation must be True or False, got {punctuation!r}")
 
 
 def _validate_options(options: CorrectorOptions) -> None:

@@ -31,11 +31,13 @@ class AfterModel:
         """One segment's shown edits (offsets into `text`) from the model's raw edits to it."""
         return refine(text, model_edits, self.lexicon, self.policy, self.spacing)
 
-    def document_edits(self, text: str, segments: Iterable[tuple[int, tuple[Edit, ...]]]) -> list[Edit]:
-        """A document's edits, sorted: each segment's (its start offset in `text`, its edits), then marks."""
+    def document_edits(self, text: str, segments: Iterable[tuple[int, tuple[Edit, ...]]],
+                       punctuation: bool = True) -> list[Edit]:
+        """A document's edits, sorted: each segment's (its start offset in `text`, its edits), then marks
+        (unless punctuation is False)."""
         edits = [dataclasses.replace(edit, start=edit.start + start, end=edit.end + start)
                  for start, segment_edits in segments for edit in segment_edits]
-        if self.punctuation is not None:
+        if punctuation and self.punctuation is not None:
             edits += punctuation_edits(text, edits, self.punctuation, self.punctuation_threshold)
         if self.writer is not None:
             edits = self.writer.keep(text, edits)

@@ -15,6 +15,7 @@ from nahawi.engine import Corrector, CorrectorOptions, punct_stage
 from nahawi.engine import corrector as corrector_module
 from nahawi.engine.corrector import DEFAULT_MODEL_DIR
 from nahawi.engine.punct_stage import TakenSpans, punctuation_edits
+from nahawi.errors import InputError
 from nahawi.text.punct import is_punct_char
 from nahawi.text.segment import segment_text
 
@@ -113,3 +114,17 @@ def test_a_punctuation_stage_the_policy_disables_does_not_run(tmp_path, monkeypa
     corrector = Corrector.from_dir(model, device="cpu")
     assert corrector.stages.punctuation is None
     assert corrector.correct("ذهبت الى السوق, ثم عدت الى البيت").corrected == "ذهبت إلى السوق, ثم عدت إلى البيت"
+
+
+def test_a_call_without_punctuation_leaves_out_its_marks_without_running_it(shipped, monkeypatch):
+    """The app's writer turned the punctuation kind off: its stage ran all the same on every check (issue 13),
+    its marks then hidden."""
+    text = "ذهبت الى السوق ثم عدت الى البيت وقال ان الجو جميل اليوم ثم نام"  # a full stop goes at its end
+    full = shipped.correct(text)
+    marks = [e for e in full.edits if e.rule_id == "punctuation"]
+    assert marks and len(marks) < len(full.edits)
+    monkeypatch.setattr("nahawi.engine.stages.punctuation_edits", lambda *a: pytest.fail("punctuation ran"))
+    without = shipped.correct(text, punctuation=False)
+    assert without.edits == tuple(e for e in full.edits if e.rule_id != "punctuation")
+    with pytest.raises(InputError, match="punctuation must be True or False, got 'no'"):
+        shipped.correct_batch([text], punctuation="no")
