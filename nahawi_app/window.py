@@ -174,7 +174,8 @@ class MainWindow(WriterLearning, DocumentFiles, QMainWindow):
         old, self.settings = self.settings, new
         if not initial:
             self.store.save(self._to_save(new))
-        self.controller.configure(new.check_while_typing, new.delay_ms, new.min_confidence)
+        self.controller.configure(new.check_while_typing, new.delay_ms, new.min_confidence,
+                                  punctuation="punctuation" in new.enabled_kinds)
         self.editor.set_zoom(new.zoom)
         if initial or new.language != old.language:
             self.retranslate(Strings(new.language))

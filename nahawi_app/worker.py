@@ -48,6 +48,7 @@ class CheckRequest:
     min_confidence: float | None
     visible: tuple[int, int] = (0, 0)  # the lines on screen, checked first (see `plan_pieces`)
     pieces: tuple[tuple[int, int], ...] = ()  # code-point spans checked in this order (default: planned)
+    punctuation: bool = True  # run the punctuation model (False: the writer turned that kind off)
 
 
 @dataclass(frozen=True)
@@ -166,7 +167,7 @@ class CheckWorker(QObject):
         # The revision the GUI wants checked, written by the GUI thread (one attribute store: atomic under the
         # GIL) and read between pieces; -1 stops everything.
         self.wanted_revision = 0
-        # (min_confidence, piece text) -> CheckedPiece, most recent last: a piece that
+        # (min_confidence, punctuation, piece text) -> CheckedPiece, most recent last: a piece that
         # did not change since an earlier revision is not corrected again, so a long check moves on while the
         # writer types (the engine's segment cache is far smaller than a long document).
         self.pieces: OrderedDict[tuple, CheckedPiece] = OrderedDict()
@@ -220,14 +221,16 @@ class CheckWorker(QObject):
         text = request.text
         pieces = request.pieces or plan_pieces(text, request.visible)  # here: planning a long text takes a while
         if len(pieces) == 1 and pieces[0] == (0, len(text)):
-            return self.engine.correct_batch([text], min_confidence=request.min_confidence)[0], count_words(text)
+            return (self.engine.correct_batch([text], min_confidence=request.min_confidence,
+                                              punctuation=request.punctuation)[0], count_words(text))
         # Each piece's edits stay relative to it until the check is complete: shifting them piece by piece made
         # a long document's hundred thousand edits anew at every revision, even one given up a moment later.
         checked, done, percent = [], 0, -1  # (start, CheckedPiece)
         for start, end in pieces:
             if self.wanted_revision != request.revision:
                 return None
-            checked.append((start, self._checked_piece(text[start:end], request.min_confidence)))
+            checked.append((start, self._checked_piece(text[start:end], request.min_confidence,
+                                                       request.punctuation)))
             done += end - start
             if len(checked) == 1:
                 self.partial.emit(PartialResult(request.revision, text, shifted(start, checked[0][1].edits),
@@ -241,11 +244,11 @@ class CheckWorker(QObject):
         corrected = "".join(piece.corrected for _, piece in checked)
         return Correction(text, corrected, edits), sum(piece.words for _, piece in checked)
 
-    def _checked_piece(self, piece: str, min_confidence: float | None) -> CheckedPiece:
-        key = (min_confidence, piece)
+    def _checked_piece(self, piece: str, min_confidence: float | None, punctuation: bool) -> CheckedPiece:
+        key = (min_confidence, punctuation, piece)
         found = self.pieces.get(key)
         if found is None:
-            correction = self.engine.correct_batch([piece], min_confidence=min_confidence)[0]
+            correction = self.engine.correct_batch([piece], min_confidence=min_confidence, punctuation=punctuation)[0]
             found = self.pieces[key] = CheckedPiece(tuple(sorted(correction.edits, key=lambda e: (e.start, e.end))),
                                                     correction.corrected, count_words(piece))
             while len(self.pieces) > PIECES_KEPT:
@@ -276,7 +279,7 @@ class CheckController(QObject):
         super().__init__(parent)
         self.text_source, self.visible_lines = text_source, visible_lines
         self.revision = 0
-        self.while_typing, self.min_confidence = True, None
+        self.while_typing, self.min_confidence, self.punctuation = True, None, True
         self.info, self.state = None, "loading"
         # The loaded engine's lexicon (nahawi.lexicon.Lexicon, None without one), as the worker last reported
         # it. Its tables are never written after loading (a profile change makes a new one) and its lookups
@@ -306,8 +309,10 @@ class CheckController(QObject):
             sys.setswitchinterval(SWITCH_INTERVAL_S)
         self.thread.start()
 
-    def configure(self, while_typing: bool, delay_ms: int, min_confidence: float) -> None:
-        self.while_typing, self.min_confidence = while_typing, (min_confidence or None)
+    def configure(self, while_typing: bool, delay_ms: int, min_confidence: float, punctuation: bool = True) -> None:
+        """punctuation: whether the punctuation model runs (its marks are shown); a long document's check
+        spends a stage of its own on it."""
+        self.while_typing, self.min_confidence, self.punctuation = while_typing, (min_confidence or None), punctuation
         self.debounce.setInterval(delay_ms)
 
     def follow_profile(self, path) -> None:
@@ -349,7 +354,7 @@ class CheckController(QObject):
         text = self.text_source()
         self.worker.wanted_revision = self.revision
         self._check.emit(CheckRequest(self.revision, text, self.min_confidence,
-                                      self.visible_lines()))
+                                      self.visible_lines(), punctuation=self.punctuation))
 
     @Slot(int)
     def _on_abandoned(self, revision: int) -> None:

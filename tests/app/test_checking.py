@@ -295,3 +295,28 @@ def test_underlines_survive_undoing_typing_that_turned_their_paragraph_ltr(windo
         editor.undo()
     assert editor.plain_text() == DOCUMENT and issue_spans(window) == before
     assert all(i.is_intact() for i in window.layer.issues)
+
+
+def test_turning_the_punctuation_kind_off_stops_its_model_not_only_its_marks(make_window, qtbot, monkeypatch):
+    """With punctuation turned off every check still ran the punctuation model on the whole document (issue 13:
+    on a 5 MB file a stage of its own), only to hide its marks. On the shipped model, which has one."""
+    from nahawi.engine import Corrector, CorrectorOptions
+    from nahawi.engine import stages as stages_module
+    from nahawi.engine.corrector import DEFAULT_MODEL_DIR
+
+    if not (DEFAULT_MODEL_DIR / "model.json").is_file():
+        pytest.skip("the shipped model is not installed")
+    runs, real = [], stages_module.punctuation_edits
+    monkeypatch.setattr(stages_module, "punctuation_edits", lambda *args: runs.append(args[0]) or real(*args))
+    window = make_window(engine=lambda: Corrector.from_dir(None, device="cpu", options=CorrectorOptions(threads=1)))
+    qtbot.waitUntil(lambda: window.info is not None, timeout=30000)
+    check(qtbot, window, "ذهبت الى السوق ثم عدت الى البيت وقال ان الجو جميل اليوم ثم نام")
+    mark = next(i for i in window.layer.issues if i.kind == "punctuation")
+    others = [i.edit for i in window.layer.issues if i.kind != "punctuation"]
+    assert runs and others
+    runs.clear()
+    window.show_card(mark)
+    with qtbot.waitSignal(window.checked, timeout=20000):
+        qtbot.mouseClick(window.card.disable_button, Qt.MouseButton.LeftButton)  # "turn this kind off"
+    assert "punctuation" not in window.settings.enabled_kinds and not runs
+    assert [i.edit for i in window.layer.issues] == others
