@@ -67,9 +67,10 @@ def test_a_long_document_shows_the_lines_on_screen_first_then_all_with_the_same_
     bar.setValue(bar.maximum() // 2)
     first, last = window.editor.visible_lines()
     assert 0 < first < last < 119
-    partials, shares = [], []
+    partials, shares, said = [], [], []
     window.controller.partial.connect(partials.append)
     window.controller.progress.connect(shares.append)
+    window.controller.progress.connect(lambda share: said.append(window.status_labels["state"].text()))
     with qtbot.waitSignal(window.checked, timeout=60000) as blocker:
         window.check_now()
     expected = corrector.correct(text)
@@ -79,6 +80,7 @@ def test_a_long_document_shows_the_lines_on_screen_first_then_all_with_the_same_
     assert low == sum(len(line) + 1 for line in text.split("\n")[:first])  # the screen's first line
     assert all(low <= e.start <= high for e in partials[0].edits)
     assert shares == sorted(shares) and shares[-1] == 1.0 and len(shares) > 3
+    assert said == [window.strings("status_checking_share", percent=round(100 * share)) for share in shares]
     assert [i.edit for i in window.layer.issues] == list(expected.edits)
 
 
