@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QHeaderView,
     QMessageBox,
+    QPushButton,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -48,8 +49,11 @@ def shortcuts_dialog(built: WindowActions, strings: Strings, parent: QWidget) ->
                                    | Qt.AlignmentFlag.AlignVCenter)
         table.setItem(row, 1, keys_item)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+    close = QPushButton(strings("shortcuts_close"))  # the window manager's close button is not always there
+    close.clicked.connect(dialog.accept)
     layout = QVBoxLayout(dialog)
     layout.addWidget(table)
+    layout.addWidget(close, alignment=Qt.AlignmentFlag.AlignLeading)
     dialog.resize(480, 520)
     return dialog
 

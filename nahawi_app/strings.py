@@ -50,6 +50,7 @@ _TABLE: dict[str, tuple[str, str]] = {
     "shortcuts_title": ("اختصارات لوحة المفاتيح", "Keyboard shortcuts"),
     "shortcut_action": ("الأمر", "Command"),
     "shortcut_keys": ("المفاتيح", "Keys"),
+    "shortcuts_close": ("إغلاق", "Close"),
     "about_text": (("نحوي {version}: مدقق إملائي ونحوي للعربية يعمل على جهازك، لا يرسل نصك إلى أي مكان.\n"
                    "النموذج: {model}"),
                    ("Nahawi {version}: an Arabic spelling and grammar checker that runs on your computer and "

@@ -7,7 +7,7 @@ import dataclasses
 from app_helpers import BIDI_MARKS, DOCUMENT, check, drawn_order
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QDialog, QMessageBox, QTableWidget
+from PySide6.QtWidgets import QDialog, QMessageBox, QPushButton, QTableWidget
 
 from nahawi_app.strings import Strings
 
@@ -49,7 +49,10 @@ def test_f1_lists_the_shortcuts_in_arabic(window, qtbot):
         window.actions_["save"].shortcut().SequenceFormat.NativeText)
     assert rows[ar("act_next_issue")] == "F8" and rows[ar("act_shortcuts")] == "F1"
     assert dialog.layoutDirection() == Qt.LayoutDirection.RightToLeft
-    dialog.close()
+    [close] = dialog.findChildren(QPushButton)  # seen in the real window: Esc or the title bar's × only
+    assert close.text() == ar("shortcuts_close")
+    qtbot.mouseClick(close, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
 
 
 def test_the_shortcut_list_draws_each_key_combination_left_to_right(window, qtbot):
