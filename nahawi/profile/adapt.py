@@ -131,7 +131,7 @@ def adapt(profile: Profile, corrector, documents: Sequence[str] = (), feedback: 
     if tagger is not None:
         step = iter(range(1, adapter_config.steps + 1))
         stop = None if progress is None else (lambda: progress(len(lines) + next(step, adapter_config.steps), work))
-        fitted = fit_adapter(tagger, [*logged, *fresh], adapter_config, stop)
+        fitted = fit_adapter(tagger, [*logged, *fresh], adapter_config, stop, lines)
     if progress is not None:
         progress(work, work)  # the last moment to stop: nothing is written yet
     profile.write_overlay(words, pairs)

@@ -133,3 +133,26 @@ def test_a_broken_or_hostile_adapter_file_is_refused(corrector, tmp_path):
             target.writestr(item, data)
     with pytest.raises(ProfileError, match="wrong shapes"):
         load_adapter(wrong)
+
+
+def test_the_writers_own_lines_teach_the_adapter_to_keep_their_words(corrector):
+    """Accepted suggestions alone push the tagger towards edits everywhere; the writer's documents (their clean
+    text) are kept as written: fitted with them, the writer's own line is no longer corrected."""
+    from nahawi.tags import KEEP
+
+    stage = corrector.tagger
+    decisions = _decisions(corrector, TEXT, ignored=set())  # every suggestion accepted
+    assert _edits(corrector, ELSEWHERE)
+    keep = stage.vocab.word_id(KEEP)
+
+    def keep_probs(adapter):
+        return stage.outputs([model_input(ELSEWHERE)], adapter=adapter)[0].word_probs[:, keep]
+
+    alone = fit_adapter(stage, decisions).adapter
+    with_documents = fit_adapter(stage, decisions, documents=[ELSEWHERE]).adapter
+    assert (keep_probs(with_documents) > keep_probs(alone)).all()
+    try:
+        assert _edits(_adapted(corrector, with_documents), ELSEWHERE) == set()
+        assert _edits(corrector, TEXT) == {(d.original, d.replacement) for d in decisions}  # still made
+    finally:
+        corrector.adapt_to(None)
