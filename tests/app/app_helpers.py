@@ -47,10 +47,9 @@ def type_text(widget, text: str) -> None:
 BIDI_MARKS = "\u200e\u200f\u2066\u2067\u2068\u2069"  # LRM, RLM, LRI, RLI, FSI, PDI: draw nothing
 
 
-def drawn_order(text: str, direction) -> str:
-    """text's characters as a line laid out in a paragraph of direction draws them, from left to right (each
-    character by the x of its glyphs; marks of direction left out). What a label, a status bar or a table cell of
-    that direction shows: "Ctrl+," drawn right to left is ",+Ctrl"."""
+def laid_out(text: str, direction, width: int = 100_000):
+    """(the QTextLayout, its one line) of text in a paragraph of direction: keep the layout alive while the
+    line is read."""
     from PySide6.QtGui import QTextLayout, QTextOption
 
     layout = QTextLayout(text)
@@ -59,8 +58,18 @@ def drawn_order(text: str, direction) -> str:
     layout.setTextOption(option)
     layout.beginLayout()
     line = layout.createLine()
-    line.setLineWidth(100_000)
+    line.setLineWidth(width)
     layout.endLayout()
+    return layout, line
+
+
+def drawn_order(text: str, direction) -> str:
+    """text's characters as a line laid out in a paragraph of direction draws them, from left to right (each
+    character by the x of its glyphs; marks of direction left out). What a label, a status bar or a table cell of
+    that direction shows: "Ctrl+," drawn right to left is ",+Ctrl"."""
+    from PySide6.QtGui import QTextLayout
+
+    _layout, line = laid_out(text, direction)  # the layout kept alive while its line is read
     placed = []  # (x, index) of each drawn character (one at a time: runs in a fallback font number theirs wrongly)
     for index, char in enumerate(text):
         runs = line.glyphRuns(index, 1, QTextLayout.GlyphRunRetrievalFlag.RetrieveGlyphPositions)

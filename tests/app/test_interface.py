@@ -6,9 +6,9 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from app_helpers import check, drawn_order, type_text
+from app_helpers import check, drawn_order, laid_out, type_text
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QContextMenuEvent, QTextCursor, QTextDocumentFragment, QTextLayout, QTextOption
+from PySide6.QtGui import QContextMenuEvent, QTextCursor, QTextDocumentFragment
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMenu, QMessageBox, QPushButton
 
 from nahawi_app.settings import SettingsDialog
@@ -90,14 +90,7 @@ def test_the_text_context_menu_follows_the_interface_and_offers_the_suggestion(w
 def reads_from(text: str, direction, first: str, second: str) -> bool:
     """Whether, laid out in a paragraph of direction (as QLabel and item views lay out their text), the
     arrow in text points from first to second: first drawn on the arrow's tail side."""
-    layout = QTextLayout(text)
-    option = QTextOption()
-    option.setTextDirection(direction)
-    layout.setTextOption(option)
-    layout.beginLayout()
-    line = layout.createLine()
-    line.setLineWidth(2000)
-    layout.endLayout()
+    _layout, line = laid_out(text, direction, 2000)  # the layout kept alive while its line is read
     x_first = line.cursorToX(text.index(first) + 1)[0]
     x_second = line.cursorToX(text.index(second) + 1)[0]
     return x_first > x_second if "←" in text else x_first < x_second
