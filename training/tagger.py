@@ -26,7 +26,14 @@ from training.config import ModelConfig, check_keys, preset
 from training.model import TextEncoder
 from training.pretrain import load_encoder
 from training.run_loop import StoppableRun, decay_groups, warmup_inverse_sqrt
-from training.tagger_data import IGNORE, ExampleSet, cached_examples, piece_positions, token_pieces
+from training.tagger_data import (
+    IGNORE,
+    MARK_ORIGINS,
+    ExampleSet,
+    cached_examples,
+    piece_positions,
+    token_pieces,
+)
 from training.trainer import cpu_has_bf16
 
 
@@ -42,6 +49,8 @@ class TaggerConfig:
     max_pieces: int = 200  # longer examples are left out, never truncated
     train_pairs: int = 0  # use only the leading pairs of `train` (a shuffled sample); 0 = all
     derive_workers: int = 2  # processes aligning pairs into gold tags (once per prepared file, before training)
+    mark_origins: tuple[str, ...] = MARK_ORIGINS  # origins whose marks are taught (("real",): QALB's convention)
+    init_tagger: str = ""  # a tagger checkpoint to start from (same tags): a second stage on the same pairs
     batch_pieces: int = 6000  # padded pieces per batch
     lr: float = 3e-4
     warmup_steps: int = 500
@@ -227,13 +236,20 @@ class TaggerTrainer(StoppableRun):
         self.sp = spm.SentencePieceProcessor(model_file=config.tokenizer)
         self.vocab, self.examples, summary = cached_examples(
             Path(config.train), Path(config.tokenizer), self.out / "examples", config.max_rewrites,
-            config.min_rewrite_count, config.max_pieces, log, config.train_pairs, config.derive_workers)
+            config.min_rewrite_count, config.max_pieces, log, config.train_pairs, config.derive_workers,
+            tuple(config.mark_origins))
         log(f"examples: {summary['examples']:,} ({summary['pieces']:,} pieces), {len(self.vocab)} word tags "
             f"covering {summary['word_edits_in_vocab'] / max(1, summary['word_edits']):.1%} of word edits")
         self.vocab.save(self.out / "tags.json")
         self.model_config, encoder_state, self.encoder_info = self._encoder()
         torch.manual_seed(config.seed)
         self.model = EditTagger(self.model_config, len(self.vocab), len(self.vocab.marks))
+        if config.init_tagger:
+            payload = self._init_payload()
+            if TagVocab.from_json(payload["tags"]).to_json() != self.vocab.to_json():
+                raise ConfigError(f"{config.init_tagger} was trained with other tags than {config.train} gives "
+                                  f"(max_rewrites, min_rewrite_count, train_pairs must be the same)")
+            self.model.load_state_dict(payload["model_state_dict"])
         if encoder_state is not None:
             missing, unexpected = self.model.load_state_dict(encoder_state, strict=False)
             if unexpected or any(not k.startswith(("word_head.", "mark_head.")) for k in missing):
@@ -249,6 +265,11 @@ class TaggerTrainer(StoppableRun):
              "encoder": self.encoder_info}, indent=2) + "\n")
 
     def _encoder(self) -> tuple[ModelConfig, dict | None, dict]:
+        if self.config.init_tagger:
+            payload = self._init_payload()
+            return (dataclasses.replace(ModelConfig.from_dict(payload["config"]), dropout=self.config.dropout), None,
+                    {"path": "", "init_tagger": self.config.init_tagger, "step": payload.get("step"),
+                     "encoder": payload.get("encoder")})
         if not self.config.encoder:
             config = dataclasses.replace(preset(self.config.model), vocab_size=self.sp.vocab_size(),
                                          dropout=self.config.dropout)
@@ -261,6 +282,16 @@ class TaggerTrainer(StoppableRun):
         info = {"path": self.config.encoder, "step": payload.get("step", trainer_state.get("step")),
                 "tokens": payload.get("tokens", trainer_state.get("tokens")), "held_out": payload.get("held_out")}
         return dataclasses.replace(config, dropout=self.config.dropout), state, info
+
+    def _init_payload(self) -> dict:
+        payload = safe_load(self.config.init_tagger)
+        if not isinstance(payload, dict) or not {"model_state_dict", "config", "tags"} <= payload.keys():
+            raise ConfigError(f"{self.config.init_tagger}: not a tagger checkpoint (needs model_state_dict, config "
+                              f"and tags)")
+        if payload["config"].get("vocab_size") != self.sp.vocab_size():
+            raise ConfigError(f"{self.config.init_tagger} has a vocabulary of {payload['config'].get('vocab_size')}, "
+                              f"{self.config.tokenizer} of {self.sp.vocab_size()}")
+        return payload
 
     def loss_on(self, ids: Tensor, words: Tensor, marks: Tensor) -> tuple[Tensor, dict]:
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):

@@ -81,11 +81,14 @@ def read_pairs(path: Path, limit: int = 0) -> list[dict]:
     return records
 
 
-def learns_marks(origin: str) -> bool:
+MARK_ORIGINS = ("real", "punct")
+
+
+def learns_marks(origin: str, mark_origins: tuple[str, ...] = MARK_ORIGINS) -> bool:
     """Real pairs keep the writers' and annotators' punctuation, and punctuation-restoration pairs the
     corpus's marks; the others had it stripped on both sides, so their (absent) marks teach nothing about
-    where marks go."""
-    return origin in ("real", "punct")
+    where marks go. `mark_origins` narrows it (("real",): only the annotators' convention is taught)."""
+    return origin in mark_origins
 
 
 @dataclass(frozen=True)
@@ -125,12 +128,14 @@ def pairs_key(train_file: Path) -> str:
 
 
 def examples_key(train_file: Path, tokenizer: Path, max_rewrites: int, min_count: int, max_pieces: int,
-                 train_pairs: int = 0) -> str:
+                 train_pairs: int = 0, mark_origins: tuple[str, ...] = MARK_ORIGINS) -> str:
     digest = hashlib.sha256(Path(tokenizer).read_bytes())
     digest.update(pairs_key(train_file).encode())
     digest.update(f"{max_rewrites}:{min_count}:{max_pieces}:{IGNORE}".encode())
     if train_pairs:
         digest.update(f"pairs:{train_pairs}".encode())
+    if tuple(mark_origins) != MARK_ORIGINS:
+        digest.update(f"marks:{','.join(mark_origins)}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -204,7 +209,8 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def build_examples(train_file: Path, sp, max_rewrites: int, min_count: int, max_pieces: int,
-                   log=print, progress_dir: Path | None = None, train_pairs: int = 0, workers: int = 1) -> tuple[TagVocab, ExampleSet, dict]:
+                   log=print, progress_dir: Path | None = None, train_pairs: int = 0, workers: int = 1,
+                   mark_origins: tuple[str, ...] = MARK_ORIGINS) -> tuple[TagVocab, ExampleSet, dict]:
     """Gold tags for every pair of a prepared train.jsonl, the vocabulary of their frequent rewrites and the
     encoded examples. Pairs whose tags cannot rebuild the target, and examples over max_pieces, are counted
     and left out (a truncated example would teach the end of a sentence as its middle). train_pairs > 0 uses
@@ -216,7 +222,7 @@ def build_examples(train_file: Path, sp, max_rewrites: int, min_count: int, max_
         if not tagged:
             skipped["unreachable"] += 1
             continue
-        tagged_records.append((tagged, learns_marks(record.get("origin", ""))))
+        tagged_records.append((tagged, learns_marks(record.get("origin", ""), tuple(mark_origins))))
     vocab = build_vocab((tagged for tagged, _ in tagged_records), max_rewrites, min_count)
     ids, word_labels, mark_labels, offsets = [], [], [], [0]
     covered = total = 0
@@ -241,14 +247,15 @@ def build_examples(train_file: Path, sp, max_rewrites: int, min_count: int, max_
 
 
 def cached_examples(train_file: Path, tokenizer: Path, cache_dir: Path, max_rewrites: int, min_count: int,
-                    max_pieces: int, log=print, train_pairs: int = 0,
-                    workers: int = 1) -> tuple[TagVocab, ExampleSet, dict]:
+                    max_pieces: int, log=print, train_pairs: int = 0, workers: int = 1,
+                    mark_origins: tuple[str, ...] = MARK_ORIGINS) -> tuple[TagVocab, ExampleSet, dict]:
     """build_examples, stored under cache_dir/<content key>/ and reused while the inputs are unchanged. The
     derived tags stay in cache_dir/derived-<pairs key>/, chunk by chunk: a killed build resumes there, and a
     build of the same pairs with another vocabulary or sample size reads them instead of aligning again."""
     import sentencepiece as spm
 
-    folder = cache_dir / examples_key(train_file, tokenizer, max_rewrites, min_count, max_pieces, train_pairs)
+    folder = cache_dir / examples_key(train_file, tokenizer, max_rewrites, min_count, max_pieces, train_pairs,
+                                      mark_origins)
     if (folder / "summary.json").exists():
         summary = json.loads((folder / "summary.json").read_text())
         return TagVocab.load(folder / "tags.json"), ExampleSet.load(folder / "examples.npz"), summary
@@ -256,7 +263,7 @@ def cached_examples(train_file: Path, tokenizer: Path, cache_dir: Path, max_rewr
     progress = cache_dir / f"derived-{pairs_key(train_file)}"
     progress.mkdir(parents=True, exist_ok=True)
     vocab, examples, summary = build_examples(train_file, sp, max_rewrites, min_count, max_pieces, log, progress,
-                                              train_pairs, workers)
+                                              train_pairs, workers, mark_origins)
     folder.mkdir(parents=True, exist_ok=True)
     vocab.save(folder / "tags.json")
     examples.save(folder / "examples.npz")
@@ -269,6 +276,6 @@ def reachable(tagged: list[TaggedToken], target: list[str]) -> bool:
     return apply_tags(tagged) == target
 
 
-__all__ = ["DELETE", "IGNORE", "JOIN", "KEEP", "Example", "ExampleSet", "build_examples", "build_vocab",
+__all__ = ["DELETE", "IGNORE", "JOIN", "KEEP", "MARK_ORIGINS", "Example", "ExampleSet", "build_examples", "build_vocab",
            "cached_examples", "derive_tags", "encode_example",
            "learns_marks", "piece_positions", "reachable", "read_pairs", "token_pieces"]

@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from export.fixtures import tiny_corpus, train_tiny_tokenizer
+from nahawi.errors import ConfigError
 from nahawi.tags import TagPolicy
 from training.tagger import TaggerConfig, TaggerTrainer, TokenTagger, epoch_batches, load_tagger
 
@@ -107,3 +108,24 @@ def test_score_tagger_command_prints_the_dev_report(tmp_path):
     assert result.exit_code == 0, result.output
     report = json.loads(result.output.strip().splitlines()[-1])
     assert set(report) == {"policy", "with_punct", "no_punct", "two_passes"}
+
+
+def test_a_second_stage_starts_from_a_tagger_and_teaches_marks_of_the_chosen_origins_only(run_inputs, tmp_path):
+    from training.tagger_data import IGNORE
+
+    first = TaggerTrainer(config(tmp_path / "first", run_inputs), quiet)
+    first.train(stop_at=10)
+    both = first.examples.mark_labels != IGNORE
+    second = TaggerTrainer(config(tmp_path / "second", run_inputs, init_tagger=str(tmp_path / "first" / "last.pt"),
+                                  mark_origins=("synth",)), quiet)
+    for (name, a), (_, b) in zip(first.model.state_dict().items(), second.model.state_dict().items()):
+        assert torch.equal(a, b), name
+    taught = second.examples.mark_labels != IGNORE
+    assert taught.any() and both.any() and not (taught & both).any()  # real pairs' marks no longer taught
+    assert second.encoder_info["init_tagger"] == str(tmp_path / "first" / "last.pt")
+    other = tmp_path / "other.jsonl"  # other pairs give other tags: refused, not mapped onto the wrong classes
+    other.write_text(json.dumps({"source": "ذهب الولد الى البيت", "target": "ذهب الولد إلى البيت",
+                                 "origin": "real"}, ensure_ascii=False) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="other tags"):
+        TaggerTrainer(config(tmp_path / "third", (other, run_inputs[1]),
+                             init_tagger=str(tmp_path / "first" / "last.pt")), quiet)
