@@ -241,15 +241,15 @@ class TaggerTrainer(StoppableRun):
         log(f"examples: {summary['examples']:,} ({summary['pieces']:,} pieces), {len(self.vocab)} word tags "
             f"covering {summary['word_edits_in_vocab'] / max(1, summary['word_edits']):.1%} of word edits")
         self.vocab.save(self.out / "tags.json")
-        self.model_config, encoder_state, self.encoder_info = self._encoder()
+        init = self._init_payload() if config.init_tagger else None  # read once: the model's shape and weights
+        self.model_config, encoder_state, self.encoder_info = self._encoder(init)
         torch.manual_seed(config.seed)
         self.model = EditTagger(self.model_config, len(self.vocab), len(self.vocab.marks))
-        if config.init_tagger:
-            payload = self._init_payload()
-            if TagVocab.from_json(payload["tags"]).to_json() != self.vocab.to_json():
+        if init is not None:
+            if TagVocab.from_json(init["tags"]).to_json() != self.vocab.to_json():
                 raise ConfigError(f"{config.init_tagger} was trained with other tags than {config.train} gives "
                                   f"(max_rewrites, min_rewrite_count, train_pairs must be the same)")
-            self.model.load_state_dict(payload["model_state_dict"])
+            self.model.load_state_dict(init["model_state_dict"])
         if encoder_state is not None:
             missing, unexpected = self.model.load_state_dict(encoder_state, strict=False)
             if unexpected or any(not k.startswith(("word_head.", "mark_head.")) for k in missing):
@@ -264,12 +264,11 @@ class TaggerTrainer(StoppableRun):
             {"tagger": dataclasses.asdict(config), "model": self.model_config.to_dict(),
              "encoder": self.encoder_info}, indent=2) + "\n")
 
-    def _encoder(self) -> tuple[ModelConfig, dict | None, dict]:
-        if self.config.init_tagger:
-            payload = self._init_payload()
-            return (dataclasses.replace(ModelConfig.from_dict(payload["config"]), dropout=self.config.dropout), None,
-                    {"path": "", "init_tagger": self.config.init_tagger, "step": payload.get("step"),
-                     "encoder": payload.get("encoder")})
+    def _encoder(self, init: dict | None = None) -> tuple[ModelConfig, dict | None, dict]:
+        if init is not None:  # a second stage: the tagger's own shape; its weights are loaded whole
+            return (dataclasses.replace(ModelConfig.from_dict(init["config"]), dropout=self.config.dropout), None,
+                    {"path": "", "init_tagger": self.config.init_tagger, "step": init.get("step"),
+                     "encoder": init.get("encoder")})
         if not self.config.encoder:
             config = dataclasses.replace(preset(self.config.model), vocab_size=self.sp.vocab_size(),
                                          dropout=self.config.dropout)
