@@ -37,3 +37,10 @@ KINDS: dict[str, Kind] = {k.id: k for k in (
 )}
 
 KIND_IDS: tuple[str, ...] = tuple(KINDS)
+
+# Groups of word-edit kinds a policy may trust the tagger with separately (`EditPolicy.tagger_kind_thresholds`):
+# it reads context for some (hamza: أن/إن), and knows less than the corpus lexicon for others.
+KIND_GROUPS: dict[str, tuple[str, ...]] = {
+    "hamza": ("hamza",), "spelling": ("ta_marbuta", "alif_maqsura", "letter_confusion"), "spacing": ("spacing",),
+    "grammar": ("morphology", "word_choice", "other")}
+KIND_GROUP: dict[str, str] = {kind: group for group, kinds in KIND_GROUPS.items() for kind in kinds}

@@ -19,6 +19,7 @@ from nahawi.bench.false_alarms import count_edited_words
 from nahawi.contract import Edit, apply_edits
 from nahawi.engine.lexicon_stage import EditPolicy
 from nahawi.engine.stages import AfterModel
+from nahawi.kinds import KIND_GROUPS
 from nahawi.lexicon import Lexicon, LexiconConfig, lexicon_config
 from nahawi.spacing import Spacing
 from nahawi.text.segment import Segment
@@ -42,10 +43,12 @@ GRID = {
     "punctuation_threshold": (0.7, 0.8, 0.9, 0.95, 0.98, None),  # None: no punctuation stage
     "tagger_word_threshold": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01),  # 1.01: no tagger word edits
     "tagger_mark_threshold": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01),  # 1.01: no tagger marks
+    **{f"tagger_{group}": (None, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)  # None: the word threshold
+       for group in KIND_GROUPS},
 }
-TAGGER_FIELDS = ("tagger_word_threshold", "tagger_mark_threshold")
+TAGGER_FIELDS = ("tagger_word_threshold", "tagger_mark_threshold", *(f"tagger_{group}" for group in KIND_GROUPS))
 SEGMENT_FIELDS = ("kinds", "min_confidence", "prefer_lexicon", "context_check", "lexicon_ratio", "lexicon_repair",
-                  "lexicon_gate", "tagger_word_threshold", "tagger_mark_threshold")  # all but the punctuation stage's
+                  "lexicon_gate", *TAGGER_FIELDS)  # all but the punctuation stage's
 CORRECTED_SIDE = "qalb/2014/dev/QALB-2014-L1-Dev.cor.no_ids"
 
 
@@ -61,6 +64,13 @@ class Setting:
     punctuation_threshold: float | None = 0.8
     tagger_word_threshold: float = 0.5  # least probability of a shown tagger word edit
     tagger_mark_threshold: float = 0.5  # least probability of a shown tagger mark
+    tagger_hamza: float | None = None  # the least probability of a tagger edit of that kind group
+    tagger_spelling: float | None = None  # (nahawi.kinds.KIND_GROUPS); None: the word threshold
+    tagger_spacing: float | None = None
+    tagger_grammar: float | None = None
+
+    def tagger_kind_thresholds(self) -> dict[str, float]:
+        return {group: least for group in KIND_GROUPS if (least := getattr(self, f"tagger_{group}")) is not None}
 
     def policy(self) -> dict:
         kinds = KIND_SETS[self.kinds]
@@ -71,7 +81,8 @@ class Setting:
                 "punctuation": self.punctuation_threshold is not None,
                 "punctuation_threshold": self.punctuation_threshold,
                 "tagger_word_threshold": self.tagger_word_threshold,
-                "tagger_mark_threshold": self.tagger_mark_threshold}
+                "tagger_mark_threshold": self.tagger_mark_threshold,
+                "tagger_kind_thresholds": self.tagger_kind_thresholds()}
 
 
 class Stages:
@@ -105,7 +116,8 @@ class Stages:
     def after_model(self, setting: Setting) -> AfterModel:
         lexicon, spacing = self._lexicon(setting)
         policy = EditPolicy(setting.min_confidence, KIND_SETS[setting.kinds], setting.prefer_lexicon,
-                            setting.context_check, setting.tagger_word_threshold, setting.tagger_mark_threshold)
+                            setting.context_check, setting.tagger_word_threshold, setting.tagger_mark_threshold,
+                            tuple(sorted(setting.tagger_kind_thresholds().items())))
         punctuation = self.punctuation if setting.punctuation_threshold is not None else None
         return AfterModel(lexicon, spacing, policy, punctuation, setting.punctuation_threshold)
 

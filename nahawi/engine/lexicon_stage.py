@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from nahawi.contract import Edit
 from nahawi.edits import classify_edit, respacing_edits
+from nahawi.kinds import KIND_GROUP
 from nahawi.lexicon import Lexicon, fold_variants, neighbours
 from nahawi.spacing import Spacing
 from nahawi.tables import Memo
@@ -30,6 +31,7 @@ class EditPolicy:
     context_check: bool = False  # a model respelling of one word must not go against the lexicon's context
     tagger_word_threshold: float = 0.5  # least probability of a tagger word edit (its tag's)
     tagger_mark_threshold: float = 0.5  # least probability of a tagger punctuation edit
+    tagger_kind_thresholds: tuple[tuple[str, float], ...] = ()  # (group, threshold): overrides the word threshold
 
     @classmethod
     def from_dict(cls, values) -> EditPolicy:
@@ -37,12 +39,20 @@ class EditPolicy:
         return cls(float(values.get("min_confidence", 0.0)), None if kinds is None else frozenset(kinds),
                    bool(values.get("prefer_lexicon", False)), bool(values.get("context_check", False)),
                    float(values.get("tagger_word_threshold", cls.tagger_word_threshold)),
-                   float(values.get("tagger_mark_threshold", cls.tagger_mark_threshold)))
+                   float(values.get("tagger_mark_threshold", cls.tagger_mark_threshold)),
+                   tuple(sorted((group, float(least))
+                                for group, least in (values.get("tagger_kind_thresholds") or {}).items())))
+
+    def tagger_threshold(self, kind: str) -> float:
+        """The least probability of a tagger edit of `kind`."""
+        if kind == "punctuation":
+            return self.tagger_mark_threshold
+        group = KIND_GROUP.get(kind)
+        return next((least for name, least in self.tagger_kind_thresholds if name == group), self.tagger_word_threshold)
 
     def allows(self, edit: Edit) -> bool:
         if edit.rule_id == "tagger":
-            least = self.tagger_mark_threshold if edit.kind == "punctuation" else self.tagger_word_threshold
-            return (edit.confidence if edit.confidence is not None else 0.0) >= least
+            return (edit.confidence if edit.confidence is not None else 0.0) >= self.tagger_threshold(edit.kind)
         if edit.rule_id != "model":
             return True
         if self.kinds is not None and edit.kind not in self.kinds:

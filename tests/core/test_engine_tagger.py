@@ -69,6 +69,31 @@ def test_policy_thresholds_and_the_option_turn_it_off(tagger_model_dir, tmp_path
     assert quiet.tagger is not None and quiet.correct(source).edits == ()
 
 
+def test_a_kind_group_threshold_silences_that_kind_only(tagger_model_dir, tmp_path, corrector):
+    """A policy may trust the tagger with hamza and not with spacing: the kind's own threshold wins over the
+    word threshold, the other kinds keep theirs."""
+    from nahawi.kinds import KIND_GROUP
+
+    edits = [e for source, _ in TAGGER_PAIRS for e in corrector.correct(source).edits]
+    groups = {KIND_GROUP[e.kind] for e in edits if e.kind in KIND_GROUP}
+    assert groups, "the taught pairs give word edits"
+    silenced = sorted(groups)[0]
+    model = tmp_path / "per-kind"
+    shutil.copytree(tagger_model_dir, model)
+    document = json.loads((model / "model.json").read_text(encoding="utf-8"))
+    document["policy"] = {**document.get("policy", {}), "tagger_kind_thresholds": {silenced: 1.01}}
+    (model / "model.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    per_kind = Corrector.from_dir(model, device="cpu", options=OPTIONS)
+    shown = [e for source, _ in TAGGER_PAIRS for e in per_kind.correct(source).edits]
+    assert not any(KIND_GROUP.get(e.kind) == silenced and e.rule_id == "tagger" for e in shown)
+    assert [e for e in shown if e.rule_id == "tagger"] == [
+        e for e in edits if e.rule_id == "tagger" and KIND_GROUP.get(e.kind) != silenced]
+    document["policy"]["tagger_kind_thresholds"] = {"syntax": 0.5}
+    (model / "model.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ModelError, match="tagger_kind_thresholds"):
+        Corrector.from_dir(model, device="cpu", options=OPTIONS)
+
+
 def test_a_tag_vocabulary_from_another_model_is_refused(tagger_model_dir, tmp_path):
     other = tmp_path / "other"
     shutil.copytree(tagger_model_dir, other)
