@@ -125,6 +125,7 @@ class DocumentState:
     version: int | None = None  # its version
     plan: Plan | None = None  # the plan of text, kept up to date on every change once a check made one
     results: dict[str, tuple[Edit, ...]] = field(default_factory=dict)  # paragraph text -> its edits
+    without_punctuation: bool = False  # some results were corrected without the punctuation model (kind off)
     checked_version: int | None = None  # the version whose check completed last; None before the first
     ignored: set[tuple] = field(default_factory=set)  # Finding.key values the user chose to ignore
     generation: int = 0  # bumped on every change: a running check compares it to notice it is stale
@@ -181,6 +182,7 @@ class DocumentState:
     def forget(self) -> None:
         """Drop every stored result (the model changed)."""
         self.results.clear()
+        self.without_punctuation = False
         self.plan, self.checked_version, self._findings = None, None, None
 
 

@@ -86,24 +86,26 @@ class EngineHost:
         log.info("model loaded in %.2fs: %s", self.stats.load_seconds, corrector.info)
         return corrector, ""
 
-    def correct(self, corrector, texts: Sequence[str], still_wanted: Callable[[], bool]) -> asyncio.Future:
-        """A future of {text: edits} for texts, computed by corrector on the worker thread; None when the
-        job was dropped because still_wanted() was false when its turn came."""
+    def correct(self, corrector, texts: Sequence[str], still_wanted: Callable[[], bool],
+                punctuation: bool = True) -> asyncio.Future:
+        """A future of {text: edits} for texts, computed by corrector on the worker thread (without running the
+        punctuation model when `punctuation` is False); None when the job was dropped because still_wanted()
+        was false when its turn came."""
         loop = asyncio.get_running_loop()
-        return loop.run_in_executor(self._executor, self._correct, corrector, list(texts), still_wanted)
+        return loop.run_in_executor(self._executor, self._correct, corrector, list(texts), still_wanted, punctuation)
 
     def run(self, function: Callable, *args) -> asyncio.Future:
         """A future of function(*args) run on the engine thread, between engine calls (changing the engine
         there never races a correction)."""
         return asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
-    def _correct(self, corrector, texts: list[str],
-                 still_wanted: Callable[[], bool]) -> dict[str, tuple[Edit, ...]] | None:
+    def _correct(self, corrector, texts: list[str], still_wanted: Callable[[], bool],
+                 punctuation: bool = True) -> dict[str, tuple[Edit, ...]] | None:
         if not still_wanted():
             self.stats.skipped_jobs += 1
             return None
         started = time.perf_counter()
-        corrections = corrector.correct_batch(texts)
+        corrections = corrector.correct_batch(texts, punctuation=punctuation)
         seconds = time.perf_counter() - started
         self.stats.calls += 1
         self.stats.segments += len(texts)

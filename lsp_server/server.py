@@ -294,6 +294,8 @@ class NahawiServer(LanguageServer):
             return
         if state.generation != generation:
             return
+        if state.without_punctuation and self.punctuation_wanted():
+            state.forget()  # the writer turned punctuation back on: its paragraphs need the punctuation model
         plan = state.plan_for(corrector.options.segment_words)
         missing = state.missing(plan)
         self.counters["checks"] += 1
@@ -339,7 +341,8 @@ class NahawiServer(LanguageServer):
     async def _infer(self, state: DocumentState, corrector, texts: list[str], generation: int) -> bool:
         """Correct texts on the engine thread and store their results in state, even when this check is
         cancelled meanwhile (the paragraphs stay valid); False when the job was dropped as stale."""
-        future = self.host.correct(corrector, texts, lambda: state.generation == generation)
+        punctuation = self.punctuation_wanted()
+        future = self.host.correct(corrector, texts, lambda: state.generation == generation, punctuation)
         state.pending.update(dict.fromkeys(texts, future))
 
         def store(done: asyncio.Future) -> None:
@@ -352,6 +355,7 @@ class NahawiServer(LanguageServer):
                 log.error("engine call failed: %s", done.exception())
             elif done.result() is not None and self.host.corrector is corrector:
                 state.results.update(done.result())
+                state.without_punctuation |= not punctuation
 
         future.add_done_callback(store)
         result = await asyncio.shield(future)
@@ -437,7 +441,8 @@ class NahawiServer(LanguageServer):
             state.fixed = FixedPoints(filters())
 
         async def check(texts: list[str]):
-            return await self.host.correct(corrector, texts, lambda: state.generation == generation)
+            return await self.host.correct(corrector, texts, lambda: state.generation == generation,
+                                           self.punctuation_wanted())
 
         hidden = [f for f in state.findings if f.key in state.ignored] if state.ignored else []
         changes = await fixed_point(state.text, state.plan, findings, hidden, state.results, check,
@@ -474,6 +479,10 @@ class NahawiServer(LanguageServer):
             state.invalidate()
             if state is not current and (state.checked_version is not None or state.task is not None):
                 self.schedule(state, 0)  # even with checkOn "manual": what was shown came from another profile
+
+    def punctuation_wanted(self) -> bool:
+        """Whether the writer sees punctuation findings: if not, the engine skips its punctuation model."""
+        return "punctuation" in self.settings.enabled_kinds
 
     def republish_all(self) -> None:
         for state in self.documents.values():

@@ -151,3 +151,28 @@ async def test_a_hamza_finding_offers_other_spellings_besides_the_engines(tmp_pa
                    + text[start + 2:] for _, edits in fixes[1:len(spellings)])
     finally:
         await stop_server(client)
+
+
+async def test_punctuation_turned_off_and_on_again_comes_back(tmp_path):
+    """With the punctuation kind off the engine skips its punctuation model; turned on again, the paragraphs
+    checked without it are checked again and their marks are shown."""
+    from lsp_client import republished
+
+    text = "قال المدير ان الاجتماع سيعقد غدا. اريد ان اتعلم اللغة العربية\n"
+    kinds = ["hamza", "ta_marbuta", "alif_maqsura", "spacing"]
+    client = await start_server("visual-studio-code", tmp_path, {"device": "cpu"},
+                                configuration={"debounceMs": 0, "enabledKinds": kinds})
+    try:
+        uri = (tmp_path / "workspace" / "marks.txt").as_uri()
+        open_document(client, uri, text)
+        off = await published(client, uri, 1)
+        assert off.diagnostics and not any(d.code == "punctuation" for d in off.diagnostics)
+        count = len(client.published)
+        client.set_configuration({"debounceMs": 0, "enabledKinds": [*kinds, "punctuation"]}, section="nahawi")
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        on = await republished(client, uri, count)
+        expected = [e for e in cli_edits(text, tmp_path) if e.kind in (*kinds, "punctuation")]
+        assert any(e.kind == "punctuation" for e in expected)
+        assert actual_diagnostics(on.diagnostics) == expected_diagnostics(text, expected, client.encoding)
+    finally:
+        await stop_server(client)
