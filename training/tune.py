@@ -69,6 +69,27 @@ class Setting:
     tagger_spacing: float | None = None
     tagger_grammar: float | None = None
 
+    @classmethod
+    def from_policy(cls, policy: dict) -> Setting | None:
+        """The setting a written policy was tuned as (tagger edits off where it names no tagger threshold);
+        None when its kinds are not one of the tuner's sets."""
+        kinds = policy.get("kinds")
+        names = [name for name, kind_set in KIND_SETS.items()
+                 if (None if kind_set is None else sorted(kind_set)) == (None if kinds is None else sorted(kinds))]
+        if not names:
+            return None
+        groups = policy.get("tagger_kind_thresholds") or {}
+        threshold = policy.get("punctuation_threshold") if policy.get("punctuation", True) else None
+        return cls(kinds=names[0], min_confidence=float(policy.get("min_confidence", 0.0)),
+                   prefer_lexicon=bool(policy.get("prefer_lexicon", False)),
+                   context_check=bool(policy.get("context_check", False)),
+                   lexicon_ratio=float(policy.get("lexicon_ratio") or LexiconConfig.ratio),
+                   lexicon_repair=bool(policy.get("lexicon_repair", True)), lexicon_gate=policy.get("lexicon_gate"),
+                   punctuation_threshold=threshold,
+                   tagger_word_threshold=float(policy.get("tagger_word_threshold", 1.01)),
+                   tagger_mark_threshold=float(policy.get("tagger_mark_threshold", 1.01)),
+                   **{f"tagger_{group}": groups.get(group) for group in KIND_GROUPS})
+
     def tagger_kind_thresholds(self) -> dict[str, float]:
         return {group: least for group in KIND_GROUPS if (least := getattr(self, f"tagger_{group}")) is not None}
 
@@ -237,15 +258,20 @@ def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, max_f
     if raw.tagger is None:
         grid = {field: values for field, values in grid.items() if field not in TAGGER_FIELDS}
 
+    written = json.loads((Path(model_dir) / "model.json").read_text(encoding="utf-8")).get("policy") or {}
+    starts = [Setting(), *filter(None, [Setting.from_policy(written)])]
+
     def search(budget: float) -> dict:
-        current = Setting()
+        # coordinate search is greedy: it starts from the better of the defaults and the policy the directory
+        # already has, so a new stage (a tagger) never ends below the policy tuned without it
+        current = max(starts, key=lambda start: value(evaluate(start), budget))
         best = evaluate(current)
         for _ in range(rounds):
             for field, values in grid.items():
-                for value in values:
-                    row = evaluate(dataclasses.replace(current, **{field: value}))
+                for choice in values:
+                    row = evaluate(dataclasses.replace(current, **{field: choice}))
                     if _better(row, best, budget):
-                        best, current = row, dataclasses.replace(current, **{field: value})
+                        best, current = row, dataclasses.replace(current, **{field: choice})
         return {**current.policy(), "tuned_on": f"qalb14-dev first {dev.limit} documents (source and corrected side)",
                 "objective": f"mean F0.5 with at most {budget} false alarms per 1,000 words",
                 "dev_with_punct": best["with_punct"], "dev_no_punct": best["no_punct"],

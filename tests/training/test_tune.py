@@ -72,3 +72,16 @@ def test_the_tuned_figures_are_what_the_engine_scores_with_that_policy(trained_m
     alarms = sum(len(c.edits) for c in engine.correct_batch(corrected))
     words = sum(len(line.split()) for line in corrected)
     assert 1000 * alarms / words == pytest.approx(policy["dev_false_alarms_per_1000_words"])
+
+
+def test_a_written_policy_reads_back_as_the_setting_it_was_tuned_as():
+    """The search starts from the directory's own policy when that is better than the defaults."""
+    settings = [Setting(), Setting(kinds="none", lexicon_gate=0.45, punctuation_threshold=None, lexicon_repair=False),
+                Setting(kinds="all", tagger_word_threshold=0.9, tagger_mark_threshold=1.01, tagger_hamza=0.3,
+                        tagger_grammar=1.01, prefer_lexicon=True, context_check=True, min_confidence=0.5)]
+    for setting in settings:
+        assert Setting.from_policy(json.loads(json.dumps(setting.policy()))) == setting
+    untagged = {key: value for key, value in Setting().policy().items() if not key.startswith("tagger")}
+    off = Setting.from_policy(untagged)
+    assert off.tagger_word_threshold > 1 and off.tagger_mark_threshold > 1  # a policy without a tagger keeps it off
+    assert Setting.from_policy({**untagged, "kinds": ["hamza"]}) is None  # not one of the tuner's kind sets
