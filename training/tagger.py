@@ -293,13 +293,16 @@ class TaggerTrainer(StoppableRun):
         return payload
 
     def loss_on(self, ids: Tensor, words: Tensor, marks: Tensor) -> tuple[Tensor, dict]:
+        # the heads read only the labelled pieces (a word's first, a mark's last): the word head's 3,000-way
+        # softmax over every piece, padding included, was a fifth of a step
+        labelled_words, labelled_marks = words != IGNORE, marks != IGNORE
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.bf16):
-            word_logits, mark_logits = self.model(ids)
-        word_logits, mark_logits = word_logits.float(), mark_logits.float()
-        word_loss = F.cross_entropy(word_logits.flatten(0, 1), words.flatten(), ignore_index=IGNORE)
-        has_marks = bool((marks != IGNORE).any())
-        mark_loss = (F.cross_entropy(mark_logits.flatten(0, 1), marks.flatten(), ignore_index=IGNORE)
-                     if has_marks else word_loss.new_zeros(()))
+            hidden = self.model.encode(ids)
+            word_logits = self.model.word_head(hidden[labelled_words])
+            mark_logits = self.model.mark_head(hidden[labelled_marks])
+        word_loss = F.cross_entropy(word_logits.float(), words[labelled_words])
+        has_marks = bool(labelled_marks.any())
+        mark_loss = F.cross_entropy(mark_logits.float(), marks[labelled_marks]) if has_marks else word_loss.new_zeros(())
         return word_loss + self.config.mark_loss_weight * mark_loss, {"word": word_loss.item(),
                                                                       "mark": mark_loss.item()}
 
