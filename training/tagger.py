@@ -51,6 +51,7 @@ class TaggerConfig:
     derive_workers: int = 2  # processes aligning pairs into gold tags (once per prepared file, before training)
     mark_origins: tuple[str, ...] = MARK_ORIGINS  # origins whose marks are taught (("real",): QALB's convention)
     init_tagger: str = ""  # a tagger checkpoint to start from (same tags): a second stage on the same pairs
+    init_tags: bool = False  # with init_tagger: keep its tag vocabulary (a second stage on new pairs)
     batch_pieces: int = 6000  # padded pieces per batch
     lr: float = 3e-4
     warmup_steps: int = 500
@@ -234,14 +235,14 @@ class TaggerTrainer(StoppableRun):
         self.out = Path(config.out_dir)
         self.out.mkdir(parents=True, exist_ok=True)
         self.sp = spm.SentencePieceProcessor(model_file=config.tokenizer)
+        init = self._init_payload() if config.init_tagger else None  # read once: the model's shape and weights
         self.vocab, self.examples, summary = cached_examples(
             Path(config.train), Path(config.tokenizer), self.out / "examples", config.max_rewrites,
             config.min_rewrite_count, config.max_pieces, log, config.train_pairs, config.derive_workers,
-            tuple(config.mark_origins))
+            tuple(config.mark_origins), TagVocab.from_json(init["tags"]) if init and config.init_tags else None)
         log(f"examples: {summary['examples']:,} ({summary['pieces']:,} pieces), {len(self.vocab)} word tags "
             f"covering {summary['word_edits_in_vocab'] / max(1, summary['word_edits']):.1%} of word edits")
         self.vocab.save(self.out / "tags.json")
-        init = self._init_payload() if config.init_tagger else None  # read once: the model's shape and weights
         self.model_config, encoder_state, self.encoder_info = self._encoder(init)
         torch.manual_seed(config.seed)
         self.model = EditTagger(self.model_config, len(self.vocab), len(self.vocab.marks))

@@ -128,7 +128,8 @@ def pairs_key(train_file: Path) -> str:
 
 
 def examples_key(train_file: Path, tokenizer: Path, max_rewrites: int, min_count: int, max_pieces: int,
-                 train_pairs: int = 0, mark_origins: tuple[str, ...] = MARK_ORIGINS) -> str:
+                 train_pairs: int = 0, mark_origins: tuple[str, ...] = MARK_ORIGINS,
+                 vocab: TagVocab | None = None) -> str:
     digest = hashlib.sha256(Path(tokenizer).read_bytes())
     digest.update(pairs_key(train_file).encode())
     digest.update(f"{max_rewrites}:{min_count}:{max_pieces}:{IGNORE}".encode())
@@ -136,6 +137,8 @@ def examples_key(train_file: Path, tokenizer: Path, max_rewrites: int, min_count
         digest.update(f"pairs:{train_pairs}".encode())
     if tuple(mark_origins) != MARK_ORIGINS:
         digest.update(f"marks:{','.join(mark_origins)}".encode())
+    if vocab is not None:
+        digest.update(json.dumps(vocab.to_json(), ensure_ascii=False, sort_keys=True).encode())
     return digest.hexdigest()[:16]
 
 
@@ -210,11 +213,13 @@ def _write_atomically(path: Path, text: str) -> None:
 
 def build_examples(train_file: Path, sp, max_rewrites: int, min_count: int, max_pieces: int,
                    log=print, progress_dir: Path | None = None, train_pairs: int = 0, workers: int = 1,
-                   mark_origins: tuple[str, ...] = MARK_ORIGINS) -> tuple[TagVocab, ExampleSet, dict]:
+                   mark_origins: tuple[str, ...] = MARK_ORIGINS,
+                   vocab: TagVocab | None = None) -> tuple[TagVocab, ExampleSet, dict]:
     """Gold tags for every pair of a prepared train.jsonl, the vocabulary of their frequent rewrites and the
     encoded examples. Pairs whose tags cannot rebuild the target, and examples over max_pieces, are counted
     and left out (a truncated example would teach the end of a sentence as its middle). train_pairs > 0 uses
-    only the file's leading pairs (prepared files are shuffled, so they are a sample of every origin)."""
+    only the file's leading pairs (prepared files are shuffled, so they are a sample of every origin). A given
+    `vocab` (a trained tagger's) is used as it is: rewrites outside it are not taught."""
     started = time.time()
     records = read_pairs(train_file, train_pairs)
     tagged_records, skipped = [], Counter()
@@ -223,7 +228,8 @@ def build_examples(train_file: Path, sp, max_rewrites: int, min_count: int, max_
             skipped["unreachable"] += 1
             continue
         tagged_records.append((tagged, learns_marks(record.get("origin", ""), tuple(mark_origins))))
-    vocab = build_vocab((tagged for tagged, _ in tagged_records), max_rewrites, min_count)
+    if vocab is None:
+        vocab = build_vocab((tagged for tagged, _ in tagged_records), max_rewrites, min_count)
     ids, word_labels, mark_labels, offsets = [], [], [], [0]
     covered = total = 0
     for tagged, learn_marks in tagged_records:
@@ -248,14 +254,15 @@ def build_examples(train_file: Path, sp, max_rewrites: int, min_count: int, max_
 
 def cached_examples(train_file: Path, tokenizer: Path, cache_dir: Path, max_rewrites: int, min_count: int,
                     max_pieces: int, log=print, train_pairs: int = 0, workers: int = 1,
-                    mark_origins: tuple[str, ...] = MARK_ORIGINS) -> tuple[TagVocab, ExampleSet, dict]:
+                    mark_origins: tuple[str, ...] = MARK_ORIGINS,
+                    vocab: TagVocab | None = None) -> tuple[TagVocab, ExampleSet, dict]:
     """build_examples, stored under cache_dir/<content key>/ and reused while the inputs are unchanged. The
     derived tags stay in cache_dir/derived-<pairs key>/, chunk by chunk: a killed build resumes there, and a
     build of the same pairs with another vocabulary or sample size reads them instead of aligning again."""
     import sentencepiece as spm
 
     folder = cache_dir / examples_key(train_file, tokenizer, max_rewrites, min_count, max_pieces, train_pairs,
-                                      mark_origins)
+                                      mark_origins, vocab)
     if (folder / "summary.json").exists():
         summary = json.loads((folder / "summary.json").read_text())
         return TagVocab.load(folder / "tags.json"), ExampleSet.load(folder / "examples.npz"), summary
@@ -263,7 +270,7 @@ def cached_examples(train_file: Path, tokenizer: Path, cache_dir: Path, max_rewr
     progress = cache_dir / f"derived-{pairs_key(train_file)}"
     progress.mkdir(parents=True, exist_ok=True)
     vocab, examples, summary = build_examples(train_file, sp, max_rewrites, min_count, max_pieces, log, progress,
-                                              train_pairs, workers, mark_origins)
+                                              train_pairs, workers, mark_origins, vocab)
     folder.mkdir(parents=True, exist_ok=True)
     vocab.save(folder / "tags.json")
     examples.save(folder / "examples.npz")

@@ -129,3 +129,28 @@ def test_a_second_stage_starts_from_a_tagger_and_teaches_marks_of_the_chosen_ori
     with pytest.raises(ConfigError, match="other tags"):
         TaggerTrainer(config(tmp_path / "third", (other, run_inputs[1]),
                              init_tagger=str(tmp_path / "first" / "last.pt")), quiet)
+
+
+def test_a_second_stage_on_new_pairs_keeps_the_taggers_tags(run_inputs, tmp_path):
+    """init_tags: new pairs are encoded with the starting tagger's vocabulary (its heads' classes); a rewrite
+    that vocabulary lacks is not taught, never mapped onto another class."""
+    from nahawi.tag_derive import derive_tags
+    from nahawi.tags import KEEP
+    from training.tagger_data import IGNORE
+
+    first = TaggerTrainer(config(tmp_path / "first", run_inputs), quiet)
+    first.train(stop_at=5)
+    other = tmp_path / "other.jsonl"
+    pairs = [("ذهب الولد الى البيت", "ذهب الولد إلى البيت"), ("كتب الطالب الدرس", "كتب التلميذ الدرس")]
+    other.write_text("".join(json.dumps({"source": s, "target": t, "origin": "synth"}, ensure_ascii=False) + "\n"
+                             for s, t in pairs * 4), encoding="utf-8")
+    second = TaggerTrainer(config(tmp_path / "second", (other, run_inputs[1]), init_tags=True,
+                                  init_tagger=str(tmp_path / "first" / "last.pt")), quiet)
+    assert second.vocab.to_json() == first.vocab.to_json()
+    hamza, rewrite = (derive_tags(s.split(), t.split()) for s, t in pairs)
+    taught = [first.vocab.word_id(t.word) for t in hamza if t.word != KEEP]
+    assert taught and None not in taught  # الى → إلى: a class of the first run
+    assert [first.vocab.word_id(t.word) for t in rewrite if t.word != KEEP] == [None]  # الطالب → التلميذ: none
+    labels = second.examples.word_labels
+    assert (labels == taught[0]).sum() == 4 and (labels[labels != IGNORE] < len(first.vocab)).all()
+    second.train(stop_at=2)
