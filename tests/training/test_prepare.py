@@ -139,3 +139,22 @@ def test_punct_share_adds_restoration_pairs_that_teach_marks(tmp_path):
         assert not any(is_punct_char(t[0]) or is_punct_char(t[-1]) for t in record["source"].split())
         assert record["target"] != record["source"]
         assert [t for t in record["target"].split() if t not in "،.؟!:؛"] == record["source"].split()
+
+
+@needs_data
+def test_book_sentences_take_the_news_hamza_seats():
+    """The books write some hamza seats the Cairo way (شئون, المسئولية); their sentences come out with the
+    news' seats (شؤون), which are what the benchmarks mark right."""
+    import random
+    from dataclasses import replace
+
+    from training.data.corpus_stream import hamza_seat_map
+    from training.data.prepare import SMOKE, corpus_sentences
+
+    seats = hamza_seat_map(CORPUS)
+    books = replace(SMOKE, corpus_files=("hindawi_books.txt.gz",), max_paragraphs=4000, corpus_sentences=10**6)
+    words = Counter(w for s in corpus_sentences(CORPUS, books, random.Random(0)) for w in s.split())
+    assert seats and not set(words) & set(seats)
+    assert sum(words[w] for w in set(seats.values())) > 0
+    cairo = corpus_sentences(CORPUS, replace(books, news_hamza_seats=False), random.Random(0))
+    assert set(w for s in cairo for w in s.split()) & set(seats)  # the books do write them

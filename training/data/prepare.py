@@ -20,6 +20,7 @@ from pathlib import Path
 
 from nahawi.errors import ConfigError, InputError
 from training.data.align import SegmentReport, segment_pairs
+from training.data.corpus_stream import BOOKS, hamza_seat_map, rewrite_words
 from training.data.readers import (
     Pair,
     guard_not_test,
@@ -47,6 +48,7 @@ class PrepareConfig:
     corpus_files: tuple[str, ...] = ("saudinewsnet.txt.gz", "cca.txt.gz", "mawdoo3_stories.txt.gz")
     corpus_sentences: int = 220_000  # synthetic + hamza + identity pairs (the corpus holds ~250k sentences)
     max_paragraphs: int = 0  # read at most this many paragraphs per corpus file (0 = all)
+    news_hamza_seats: bool = True  # the books' Cairo hamza seats (مسئول) rewritten to the news' (مسؤول)
     max_words: int = 60  # word budget per segment (real pairs are cut to it, corpus sentences too)
     min_words: int = 3  # corpus sentences shorter than this are skipped
     seed: int = 1234  # one seed for segmentation order, corruption and shuffling
@@ -114,17 +116,19 @@ def corpus_sentences(corpus_root: Path, config: PrepareConfig, rng: random.Rando
 
     skipped = Counter() if skipped is None else skipped
     wanted = config.corpus_sentences + config.corpus_sentences // 10
-    paragraphs = []
+    seats = hamza_seat_map(corpus_root) if config.news_hamza_seats else {}
+    paragraphs = []  # (paragraph, its word rewrites)
     for name in config.corpus_files:
+        mapping = seats if name == BOOKS else {}
         for k, paragraph in enumerate(iter_monolingual(corpus_root / name)):
             if config.max_paragraphs and k >= config.max_paragraphs:
                 break
-            paragraphs.append(paragraph)
+            paragraphs.append((paragraph, mapping))
     rng.shuffle(paragraphs)
     out: list[str] = []  # sentences before the spelling filter
-    for paragraph in paragraphs:
+    for paragraph, mapping in paragraphs:
         for segment in segment_text(paragraph, config.max_words):
-            sentence = tokenize_punct(segment.text)
+            sentence = rewrite_words(tokenize_punct(segment.text), mapping)
             n_words = len(sentence.split())
             if n_words < config.min_words:
                 skipped["too_short"] += 1
