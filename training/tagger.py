@@ -55,6 +55,8 @@ class TaggerConfig:
     batch_pieces: int = 6000  # padded pieces per batch
     lr: float = 3e-4
     warmup_steps: int = 500
+    schedule_offset: int = 0  # a stage that continues a run: its rate goes on from the run's step here
+    stage_warmup: int = 100  # with schedule_offset: the stage's own warm-up (its optimizer starts afresh)
     max_steps: int = 1_000_000
     weight_decay: float = 0.01
     clip_norm: float = 1.0
@@ -120,7 +122,8 @@ def collate(examples: ExampleSet, indices: np.ndarray, pad_id: int) -> tuple[Ten
 
 
 def learning_rate(config: TaggerConfig, step: int) -> float:
-    return warmup_inverse_sqrt(config.lr, config.warmup_steps, step)
+    rate = warmup_inverse_sqrt(config.lr, config.warmup_steps, step + config.schedule_offset)
+    return rate * min(1.0, (step + 1) / config.stage_warmup) if config.schedule_offset else rate
 
 
 class TokenTagger:

@@ -154,3 +154,15 @@ def test_a_second_stage_on_new_pairs_keeps_the_taggers_tags(run_inputs, tmp_path
     labels = second.examples.word_labels
     assert (labels == taught[0]).sum() == 4 and (labels[labels != IGNORE] < len(first.vocab)).all()
     second.train(stop_at=2)
+
+
+def test_a_stage_continuing_a_run_goes_on_with_its_rate_after_a_short_warm_up(tmp_path):
+    from training.tagger import learning_rate
+
+    run = TaggerConfig(lr=3e-4, warmup_steps=500)
+    stage = TaggerConfig(lr=3e-4, warmup_steps=500, schedule_offset=7000, stage_warmup=100)
+    assert learning_rate(stage, 0) == pytest.approx(learning_rate(run, 7000) / 100)
+    assert learning_rate(stage, 49) == pytest.approx(learning_rate(run, 7049) / 2)
+    for step in (100, 1000, 5000):
+        assert learning_rate(stage, step) == learning_rate(run, 7000 + step)
+    assert learning_rate(run, 7000) == pytest.approx(3e-4 * (500 / 7000) ** 0.5)
