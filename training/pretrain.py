@@ -26,6 +26,7 @@ from nahawi.errors import ConfigError
 from training.checkpoint import safe_load, save_atomically
 from training.config import ModelConfig, check_keys, preset
 from training.data.corpus_stream import StreamConfig, build_stream, open_stream
+from training.heap import map_large_blocks
 from training.model import TextEncoder
 from training.run_loop import StoppableRun, decay_groups, warmup_inverse_sqrt
 
@@ -132,6 +133,7 @@ class Pretrainer(StoppableRun):
 
         self.config, self.log = config, log
         torch.set_num_threads(config.threads)
+        map_large_blocks()
         self.out = Path(config.out_dir)
         self.out.mkdir(parents=True, exist_ok=True)
         tokenizer = Path(config.tokenizer) if config.tokenizer else self.out / "spm.model"

@@ -23,6 +23,7 @@ from nahawi.errors import ConfigError
 from nahawi.tags import TagPolicy, TagVocab, apply_tags, choose_tags
 from training.checkpoint import safe_load, save_atomically
 from training.config import ModelConfig, check_keys, preset
+from training.heap import map_large_blocks
 from training.model import TextEncoder
 from training.pretrain import load_encoder
 from training.run_loop import StoppableRun, decay_groups, warmup_inverse_sqrt
@@ -234,6 +235,7 @@ class TaggerTrainer(StoppableRun):
         import sentencepiece as spm
 
         torch.set_num_threads(config.threads)
+        map_large_blocks()
         self.config, self.log = config, log
         self.out = Path(config.out_dir)
         self.out.mkdir(parents=True, exist_ok=True)

@@ -25,6 +25,7 @@ from nahawi.errors import ConfigError, ModelError
 from training.batching import collate, encode_pairs, epoch_batches
 from training.checkpoint import load_weights, safe_load, save_checkpoint
 from training.config import ModelConfig, check_keys, preset
+from training.heap import map_large_blocks
 from training.model import Seq2SeqTransformer
 
 
@@ -110,6 +111,7 @@ class Trainer:
         self.rank = int(os.environ.get("RANK", "0"))
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
         torch.set_num_threads(config.threads)
+        map_large_blocks()
         torch.manual_seed(config.seed)
         self.device = pick_device(config.device)
         if self.world > 1 and not torch.distributed.is_initialized():

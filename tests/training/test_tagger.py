@@ -166,3 +166,33 @@ def test_a_stage_continuing_a_run_goes_on_with_its_rate_after_a_short_warm_up(tm
     for step in (100, 1000, 5000):
         assert learning_rate(stage, step) == learning_rate(run, 7000 + step)
     assert learning_rate(run, 7000) == pytest.approx(3e-4 * (500 / 7000) ** 0.5)
+
+
+def test_training_maps_large_blocks_where_the_c_library_is_glibc():
+    """A run's heap no longer fragments over hours of batches of changing widths (training.heap): once an
+    8 MB block has been freed, glibc keeps the next 2 MB block in its heap — unless large blocks are mapped."""
+    import platform
+    import subprocess
+    import sys
+
+    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
+        pytest.skip("glibc only")
+    code = """
+import ctypes, sys
+from training.heap import map_large_blocks
+libc = ctypes.CDLL("libc.so.6")
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+class Info(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks",
+                                                      "fsmblks", "uordblks", "fordblks", "keepcost")]
+libc.mallinfo2.restype = Info
+mapped = sys.argv[1] == "map" and map_large_blocks()
+libc.free(libc.malloc(8 << 20))
+block = libc.malloc(2 << 20)
+print(mapped, libc.mallinfo2().hblks)
+"""
+    runs = [subprocess.run([sys.executable, "-c", code, mode], capture_output=True, text=True, check=True,
+                           cwd=Path(__file__).resolve().parents[2]).stdout.split() for mode in ("map", "heap")]
+    (mapped, with_map), (_, without) = runs
+    assert mapped == "True" and int(with_map) > int(without)
