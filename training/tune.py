@@ -6,7 +6,8 @@ threshold. The model is decoded once on the dev source side and once on the dev 
 setting is then applied offline to those raw edits, scored with and without punctuation (source side) and
 charged its false alarms (every edit proposed on the corrected side). Writers hate false alarms, so the
 objective is mean F0.5 within `max_false_alarms` per 1,000 words, and a steep charge per false alarm above
-it (`value`). The search is coordinate-wise, from the engine's defaults.
+it (`value`). The search is coordinate-wise, from the better of the engine's defaults and the directory's own
+policy.
 """
 from __future__ import annotations
 
