@@ -158,3 +158,25 @@ def test_book_sentences_take_the_news_hamza_seats():
     assert sum(words[w] for w in set(seats.values())) > 0
     cairo = corpus_sentences(CORPUS, replace(books, news_hamza_seats=False), random.Random(0))
     assert set(w for s in cairo for w in s.split()) & set(seats)  # the books do write them
+
+
+@needs_data
+def test_real_identity_pairs_are_the_annotators_text_kept_as_it_is(tmp_path):
+    """real_identity_upsample: each real segment's corrected side, marks included, as a pair that changes
+    nothing — taught like the real pairs (their marks too)."""
+    from dataclasses import replace
+
+    from training.data.prepare import SMOKE, prepare
+    from training.tagger_data import learns_marks
+
+    config = replace(SMOKE, corpus_sentences=300, write_dev=False, real_upsample=1, real_identity_upsample=2)
+    prepare(tmp_path / "out", config, DATA, CORPUS, log=lambda *_: None)
+    records = _records(tmp_path / "out" / "train.jsonl")
+    real = [r for r in records if r["origin"] == "real"]
+    corrected = Counter(r["target"] for r in real if r["source"] != r["target"])
+    kept = Counter(r["source"] for r in real if r["source"] == r["target"] and r["kind"] == "none")
+    assert corrected and learns_marks("real")
+    assert all(kept[target] >= 2 for target in corrected)  # every corrected side, twice
+    assert any(is_punct_char(ch) for target in kept for ch in target)  # with the annotators' marks
+    with pytest.raises(ConfigError):
+        replace(SMOKE, real_identity_upsample=-1)

@@ -53,6 +53,8 @@ class PrepareConfig:
     min_words: int = 3  # corpus sentences shorter than this are skipped
     seed: int = 1234  # one seed for segmentation order, corruption and shuffling
     real_upsample: int = 4  # each real segment appears this many times in train.jsonl
+    real_identity_upsample: int = 0  # each real segment's corrected side as a real identity pair, this many times:
+    # QALB-style text, its annotators' marks included, to be left alone (the tagger's false alarms were there)
     identity_share: float = 0.15  # share of train.jsonl that is clean → clean (punctuation stripped)
     hamza_share: float = 0.15  # share of train.jsonl from the hamza-focused augmentation
     hamza_prob: float = 0.5  # per-word corruption probability of the hamza augmentation
@@ -70,8 +72,9 @@ class PrepareConfig:
     def __post_init__(self):
         if not 0 <= self.identity_share + self.hamza_share + self.punct_share < 1:
             raise ConfigError("identity_share + hamza_share + punct_share must be in [0, 1)")
-        if self.max_words < 4 or self.real_upsample < 1 or self.corpus_sentences < 0:
-            raise ConfigError("max_words >= 4, real_upsample >= 1 and corpus_sentences >= 0 are required")
+        if self.max_words < 4 or self.real_upsample < 1 or self.corpus_sentences < 0 or self.real_identity_upsample < 0:
+            raise ConfigError("max_words >= 4, real_upsample >= 1, real_identity_upsample >= 0 and corpus_sentences >= 0 "
+                              "are required")
 
     @classmethod
     def from_dict(cls, data: dict) -> PrepareConfig:
@@ -368,6 +371,8 @@ def prepare(out_dir: str | Path, config: PrepareConfig = PrepareConfig(), data_r
     skipped.update(filtered)
     log(f"corpus: {len(corpus_pairs)} pairs from {len(sentences)} sentences (skipped {dict(skipped)})")
     records = [_record(p) for p in real for _ in range(config.real_upsample)]
+    records += [_record(replace(p, source=p.target, kind="none"))
+                for p in real for _ in range(config.real_identity_upsample)]
     records += [_record(p) for p in corpus_pairs]
     rng.shuffle(records)
     _write_jsonl(out / "train.jsonl", records)
