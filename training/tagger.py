@@ -254,7 +254,7 @@ class TaggerTrainer(StoppableRun):
         if init is not None:
             if TagVocab.from_json(init["tags"]).to_json() != self.vocab.to_json():
                 raise ConfigError(f"{config.init_tagger} was trained with other tags than {config.train} gives "
-                                  f"(max_rewrites, min_rewrite_count, train_pairs must be the same)")
+                                  f"(max_rewrites, min_rewrite_count, train_pairs must be the same; init_tags keeps its tags on new pairs)")
             self.model.load_state_dict(init["model_state_dict"])
         if encoder_state is not None:
             missing, unexpected = self.model.load_state_dict(encoder_state, strict=False)
