@@ -47,7 +47,8 @@ GRID = {
     **{f"tagger_{group}": (None, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)  # None: the word threshold
        for group in KIND_GROUPS},
 }
-TAGGER_FIELDS = ("tagger_word_threshold", "tagger_mark_threshold", *(f"tagger_{group}" for group in KIND_GROUPS))
+TAGGER_GROUP_FIELDS = {f"tagger_{group}": group for group in KIND_GROUPS}  # search coordinates in Setting.tagger_kinds
+TAGGER_FIELDS = ("tagger_word_threshold", "tagger_mark_threshold", *TAGGER_GROUP_FIELDS)
 SEGMENT_FIELDS = ("kinds", "min_confidence", "prefer_lexicon", "context_check", "lexicon_ratio", "lexicon_repair",
                   "lexicon_gate", *TAGGER_FIELDS)  # all but the punctuation stage's
 CORRECTED_SIDE = "qalb/2014/dev/QALB-2014-L1-Dev.cor.no_ids"
@@ -65,10 +66,8 @@ class Setting:
     punctuation_threshold: float | None = 0.8
     tagger_word_threshold: float = 0.5  # least probability of a shown tagger word edit
     tagger_mark_threshold: float = 0.5  # least probability of a shown tagger mark
-    tagger_hamza: float | None = None  # the least probability of a tagger edit of that kind group
-    tagger_spelling: float | None = None  # (nahawi.kinds.KIND_GROUPS); None: the word threshold
-    tagger_spacing: float | None = None
-    tagger_grammar: float | None = None
+    tagger_kinds: tuple[tuple[str, float], ...] = ()  # (kind group, least probability of its tagger edits),
+    # sorted; a group not named takes the word threshold (nahawi.kinds.KIND_GROUPS)
 
     @classmethod
     def from_policy(cls, policy: dict) -> Setting | None:
@@ -89,10 +88,26 @@ class Setting:
                    punctuation_threshold=threshold,
                    tagger_word_threshold=float(policy.get("tagger_word_threshold", 1.01)),
                    tagger_mark_threshold=float(policy.get("tagger_mark_threshold", 1.01)),
-                   **{f"tagger_{group}": groups.get(group) for group in KIND_GROUPS})
+                   tagger_kinds=tuple(sorted((group, float(least)) for group, least in groups.items())))
+
+    def value_of(self, field: str):
+        """A search coordinate's value: a field, or `tagger_<group>` (None: the group takes the word threshold)."""
+        if field in TAGGER_GROUP_FIELDS:
+            return dict(self.tagger_kinds).get(TAGGER_GROUP_FIELDS[field])
+        return getattr(self, field)
+
+    def with_value(self, field: str, choice) -> Setting:
+        """This setting with one search coordinate moved."""
+        if field not in TAGGER_GROUP_FIELDS:
+            return dataclasses.replace(self, **{field: choice})
+        groups = dict(self.tagger_kinds)
+        groups.pop(TAGGER_GROUP_FIELDS[field], None)
+        if choice is not None:
+            groups[TAGGER_GROUP_FIELDS[field]] = choice
+        return dataclasses.replace(self, tagger_kinds=tuple(sorted(groups.items())))
 
     def tagger_kind_thresholds(self) -> dict[str, float]:
-        return {group: least for group in KIND_GROUPS if (least := getattr(self, f"tagger_{group}")) is not None}
+        return dict(self.tagger_kinds)
 
     def policy(self) -> dict:
         kinds = KIND_SETS[self.kinds]
@@ -137,9 +152,7 @@ class Stages:
 
     def after_model(self, setting: Setting) -> AfterModel:
         lexicon, spacing = self._lexicon(setting)
-        policy = EditPolicy(setting.min_confidence, KIND_SETS[setting.kinds], setting.prefer_lexicon,
-                            setting.context_check, setting.tagger_word_threshold, setting.tagger_mark_threshold,
-                            tuple(sorted(setting.tagger_kind_thresholds().items())))
+        policy = EditPolicy.from_dict(setting.policy())
         punctuation = self.punctuation if setting.punctuation_threshold is not None else None
         return AfterModel(lexicon, spacing, policy, punctuation, setting.punctuation_threshold)
 
@@ -148,7 +161,7 @@ class Stages:
         runs them. The segment stages' output is remembered by the fields it depends on: a setting that moves
         only the punctuation threshold reuses it."""
         stages = self.after_model(setting)
-        key = (id(documents), *(getattr(setting, name) for name in SEGMENT_FIELDS))
+        key = (id(documents), *(setting.value_of(name) for name in SEGMENT_FIELDS))
         if key not in self._segments:
             self._segments[key] = [[(segment.start, stages.segment_edits(segment.text, edits))
                                     for segment, edits in d.segments] for d in documents]
@@ -270,9 +283,9 @@ def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, max_f
         for _ in range(rounds):
             for field, values in grid.items():
                 for choice in values:
-                    row = evaluate(dataclasses.replace(current, **{field: choice}))
+                    row = evaluate(current.with_value(field, choice))
                     if _better(row, best, budget):
-                        best, current = row, dataclasses.replace(current, **{field: choice})
+                        best, current = row, current.with_value(field, choice)
         return {**current.policy(), "tuned_on": f"qalb14-dev first {dev.limit} documents (source and corrected side)",
                 "objective": f"mean F0.5 with at most {budget} false alarms per 1,000 words",
                 "dev_with_punct": best["with_punct"], "dev_no_punct": best["no_punct"],

@@ -5,6 +5,8 @@ import pytest
 
 pytest.importorskip("torch")
 
+from nahawi.engine.lexicon_stage import EditPolicy
+from nahawi.kinds import KIND_GROUPS
 from training.tune import GRID, Setting, _better, tune_policy, value, write_policy
 
 
@@ -77,11 +79,24 @@ def test_the_tuned_figures_are_what_the_engine_scores_with_that_policy(trained_m
 def test_a_written_policy_reads_back_as_the_setting_it_was_tuned_as():
     """The search starts from the directory's own policy when that is better than the defaults."""
     settings = [Setting(), Setting(kinds="none", lexicon_gate=0.45, punctuation_threshold=None, lexicon_repair=False),
-                Setting(kinds="all", tagger_word_threshold=0.9, tagger_mark_threshold=1.01, tagger_hamza=0.3,
-                        tagger_grammar=1.01, prefer_lexicon=True, context_check=True, min_confidence=0.5)]
+                Setting(kinds="all", tagger_word_threshold=0.9, tagger_mark_threshold=1.01,
+                        tagger_kinds=(("grammar", 1.01), ("hamza", 0.3)), prefer_lexicon=True, context_check=True,
+                        min_confidence=0.5)]
     for setting in settings:
         assert Setting.from_policy(json.loads(json.dumps(setting.policy()))) == setting
     untagged = {key: value for key, value in Setting().policy().items() if not key.startswith("tagger")}
     off = Setting.from_policy(untagged)
     assert off.tagger_word_threshold > 1 and off.tagger_mark_threshold > 1  # a policy without a tagger keeps it off
     assert Setting.from_policy({**untagged, "kinds": ["hamza"]}) is None  # not one of the tuner's kind sets
+
+
+def test_every_kind_group_is_a_search_coordinate_of_the_setting():
+    """A group added to nahawi.kinds.KIND_GROUPS is searched without a new Setting field."""
+    setting = Setting()
+    for group in KIND_GROUPS:
+        field = f"tagger_{group}"
+        assert field in GRID and setting.value_of(field) is None
+        moved = setting.with_value(field, 0.7)
+        assert moved.value_of(field) == 0.7 and moved.policy()["tagger_kind_thresholds"] == {group: 0.7}
+        assert EditPolicy.from_dict(moved.policy()).tagger_kind_thresholds == ((group, 0.7),)
+        assert moved.with_value(field, None) == setting
