@@ -4,11 +4,12 @@ Each segment is read as benchmark tokens (`mapping.model_input`), cut into windo
 tagger (at token boundaries, never truncated), batched by length and tagged in one call per batch. The tags
 the policy trusts (`nahawi.tags.choose_tags`) rebuild the segment's tokens, and `mapping.render` writes them
 onto the user's spacing exactly as the seq2seq's output is written: everything outside an edit stays the
-user's text. Edits carry the probability of the tag that made them and rule id "tagger".
+user's text. Edits carry the least probability of the tags that made them and rule id "tagger".
 Knows nothing of ONNX Runtime (`sessions.OrtTagger`) or of the stages after it.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from nahawi.engine.mapping import (
 )
 from nahawi.errors import ModelError
 from nahawi.profile.adapter import TaggerAdapter
+from nahawi.text.tokens import Token
 from nahawi.tags import DELETE, JOIN, KEEP, TagChoice, TagPolicy, TagVocab, apply_choices, choose_tags
 
 RULE_ID = "tagger"
@@ -163,7 +165,25 @@ class TaggerStage:
         hyp, ops = aligned_outputs(choices, norm)
         if [h.text for h in hyp] == norm:
             return ()
-        return rendered_edits(text, render(text, source.tokens, norm, frozen, hyp, ops=ops), RULE_ID)
+        edits = rendered_edits(text, render(text, source.tokens, norm, frozen, hyp, ops=ops), RULE_ID)
+        return tuple(dataclasses.replace(edit, confidence=decision_confidence(edit, source.tokens, choices))
+                     for edit in edits)
+
+
+def decision_confidence(edit: Edit, tokens: Sequence[Token], choices: list[TagChoice]) -> float | None:
+    """The least probability among the tag decisions behind `edit`: the word tags of the words it rewrites,
+    deletes or joins, and the marks it writes after a word. (The rendered text's own scores would give a
+    deleted word the probability of the word kept after it.)"""
+    confidences = []
+    for token, choice in zip(tokens, choices, strict=True):
+        word, mark = choice.tagged.word, choice.tagged.mark
+        touches_end = edit.start <= token.end <= edit.end
+        inside = edit.start < token.end and edit.end > token.start
+        if word != KEEP and (inside or (word == JOIN and touches_end)):
+            confidences.append(choice.word_confidence)
+        if mark and touches_end and mark in edit.replacement:
+            confidences.append(choice.mark_confidence)
+    return min(confidences) if confidences else edit.confidence
 
 
 def aligned_outputs(choices: list[TagChoice], norm: list[str]) -> tuple[list[HypToken], list[Op]]:

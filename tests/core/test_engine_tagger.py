@@ -155,3 +155,25 @@ def test_the_tags_own_alignment_is_the_full_alignment(corrector):
         hyp, ops = aligned_outputs(choices, norm)
         assert [(h.text, h.probs[0]) for h in hyp] == apply_choices(choices)
         assert ops == align_tokens(norm, [h.text for h in hyp])
+
+
+def test_an_edit_carries_the_probability_of_the_tags_behind_it():
+    """A deleted word is scored by its DELETE tag, not by the word kept after it; a join by its JOIN tag; a
+    word's rewrite and the mark after it each by their own decision."""
+    from nahawi.engine.mapping import model_input
+    from nahawi.engine.tagger_stage import TaggerStage
+    from nahawi.tags import DELETE, JOIN, KEEP, TagChoice, TaggedToken, rewrite_between
+
+    text = "لا أتصو ر أن الشعب الشعب يصمد امام العدو"
+    source = model_input(text)
+    words = [t.text for t in source.tokens]
+    decisions = {1: (JOIN, 0.6, "", 0.9), 5: (DELETE, 0.3, "", 0.9),
+                 7: (rewrite_between("امام", "أمام"), 0.8, "،", 0.55)}
+    choices = []
+    for k, word in enumerate(words):
+        tag, word_p, mark, mark_p = decisions.get(k, (KEEP, 0.99, "", 0.99))
+        choices.append(TagChoice(TaggedToken(word, tag, mark), word_p, mark_p))
+    edits = TaggerStage.segment_edits(text, source, choices, [False] * len(words))
+    assert apply_edits(text, edits) == "لا أتصور أن الشعب يصمد أمام، العدو"
+    assert [(e.original, e.replacement, e.confidence) for e in edits] == [
+        ("أتصو ر", "أتصور", 0.6), (" الشعب", "", 0.3), ("امام", "أمام", 0.8), ("", "،", 0.55)]
