@@ -97,8 +97,10 @@ def decision_examples(stage, decisions: Sequence[Decision], config: AdapterConfi
     """The decided tokens of every decision and the anchors around them, for the word and the mark head, and
     the tokens of the writer's document lines, each to be kept as written."""
     texts = list(dict.fromkeys(d.text for d in decisions))
-    sources = {text: model_input(text) for text in texts}
-    outputs = dict(zip(texts, stage.outputs([sources[t] for t in texts], hidden=True)))
+    lines = list(dict.fromkeys(line for line in documents if line.strip()))
+    read = list(dict.fromkeys([*texts, *lines]))  # a document line is often a decision's text too: read once
+    sources = {text: model_input(text) for text in read}
+    outputs = dict(zip(read, stage.outputs([sources[t] for t in read], hidden=True)))
     vocab = stage.vocab
     keep, no_mark = vocab.word_id(KEEP), vocab.mark_id(NO_MARK)
     word, mark = HeadExamples.empty(), HeadExamples.empty()
@@ -132,21 +134,18 @@ def decision_examples(stage, decisions: Sequence[Decision], config: AdapterConfi
                 examples.add(out.word_hidden[i], out.word_probs[i], -1)
             else:
                 examples.add(out.mark_hidden[i], out.mark_probs[i], -1)
-    _document_examples(stage, documents, config, word, mark, rng)
+    _document_examples(stage, [(sources[line], outputs[line]) for line in lines], config, word, mark, rng)
     return word, mark
 
 
-def _document_examples(stage, lines: Sequence[str], config: AdapterConfig, word: HeadExamples, mark: HeadExamples,
+def _document_examples(stage, read: Sequence[tuple], config: AdapterConfig, word: HeadExamples, mark: HeadExamples,
                        rng: np.random.Generator) -> None:
-    """The writer's own clean lines: every token's tags are those that keep the line as it is (an edit the
-    tagger leans towards there, even below its threshold, is one this writer does not want; without them an
-    adapter fitted on accepted suggestions alone spread them to the writer's correct words)."""
-    lines = list(dict.fromkeys(line for line in lines if line.strip()))
-    if not lines:
-        return
-    sources = [model_input(line) for line in lines]
+    """The writer's own clean lines (`read`: each one's source and the tagger's outputs with states): every
+    token's tags are those that keep the line as it is (an edit the tagger leans towards there, even below its
+    threshold, is one this writer does not want; without them an adapter fitted on accepted suggestions alone
+    spread them to the writer's correct words)."""
     rows = []
-    for source, out in zip(sources, stage.outputs(sources, hidden=True)):
+    for source, out in read:
         tokens = [t.text for t in source.tokens]
         for i, tagged in enumerate(derive_tags(tokens, tokens)):
             if not out.frozen[i]:
