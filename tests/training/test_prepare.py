@@ -180,3 +180,37 @@ def test_real_identity_pairs_are_the_annotators_text_kept_as_it_is(tmp_path):
     assert any(is_punct_char(ch) for target in kept for ch in target)  # with the annotators' marks
     with pytest.raises(ConfigError):
         replace(SMOKE, real_identity_upsample=-1)
+
+
+@needs_data
+def test_real_restoration_pairs_put_back_the_annotators_marks(tmp_path):
+    """real_restoration_upsample: the corrected side with some of its marks taken out, to be put back — every
+    other token as the annotators wrote it."""
+    from dataclasses import replace
+
+    from training.data.prepare import RESTORED_MARKS, SMOKE, load_real, prepare, real_restoration_pairs
+    from training.data.align import segment_pairs
+
+    config = replace(SMOKE, corpus_sentences=300, write_dev=False, real_upsample=1, real_restoration_upsample=3)
+    real, _ = segment_pairs(load_real(DATA), config.max_words)
+    pairs = real_restoration_pairs(real, config)
+    assert pairs == real_restoration_pairs(real, config)  # its own seeded draw
+    targets = {p.target for p in real}
+    assert len(pairs) > len(real)  # most segments hold a mark after a word; three pairs each
+    for pair in pairs:
+        source, target = pair.source.split(), pair.target.split()
+        assert pair.target in targets and pair.origin == "real" and pair.kind == "punctuation"
+        assert len(source) < len(target)
+        assert [t for t in target if t not in RESTORED_MARKS] == [t for t in source if t not in RESTORED_MARKS]
+        assert _is_subsequence(source, target)
+    prepare(tmp_path / "out", config, DATA, CORPUS, log=lambda *_: None)
+    written = Counter((r["source"], r["target"]) for r in _records(tmp_path / "out" / "train.jsonl")
+                      if r["kind"] == "punctuation" and r["origin"] == "real")
+    assert not Counter((p.source, p.target) for p in pairs) - written  # every one of them, in the mix
+    with pytest.raises(ConfigError):
+        replace(SMOKE, real_restoration_drop=0.0)
+
+
+def _is_subsequence(short: list[str], long: list[str]) -> bool:
+    tokens = iter(long)
+    return all(any(token == t for t in tokens) for token in short)

@@ -55,6 +55,9 @@ class PrepareConfig:
     real_upsample: int = 4  # each real segment appears this many times in train.jsonl
     real_identity_upsample: int = 0  # each real segment's corrected side as a real identity pair, this many times:
     # QALB-style text, its annotators' marks included, to be left alone (the tagger's false alarms were there)
+    real_restoration_upsample: int = 0  # each real segment's corrected side with some of its marks taken out, as a
+    # pair that puts them back, this many times: the annotators' comma convention taught on their own text
+    real_restoration_drop: float = 0.5  # probability that a mark of such a pair is taken out of its source
     identity_share: float = 0.15  # share of train.jsonl that is clean → clean (punctuation stripped)
     hamza_share: float = 0.15  # share of train.jsonl from the hamza-focused augmentation
     hamza_prob: float = 0.5  # per-word corruption probability of the hamza augmentation
@@ -72,9 +75,12 @@ class PrepareConfig:
     def __post_init__(self):
         if not 0 <= self.identity_share + self.hamza_share + self.punct_share < 1:
             raise ConfigError("identity_share + hamza_share + punct_share must be in [0, 1)")
-        if self.max_words < 4 or self.real_upsample < 1 or self.corpus_sentences < 0 or self.real_identity_upsample < 0:
-            raise ConfigError("max_words >= 4, real_upsample >= 1, real_identity_upsample >= 0 and corpus_sentences >= 0 "
-                              "are required")
+        if (self.max_words < 4 or self.real_upsample < 1 or self.corpus_sentences < 0
+                or min(self.real_identity_upsample, self.real_restoration_upsample) < 0):
+            raise ConfigError("max_words >= 4, real_upsample >= 1, real_identity_upsample >= 0, "
+                              "real_restoration_upsample >= 0 and corpus_sentences >= 0 are required")
+        if not 0 < self.real_restoration_drop <= 1:
+            raise ConfigError("real_restoration_drop must be in (0, 1]")
 
     @classmethod
     def from_dict(cls, data: dict) -> PrepareConfig:
@@ -256,6 +262,29 @@ def restoration_pair(tokenized: str) -> tuple[list[str], list[str]]:
     return words, target
 
 
+def real_restoration_pairs(real: list[Pair], config: PrepareConfig) -> list[Pair]:
+    """`real_restoration_upsample` pairs per real segment: its corrected side as the target, each of the
+    target's RESTORED_MARKS after a word taken out of the source with probability `real_restoration_drop`
+    (a draw that takes none out is drawn again, up to four times; a target without such marks gives none).
+    An rng of its own, so the corpus pairs stay those of the same seed without them."""
+    rng = random.Random(config.seed + 1)
+    pairs = []
+    for pair in real:
+        tokens = pair.target.split()
+        sites = [k for k, token in enumerate(tokens)
+                 if token in RESTORED_MARKS and k and tokens[k - 1] not in RESTORED_MARKS]
+        if not sites:
+            continue
+        for _ in range(config.real_restoration_upsample):
+            for _ in range(4):
+                dropped = {k for k in sites if rng.random() < config.real_restoration_drop}
+                if dropped:
+                    source = " ".join(t for k, t in enumerate(tokens) if k not in dropped)
+                    pairs.append(Pair(source, pair.target, "real", "punctuation"))
+                    break
+    return pairs
+
+
 def _word_lists(sentences: list[str], min_words: int, max_words: int, skipped: Counter):
     """Words of each sentence with punctuation dropped; too short or long ones are counted and skipped."""
     for sentence in sentences:
@@ -373,6 +402,7 @@ def prepare(out_dir: str | Path, config: PrepareConfig = PrepareConfig(), data_r
     records = [_record(p) for p in real for _ in range(config.real_upsample)]
     records += [_record(replace(p, source=p.target, kind="none"))
                 for p in real for _ in range(config.real_identity_upsample)]
+    records += [_record(p) for p in real_restoration_pairs(real, config)]
     records += [_record(p) for p in corpus_pairs]
     rng.shuffle(records)
     _write_jsonl(out / "train.jsonl", records)
@@ -417,4 +447,4 @@ def _manifest(out: Path, config, data, corpus, records, report, skipped, stats, 
 
 
 __all__ = ["OPS", "SMOKE", "PrepareConfig", "corpus_sentences", "drop_punct", "hamza_suspects", "load_real",
-           "prepare", "read_dev", "resolve_roots", "synth_sample"]
+           "prepare", "read_dev", "real_restoration_pairs", "resolve_roots", "synth_sample"]
