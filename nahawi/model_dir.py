@@ -206,6 +206,7 @@ POLICY_CHECKS = MappingProxyType({
     "tagger": ("true or false", lambda v: isinstance(v, bool)),
     "tagger_word_threshold": ("a number from 0 to 1.01", lambda v: _number(v) and 0 <= v <= 1.01),
     "tagger_mark_threshold": ("a number from 0 to 1.01", lambda v: _number(v) and 0 <= v <= 1.01),
+    "tagger_passes": ("1 or 2", lambda v: v in (1, 2) and not isinstance(v, bool)),
     "tagger_kind_thresholds": (f"an object of kind groups ({', '.join(KIND_GROUPS)}) to numbers from 0 to 1.01",
                                lambda v: isinstance(v, dict) and all(
                                    k in KIND_GROUPS and _number(x) and 0 <= x <= 1.01 for k, x in v.items())),

@@ -242,8 +242,10 @@ class Corrector:
         if self.uses_model:
             decoded = self._decode(list(pending), settings)
         else:
-            tagged = (self.tagger.edits(list(pending), adapter=self.tagger_adapter) if self.tagger is not None
-                      else [()] * len(pending))
+            policy = self.stages.policy
+            trusted = policy.allows if policy.tagger_passes > 1 else None
+            tagged = (self.tagger.edits(list(pending), adapter=self.tagger_adapter, trusted=trusted)
+                      if self.tagger is not None else [()] * len(pending))
             decoded = {text: _SegmentResult(self.stages.segment_edits(text, edits))
                        for text, edits in zip(pending, tagged, strict=True)}
         for text, result in decoded.items():

@@ -32,6 +32,7 @@ class EditPolicy:
     tagger_word_threshold: float = 0.5  # least probability of a tagger word edit (its tag's)
     tagger_mark_threshold: float = 0.5  # least probability of a tagger punctuation edit
     tagger_kind_thresholds: tuple[tuple[str, float], ...] = ()  # (group, threshold): overrides the word threshold
+    tagger_passes: int = 1  # 2: the tagger reads again what its shown edits wrote (TaggerStage.edits)
 
     @classmethod
     def from_dict(cls, values) -> EditPolicy:
@@ -41,7 +42,8 @@ class EditPolicy:
                    float(values.get("tagger_word_threshold", cls.tagger_word_threshold)),
                    float(values.get("tagger_mark_threshold", cls.tagger_mark_threshold)),
                    tuple(sorted((group, float(least))
-                                for group, least in (values.get("tagger_kind_thresholds") or {}).items())))
+                                for group, least in (values.get("tagger_kind_thresholds") or {}).items())),
+                   int(values.get("tagger_passes", 1)))
 
     def tagger_threshold(self, kind: str) -> float:
         """The least probability of a tagger edit of `kind`."""

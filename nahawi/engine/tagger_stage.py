@@ -10,12 +10,13 @@ Knows nothing of ONNX Runtime (`sessions.OrtTagger`) or of the stages after it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from nahawi.contract import Edit
+from nahawi.contract import Edit, apply_edits
+from nahawi.edits.compose import compose_edits
 from nahawi.edits.align import MATCH, Op, align_tokens
 from nahawi.engine.mapping import (
     HypToken,
@@ -86,10 +87,24 @@ class TaggerStage:
         if not (np.isfinite(word_probs).all() and np.isfinite(mark_probs).all()):
             raise ModelError("the tagger's trial run produced non-finite probabilities")
 
-    def edits(self, texts: Sequence[str], policy: TagPolicy | None = None,
-              adapter: TaggerAdapter | None = None) -> list[tuple[Edit, ...]]:
+    def edits(self, texts: Sequence[str], policy: TagPolicy | None = None, adapter: TaggerAdapter | None = None,
+              trusted: Callable[[Edit], bool] | None = None) -> list[tuple[Edit, ...]]:
         """The tagger's edits of each segment text (offsets into that text), in input order; read through a
-        writer's adapter when one is given."""
+        writer's adapter when one is given. With `trusted`, two passes: where the first pass has edits that
+        `trusted` keeps, they are applied and the text is read again, and the second pass's edits are composed
+        onto them (`nahawi.edits.compose`) — the first pass's other edits there are left to the second."""
+        first = self._read(texts, policy, adapter)
+        if trusted is None:
+            return first
+        kept = [tuple(e for e in edits if trusted(e)) for edits in first]
+        again = [k for k, edits in enumerate(kept) if edits]
+        second = self._read([apply_edits(texts[k], kept[k]) for k in again], policy, adapter)
+        for k, edits in zip(again, second, strict=True):
+            first[k] = compose_edits(texts[k], kept[k], edits)
+        return first
+
+    def _read(self, texts: Sequence[str], policy: TagPolicy | None,
+              adapter: TaggerAdapter | None) -> list[tuple[Edit, ...]]:
         policy = policy or self.policy
         sources = [model_input(text) for text in texts]
         edits = []

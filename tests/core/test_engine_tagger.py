@@ -177,3 +177,37 @@ def test_an_edit_carries_the_probability_of_the_tags_behind_it():
     assert apply_edits(text, edits) == "لا أتصور أن الشعب يصمد أمام، العدو"
     assert [(e.original, e.replacement, e.confidence) for e in edits] == [
         ("أتصو ر", "أتصور", 0.6), (" الشعب", "", 0.3), ("امام", "أمام", 0.8), ("", "،", 0.55)]
+
+
+def test_two_passes_read_again_what_the_trusted_edits_wrote(corrector, tagger_model_dir, tmp_path):
+    """The second pass reads the text the first pass's trusted edits wrote; its edits, composed onto those,
+    write exactly what the two passes wrote. A policy asks for it with tagger_passes 2."""
+    stage = corrector.tagger
+    texts = [source for source, _ in TAGGER_PAIRS] + ["قال  ان الولد\tذهب الى المدرسه؟ 🙂 abc"]
+
+    def trusted(edit):
+        return edit.confidence >= 0.5
+
+    once, twice = stage.edits(texts), stage.edits(texts, trusted=trusted)
+    assert any(any(map(trusted, edits)) for edits in once)  # the second pass has something to read
+    for text, first, both in zip(texts, once, twice, strict=True):
+        kept = tuple(e for e in first if trusted(e))
+        written = apply_edits(text, kept)
+        [again] = stage.edits([written])
+        assert apply_edits(text, both) == (apply_edits(written, again) if kept else apply_edits(text, first))
+        assert all(text[e.start:e.end] == e.original and e.rule_id == "tagger" for e in both)
+
+    two = tmp_path / "two"
+    shutil.copytree(tagger_model_dir, two)
+    document = json.loads((two / "model.json").read_text(encoding="utf-8"))
+    document["policy"] = {**document.get("policy", {}), "tagger_passes": 2}
+    (two / "model.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    engine = Corrector.from_dir(two, device="cpu", options=OPTIONS)
+    assert engine.stages.policy.tagger_passes == 2
+    for text in texts:
+        correction = engine.correct(text)
+        assert correction.corrected == apply_edits(text, correction.edits)
+    document["policy"]["tagger_passes"] = 3
+    (two / "model.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    with pytest.raises(ModelError, match="tagger_passes"):
+        Corrector.from_dir(two, device="cpu", options=OPTIONS)

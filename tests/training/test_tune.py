@@ -100,3 +100,31 @@ def test_every_kind_group_is_a_search_coordinate_of_the_setting():
         assert moved.value_of(field) == 0.7 and moved.policy()["tagger_kind_thresholds"] == {group: 0.7}
         assert EditPolicy.from_dict(moved.policy()).tagger_kind_thresholds == ((group, 0.7),)
         assert moved.with_value(field, None) == setting
+
+
+def test_a_second_tagger_pass_is_scored_through_the_engine_as_written(tagger_model_dir, shared_root, tmp_path):
+    """A second pass cannot be replayed from raw edits: `engine_row` scores it through the engine, and its
+    figures are those of an engine loading that policy from model.json."""
+    import shutil
+
+    from nahawi.bench.false_alarms import count_edited_words
+    from nahawi.engine import Corrector, CorrectorOptions
+    from nahawi.m2.reader import read_lines
+    from training.evaluate import load_qalb14_dev, score_dev_hypotheses
+    from training.tune import CORRECTED_SIDE, DevScorer, Stages, engine_row
+
+    model = tmp_path / "model"
+    shutil.copytree(tagger_model_dir, model)
+    dev = load_qalb14_dev(shared_root / "data", 6)
+    sources, corrected = dev.sources[:6], read_lines(shared_root / "data" / CORRECTED_SIDE)[:6]
+    words = sum(len(line.split()) for line in corrected)
+    setting = Setting(kinds="none", tagger_word_threshold=0.3, tagger_mark_threshold=0.3, tagger_passes=2)
+    engine = Corrector.from_dir(model, device="cpu", options=CorrectorOptions(cache_size=0))
+    row = engine_row(engine, Stages(model), DevScorer(dev), sources, corrected, words, setting)
+    write_policy(model, setting.policy())
+    written = Corrector.from_dir(model, device="cpu")
+    assert written.stages.policy.tagger_passes == 2
+    scores = score_dev_hypotheses([c.corrected for c in written.correct_batch(sources)], dev)
+    assert (row["with_punct"], row["no_punct"]) == (scores["with_punct"]["f0.5"], scores["no_punct"]["f0.5"])
+    alarms = sum(count_edited_words(c.source, c.edits) for c in written.correct_batch(corrected))
+    assert row["false_alarms_per_1000_words"] == pytest.approx(1000 * alarms / words)
