@@ -6,8 +6,9 @@ threshold. The model is decoded once on the dev source side and once on the dev 
 setting is then applied offline to those raw edits, scored with and without punctuation (source side) and
 charged its false alarms (every edit proposed on the corrected side). Writers hate false alarms, so the
 objective is mean F0.5 within `max_false_alarms` per 1,000 words, and a steep charge per false alarm above
-it (`value`). The search is coordinate-wise, from the better of the engine's defaults and the directory's own
-policy.
+it (`value`). The search is coordinate-wise, from the best of the engine's defaults, the directory's own
+policy and (with a tagger) that policy with the lexicon winning where both edit a word; a second tagger pass
+is then tried on the best setting through the engine itself (`engine_row`).
 """
 from __future__ import annotations
 
@@ -295,6 +296,9 @@ def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, max_f
     written = json.loads((Path(model_dir) / "model.json").read_text(encoding="utf-8")).get("policy") or {}
     starts = [dataclasses.replace(start, tagger_passes=1)  # raw edits are one pass; a second is tried last
               for start in (Setting(), *filter(None, [Setting.from_policy(written)]))]
+    if raw.tagger is not None:  # the lexicon winning where both edit a word changes nothing while the tagger is
+        # off, so a greedy search would never turn it on for the tagger's sake: start from it too (ties go to it)
+        starts.append(dataclasses.replace(starts[-1], prefer_lexicon=True, context_check=True))
     engine = None  # the whole engine, for the second tagger pass
 
     def second_pass(setting: Setting) -> dict:
@@ -310,7 +314,7 @@ def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, max_f
     def search(budget: float) -> dict:
         # coordinate search is greedy: it starts from the better of the defaults and the policy the directory
         # already has, so a new stage (a tagger) never ends below the policy tuned without it
-        current = max(starts, key=lambda start: value(evaluate(start), budget))
+        current = max(reversed(starts), key=lambda start: value(evaluate(start), budget))
         best = evaluate(current)
         for _ in range(rounds):
             for field, values in grid.items():
