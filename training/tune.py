@@ -67,9 +67,8 @@ class Setting:
     punctuation_threshold: float | None = 0.8
     tagger_word_threshold: float = 0.5  # least probability of a shown tagger word edit
     tagger_mark_threshold: float = 0.5  # least probability of a shown tagger mark
-    tagger_kinds: tuple[tuple[str, float], ...] = ()  # (kind group, least probability of its tagger edits),
-    # sorted; a group not named takes the word threshold (nahawi.kinds.KIND_GROUPS)
-    tagger_passes: int = 1  # 2: the tagger reads again what its shown edits wrote (tried on the search's best)
+    tagger_kinds: tuple[tuple[str, float], ...] = ()  # sorted (kind group, least probability); others: word's
+    tagger_passes: int = 1  # 2: a second tagger pass (tried on the search's best, through the engine)
 
     @classmethod
     def from_policy(cls, policy: dict) -> Setting | None:
@@ -199,6 +198,23 @@ def engine_row(corrector, stages: Stages, dev: DevScorer, sources: list[str], co
             "false_alarms_per_1000_words": 1000 * alarms / max(1, words)}
 
 
+class SecondPass:
+    """Settings with a second tagger pass, scored through the engine (`engine_row`), opened on first use."""
+
+    def __init__(self, model_dir: Path, stages: Stages, scorer: DevScorer, sources: list[str], corrected: list[str],
+                 words: int):
+        self.model_dir, self.stages, self.scorer = model_dir, stages, scorer
+        self.sources, self.corrected, self.words = sources, corrected, words
+        self._engine = None
+
+    def row(self, setting: Setting) -> dict:
+        from nahawi.engine import Corrector, CorrectorOptions
+
+        if self._engine is None:
+            self._engine = Corrector.from_dir(self.model_dir, device="cpu", options=CorrectorOptions(cache_size=0))
+        return engine_row(self._engine, self.stages, self.scorer, self.sources, self.corrected, self.words, setting)
+
+
 def raw_documents(corrector, texts: list[str]) -> list[RawDocument]:
     """`corrector` must run no stage after the model (CorrectorOptions(lexicon=False, policy=False,
     punctuation=False)); every model edit lies inside the engine segment it was decoded in. The tagger's
@@ -299,21 +315,11 @@ def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, max_f
     if raw.tagger is not None:  # the lexicon winning where both edit a word changes nothing while the tagger is
         # off, so a greedy search would never turn it on for the tagger's sake: start from it too (ties go to it)
         starts.append(dataclasses.replace(starts[-1], prefer_lexicon=True, context_check=True))
-    engine = None  # the whole engine, for the second tagger pass
-
-    def second_pass(setting: Setting) -> dict:
-        nonlocal engine
-        if engine is None:
-            engine = Corrector.from_dir(model_dir, device="cpu", options=CorrectorOptions(cache_size=0))
-        row = seen[setting] = engine_row(engine, stages, scorer, dev.sources[:dev.limit], corrected, words, setting)
-        log(f"{json.dumps(dataclasses.asdict(setting))}: F0.5 {row['with_punct']:.4f} with punct, "
-            f"{row['no_punct']:.4f} without; {row['false_alarms_per_1000_words']:.2f} false alarms / 1k words "
-            "(through the engine)")
-        return row
+    twice = SecondPass(model_dir, stages, scorer, dev.sources[:dev.limit], corrected, words)
 
     def search(budget: float) -> dict:
-        # coordinate search is greedy: it starts from the better of the defaults and the policy the directory
-        # already has, so a new stage (a tagger) never ends below the policy tuned without it
+        # coordinate search is greedy: it starts from the best of `starts` (a tie goes to the later one), so a new
+        # stage (a tagger) never ends below the policy tuned without it
         current = max(reversed(starts), key=lambda start: value(evaluate(start), budget))
         best = evaluate(current)
         for _ in range(rounds):
@@ -323,10 +329,14 @@ def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, max_f
                     if _better(row, best, budget):
                         best, current = row, current.with_value(field, choice)
         if raw.tagger is not None and current.tagger_kinds_shown():
-            twice = dataclasses.replace(current, tagger_passes=2)
-            row = second_pass(twice)
-            if _better(row, best, budget):
-                best, current = row, twice
+            two = dataclasses.replace(current, tagger_passes=2)
+            if two not in seen:
+                seen[two] = twice.row(two)
+                log(f"{json.dumps(dataclasses.asdict(two))}: F0.5 {seen[two]['with_punct']:.4f} with punct, "
+                    f"{seen[two]['no_punct']:.4f} without; {seen[two]['false_alarms_per_1000_words']:.2f} false "
+                    "alarms / 1k words (through the engine)")
+            if _better(seen[two], best, budget):
+                best, current = seen[two], two
         return {**current.policy(), "tuned_on": f"qalb14-dev first {dev.limit} documents (source and corrected side)",
                 "objective": f"mean F0.5 with at most {budget} false alarms per 1,000 words",
                 "dev_with_punct": best["with_punct"], "dev_no_punct": best["no_punct"],

@@ -58,13 +58,14 @@ def compose_edits(text: str, first: Sequence[Edit], second: Sequence[Edit]) -> t
 
 def _joins(edit: Edit, region: tuple[int, int], earlier: Edit) -> bool:
     """Whether a second edit must join the first edit `earlier`, which wrote `region`: they overlap, an
-    insertion falls strictly inside it, or they touch where either pass only inserted or only deleted (moved
-    back apart, the two would land on one offset of `text` in no certain order)."""
+    insertion falls strictly inside it, the first edit deleted text right where the second one is, or both
+    only insert at one place (moved back apart, those would land on one offset of `text` in no certain order).
+    A word's rewrite and a mark inserted after it stay two edits."""
     start, end = region
-    if start == end or earlier.start == earlier.end:
-        return edit.start <= end and start <= edit.end
+    if start == end:
+        return edit.start <= start <= edit.end
     if edit.start == edit.end:
-        return start < edit.start < end
+        return start < edit.start < end or (earlier.start == earlier.end and start <= edit.start <= end)
     return edit.start < end and start < edit.end
 
 
@@ -88,12 +89,14 @@ def _moved(edit: Edit, first: Sequence[Edit], regions: Sequence[tuple[int, int]]
 def _joined(text: str, written: str, first: list[Edit], regions: list[tuple[int, int]], members: list[int],
             later: list[Edit]) -> Edit:
     """One edit of `text` for a cluster (first edits `members`, second edits `later`): what the first pass
-    wrote over [low, high) of the written text, with the second pass's edits applied."""
+    wrote over [low, high) of the written text, with the second pass's edits applied. Where the cluster's
+    written span starts or ends with a first edit, so does its span in `text` (a neighbouring first edit may
+    share that written offset)."""
     mine = [first[k] for k in members]
-    low = min(min(regions[k][0] for k in members), min(e.start for e in later))
-    high = max(max(regions[k][1] for k in members), max(e.end for e in later))
-    start = min(_position(low, first, regions), min(e.start for e in mine))  # a deletion's span included
-    end = max(_position(high, first, regions), max(e.end for e in mine))
+    own_low, own_high = min(regions[k][0] for k in members), max(regions[k][1] for k in members)
+    low, high = min(own_low, *(e.start for e in later)), max(own_high, *(e.end for e in later))
+    start = min(e.start for e in mine) if low == own_low else _position(low, first, regions)
+    end = max(e.end for e in mine) if high == own_high else _position(high, first, regions)
     inside = [dataclasses.replace(e, start=e.start - low, end=e.end - low) for e in later]
     replacement, original = apply_edits(written[low:high], inside), text[start:end]
     scores = [e.confidence for e in (*mine, *later) if e.confidence is not None]

@@ -32,7 +32,7 @@ class EditPolicy:
     tagger_word_threshold: float = 0.5  # least probability of a tagger word edit (its tag's)
     tagger_mark_threshold: float = 0.5  # least probability of a tagger punctuation edit
     tagger_kind_thresholds: tuple[tuple[str, float], ...] = ()  # (group, threshold): overrides the word threshold
-    tagger_passes: int = 1  # 2: the tagger reads again what its shown edits wrote (TaggerStage.edits)
+    tagger_passes: int = 1  # 2: the tagger reads again what its edits above these thresholds wrote
 
     @classmethod
     def from_dict(cls, values) -> EditPolicy:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from nahawi.contract import Edit, apply_edits
-from nahawi.edits.compose import compose_edits
 from nahawi.edits.align import MATCH, Op, align_tokens
+from nahawi.edits.compose import compose_edits
 from nahawi.engine.mapping import (
     HypToken,
     ModelInput,
@@ -28,8 +28,8 @@ from nahawi.engine.mapping import (
 )
 from nahawi.errors import ModelError
 from nahawi.profile.adapter import TaggerAdapter
-from nahawi.text.tokens import Token
 from nahawi.tags import DELETE, JOIN, KEEP, TagChoice, TagPolicy, TagVocab, apply_choices, choose_tags
+from nahawi.text.tokens import Token
 
 RULE_ID = "tagger"
 
@@ -91,8 +91,9 @@ class TaggerStage:
               trusted: Callable[[Edit], bool] | None = None) -> list[tuple[Edit, ...]]:
         """The tagger's edits of each segment text (offsets into that text), in input order; read through a
         writer's adapter when one is given. With `trusted`, two passes: where the first pass has edits that
-        `trusted` keeps, they are applied and the text is read again, and the second pass's edits are composed
-        onto them (`nahawi.edits.compose`) — the first pass's other edits there are left to the second."""
+        `trusted` keeps, they are applied and the text is read again, and the second pass's trusted edits are
+        composed onto them (`nahawi.edits.compose`). There only trusted edits are left: an untrusted one would
+        not be shown, and joined to a trusted one it would take that one's place."""
         first = self._read(texts, policy, adapter)
         if trusted is None:
             return first
@@ -100,7 +101,7 @@ class TaggerStage:
         again = [k for k, edits in enumerate(kept) if edits]
         second = self._read([apply_edits(texts[k], kept[k]) for k in again], policy, adapter)
         for k, edits in zip(again, second, strict=True):
-            first[k] = compose_edits(texts[k], kept[k], edits)
+            first[k] = compose_edits(texts[k], kept[k], [e for e in edits if trusted(e)])
         return first
 
     def _read(self, texts: Sequence[str], policy: TagPolicy | None,

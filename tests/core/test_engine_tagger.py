@@ -180,8 +180,8 @@ def test_an_edit_carries_the_probability_of_the_tags_behind_it():
 
 
 def test_two_passes_read_again_what_the_trusted_edits_wrote(corrector, tagger_model_dir, tmp_path):
-    """The second pass reads the text the first pass's trusted edits wrote; its edits, composed onto those,
-    write exactly what the two passes wrote. A policy asks for it with tagger_passes 2."""
+    """The second pass reads the text the first pass's trusted edits wrote; its trusted edits, composed onto
+    those, write exactly what the two passes wrote. A policy asks for it with tagger_passes 2."""
     stage = corrector.tagger
     texts = [source for source, _ in TAGGER_PAIRS] + ["قال  ان الولد\tذهب الى المدرسه؟ 🙂 abc"]
 
@@ -194,6 +194,7 @@ def test_two_passes_read_again_what_the_trusted_edits_wrote(corrector, tagger_mo
         kept = tuple(e for e in first if trusted(e))
         written = apply_edits(text, kept)
         [again] = stage.edits([written])
+        again = [e for e in again if trusted(e)]
         assert apply_edits(text, both) == (apply_edits(written, again) if kept else apply_edits(text, first))
         assert all(text[e.start:e.end] == e.original and e.rule_id == "tagger" for e in both)
 
