@@ -301,6 +301,35 @@ def false_alarms(
     _guard(work)
 
 
+@app.command("ablation")
+def ablation(
+    dataset: Annotated[str, typer.Option("--dataset", help="qalb14-dev, qalb15-dev or zaebuc-dev")] = "qalb14-dev",
+    model: Annotated[Path | None, typer.Option("--model", help="Model directory [the embedded model].")] = None,
+    data_root: Annotated[str | None, typer.Option("--data-root", help=DATA_HELP)] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="First N documents only.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
+) -> None:
+    """What each stage buys: the pipeline whole and with one stage taken out at a time (tagger, seq2seq edits,
+    lexicon, spacing, punctuation model): F0.5 with and without punctuation, false alarms per 1,000 words."""
+    from nahawi.bench.ablation import run_ablation
+
+    def work() -> None:
+        report = run_ablation(dataset, data_root, model, limit)
+        if as_json:
+            typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
+            return
+        typer.echo(f"{report['dataset']}, {report['documents']} documents ({report['model']})")
+        typer.echo(f"{'':40s} {'F0.5':>6s} {'no punct':>8s} {'alarms':>7s}   {'the stage buys':s}")
+        for row in report["rows"]:
+            buys = row.get("stage_buys")
+            extra = "" if buys is None else (f"   {100 * buys['with_punct']:+.2f} / {100 * buys['no_punct']:+.2f}, "
+                                             f"{buys['false_alarms_per_1000_words']:+.2f} alarms")
+            typer.echo(f"{row['variant']:40s} {100 * row['with_punct']['f0.5']:6.2f} "
+                       f"{100 * row['no_punct']['f0.5']:8.2f} {row['false_alarms_per_1000_words']:7.2f}{extra}")
+
+    _guard(work)
+
+
 @app.command("adapt")
 def adapt_bench(
     feedback: Annotated[int, typer.Option("--feedback", help="Essays whose suggestions the simulated writer "
