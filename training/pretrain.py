@@ -252,10 +252,15 @@ def train_encoder_tokenizer(corpus_root: Path, out: Path, config: PretrainConfig
     return train_on_lines(paragraphs[:config.tokenizer_lines], out, tokenizer_config, log)
 
 
+ENCODER_PARTS = ("embedding.", "pos_encoder.", "encoder.")  # TextEncoder's own weights; heads differ
+
+
 def load_encoder(path: str | Path) -> tuple[dict[str, Tensor], ModelConfig, dict]:
-    """(encoder state dict, config, payload) from an encoder.pt or a pretraining last.pt."""
+    """(encoder state dict, config, payload) from an encoder.pt, a pretraining last.pt or an edit tagger's
+    checkpoint (`nahawi train tagger`: the same encoder under the same names, fine-tuned on corrections). The
+    heads on top (masked-LM, word tags, marks) are left out: only the encoder's own weights."""
     payload = safe_load(path)
     if not isinstance(payload, dict) or "model_state_dict" not in payload or "config" not in payload:
         raise ConfigError(f"{path}: not an encoder checkpoint (needs model_state_dict and config)")
-    state = {k: v for k, v in payload["model_state_dict"].items() if not k.startswith("mlm_")}
+    state = {k: v for k, v in payload["model_state_dict"].items() if k.startswith(ENCODER_PARTS)}
     return state, ModelConfig.from_dict(payload["config"]), payload

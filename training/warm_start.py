@@ -1,4 +1,5 @@
-"""Warm start of the seq2seq from the pretrained Arabic encoder (`nahawi train pretrain`'s encoder.pt).
+"""Warm start of the seq2seq from the pretrained Arabic encoder (`nahawi train pretrain`'s encoder.pt) or from
+an edit tagger's encoder (`nahawi train tagger`'s checkpoints: the same encoder, trained on corrections).
 
 What is copied, and why:
 - the embedding table (tied to the output projection, so the decoder's output layer starts pretrained too)
@@ -58,11 +59,13 @@ def check_tokenizer(encoder_path: str, tokenizer: str) -> str:
 
 
 def encoder_tokenizer(encoder_path: str | Path) -> Path | None:
-    """The tokenizer of the pretraining run that wrote encoder_path: config.json's `tokenizer` beside it
-    (as recorded, or by its name beside the encoder when the run was made elsewhere), else spm.model there."""
+    """The tokenizer of the run that wrote encoder_path: config.json's `tokenizer` beside it (a tagger run's
+    under `tagger`; as recorded, or by its name beside the checkpoint when the run was made elsewhere), else
+    spm.model there."""
     folder = Path(encoder_path).parent
     try:
-        recorded = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("tokenizer") or ""
+        run_config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        recorded = run_config.get("tokenizer") or (run_config.get("tagger") or {}).get("tokenizer") or ""
     except (OSError, ValueError, AttributeError):
         recorded = ""
     for candidate in (Path(recorded) if recorded else None, folder / Path(recorded).name if recorded else None,

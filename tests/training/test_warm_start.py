@@ -105,3 +105,34 @@ def test_the_warm_recipe_fits_the_encoder_small_shape():
     config = TrainConfig.from_dict(recipe.train)
     assert config.init_encoder and 1 <= preset(config.model).num_decoder_layers <= 2
     check_fits(preset("encoder-small"), preset(config.model), config.init_encoder)
+
+
+def test_warm_start_from_an_edit_taggers_encoder(pairs, encoder_run, tmp_path):
+    """A tagger checkpoint holds the same encoder under the same names, trained on corrections: its encoder
+    starts the seq2seq, its word and mark heads are left out, and its tokenizer is checked like a
+    pretraining run's."""
+    from training.tagger import TaggerConfig, TaggerTrainer
+
+    tagger_dir = tmp_path / "tagger"
+    TaggerTrainer(TaggerConfig(out_dir=str(tagger_dir), train=str(pairs / "train.jsonl"),
+                               tokenizer=str(encoder_run / "spm.model"), encoder="", model="test",
+                               min_rewrite_count=1, batch_pieces=300, warmup_steps=2, log_every=1, save_every=2,
+                               eval_every=10_000, dropout=0.0, bf16=False), lambda *_: None).train(stop_at=2)
+    tagger = torch.load(tagger_dir / "last.pt", weights_only=True)["model_state_dict"]
+    encoder, _, _ = load_encoder(tagger_dir / "last.pt")
+    assert not any(key.startswith(("word_head", "mark_head")) for key in encoder)
+    assert set(encoder) == {key for key in tagger if not key.startswith(("word_head", "mark_head"))}
+
+    model = Trainer(_config(pairs, encoder_run, tmp_path / "run", init_encoder=str(tagger_dir / "last.pt")))
+    state = model.model.state_dict()
+    assert torch.equal(state["encoder.layers.1.linear2.weight"], tagger["encoder.layers.1.linear2.weight"])
+    assert torch.equal(state["decoder.layers.0.linear1.weight"], tagger["encoder.layers.0.linear1.weight"])
+
+    from training.tokenizer import TokenizerConfig, train_on_lines
+
+    other = tmp_path / "other.model"
+    train_on_lines(tiny_corpus(300, seed=9)[100:], other,
+                   TokenizerConfig(vocab_size=400, corpus_lines=1000, control_symbols=("<mask>",)), lambda *_: None)
+    with pytest.raises(ConfigError, match="the tokenizer must be the encoder's"):
+        Trainer(_config(pairs, encoder_run, tmp_path / "run2", init_encoder=str(tagger_dir / "last.pt"),
+                        tokenizer=str(other)))
