@@ -196,3 +196,28 @@ print(mapped, libc.mallinfo2().hblks)
                            cwd=Path(__file__).resolve().parents[2]).stdout.split() for mode in ("map", "heap")]
     (mapped, with_map), (_, without) = runs
     assert mapped == "True" and int(with_map) > int(without)
+
+
+def test_a_snapshot_is_half_the_weights_and_a_later_run_starts_from_it(run_inputs, tmp_path):
+    """`training.snapshot`: bf16 weights, the tags and the tokenizer's own file beside them; a stage started
+    from it (tokenizer = the snapshot's) holds those weights, and training goes on."""
+    from training.snapshot import write_snapshot
+
+    first = TaggerTrainer(config(tmp_path / "first", run_inputs), quiet)
+    first.train(stop_at=5)
+    manifest = write_snapshot(tmp_path / "first" / "last.pt", tmp_path / "snap")
+    snap = tmp_path / "snap"
+    assert manifest["step"] == 5 and (snap / "spm.model").read_bytes() == run_inputs[1].read_bytes()
+    payload = torch.load(snap / "tagger.pt", weights_only=True)
+    assert "optimizer" not in payload and payload["tags"] == first.vocab.to_json()
+    assert payload["model_state_dict"]["word_head.weight"].dtype == torch.bfloat16
+    torch.save(first.model.state_dict(), tmp_path / "fp32.pt")
+    assert (snap / "tagger.pt").stat().st_size < 0.6 * (tmp_path / "fp32.pt").stat().st_size
+
+    stage = TaggerTrainer(config(tmp_path / "stage", (run_inputs[0], snap / "spm.model"), init_tags=True,
+                                 init_tagger=str(snap / "tagger.pt"), schedule_offset=5, stage_warmup=2), quiet)
+    for key, value in first.model.state_dict().items():
+        expected = value if key == "pos_encoder.pe" else value.to(torch.bfloat16).float()
+        assert torch.equal(stage.model.state_dict()[key], expected), key
+    stage.train(stop_at=2)
+    assert stage.state["step"] == 2

@@ -1,0 +1,59 @@
+"""A tagger run's weights kept small enough to commit, so that a run outlives the machine it trained on.
+
+Training runs live under ignored folders and a machine can come back without them; the recipe reproduces
+them, but at hours of CPU. A snapshot is the run's weights in bf16 (half of fp32; the optimizer state, twice
+the weights again, is left out), its tag vocabulary and its tokenizer's file beside it, with a manifest of
+where it came from. A later run starts from it as a stage (`init_tagger` + `init_tags`, `schedule_offset` at
+the snapshot's step: a fresh optimizer with a short warm-up, the run's rate going on).
+
+    python -m training.snapshot CHECKPOINT OUT_DIR     # writes OUT_DIR/tagger.pt, spm.model, manifest.json
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import torch
+
+from nahawi.errors import ConfigError
+from training.checkpoint import safe_load
+
+KEPT = ("model_state_dict", "config", "tags", "step", "encoder", "dev")  # what a stage's init_tagger reads
+
+
+def write_snapshot(checkpoint: str | Path, out_dir: str | Path) -> dict:
+    """OUT_DIR/tagger.pt (bf16 weights), OUT_DIR/spm.model (the run's tokenizer, byte for byte) and
+    OUT_DIR/manifest.json; returns the manifest."""
+    payload = safe_load(checkpoint)
+    if not isinstance(payload, dict) or not {"model_state_dict", "config", "tags", "tokenizer"} <= payload.keys():
+        raise ConfigError(f"{checkpoint}: not a tagger checkpoint (needs model_state_dict, config, tags, tokenizer)")
+    tokenizer = Path(payload["tokenizer"])
+    if not tokenizer.is_file():
+        raise ConfigError(f"{checkpoint} was trained with {tokenizer}, which is not here: a snapshot needs it")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    state = {key: value.to(torch.bfloat16) if value.is_floating_point() and key != "pos_encoder.pe" else value
+             for key, value in payload["model_state_dict"].items()}
+    snapshot = {key: payload[key] for key in KEPT if key in payload}
+    snapshot["model_state_dict"] = state
+    snapshot["tokenizer"] = "spm.model"  # beside the snapshot
+    torch.save(snapshot, out / "tagger.pt")
+    shutil.copyfile(tokenizer, out / "spm.model")
+    manifest = {"from": str(checkpoint), "step": payload.get("step"), "dtype": "bfloat16",
+                "tagger.pt": _sha256(out / "tagger.pt"), "spm.model": _sha256(out / "spm.model"),
+                "dev": (payload.get("dev") or {}).get("with_punct", {}).get("f0.5")}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        sys.exit("usage: python -m training.snapshot CHECKPOINT OUT_DIR")
+    print(json.dumps(write_snapshot(sys.argv[1], sys.argv[2]), indent=2))
