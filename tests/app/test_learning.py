@@ -384,22 +384,22 @@ def test_a_word_of_the_writers_stops_being_flagged_once_learned_on_the_shipped_m
 
     window = make_window(engine=lambda: Corrector.from_dir(None, device="cpu", options=CorrectorOptions(threads=1)))
     qtbot.waitUntil(lambda: window.info is not None, timeout=60000)
-    check(qtbot, window, "كتبت مقالا عن الانثروبولوجيا الثقافية.")
-    assert _issue(window, "الانثروبولوجيا").edit.replacement == "الأنثروبولوجيا"
+    check(qtbot, window, "كتبت مقالا عن الايديولوجيا الثقافية.")
+    assert _issue(window, "الايديولوجيا").edit.replacement == "الأيديولوجيا"
     mine = tmp_path / "mine.md"
-    mine.write_text("درست الانثروبولوجيا في الجامعة سنوات طويلة.\n\nتهتم الانثروبولوجيا بدراسة الإنسان.\n",
+    mine.write_text("درست الايديولوجيا في الجامعة سنوات طويلة.\n\nتشغل الايديولوجيا كثيرا من الباحثين.\n",
                     encoding="utf-8")
     _learn_from(window, qtbot, mine)
-    assert _issue(window, "الانثروبولوجيا") is None
-    assert window.profile.overlay()[0]["الانثروبولوجيا"] == 2
+    assert _issue(window, "الايديولوجيا") is None
+    assert window.profile.overlay()[0]["الايديولوجيا"] == 2
     window.learn_dialog.close()
     window.actions_["learned"].trigger()  # forgetting the word in the view: flagged again
     listed = window.learned_dialog.lists["words"]
-    row = next(r for r in range(listed.count()) if listed.item(r).data(Qt.ItemDataRole.UserRole) == ("الانثروبولوجيا",))
+    row = next(r for r in range(listed.count()) if listed.item(r).data(Qt.ItemDataRole.UserRole) == ("الايديولوجيا",))
     QTest.mouseClick(listed.viewport(), Qt.MouseButton.LeftButton, pos=listed.visualItemRect(listed.item(row)).center())
     with qtbot.waitSignal(window.checked, timeout=20000):
         _click(qtbot, window.learned_dialog.remove_button)
-    assert _issue(window, "الانثروبولوجيا") is not None and "الانثروبولوجيا" not in window.profile.overlay()[0]
+    assert _issue(window, "الايديولوجيا") is not None and "الايديولوجيا" not in window.profile.overlay()[0]
     window.learned_dialog.close()
 
 
