@@ -1,0 +1,53 @@
+"""The tagger snapshots committed under training/snapshots are whole and the recipes that continue them agree.
+
+A snapshot is how a run outlives a machine that comes back bare: its files must match its manifest, load
+without unpickling code, fit its own tokenizer and tags, and the recipe that resumes it must go on at its step.
+"""
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from nahawi.tags import TagVocab
+
+torch = pytest.importorskip("torch")
+spm = pytest.importorskip("sentencepiece")
+
+ROOT = Path(__file__).resolve().parents[2]
+SNAPSHOTS = sorted((ROOT / "training" / "snapshots").glob("*/manifest.json"))
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("manifest_path", SNAPSHOTS, ids=lambda p: p.parent.name)
+def test_a_committed_snapshot_matches_its_manifest_and_loads_safely(manifest_path):
+    folder = manifest_path.parent
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert _sha256(folder / "tagger.pt") == manifest["tagger.pt"]
+    assert _sha256(folder / "spm.model") == manifest["spm.model"]
+
+    payload = torch.load(folder / "tagger.pt", weights_only=True, map_location="cpu")
+    assert payload["step"] == manifest["step"] and "optimizer" not in payload
+    state = payload["model_state_dict"]
+    assert all(value.dtype == torch.bfloat16 for key, value in state.items()
+               if value.is_floating_point() and key != "pos_encoder.pe")
+    vocab = TagVocab.from_json(payload["tags"])
+    assert state["word_head.weight"].shape[0] == len(vocab.word_tags)
+    assert state["mark_head.weight"].shape[0] == len(vocab.marks)
+    pieces = spm.SentencePieceProcessor(model_file=str(folder / "spm.model"))
+    assert payload["config"]["vocab_size"] == pieces.get_piece_size()
+    assert pieces.encode("ذهب الطالب إلى المدرسة", out_type=str)  # the tokenizer reads Arabic
+
+
+def test_each_recipe_that_continues_a_snapshot_goes_on_at_its_step():
+    recipes = [path for path in (ROOT / "training" / "recipes").glob("*.json")
+               if "training/snapshots/" in json.loads(path.read_text(encoding="utf-8")).get("init_tagger", "")]
+    for path in recipes:
+        recipe = json.loads(path.read_text(encoding="utf-8"))
+        folder = ROOT / Path(recipe["init_tagger"]).parent
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        assert recipe["schedule_offset"] == manifest["step"], path.name
+        assert Path(recipe["tokenizer"]).parent == Path(recipe["init_tagger"]).parent and recipe["init_tags"]
