@@ -24,6 +24,16 @@ from training.checkpoint import safe_load
 KEPT = ("model_state_dict", "config", "tags", "step", "encoder", "dev")  # what a stage's init_tagger reads
 
 
+def run_step(checkpoint: Path, payload: dict) -> int:
+    """The step of the whole run: a stage counts its own steps from its `schedule_offset` (recorded in the
+    checkpoint, or in the run's config.json beside it by trainers that did not record it)."""
+    offset = payload.get("schedule_offset", (payload.get("tagger_config") or {}).get("schedule_offset"))
+    if offset is None and (checkpoint.parent / "config.json").is_file():
+        run_config = json.loads((checkpoint.parent / "config.json").read_text(encoding="utf-8"))
+        offset = run_config.get("tagger", {}).get("schedule_offset")
+    return int(payload.get("step") or 0) + int(offset or 0)
+
+
 def write_snapshot(checkpoint: str | Path, out_dir: str | Path) -> dict:
     """OUT_DIR/tagger.pt (bf16 weights), OUT_DIR/spm.model (the run's tokenizer, byte for byte) and
     OUT_DIR/manifest.json; returns the manifest."""
@@ -38,11 +48,13 @@ def write_snapshot(checkpoint: str | Path, out_dir: str | Path) -> dict:
     state = {key: value.to(torch.bfloat16) if value.is_floating_point() and key != "pos_encoder.pe" else value
              for key, value in payload["model_state_dict"].items()}
     snapshot = {key: payload[key] for key in KEPT if key in payload}
+    snapshot["step"] = run_step(Path(checkpoint), payload)
     snapshot["model_state_dict"] = state
     snapshot["tokenizer"] = "spm.model"  # beside the snapshot
     torch.save(snapshot, out / "tagger.pt")
-    shutil.copyfile(tokenizer, out / "spm.model")
-    manifest = {"from": str(checkpoint), "step": payload.get("step"), "dtype": "bfloat16",
+    if not (out / "spm.model").exists() or not (out / "spm.model").samefile(tokenizer):
+        shutil.copyfile(tokenizer, out / "spm.model")  # a run continued from this folder already reads it
+    manifest = {"from": str(checkpoint), "step": snapshot["step"], "dtype": "bfloat16",
                 "tagger.pt": _sha256(out / "tagger.pt"), "spm.model": _sha256(out / "spm.model"),
                 "dev": (payload.get("dev") or {}).get("with_punct", {}).get("f0.5")}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

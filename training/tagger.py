@@ -322,7 +322,7 @@ class TaggerTrainer(StoppableRun):
     def _payload(self) -> dict:
         return {"model_state_dict": self.model.state_dict(), "config": self.model_config.to_dict(),
                 "tags": self.vocab.to_json(), "tokenizer": self.config.tokenizer, "step": self.state["step"],
-                "encoder": self.encoder_info}
+                "schedule_offset": self.config.schedule_offset, "encoder": self.encoder_info}
 
     def save(self) -> None:
         save_atomically({**self._payload(), "optimizer": self.optimizer.state_dict(),

@@ -221,3 +221,8 @@ def test_a_snapshot_is_half_the_weights_and_a_later_run_starts_from_it(run_input
         assert torch.equal(stage.model.state_dict()[key], expected), key
     stage.train(stop_at=2)
     assert stage.state["step"] == 2
+
+    # the stage's snapshot, written over the one it started from, counts the whole run's steps
+    again = write_snapshot(tmp_path / "stage" / "last.pt", snap)
+    assert again["step"] == 7 and torch.load(snap / "tagger.pt", weights_only=True)["step"] == 7
+    assert (snap / "spm.model").read_bytes() == run_inputs[1].read_bytes()
