@@ -20,6 +20,7 @@ from pathlib import Path
 
 from nahawi.errors import ConfigError, InputError
 from training.data.align import SegmentReport, segment_pairs
+from training.data.comma_convention import CommaRates
 from training.data.corpus_stream import BOOKS, hamza_seat_map, rewrite_words
 from training.data.readers import (
     Pair,
@@ -62,6 +63,8 @@ class PrepareConfig:
     hamza_share: float = 0.15  # share of train.jsonl from the hamza-focused augmentation
     hamza_prob: float = 0.5  # per-word corruption probability of the hamza augmentation
     punct_share: float = 0.0  # share of clean corpus sentences whose marks are to be restored (source: no marks)
+    qalb_commas: bool = False  # those targets also get commas before و-words at the rates of the real pairs'
+    # corrected side (`comma_convention`): the corpus writes one before ~2% of them, QALB's annotators ~46%
     error_rate_scale: float = 0.5  # synthetic errors per word = scale × real rate (real L2 data is dense)
     max_errors: int = 3  # at most this many errors per synthetic sentence (real sentences: mostly 0-3)
     suspect_ratio: float = 10.0  # drop sentences holding a word whose hamza spelling is this much commoner
@@ -188,15 +191,19 @@ def _quota(weights: dict[str, float], n: int, rng: random.Random) -> list[str]:
 
 
 def make_corpus_pairs(sentences: list[str], counts: dict[str, int], model, config: PrepareConfig,
-                      rng: random.Random) -> tuple[list[Pair], Counter]:
-    """identity, hamza and synth pairs (in that order through the sentence list), punctuation dropped
-    on both sides; synth primaries follow a quota per operation (stratified by kind). Returns the pairs
-    and a Counter of sentences skipped by reason."""
+                      rng: random.Random, commas: CommaRates | None = None) -> tuple[list[Pair], Counter]:
+    """punct, identity, hamza and synth pairs (in that order through the sentence list), punctuation dropped
+    on both sides but for the punct pairs' targets (with `commas`, commas are drawn into those before
+    و-words, from an rng of their own); synth primaries follow a quota per operation (stratified by kind).
+    Returns the pairs and a Counter of sentences skipped by reason."""
     skipped: Counter = Counter()
     pairs: list[Pair] = []
     sentences = iter(sentences)
+    comma_rng = random.Random(config.seed + 2)
     while len(pairs) < counts.get("punct", 0) and (sentence := next(sentences, None)) is not None:
         words, target = restoration_pair(sentence)
+        if commas is not None:
+            target = commas.with_commas(target, comma_rng)
         if not config.min_words <= len(words) <= config.max_words:
             skipped["punct_length"] += 1
         elif len(target) == len(words):
@@ -396,7 +403,10 @@ def prepare(out_dir: str | Path, config: PrepareConfig = PrepareConfig(), data_r
     sentences = corpus_sentences(corpus, config, rng, filtered)
     model = calibrated_model(model, sentences, stats, config)
     counts = _counts(config, len(real) * config.real_upsample, config.corpus_sentences)
-    corpus_pairs, skipped = make_corpus_pairs(sentences, counts, model, config, rng)
+    commas = CommaRates.measure(p.target for p in real) if config.qalb_commas else None
+    if commas is not None:
+        log(f"commas before و-words in the real targets: {commas.overall:.3f} of {sum(commas.words.values())}")
+    corpus_pairs, skipped = make_corpus_pairs(sentences, counts, model, config, rng, commas)
     skipped.update(filtered)
     log(f"corpus: {len(corpus_pairs)} pairs from {len(sentences)} sentences (skipped {dict(skipped)})")
     records = [_record(p) for p in real for _ in range(config.real_upsample)]
