@@ -226,3 +226,9 @@ def test_a_snapshot_is_half_the_weights_and_a_later_run_starts_from_it(run_input
     again = write_snapshot(tmp_path / "stage" / "last.pt", snap)
     assert again["step"] == 7 and torch.load(snap / "tagger.pt", weights_only=True)["step"] == 7
     assert (snap / "spm.model").read_bytes() == run_inputs[1].read_bytes()
+
+    # a checkpoint from a trainer that did not record its offset: the run's config.json beside it has it
+    legacy = torch.load(tmp_path / "stage" / "last.pt", weights_only=True)
+    del legacy["schedule_offset"], legacy["tagger_config"]
+    torch.save(legacy, tmp_path / "stage" / "legacy.pt")
+    assert write_snapshot(tmp_path / "stage" / "legacy.pt", tmp_path / "snap2")["step"] == legacy["step"] + 5
