@@ -62,6 +62,32 @@ def test_split_only_after_a_letter_that_does_not_join_the_next():
     assert Spacing(Lexicon(counts), SpacingConfig(split_after="ني")).split("منصورة") == ("من", "صورة")
 
 
+def test_words_run_together_where_a_word_visibly_ends_are_split():
+    # ة, ى and ء are only written at a word's end; before the article any non-joining letter ends a word.
+    counts = {**COUNTS, "المجرمة": 60, "التي": 40000, "تجار": 300, "الدماء": 200, "ومكانة": 30, "المرأة": 2000,
+              "السعودية": 3000, "آراء": 400, "كم": 9000}
+    spacing = Spacing(Lexicon(counts))
+    assert spacing.split("المجرمةالتي") == ("المجرمة", "التي")
+    assert spacing.split("تجارالدماء") == ("تجار", "الدماء")
+    assert spacing.split("ومكانةالمرأةالسعودية") == ("ومكانة", "المرأة", "السعودية")  # cut again
+    assert spacing.split("آراءكم") is None  # ء + a two-letter suffix is one word («your opinions»)
+    assert spacing.split("المجرمةالتيx") is None
+    assert Spacing(Lexicon(counts), SpacingConfig(long_min=100)).split("المجرمةالتي") is None  # a rare part
+    hostile = "ة" * 5000
+    assert spacing.split(hostile) is None  # a letter run past long_max_len is left alone, at once
+
+
+def test_a_less_common_short_word_is_split_only_before_a_whole_word():
+    # «يا» is below split_first_min; it is split before a word of three letters or more, never before a
+    # suffix-sized part, and a proclitic + word («ولا») needs the full count.
+    counts = {**COUNTS, "يا": 2000, "شعب": 900, "ولا": 3000, "عودة": 400, "هم": 8000}
+    spacing = Spacing(Lexicon(counts))
+    assert spacing.split("ياشعب") == ("يا", "شعب")
+    assert spacing.split("ياهم") is None
+    assert spacing.split("ولاعودة") is None
+    assert Spacing(Lexicon(counts), SpacingConfig(split_first_min_whole=10_000)).split("ياشعب") is None
+
+
 def test_joins_take_the_usual_spelling_and_absorb_a_model_edit(spacing, lexicon):
     text = "قال و انا هنا"
     edits, absorbed = spacing_edits(text, [], spacing, lexicon)
