@@ -20,8 +20,10 @@ python -m training.run_config training/recipes/tiny_continue.json     # +700 ste
 # Punct-aware LoRA. The shipped adapter is the best (dev, with punctuation) of the first 1,000 of these
 # 3,000 steps: that run was stopped at step 1,000 with dev flat.
 nahawi train lora --base runs/tiny2/best.pt --config training/recipes/tiny_lora.json
-[ -f work/lexicon_ctx.tsv.gz ] || nahawi train lexicon --out work/lexicon_ctx.tsv.gz
-[ -f work/punctuation.json.gz ] || nahawi train punctuation --out work/punctuation.json.gz
+[ -f work/lexicon_ctx.tsv.gz ] || nahawi train lexicon --out work/lexicon_ctx.tsv.gz \
+    --files saudinewsnet.txt.gz,cca.txt.gz,mawdoo3_stories.txt.gz
+[ -f work/punctuation.json.gz ] || nahawi train punctuation --out work/punctuation.json.gz \
+    --files saudinewsnet.txt.gz,cca.txt.gz,mawdoo3_stories.txt.gz
 [ -f work/lexicon_gate.json ] || nahawi train lexicon-gate --out work/lexicon_gate.json --lexicon work/lexicon_ctx.tsv.gz
 NAHAWI_RECIPE="scripts/reproduce_default_model.sh (training/recipes/tiny*.json)" \
 scripts/ship_model.sh runs/tiny2/best.pt work/run1/spm.model work/lexicon_ctx.tsv.gz work/punctuation.json.gz \

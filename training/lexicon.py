@@ -15,11 +15,34 @@ from nahawi.lexicon import SENTENCE_END, SENTENCE_START, fold_variants
 from nahawi.text.punct import is_punct_char, tokenize_punct
 
 
-def read_lines(paths: Iterable[Path]) -> Iterator[str]:
+def corpus_paths(corpus_root: Path, names: Iterable[str] = ()) -> list[Path]:
+    """The named corpus files under corpus_root, or every *.txt.gz there when none is named. ConfigError
+    when one is missing or there are none: a stage must not silently count other text than asked."""
+    from nahawi.errors import ConfigError
+
+    names = [name for name in names if name]
+    paths = [corpus_root / name for name in names] if names else sorted(corpus_root.glob("*.txt.gz"))
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        raise ConfigError(f"missing corpus files: {', '.join(missing)}")
+    if not paths:
+        raise ConfigError(f"no corpus files under {corpus_root}")
+    return paths
+
+
+def read_lines(paths: Iterable[Path], seats: dict[str, str] | None = None) -> Iterator[str]:
+    """The files' lines; the books' (training.data.corpus_stream.BOOKS) with their Cairo hamza seats rewritten
+    to the news' (`seats`: book form → news form) so that one convention is counted."""
+    from training.data.corpus_stream import BOOKS, rewrite_words
+
     for path in paths:
         opener = gzip.open if path.suffix == ".gz" else open
+        rewrite = seats if seats and path.name == BOOKS else None
         with opener(path, "rt", encoding="utf-8") as handle:
-            yield from handle
+            if rewrite is None:
+                yield from handle
+            else:
+                yield from (rewrite_words(tokenize_punct(line), rewrite) for line in handle)
 
 
 def count_words(lines: Iterable[str], min_count: int = 2) -> dict[str, int]:
@@ -46,8 +69,8 @@ def count_bigrams(lines: Iterable[str], words: frozenset[str], min_count: int = 
     return {pair: c for pair, c in counts.items() if c >= min_count}
 
 
-def build_lexicon(paths: list[Path], min_count: int = 2, bigrams: bool = True):
+def build_lexicon(paths: list[Path], min_count: int = 2, bigrams: bool = True, seats: dict[str, str] | None = None):
     """Word counts and (with bigrams) the context counts of the words that have other spellings."""
-    counts = count_words(read_lines(paths), min_count)
-    pairs = count_bigrams(read_lines(paths), ambiguous_words(counts), min_count) if bigrams else {}
+    counts = count_words(read_lines(paths, seats), min_count)
+    pairs = count_bigrams(read_lines(paths, seats), ambiguous_words(counts), min_count) if bigrams else {}
     return counts, pairs

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import torch
 
-from nahawi.errors import ConfigError
 from nahawi.punctuation import LABELS, WRITTEN, gap_features, save_punctuation, split_marks
 from nahawi.text.punct import tokenize_punct
 
@@ -36,6 +35,7 @@ class PunctTrainConfig:
     batch_size: int = 256
     prune: float = 0.02  # weights rows whose largest |w| is below this are not stored
     seed: int = 17
+    corpus_files: tuple[str, ...] = ()  # corpus files the priors count (default: every *.txt.gz)
 
 
 def words_and_marks(tokenized: str) -> tuple[list[str], list[str]]:
@@ -122,11 +122,9 @@ def train_punctuation(out: Path, data_root: Path, corpus_root: Path,
                       config: PunctTrainConfig = PunctTrainConfig(), threshold: float = 0.8) -> dict:
     """Priors from the clean corpus, examples from the real train pairs (never a dev or test split)."""
     from training.data.prepare import load_real
-    from training.lexicon import read_lines
+    from training.lexicon import corpus_paths, read_lines
 
-    paths = sorted(corpus_root.glob("*.txt.gz"))
-    if not paths:
-        raise ConfigError(f"no corpus files under {corpus_root}")
+    paths = corpus_paths(corpus_root, config.corpus_files)
     priors = corpus_priors(read_lines(paths), config.prior_min_count)
     pairs = load_real(data_root)
     examples = [e for pair in pairs for e in gap_examples(pair.source, pair.target, priors)]

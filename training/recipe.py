@@ -137,14 +137,16 @@ def _lexicon_stage(out: Path, recipe: Recipe, corpus_root: Path, log) -> Path | 
     if recipe.lexicon_min_count <= 0:
         return None
     from nahawi.lexicon import save_lexicon
+    from training.data.corpus_stream import hamza_seat_map
     from training.lexicon import build_lexicon
 
     path = out / "lexicon" / "lexicon.tsv.gz"
     if _stage(out, "lexicon", log):
-        sources = sorted(corpus_root.glob("*.txt.gz"))  # clean corpus only: the lexicon ships in the package
+        # clean corpus only (the lexicon ships in the package): the files the recipe's pairs are made from
+        sources = sorted(_corpus_files(recipe, corpus_root))
         if recipe.prepare.get("corpus_sentences", 10**9) < 50_000:  # smoke: a slice of the corpus is enough
             sources = sources[-1:]
-        save_lexicon(path, *build_lexicon(sources, recipe.lexicon_min_count))
+        save_lexicon(path, *build_lexicon(sources, recipe.lexicon_min_count, seats=hamza_seat_map(corpus_root)))
         _done(out, "lexicon")
     return path
 
@@ -189,6 +191,15 @@ def _lora_data_stage(out: Path, recipe: Recipe, data_dir: Path, log) -> Path:
     return folder
 
 
+def _corpus_files(recipe: Recipe, corpus_root: Path) -> list[Path]:
+    """The corpus files the recipe's pairs are made from (PrepareConfig.corpus_files), which its corpus
+    stages count too: a recipe keeps reproducing when files are added to the corpus folder."""
+    from training.data.prepare import PrepareConfig
+    from training.lexicon import corpus_paths
+
+    return corpus_paths(corpus_root, PrepareConfig.from_dict(recipe.prepare).corpus_files)
+
+
 def _punctuation_stage(out: Path, recipe: Recipe, data_root: Path, corpus_root: Path, log) -> Path | None:
     if recipe.punctuation_epochs <= 0:
         return None
@@ -196,7 +207,9 @@ def _punctuation_stage(out: Path, recipe: Recipe, data_root: Path, corpus_root: 
 
     path = out / "punctuation" / "punctuation.json.gz"
     if _stage(out, "punctuation", log):
-        summary = train_punctuation(path, data_root, corpus_root, PunctTrainConfig(epochs=recipe.punctuation_epochs))
+        files = tuple(p.name for p in _corpus_files(recipe, corpus_root))
+        summary = train_punctuation(path, data_root, corpus_root,
+                                    PunctTrainConfig(epochs=recipe.punctuation_epochs, corpus_files=files))
         log(f"[punctuation] {json.dumps(summary, ensure_ascii=False)}")
         _done(out, "punctuation")
     return path

@@ -111,13 +111,15 @@ def train_punctuation(
     corpus_root: Path = typer.Option(Path("../shared/corpus"), help="clean corpus folder (*.txt.gz), for priors"),
     epochs: int = typer.Option(12, help="passes over the training gaps"),
     threshold: float = typer.Option(0.8, help="least probability of a proposed mark (tune-policy re-tunes it)"),
+    files: str = typer.Option("", help="comma-separated corpus file names for the priors (default: every *.txt.gz)"),
 ) -> None:
     """Train the punctuation model on the real train pairs (marks kept) with clean-corpus priors."""
     _require_torch()
     from training.punctuation import PunctTrainConfig
     from training.punctuation import train_punctuation as train
 
-    summary = train(out, data_root, corpus_root, PunctTrainConfig(epochs=epochs), threshold)
+    names = tuple(name.strip() for name in files.split(",") if name.strip())
+    summary = train(out, data_root, corpus_root, PunctTrainConfig(epochs=epochs, corpus_files=names), threshold)
     typer.echo(json.dumps(summary, ensure_ascii=False))
 
 
@@ -140,15 +142,18 @@ def train_lexicon(
     corpus_root: Path = typer.Option(Path("../shared/corpus"), help="clean corpus folder (*.txt.gz)"),
     min_count: int = typer.Option(2, help="drop words (and bigrams) seen fewer times"),
     bigrams: bool = typer.Option(True, help="also count the neighbours of words with other spellings"),
+    files: str = typer.Option("", help="comma-separated corpus file names (default: every *.txt.gz there)"),
+    news_hamza_seats: bool = typer.Option(True, help="count the books' Cairo hamza seats (مسئول) in the news' "
+                                                     "form (مسؤول), as the benchmarks write them"),
 ) -> None:
     """Count words of the clean corpus only: the lexicon ships in the package, so no GEC data goes into it."""
     from nahawi.lexicon import save_lexicon
-    from training.lexicon import build_lexicon
+    from training.data.corpus_stream import hamza_seat_map
+    from training.lexicon import build_lexicon, corpus_paths
 
-    paths = sorted(corpus_root.glob("*.txt.gz"))
-    if not paths:
-        raise ConfigError(f"no corpus files under {corpus_root}")
-    counts, pairs = build_lexicon(paths, min_count, bigrams)
+    paths = corpus_paths(corpus_root, (name.strip() for name in files.split(",")))
+    seats = hamza_seat_map(corpus_root) if news_hamza_seats else {}
+    counts, pairs = build_lexicon(paths, min_count, bigrams, seats)
     out.parent.mkdir(parents=True, exist_ok=True)
     save_lexicon(out, counts, pairs)
     typer.echo(f"{len(counts)} words and {len(pairs)} bigrams from {len(paths)} files -> {out} "
