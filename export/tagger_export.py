@@ -34,6 +34,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from export.publish import publish
 from nahawi.engine.sessions import import_onnxruntime
 from nahawi.errors import ConfigError, InputError, ModelError
 from nahawi.model_dir import (
@@ -402,29 +403,6 @@ def seq2seq_files(document: dict) -> list[str]:
             (("encoder", ENCODER_FILE), ("decoder", DECODER_FILE))]
 
 
-def publish(staging: Path, directory: Path, names: Sequence[str]) -> None:
-    """Rename staged files into directory in order (model.json last); on an OS error, put back what was there."""
-    backup = staging / "previous"
-    backup.mkdir()
-    done: list[str] = []
-    try:
-        for name in names:
-            target = directory / name
-            if target.exists():
-                try:
-                    os.link(target, backup / name)  # no moment without the file
-                except OSError:
-                    shutil.copy2(target, backup / name)
-            done.append(name)
-            os.replace(staging / name, target)
-    except OSError as error:
-        for name in reversed(done):
-            (directory / name).unlink(missing_ok=True)
-            if (backup / name).exists():
-                os.replace(backup / name, directory / name)
-        raise ModelError(f"cannot write the tagger into {directory}: {error}") from error
-
-
 def export_tagger(request: TaggerExportRequest, log: Log = lambda message: None) -> TaggerExportReport:
     """The whole pipeline; raises InputError/ModelError with the model directory unchanged."""
     from export.exporter import load_tokenizer
@@ -456,7 +434,7 @@ def export_tagger(request: TaggerExportRequest, log: Log = lambda message: None)
         text = model_json_text(document, block, staging, request.tagger_only)
         (staging / MODEL_JSON).write_text(text, encoding="utf-8")
         files = {name: (staging / name).stat().st_size for name in TAGGER_NAMES}
-        publish(staging, request.model_dir, [*TAGGER_NAMES, MODEL_JSON])
+        publish(staging, request.model_dir, [*TAGGER_NAMES, MODEL_JSON], "the tagger")
         if request.tagger_only:  # model.json no longer names them: the directory is whole with or without them
             for name in seq2seq_files(document):
                 (request.model_dir / name).unlink(missing_ok=True)

@@ -20,6 +20,7 @@ false alarm (2026-12-06). Works on word strings; knows nothing of offsets.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from nahawi.lexicon import PROCLITICS, Lexicon
@@ -47,6 +48,12 @@ class SpacingConfig:
     long_second_len: int = 3  # a part cut after word_final has at least this many letters (not `ها`, `كم`)
     article: str = "ال"
     long_max_len: int = 48  # longer letter runs are not words run together but noise: left alone
+    # The counts above were measured on a lexicon of this many words (the third release's); a larger corpus's
+    # lexicon scales them up with its total (`ضد` is seen 3,363 times there, 12,845 in the 37M-word one)
+    reference_total: int = 7_025_477
+
+
+_COUNTS = ("join_min", "split_first_min", "split_first_min_whole", "split_second_min", "long_min")  # scaled
 
 
 def _arabic(word: str) -> bool:
@@ -58,7 +65,9 @@ NOT_ARABIC, RARE, KNOWN = 0, 1, 2  # what `Spacing._kind` says of a word: not al
 
 class Spacing:
     def __init__(self, lexicon: Lexicon, config: SpacingConfig = SpacingConfig()):
-        self.count, self.config = lexicon.tables.count, config
+        self.count = lexicon.tables.count
+        scale = max(1.0, lexicon.total / config.reference_total) if config.reference_total else 1.0
+        self.config = dataclasses.replace(config, **{name: round(getattr(config, name) * scale) for name in _COUNTS})
         attached = {letter: lexicon.count_with_prefix(letter) for letter in config.proclitics}
         self.proclitics = frozenset(letter for letter, count in attached.items()
                                     if self.count(letter) <= config.proclitic_share * count)

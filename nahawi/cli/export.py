@@ -170,6 +170,31 @@ def run_tagger_export(checkpoint, model, tokenizer, precision, force, calibratio
     return export_tagger(request, log=lambda message: typer.echo(f"nahawi export tagger: {message}", err=True))
 
 
+@app.command("stages")
+def stages(
+    model: Annotated[Path, typer.Option("--model", help="Existing model directory (from `nahawi export`) that "
+                                        "receives the files.")],
+    lexicon: Annotated[Path | None, typer.Option("--lexicon", help="Word counts from `nahawi train lexicon`, "
+                                                 "shipped as lexicon.tsv.gz.")] = None,
+    lexicon_gate: Annotated[Path | None, typer.Option("--lexicon-gate", help="Gate from `nahawi train "
+                                                      "lexicon-gate` fit on that lexicon.")] = None,
+    punctuation: Annotated[Path | None, typer.Option("--punctuation", help="Model from `nahawi train "
+                                                     "punctuation`.")] = None,
+    recipe: Annotated[str, typer.Option("--recipe", help="How the files were made, recorded in model.json.")] = "",
+    json_output: Annotated[bool, typer.Option("--json", help="Print model.json's new `stages` block as JSON.")] = False,
+) -> None:
+    """Replace the corpus stages (lexicon, lexicon gate, punctuation model) of an existing model directory;
+    the graphs stay. Re-tune its policy afterwards (`nahawi train tune-policy --model DIR --write`)."""
+    from export.stages_export import StagesExportRequest, export_stages
+
+    def work():
+        request = StagesExportRequest(model_dir=model, lexicon=lexicon, lexicon_gate=lexicon_gate,
+                                      punctuation=punctuation, recipe=recipe)
+        return export_stages(request, log=lambda message: typer.echo(f"nahawi export stages: {message}", err=True))
+
+    _run_reported(work, json_output)
+
+
 app.callback(invoke_without_command=True)(export)
 
 
