@@ -88,6 +88,17 @@ def test_a_less_common_short_word_is_split_only_before_a_whole_word():
     assert Spacing(Lexicon(counts), SpacingConfig(split_first_min_whole=10_000)).split("ياشعب") is None
 
 
+def test_count_thresholds_scale_with_the_corpus_size():
+    # The same shares in a corpus ten times the reference's: «ضد» at 12,000 is below 10,000 × 10, so
+    # «ضدهم» («against them») is no longer cut into «ضد هم».
+    counts = {**COUNTS, "ضد": 12_000, "هم": 8_000}
+    assert Spacing(Lexicon(counts), SpacingConfig(reference_total=sum(counts.values()))).split("ضدهم") == ("ضد", "هم")
+    larger = SpacingConfig(reference_total=sum(counts.values()) // 10)
+    assert Spacing(Lexicon(counts), larger).config.split_first_min == 100_000
+    assert Spacing(Lexicon(counts), larger).split("ضدهم") is None
+    assert Spacing(Lexicon(counts)).config.split_first_min == 10_000  # a smaller corpus never lowers them
+
+
 def test_joins_take_the_usual_spelling_and_absorb_a_model_edit(spacing, lexicon):
     text = "قال و انا هنا"
     edits, absorbed = spacing_edits(text, [], spacing, lexicon)
