@@ -93,7 +93,7 @@ def test_count_thresholds_scale_with_the_corpus_size():
     # «ضدهم» («against them») is no longer cut into «ضد هم».
     counts = {**COUNTS, "ضد": 12_000, "هم": 8_000}
     assert Spacing(Lexicon(counts), SpacingConfig(reference_total=sum(counts.values()))).split("ضدهم") == ("ضد", "هم")
-    larger = SpacingConfig(reference_total=sum(counts.values()) // 10)
+    larger = SpacingConfig(reference_total=sum(counts.values()) / 10)
     assert Spacing(Lexicon(counts), larger).config.split_first_min == 100_000
     assert Spacing(Lexicon(counts), larger).split("ضدهم") is None
     assert Spacing(Lexicon(counts)).config.split_first_min == 10_000  # a smaller corpus never lowers them
