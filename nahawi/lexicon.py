@@ -217,11 +217,11 @@ class Lexicon:
 
 def save_lexicon(path: str | Path, counts: dict[str, int], bigrams: dict[tuple[str, str], int] | None = None) -> None:
     """gzip TSV `word<TAB>count`, then `word word<TAB>count` for bigrams (words never hold a space), sorted,
-    no timestamp: the same counts give the same bytes."""
+    no timestamp or name: the same counts give the same bytes, whatever the file is called."""
     lines = "".join(f"{w}\t{c}\n" for w, c in sorted(counts.items()))
     lines += "".join(f"{a} {b}\t{c}\n" for (a, b), c in sorted((bigrams or {}).items()))
-    with gzip.GzipFile(path, "wb", mtime=0) as raw:
-        raw.write(lines.encode("utf-8"))
+    with open(path, "wb") as handle, gzip.GzipFile(filename="", mode="wb", fileobj=handle, mtime=0) as raw:
+        raw.write(lines.encode("utf-8"))  # no file name in the header either: the bytes are the counts
 
 
 def load_lexicon(path: str | Path, config: LexiconConfig = LexiconConfig(), gate: LexiconGate | None = None) -> Lexicon:

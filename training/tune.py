@@ -40,9 +40,9 @@ GRID = {
     "prefer_lexicon": (False, True),
     "context_check": (False, True),
     "lexicon_ratio": (1.5, 3.0, 5.0, 8.0, 12.0, 20.0, 40.0),
-    "lexicon_gate": (None, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7),  # None: no gate
+    "lexicon_gate": (None, 0.35, 0.4, 0.45, 0.475, 0.5, 0.55, 0.6, 0.65, 0.7),  # None: no gate
     "lexicon_repair": (False, True),
-    "punctuation_threshold": (0.7, 0.8, 0.9, 0.95, 0.98, None),  # None: no punctuation stage
+    "punctuation_threshold": (0.7, 0.75, 0.8, 0.9, 0.95, 0.98, None),  # None: no punctuation stage
     "tagger_word_threshold": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01),  # 1.01: no tagger word edits
     "tagger_mark_threshold": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01),  # 1.01: no tagger marks
     **{f"tagger_{group}": (None, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01)  # None: the word threshold
@@ -271,11 +271,12 @@ def _score(stages: Stages, dev: DevScorer, source_raw, corrected_raw, words: int
 OVER_BUDGET_PENALTY = 0.05  # mean F0.5 charged per false alarm / 1,000 words above the budget
 
 
-def value(row: dict, max_false_alarms: float) -> float:
-    """Mean F0.5, less a steep charge for every false alarm above the budget: within the budget only F0.5
-    counts; outside it the search still moves towards the budget without giving up all recall at once."""
+def value(row: dict, max_false_alarms: float) -> tuple[bool, float]:
+    """(within the budget, mean F0.5 less a steep charge for every false alarm above it): a setting within
+    the budget beats every setting outside it, however little outside (2.003 is not "at most 2.0"); among
+    those outside, the charge still moves the search towards the budget without giving up all recall."""
     excess = max(0.0, row["false_alarms_per_1000_words"] - max_false_alarms)
-    return row["mean"] - OVER_BUDGET_PENALTY * excess
+    return excess == 0.0, row["mean"] - OVER_BUDGET_PENALTY * excess
 
 
 def _better(row: dict, best: dict | None, max_false_alarms: float) -> bool:

@@ -42,6 +42,8 @@ def test_save_and_load_round_trip(tmp_path, lexicon):
     first = (tmp_path / "lex.tsv.gz").read_bytes()
     save_lexicon(tmp_path / "lex.tsv.gz", dict(reversed(COUNTS.items())))
     assert (tmp_path / "lex.tsv.gz").read_bytes() == first  # stable bytes
+    save_lexicon(tmp_path / "other-name.tsv.gz", COUNTS)
+    assert (tmp_path / "other-name.tsv.gz").read_bytes() == first  # whatever the file is called
     assert load_lexicon(tmp_path / "lex.tsv.gz").counts == COUNTS
 
 

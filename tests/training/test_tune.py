@@ -19,6 +19,9 @@ def test_f_within_the_budget_and_a_steep_charge_above_it():
     assert not _better(_row(0.60, 1.0), _row(0.70, 1.9), max_false_alarms=2.0)  # both fit: F decides
     assert _better(_row(0.78, 2.5), _row(0.60, 2.1), max_false_alarms=2.0)  # small excess, far better F
     assert _better(_row(0.81, 9.0), _row(0.80, 1.0), max_false_alarms=100.0)
+    # a hair over the budget is over it: the best setting within it wins, whatever F0.5 the other has
+    assert _better(_row(0.7807, 2.0), _row(0.7811, 2.0033), max_false_alarms=2.0)
+    assert value(_row(0.7811, 2.0033), 2.0) < value(_row(0.10, 1.9), 2.0)
 
 
 def test_setting_policy_is_what_the_engine_reads():
