@@ -13,7 +13,7 @@ from nahawi.cli import EXIT_INPUT, EXIT_MODEL, EXIT_USAGE, app
 from nahawi.cli import correct as correct_cli
 from nahawi.engine import sessions
 
-TEXT = "اعتقد ان القراءة مفيدة و الله\n"
+TEXT = "اظن ان القراءة مفيدة و الله\n"
 
 
 def run(*args, stdin=None, env=None):
@@ -55,7 +55,7 @@ def test_device_auto_says_nothing_when_cuda_is_unusable(monkeypatch):
     why = "the CUDA provider failed to load (driver or CUDA/cuDNN libraries missing)"
     monkeypatch.setattr(sessions, "_try_cuda", lambda paths, threads: (None, why))
     quiet = run("correct", stdin=TEXT)
-    assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout.startswith("أعتقد أن")
+    assert quiet.exit_code == 0 and quiet.stderr == "" and quiet.stdout.startswith("أظن أن")
     verbose = run("correct", "--verbose", stdin=TEXT)
     assert verbose.exit_code == 0 and why in verbose.stderr and "CPUExecutionProvider" in verbose.stderr
     cuda = run("correct", "--device", "cuda", stdin=TEXT)
@@ -75,7 +75,7 @@ def test_a_byte_order_mark_is_kept_and_the_first_word_corrected(tmp_path):
     plain.write_text(TEXT, encoding="utf-8")
     marked.write_bytes(codecs.BOM_UTF8 + TEXT.encode("utf-8"))
     expected = run("correct", plain).stdout_bytes
-    assert expected.startswith("أعتقد".encode())
+    assert expected.startswith("أظن".encode())
     assert run("correct", marked).stdout_bytes == codecs.BOM_UTF8 + expected
 
 
