@@ -24,7 +24,6 @@ from nahawi.model_dir import (
     LEXICON_FILE,
     MODEL_JSON,
     PUNCTUATION_FILE,
-    TABLES_SOURCES,
     file_record,
     sha256_file,
     write_tables_files,
@@ -107,8 +106,7 @@ def export_stages(request: StagesExportRequest, log=lambda message: None) -> Sta
         files.update({name: file_record(staging / name) for name in [*named, *tables]})
         text = json.dumps({**document, "files": files, "stages": block}, ensure_ascii=False, indent=2) + "\n"
         (staging / MODEL_JSON).write_text(text, encoding="utf-8")
-        # a source before its tables: the engine checks each tables file against its source's record
-        order = [*named, *(t for t in tables if TABLES_SOURCES[t] in named)]
+        order = [*named, *tables]  # a source before its tables: the engine checks each against its source
         publish(staging, request.model_dir, [*order, MODEL_JSON], "the corpus stages")
     except OSError as error:
         raise ModelError(f"cannot stage the files in {request.model_dir}: {error.strerror or error}") from error
