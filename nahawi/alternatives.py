@@ -32,7 +32,7 @@ def alternatives(lexicon: Lexicon | None, text: str, start: int, edit: Edit) -> 
     candidates = [w for w, count in lexicon.tables.spellings(key) if count >= floor and w not in (word, chosen)]
     if not candidates:
         return ()
-    before, after = _neighbours(text, start, start + len(word))
+    before, after = lexicon.as_context(_neighbours(text, start, start + len(word)))
     ranked = sorted(candidates, key=lambda w: (-lexicon.context_score(w, before, after), w))
     return tuple(ranked[:MAX_ALTERNATIVES])
 

@@ -2,7 +2,8 @@
 spelling of a word.
 
 Words are grouped by a fold that erases exactly those distinctions; within a group the most frequent
-spelling replaces the written one when it is `ratio` times more frequent. On QALB-2014 dev (no punctuation)
+spelling replaces the written one when it is `ratio` times more frequent; a final hamza the writer left out
+(`شي` → `شيء`) is added when the completed word is `repair_ratio` times more frequent. On QALB-2014 dev (no punctuation)
 ratio 3 gives F0.5 75.9 but 8.8 false alarms per 1,000 words of correct text (إن → أن); ratio 8 gives 76.5 and
 3.4. A word the corpus does not know may also be repaired into a common word that differs only by letters
 writers confuse (`fold_confusable`: `دلك` → `ذلك`), supplying a distinction but never removing one the
@@ -49,6 +50,14 @@ def adds_marks_only(word: str, repaired: str) -> bool:
     return all(repaired.count(mark) >= word.count(mark) for mark in "ذظء")
 
 
+def completed_hamza(word: str) -> tuple[str, ...]:
+    """Spellings of `word` with the final hamza the writer left out (`شي` → `شيء`, `سوا` → `سواء`) or put on
+    a seat a final hamza after a long vowel does not take (`شئ`, `شيئ` → `شيء`): they only add a hamza."""
+    if word.endswith("ئ"):
+        return word[:-1] + "يء", word[:-1] + "ء"
+    return (word + "ء",) if word[-1:] in ("ا", "و", "ي") else ()
+
+
 def fold_confusable(word: str) -> str:
     """A wider key that also erases letters writers confuse (ذ/د, ظ/ض, a dropped ء, the silent alif of a
     final «وا»): used only to repair words the corpus does not know."""
@@ -68,6 +77,7 @@ class LexiconConfig:
 
 
 SENTENCE_START, SENTENCE_END = "<s>", "</s>"
+ARABIC_MARK = {",": "،", "?": "؟", ";": "؛"}  # the Arabic form of a Latin mark (nahawi.punctuation.ARABIC_FORM)
 PROCLITICS = "وفبلك"  # the one-letter proclitics written joined to the next word
 
 
@@ -138,6 +148,11 @@ class Lexicon:
         found = memo.get(word, memo)  # the memo itself: not asked yet (None is an answer)
         return memo.remember(word, self._suggest(word)) if found is memo else found
 
+    def as_context(self, words: Sequence[str]) -> list[str]:
+        """words as the bigram context reads them: in their usual spelling (`ايران` → `إيران`, as this stage will
+        write it) and a Latin mark in its Arabic form (as the punctuation stage will); the corpus counts these."""
+        return [ARABIC_MARK.get(w) or self.suggest(w) or w for w in words]
+
     def _remembered(self) -> _Remembered:
         memo = self._memo
         if memo.tables is not self.tables or memo.config is not self.config or memo.total != self.total:
@@ -149,6 +164,11 @@ class Lexicon:
             return None
         written = self.tables.count(word)
         usual = self._frequent(self.tables.usual(fold_variants(word)), word, self.config.ratio * written)
+        # A final hamza left out is no variant of the word (nor of its usual spelling: `شئ` → `شي` → `شيء`):
+        # the repair ratio decides
+        base = usual or word
+        completed = max(completed_hamza(base), key=self.tables.count, default=None)
+        usual = self._frequent(completed, base, self.config.repair_ratio * max(self.tables.count(base), 1)) or usual
         if usual is None and written < self.config.unknown_below:
             usual = self._frequent(self.tables.repair(fold_confusable(word)), word,
                                    self.config.repair_ratio * max(written, 1))
@@ -197,7 +217,10 @@ class Lexicon:
 
     def _choose_in_context(self, word: str, usual: str, before: str, after: str) -> str | None:
         key, memo = fold_variants(word), self._remembered().candidates
-        candidates = memo.get(key)
+        if fold_variants(usual) != key:  # a repair or completion (`شئ` → `شيء`): no spelling of the word is better
+            candidates = [usual]
+        else:
+            candidates = memo.get(key)
         if candidates is None:
             candidates = memo.remember(key, [w for w, c in self.tables.spellings(key) if c >= self.config.min_count])
         score = {w: self.context_score(w, before, after) for w in {*candidates, word, usual}}

@@ -25,6 +25,7 @@ log = logging.getLogger("nahawi.training")
 @dataclass(frozen=True)
 class GateTrainConfig:
     candidate_ratio: float = 1.5  # the lexicon's ratio while collecting suggestions (the gate sorts them)
+    context_ratio: float = 12.0  # the ratio the neighbours are read with (`Lexicon.as_context`): the shipped policy's
     l2: float = 1e-3  # weight decay on every weight but the bias
     max_iter: int = 200  # L-BFGS iterations
 
@@ -40,15 +41,17 @@ def aligned_targets(source: list[str], target: list[str]) -> dict[int, str]:
     return aligned
 
 
-def suggestion_examples(lexicon: Lexicon, source: str, target: str) -> list[tuple[list[str], int]]:
-    """(gate features, 1 if the target has the suggested spelling) for each suggestion in `source`."""
+def suggestion_examples(lexicon: Lexicon, source: str, target: str,
+                        reader: Lexicon | None = None) -> list[tuple[list[str], int]]:
+    """(gate features, 1 if the target has the suggested spelling) for each suggestion in `source`, its
+    neighbours read by `reader` (default: `lexicon`) as the engine reads them."""
     tokens, wanted = tokenize_punct(source).split(), tokenize_punct(target).split()
     aligned = aligned_targets(tokens, wanted)
-    examples = []
+    examples, context = [], (reader or lexicon).as_context(tokens)
     for i, token in enumerate(tokens):
         if all(map(is_punct_char, token)):
             continue
-        before, after = neighbours(tokens, i)
+        before, after = neighbours(context, i)
         usual = lexicon.suggest_in_context(token, before, after)
         if usual is not None:
             examples.append((gate_features(lexicon, token, usual, before, after), int(aligned.get(i) == usual)))
@@ -85,9 +88,10 @@ def train_lexicon_gate(out: Path, data_root: Path, lexicon_path: Path,
     from training.data.prepare import load_real
 
     lexicon = load_lexicon(lexicon_path, LexiconConfig(ratio=config.candidate_ratio))
+    reader = Lexicon.from_tables(lexicon.tables, LexiconConfig(ratio=config.context_ratio))
     pairs = load_real(data_root)
-    examples = [e for pair in pairs for e in suggestion_examples(lexicon, pair.source, pair.target)]
-    examples += [e for pair in pairs for e in suggestion_examples(lexicon, pair.target, pair.target)]
+    examples = [e for pair in pairs for e in suggestion_examples(lexicon, pair.source, pair.target, reader)]
+    examples += [e for pair in pairs for e in suggestion_examples(lexicon, pair.target, pair.target, reader)]
     weights = fit_gate(examples, config)
     report = {"documents": len(pairs), "examples": len(examples), "positives": sum(label for _, label in examples),
               "features": len(weights), "config": asdict(config)}

@@ -12,11 +12,10 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from nahawi.bench.false_alarms import CORRECT_SIDES, count_edited_words
-from nahawi.bench.quality import DATASETS, resolve_data_root, score_hypotheses, score_to_dict
+from nahawi.bench.false_alarms import CORRECT_SIDES, alarms, count_edited_words
+from nahawi.bench.quality import DATASETS, hypothesis, resolve_data_root, score_hypotheses, score_to_dict
 from nahawi.errors import InputError
 from nahawi.m2.reader import read_lines
-from nahawi.text.punct import tokenize_punct
 
 
 @dataclass(frozen=True)
@@ -80,12 +79,12 @@ def run_ablation(dataset: str = "qalb14-dev", data_root: str | Path | None = Non
     rows = []
     for variant in variants:
         corrector = full if variant is FULL else _corrector(model_dir, variant)
-        hypotheses = [tokenize_punct(c.corrected) for c in corrector.correct_batch(sources)]
+        hypotheses = [hypothesis(files, c.corrected) for c in corrector.correct_batch(sources)]
         report = score_hypotheses(dataset, hypotheses, root / files.m2, root / files.nopnx_m2, limit)
-        alarms = sum(count_edited_words(c.source, c.edits) for c in corrector.correct_batch(corrected))
+        alarmed = sum(count_edited_words(c.source, alarms(files, c.edits)) for c in corrector.correct_batch(corrected))
         row = {"variant": variant.name, "with_punct": score_to_dict(report.punct),
                "no_punct": score_to_dict(report.nopunct),
-               "false_alarms_per_1000_words": round(1000 * alarms / max(1, words), 3)}
+               "false_alarms_per_1000_words": round(1000 * alarmed / max(1, words), 3)}
         rows.append(row)
         if log is not None:
             log(row)

@@ -18,8 +18,8 @@ import time
 from difflib import SequenceMatcher
 from pathlib import Path
 
-from nahawi.bench.false_alarms import count_edited_words
-from nahawi.bench.quality import resolve_data_root, score_to_dict
+from nahawi.bench.false_alarms import alarms, count_edited_words
+from nahawi.bench.quality import DATASETS, hypothesis, resolve_data_root, score_to_dict
 from nahawi.contract import Edit, apply_edits
 from nahawi.errors import InputError
 from nahawi.m2.reader import GoldEdit, read_lines, read_m2
@@ -93,15 +93,16 @@ def _feedback(corrections, sentences) -> list[dict]:
 
 
 def _measure(corrector, sources, corrected, gold, nopnx) -> dict:
-    hypotheses = [tokenize_punct(c.corrected) for c in corrector.correct_batch(sources)]
-    clean = corrector.correct_batch(corrected)
+    zaebuc = DATASETS["zaebuc-dev"]
+    hypotheses = [hypothesis(zaebuc, c.corrected) for c in corrector.correct_batch(sources)]
+    clean = [(c.source, alarms(zaebuc, c.edits)) for c in corrector.correct_batch(corrected)]
     words = sum(len(line.split()) for line in corrected)
-    edited = sum(count_edited_words(c.source, c.edits) for c in clean)
+    edited = sum(count_edited_words(source, edits) for source, edits in clean)
     return {"with_punct": score_to_dict(score_corpus(gold, hypotheses)),
             "no_punct": score_to_dict(score_corpus(nopnx, [strip_punct(h) for h in hypotheses])),
             "false_alarms": {"words": words, "edited_words": edited,
                              "per_1000_words": round(1000 * edited / max(1, words), 3),
-                             "edits": [[e.original, e.replacement, e.kind] for c in clean for e in c.edits]}}
+                             "edits": [[e.original, e.replacement, e.kind] for _, edits in clean for e in edits]}}
 
 
 def _still_made(corrector, records: list[dict]) -> dict:

@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from nahawi.bench.quality import resolve_data_root
+from nahawi.bench.quality import DATASETS, Dataset, in_dataset_marks, resolve_data_root
 from nahawi.errors import InputError
 from nahawi.m2.reader import read_lines
 
@@ -37,6 +37,12 @@ def count_edited_words(source: str, edits: Sequence) -> int:
     return len(touched)
 
 
+def alarms(dataset: Dataset, edits: Sequence) -> list:
+    """The edits that change correct text of `dataset`: a mark turned into the form the dataset writes it in is
+    no change there (ZAEBUC writes «،» as «,»)."""
+    return [e for e in edits if in_dataset_marks(dataset, e.replacement).strip() != e.original]
+
+
 def measure_false_alarms(name: str, data_root: str | Path | None = None, model_dir: Path | None = None,
                          limit: int | None = None, strict: bool = False) -> dict:
     if name not in CORRECT_SIDES:
@@ -45,15 +51,15 @@ def measure_false_alarms(name: str, data_root: str | Path | None = None, model_d
 
     lines = read_lines(resolve_data_root(data_root) / CORRECT_SIDES[name])[:limit]
     corrector = Corrector.from_dir(model_dir, device="cpu", options=CorrectorOptions(strict=strict))
-    corrections = corrector.correct_batch(lines)
+    corrections = [(c.source, alarms(DATASETS[name], c.edits)) for c in corrector.correct_batch(lines)]
     words = sum(len(line.split()) for line in lines)
-    kinds = Counter(edit.kind for c in corrections for edit in c.edits)
-    rules = Counter(edit.rule_id for c in corrections for edit in c.edits)
+    kinds = Counter(edit.kind for _, edits in corrections for edit in edits)
+    rules = Counter(edit.rule_id for _, edits in corrections for edit in edits)
     edits = sum(kinds.values())
-    edited_words = sum(count_edited_words(c.source, c.edits) for c in corrections)
+    edited_words = sum(count_edited_words(source, edits) for source, edits in corrections)
     return {"dataset": name, "input": "corrected side", "policy": "strict" if strict else "default",
             "documents": len(lines), "words": words, "edited_words": edited_words,
             "per_1000_words": round(1000 * edited_words / max(1, words), 3),
             "edits": edits, "edits_per_1000_words": round(1000 * edits / max(1, words), 3),
-            "documents_changed": sum(bool(c.edits) for c in corrections),
+            "documents_changed": sum(bool(edits) for _, edits in corrections),
             "by_kind": dict(kinds.most_common()), "by_rule": dict(rules.most_common())}

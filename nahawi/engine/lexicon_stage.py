@@ -14,7 +14,7 @@ from nahawi.kinds import KIND_GROUP
 from nahawi.lexicon import Lexicon, fold_variants, neighbours
 from nahawi.spacing import Spacing
 from nahawi.tables import Memo
-from nahawi.text.chars import DIACRITICS, TATWEEL, strip_diacritics
+from nahawi.text.chars import ARABIC_LETTERS, DIACRITICS, TATWEEL, strip_diacritics
 from nahawi.text.punct import is_punct_char
 from nahawi.text.tokens import Token, model_tokens
 
@@ -82,7 +82,7 @@ def context_agrees(tokens: list[Token], edit: Edit, lexicon: Lexicon) -> bool:
         return True
     for index, token in enumerate(tokens):
         if (token.start, token.end) == (edit.start, edit.end):
-            before, after = neighbours([t.text for t in tokens], index)
+            before, after = neighbours(lexicon.as_context([t.text for t in tokens]), index)
             return lexicon.context_score(edit.replacement, before, after) > lexicon.context_score(token.text, before, after)
     return True
 
@@ -93,18 +93,20 @@ def _overlaps(edit: Edit, start: int, end: int) -> bool:
 
 def lexicon_edits(text: str, taken: list[Edit], lexicon: Lexicon, tokens: list[Token] | None = None,
                   words: list[str] | None = None) -> list[Edit]:
-    """Usual-spelling edits for words outside every span in `taken` (`tokens`: text's `model_tokens`;
-    `words`: their `bare` texts)."""
+    """Usual-spelling edits, and stretched words unstretched, for words outside every span in `taken`
+    (`tokens`: text's `model_tokens`; `words`: their `bare` texts)."""
     edits = []
     tokens = model_tokens(text) if tokens is None else tokens
     words = [bare(t.text) for t in tokens] if words is None else words  # the corpus counts words bare
+    context = lexicon.as_context(words)
     for index, token in enumerate(tokens):
         if taken and any(_overlaps(e, token.start, token.end) for e in taken):
             continue
-        found = lexicon.suggestion_in_context(words[index], *neighbours(words, index))
-        if found is None:
+        found = lexicon.suggestion_in_context(words[index], *neighbours(context, index))
+        written = unstretched(token.text, words[index])
+        if found is None and written == token.text:
             continue
-        better, confidence = with_marks(token.text, found[0]), found[1]
+        better, confidence = (written, 1.0) if found is None else (with_marks(written, found[0]), found[1])
         edits.append(Edit(token.start, token.end, better, _kind(token.text, better), rule_id="lexicon",
                           original=token.text, confidence=confidence))
     return edits
@@ -119,6 +121,14 @@ def _kind(original: str, replacement: str) -> str:
 
 
 bare = strip_diacritics  # a word without diacritics (tashkeel) and tatweel: how the corpus counts it
+
+
+def unstretched(written: str, word: str) -> str:
+    """written without the tatweel (kashida) that stretches its letters (`علــى` → `على`), when its bare form
+    `word` is an Arabic word: a stretch is typography the reviewers take out, never spelling."""
+    if TATWEEL not in written or len(word) < 2 or not ARABIC_LETTERS.issuperset(word):
+        return written
+    return written.replace(TATWEEL, "")
 
 
 def with_marks(written: str, respelled: str) -> str:

@@ -75,7 +75,7 @@ def gate_example(decision: Decision, lexicon: Lexicon) -> Example | None:
     if index is None or not usual or any(ch.isspace() for ch in usual):
         return None
     words = [strip_diacritics(t.text) for t in tokens]
-    features = gate_features(lexicon, words[index], usual, *neighbours(words, index))
+    features = gate_features(lexicon, words[index], usual, *neighbours(lexicon.as_context(words), index))
     offset = sum(lexicon.gate.weights.get(name, 0.0) for name in features)
     return Example(tuple(features), offset, decision.accepted, decision.kind, lexicon.config.gate_threshold)
 

@@ -25,3 +25,21 @@ def test_edited_words_count_every_word_an_edit_touches():
     assert count_edited_words(TEXT, [at_start]) == 1 and count_edited_words("", [at_start]) == 0
     split = edit(at("المدرسة"), at("المدرسة") + len("المدرسة"), "ال مدرسة")
     assert count_edited_words(TEXT, [split]) == 1
+
+
+def test_a_mark_put_in_the_form_a_dataset_writes_it_is_no_change_there():
+    """ZAEBUC's release writes every mark in its Latin form on both sides: the engine's «,» → «،» is no false
+    alarm there and its «،» scores as the «,» the gold inserts; on QALB, which writes «،», both stay as they are."""
+    from nahawi.bench.false_alarms import alarms
+    from nahawi.bench.quality import DATASETS, hypothesis
+    from nahawi.engine import Corrector
+
+    text = "كانت عربية أو أجنبية , و قد حرصت الدولة على ذلك"
+    correction = Corrector.from_dir(None, device="cpu").correct(text)
+    latin = [e for e in correction.edits if e.original == ","]
+    assert [e.replacement for e in latin] == ["،"]
+    zaebuc, qalb = DATASETS["zaebuc-dev"], DATASETS["qalb14-dev"]
+    assert alarms(zaebuc, correction.edits) == [e for e in correction.edits if e.original != ","]
+    assert alarms(qalb, correction.edits) == list(correction.edits)
+    assert hypothesis(zaebuc, "قرأت الكتاب، ثم نمت؟") == "قرأت الكتاب , ثم نمت ?"
+    assert hypothesis(qalb, "قرأت الكتاب، ثم نمت؟") == "قرأت الكتاب ، ثم نمت ؟"

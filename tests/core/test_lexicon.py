@@ -1,4 +1,5 @@
 """The lexicon stage: usual spellings by frequency, the vocabulary net on model edits, and the engine."""
+import math
 import shutil
 
 import pytest
@@ -143,10 +144,30 @@ def test_bigrams_round_trip_in_the_same_file(tmp_path):
     assert load_lexicon(tmp_path / "lex.tsv.gz").suggest_in_context("ان", "قال", "x") == "إن"
 
 
+def test_neighbours_are_read_as_they_will_be_written():
+    # The corpus writes «إيران» and «،»: a misspelt or Latin neighbour would hide the context that picks «إن»
+    counts = {"أن": 8000, "إن": 1500, "ان": 300, "إيران": 900, "ايران": 40, "الأمر": 500, "في": 2_000_000}
+    bigrams = {("إن", "إيران"): 300, ("ان", "ايران"): 30, ("،", "إن"): 600, ("،", "أن"): 20}
+    lexicon = Lexicon(counts, LexiconConfig(), bigrams)
+    assert lexicon.as_context(["ايران", ",", "الأمر", "?"]) == ["إيران", "،", "الأمر", "؟"]
+    text = "ان ايران , ان الأمر"
+    assert apply_edits(text, lexicon_edits(text, [], lexicon)) == "إن إيران , إن الأمر"
+    assert lexicon.suggest_in_context("ان", "<s>", "ايران") is None  # read as written, the context is lost
+
+
 def test_lexicon_edits_read_the_original_neighbours():
     text = "قال ان الأمر صعب"
     edits = lexicon_edits(text, [], _context_lexicon())
     assert [(e.original, e.replacement) for e in edits] == [("ان", "إن")]
+
+
+def test_stretched_words_lose_their_tatweel_and_nothing_else():
+    lexicon = Lexicon({"أكبر": 5000, "على": 90000, "الله": 80000, "ماهر": 300})
+    text = "الله اكــــبر عَلــى الظالمين ـ يا ماهـر!"
+    edits = lexicon_edits(text, [], lexicon)
+    assert [(e.original, e.replacement, e.kind) for e in edits] == [
+        ("اكــــبر", "أكبر", "hamza"), ("عَلــى", "عَلى", "other"), ("ماهـر", "ماهر", "other")]
+    assert apply_edits(text, edits) == "الله أكبر عَلى الظالمين ـ يا ماهر!"  # the lone «ـ» is no word
 
 
 def test_unknown_word_is_repaired_into_the_common_word_it_was_meant_to_be():
@@ -155,9 +176,22 @@ def test_unknown_word_is_repaired_into_the_common_word_it_was_meant_to_be():
     lexicon = Lexicon(counts)
     assert lexicon.suggest("دلك") == "ذلك" and lexicon.suggest("النضام") == "النظام"  # never seen
     assert lexicon.suggest("هدا") == "هذا"  # seen twice: 20000 >= 20 x 2
-    assert lexicon.suggest("شيئ") is None  # its key differs: no repair
+    assert lexicon.suggest("شيئا") is None  # its key differs and it adds no final hamza: no repair
     assert lexicon.suggest("كانو") == "كانوا"
     assert lexicon.suggest("الدين") is None  # a known word is never «repaired» into another one
+
+
+def test_a_final_hamza_left_out_is_added_when_the_completed_word_is_far_more_common():
+    counts = {"شيء": 33000, "شي": 450, "شئ": 50, "شيئ": 40, "سواء": 9000, "سوا": 30, "ما": 900000, "ماء": 8000,
+              "جزء": 100, "جز": 60, "قال": 50000, "غريب": 2000}
+    lexicon = Lexicon(counts, bigrams={("شيء", "غريب"): 70, ("قال", "شي"): 3})
+    assert [lexicon.suggest(w) for w in ("شي", "شئ", "شيئ", "سوا")] == ["شيء", "شيء", "شيء", "سواء"]
+    assert lexicon.suggest("ما") is None and lexicon.suggest("ماء") is None  # the commoner word is never completed
+    assert lexicon.suggest("جز") is None  # 100 < 20 x 60: the repair ratio decides
+    # The context weighs the completion against the written word only, never the other incomplete spellings:
+    # `شئ` (fold `شي`) becomes `شيء`, not the commoner wrong `شي`
+    assert lexicon.suggest_in_context("شئ", "قال", "غريب") == "شيء"
+    assert Lexicon(counts, LexiconConfig(repair_ratio=math.inf)).suggest("شي") is None  # repairs off: none
 
 
 def test_a_repair_never_takes_away_a_mark_the_writer_made():

@@ -60,8 +60,10 @@ def test_marks_the_writer_wrote_are_never_moved_or_deleted():
     assert [(g.index, g.proposed) for g in model.gaps(words, ["", "", "", "", "", ""])] == [(2, "؛"), (5, ".")]
     written = ["", "", "،", ".", "", ""]
     assert [(g.index, g.proposed) for g in model.gaps(words, written)] == [(5, ".")]
-    written[2] = ","  # a Latin comma becomes only its Arabic form, never the «؛» the model prefers
-    assert [(g.index, g.proposed) for g in model.gaps(words, written)] == [(5, ".")]
+    written[2] = ","  # a Latin comma always becomes its Arabic form, never the «؛» the model prefers
+    assert [(g.index, g.proposed) for g in model.gaps(words, written)] == [(2, "،"), (5, ".")]
+    written[3] = "?"  # whatever the model thinks of the gap: the writer wanted a mark there
+    assert [(g.index, g.proposed) for g in model.gaps(words, written)] == [(2, "،"), (3, "؟"), (5, ".")]
 
 
 def test_a_mark_just_placed_counts_for_the_next_gap(model):
@@ -125,13 +127,16 @@ def _one_gap_at_a_time(model, words, written, threshold):
     gaps, since = [], 0
     for index, (word, mark) in enumerate(zip(words, written)):
         since += 1
-        if not mark or mark in ARABIC_FORM:
+        if mark in ARABIC_FORM:
+            gaps.append(Gap(index, mark, ARABIC_FORM[mark], 1.0))
+            mark = ARABIC_FORM[mark]
+        elif not mark:
             before = words[index - 1] if index else "<s>"
             right = words[index + 1] if index + 1 < len(words) else "</s>"
             remaining = min(len(words) - index - 1, LOOKAHEAD + 1)
             probs = model.probabilities(features_between(before, word, right, remaining, mark, since, model.priors))
             best = max(range(len(LABELS)), key=probs.__getitem__)
-            if LABELS[best] == ARABIC_FORM.get(mark, LABELS[best]) != mark and probs[best] >= threshold:
+            if LABELS[best] and probs[best] >= threshold:
                 gaps.append(Gap(index, mark, LABELS[best], round(probs[best], 4)))
                 mark = LABELS[best]
         if mark:
