@@ -79,6 +79,10 @@ def test_stage_writes_marks_the_way_users_do(model):
     assert all(e.rule_id == "punctuation" and e.kind == "punctuation" and 0 < e.confidence <= 1 for e in edits)
     latin = "كتبت الرسالة, ثم ذهبت"
     assert apply_edits(latin, punctuation_edits(latin, [], model)) == "كتبت الرسالة، ثم ذهبت."
+    # every Latin mark between Arabic words takes its Arabic form; one in Latin text or a number stays
+    mixed = "يحتاج الفريق Python, Rust and Go في المشروع بسعر 3,5 دينار , فهل يكفي ?"
+    assert apply_edits(mixed, punctuation_edits(mixed, [], model)) == \
+        "يحتاج الفريق Python, Rust and Go في المشروع بسعر 3,5 دينار ، فهل يكفي ؟"
 
 
 def test_stage_runs_per_paragraph_and_skips_non_arabic_and_taken_gaps(model):
