@@ -74,6 +74,9 @@ class LexiconConfig:
     repair_ratio: float = 20.0  # ... into a word at least this many times more frequent (dev-tuned)
     context_prior: float = 10_000.0  # Dirichlet prior of the bigram model (dev-tuned; larger: closer to unigram)
     gate_threshold: float = 0.5  # with a lexicon gate: the least gate probability a suggestion needs (dev-tuned)
+    # ... unless its spelling is this many times more frequent than the written one (`هذة` → `هذه`, 7,000×: the
+    # gate's letter features veto every ة → ه, its ratio feature saturates long before; dev-tuned)
+    sure_ratio: float = math.inf
 
 
 SENTENCE_START, SENTENCE_END = "<s>", "</s>"
@@ -89,10 +92,13 @@ def neighbours(words: Sequence[str], index: int) -> tuple[str, str]:
 
 
 def lexicon_config(policy) -> LexiconConfig:
-    """The lexicon settings a model.json policy chooses (`lexicon_ratio`, `lexicon_repair`, `lexicon_gate`)."""
+    """The lexicon settings a model.json policy chooses (`lexicon_ratio`, `lexicon_repair`, `lexicon_gate`,
+    `lexicon_sure_ratio`)."""
     config = LexiconConfig(ratio=float(policy.get("lexicon_ratio") or LexiconConfig.ratio))
     if policy.get("lexicon_gate") is not None:
         config = dataclasses.replace(config, gate_threshold=float(policy["lexicon_gate"]))
+    if policy.get("lexicon_sure_ratio") is not None:
+        config = dataclasses.replace(config, sure_ratio=float(policy["lexicon_sure_ratio"]))
     if not policy.get("lexicon_repair", True):
         config = dataclasses.replace(config, repair_ratio=math.inf)
     return config
@@ -198,7 +204,8 @@ class Lexicon:
 
     def suggest_in_context(self, word: str, before: str = SENTENCE_START, after: str = SENTENCE_END) -> str | None:
         """`suggest`, with the neighbours choosing among the spellings when the lexicon has bigrams, and the
-        gate (nahawi.lexicon_gate), when it has one, vetoing a suggestion below `config.gate_threshold`."""
+        gate (nahawi.lexicon_gate), when it has one, vetoing a suggestion below `config.gate_threshold` (but
+        not one `config.sure_ratio` times more frequent than the written word)."""
         found = self.suggestion_in_context(word, before, after)
         return None if found is None else found[0]
 
@@ -211,7 +218,8 @@ class Lexicon:
         if best is None:
             return None
         confidence = self.confidence(word, best, before, after)
-        if self.gate is not None and confidence < self.config.gate_threshold:
+        if self.gate is not None and confidence < self.config.gate_threshold \
+                and self.tables.count(best) < self.config.sure_ratio * max(1, self.tables.count(word)):
             return None
         return best, confidence
 

@@ -42,6 +42,7 @@ GRID = {
     "lexicon_ratio": (1.5, 3.0, 5.0, 8.0, 12.0, 20.0, 40.0),
     "lexicon_gate": (None, 0.35, 0.4, 0.45, 0.475, 0.5, 0.55, 0.6, 0.65, 0.7),  # None: no gate
     "lexicon_repair": (False, True),
+    "lexicon_sure_ratio": (None, 300.0, 1000.0, 3000.0),  # None: the gate vetoes whatever the counts say
     "punctuation_threshold": (0.7, 0.75, 0.8, 0.9, 0.95, 0.98, None),  # None: no punctuation stage
     "tagger_word_threshold": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01),  # 1.01: no tagger word edits
     "tagger_mark_threshold": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01),  # 1.01: no tagger marks
@@ -51,7 +52,7 @@ GRID = {
 TAGGER_GROUP_FIELDS = {f"tagger_{group}": group for group in KIND_GROUPS}  # search coordinates in Setting.tagger_kinds
 TAGGER_FIELDS = ("tagger_word_threshold", "tagger_mark_threshold", *TAGGER_GROUP_FIELDS)
 SEGMENT_FIELDS = ("kinds", "min_confidence", "prefer_lexicon", "context_check", "lexicon_ratio", "lexicon_repair",
-                  "lexicon_gate", *TAGGER_FIELDS)  # all but the punctuation stage's
+                  "lexicon_gate", "lexicon_sure_ratio", *TAGGER_FIELDS)  # all but the punctuation stage's
 CORRECTED_SIDE = "qalb/2014/dev/QALB-2014-L1-Dev.cor.no_ids"
 
 
@@ -64,6 +65,7 @@ class Setting:
     lexicon_ratio: float = LexiconConfig.ratio
     lexicon_repair: bool = True  # repair words the corpus does not know (nahawi.lexicon.fold_confusable)
     lexicon_gate: float | None = None  # least gate probability of a lexicon suggestion (nahawi.lexicon_gate)
+    lexicon_sure_ratio: float | None = None  # a suggestion this much more frequent passes the gate (None: never)
     punctuation_threshold: float | None = 0.8
     tagger_word_threshold: float = 0.5  # least probability of a shown tagger word edit
     tagger_mark_threshold: float = 0.5  # least probability of a shown tagger mark
@@ -86,7 +88,7 @@ class Setting:
                    context_check=bool(policy.get("context_check", False)),
                    lexicon_ratio=float(policy.get("lexicon_ratio") or LexiconConfig.ratio),
                    lexicon_repair=bool(policy.get("lexicon_repair", True)), lexicon_gate=policy.get("lexicon_gate"),
-                   punctuation_threshold=threshold,
+                   lexicon_sure_ratio=policy.get("lexicon_sure_ratio"), punctuation_threshold=threshold,
                    tagger_word_threshold=float(policy.get("tagger_word_threshold", 1.01)),
                    tagger_mark_threshold=float(policy.get("tagger_mark_threshold", 1.01)),
                    tagger_kinds=tuple(sorted((group, float(least)) for group, least in groups.items())),
@@ -121,7 +123,7 @@ class Setting:
                 "context_check": self.context_check,
                 "kinds": None if kinds is None else sorted(kinds), "lexicon_ratio": self.lexicon_ratio,
                 "lexicon_repair": self.lexicon_repair, "lexicon_gate": self.lexicon_gate,
-                "punctuation": self.punctuation_threshold is not None,
+                "lexicon_sure_ratio": self.lexicon_sure_ratio, "punctuation": self.punctuation_threshold is not None,
                 "punctuation_threshold": self.punctuation_threshold,
                 "tagger_word_threshold": self.tagger_word_threshold,
                 "tagger_mark_threshold": self.tagger_mark_threshold,
@@ -148,10 +150,10 @@ class Stages:
         if self.lexicon is None:
             return None, None
         gate = setting.lexicon_gate if self.gate is not None else None
-        key = (setting.lexicon_ratio, setting.lexicon_repair, gate)
+        key = (setting.lexicon_ratio, setting.lexicon_repair, gate, setting.lexicon_sure_ratio)
         if key not in self._lexicons:
             config = lexicon_config({"lexicon_ratio": setting.lexicon_ratio, "lexicon_repair": setting.lexicon_repair,
-                                     "lexicon_gate": gate})
+                                     "lexicon_gate": gate, "lexicon_sure_ratio": setting.lexicon_sure_ratio})
             lexicon = Lexicon(self.lexicon.counts, config, self.lexicon.bigrams, None if gate is None else self.gate)
             self._lexicons[key] = (lexicon, Spacing(lexicon))
         return self._lexicons[key]
@@ -306,7 +308,8 @@ def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, max_f
                 f"{row['no_punct']:.4f} without; {row['false_alarms_per_1000_words']:.2f} false alarms / 1k words")
         return seen[setting]
 
-    grid = {field: values for field, values in GRID.items() if field != "lexicon_gate" or stages.gate is not None}
+    grid = {field: values for field, values in GRID.items()
+            if field not in ("lexicon_gate", "lexicon_sure_ratio") or stages.gate is not None}
     if raw.tagger is None:
         grid = {field: values for field, values in grid.items() if field not in TAGGER_FIELDS}
 

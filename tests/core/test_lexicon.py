@@ -194,6 +194,20 @@ def test_a_final_hamza_left_out_is_added_when_the_completed_word_is_far_more_com
     assert Lexicon(counts, LexiconConfig(repair_ratio=math.inf)).suggest("شي") is None  # repairs off: none
 
 
+def test_a_spelling_far_more_frequent_than_the_written_one_passes_the_gate():
+    from nahawi.lexicon_gate import LexiconGate
+
+    counts = {"هذه": 100_000, "هذة": 10, "فيه": 4_000, "فية": 10, "في": 2_000_000}
+    gate = LexiconGate({"bias": 0.0, "letters=ة>ه": -5.0})  # this gate vetoes every ة → ه
+    vetoing = Lexicon(counts, lexicon_config({"lexicon_gate": 0.5}), gate=gate)
+    assert vetoing.suggest("هذة") == "هذه" and vetoing.suggest_in_context("هذة") is None
+    sure = Lexicon(counts, lexicon_config({"lexicon_gate": 0.5, "lexicon_sure_ratio": 1000}), gate=gate)
+    assert sure.config.sure_ratio == 1000
+    found = sure.suggestion_in_context("هذة")
+    assert found is not None and found[0] == "هذه" and found[1] < 0.5  # 10,000 times: made, with the gate's doubt
+    assert sure.suggest_in_context("فية") is None  # 400 times: the gate decides
+
+
 def test_a_repair_never_takes_away_a_mark_the_writer_made():
     counts = {"موتو": 400, "الهدا": 300, "أرامكو": 900, "كانوا": 1500, "ذلك": 15000}
     lexicon = Lexicon(counts)
