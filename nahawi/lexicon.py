@@ -1,18 +1,18 @@
 """Spelling-variant lexicon: corpus word counts that pick the usual hamza / ta marbuta / alif maqsura
 spelling of a word.
 
-Words are grouped by a fold that erases exactly those distinctions; within a group the most frequent
-spelling replaces the written one when it is `ratio` times more frequent; a final hamza the writer left out
-(`شي` → `شيء`) is added when the completed word is `repair_ratio` times more frequent. On QALB-2014 dev (no punctuation)
+Words are grouped by a fold that erases exactly those distinctions; within a group the most frequent spelling
+replaces the written one when it is `ratio` times more frequent; a final hamza the writer left out (`شي` →
+`شيء`) is added when the completed word is `repair_ratio` times more frequent. On QALB-2014 dev (no punctuation)
 ratio 3 gives F0.5 75.9 but 8.8 false alarms per 1,000 words of correct text (إن → أن); ratio 8 gives 76.5 and
 3.4. A word the corpus does not know may also be repaired into a common word that differs only by letters
-writers confuse (`fold_confusable`: `دلك` → `ذلك`), supplying a distinction but never removing one the
-writer made (`adds_marks_only`). When the lexicon file also holds corpus bigram counts (for the words that have other spellings), the
-neighbours decide between the spellings: a bigram model (Dirichlet-smoothed, previous and next word) may
-pick another spelling than the most frequent one (`قال ان` → `قال إن`), or keep the written word when the
-context prefers it over the suggestion; on QALB-2014 dev this adds +1.0 F0.5 and cuts false alarms by 15 %
-(docs/RESULTS.md). A lexicon may carry a gate (nahawi.lexicon_gate), a learned check that vetoes the
-suggestions reviewers would not make; with it the policy lowers the ratio to 1.5 and lets the gate decide.
+writers confuse (`fold_confusable`: `دلك` → `ذلك`), supplying a distinction but never removing one the writer
+made (`adds_marks_only`). When the lexicon file also holds corpus bigram counts (for the words that have other
+spellings), the neighbours decide between the spellings: a bigram model (Dirichlet-smoothed, previous and next
+word) may pick another spelling than the most frequent one (`قال ان` → `قال إن`), or keep the written word when
+the context prefers it over the suggestion; on QALB-2014 dev this adds +1.0 F0.5 and cuts false alarms by 15 %
+(docs/RESULTS.md). A lexicon may carry a gate (nahawi.lexicon_gate), a learned check that vetoes the suggestions
+reviewers would not make; with it the policy tunes the ratio and the gate's threshold together.
 Works on benchmark-tokenised words and knows nothing of models or user spacing.
 """
 from __future__ import annotations
@@ -51,8 +51,8 @@ def adds_marks_only(word: str, repaired: str) -> bool:
 
 
 def completed_hamza(word: str) -> tuple[str, ...]:
-    """Spellings of `word` with the final hamza the writer left out (`شي` → `شيء`, `سوا` → `سواء`) or put on
-    a seat a final hamza after a long vowel does not take (`شئ`, `شيئ` → `شيء`): they only add a hamza."""
+    """Spellings of `word` with the final hamza the writer left out (`شي` → `شيء`, `سوا` → `سواء`) or put
+    on a seat a final hamza after a long vowel does not take (`شئ`, `شيئ` → `شيء`): they only add a hamza."""
     if word.endswith("ئ"):
         return word[:-1] + "يء", word[:-1] + "ء"
     return (word + "ء",) if word[-1:] in ("ا", "و", "ي") else ()
@@ -74,8 +74,8 @@ class LexiconConfig:
     repair_ratio: float = 20.0  # ... into a word at least this many times more frequent (dev-tuned)
     context_prior: float = 10_000.0  # Dirichlet prior of the bigram model (dev-tuned; larger: closer to unigram)
     gate_threshold: float = 0.5  # with a lexicon gate: the least gate probability a suggestion needs (dev-tuned)
-    # ... unless its spelling is this many times more frequent than the written one (`هذة` → `هذه`, 7,000×: the
-    # gate's letter features veto every ة → ه, its ratio feature saturates long before; dev-tuned)
+    # ... unless its spelling is this many times more frequent than the written one (`هذة` → `هذه`, 7,000×:
+    # the gate's letter features veto every ة → ه, its ratio feature saturates long before; dev-tuned)
     sure_ratio: float = math.inf
 
 
@@ -107,8 +107,8 @@ def lexicon_config(policy) -> LexiconConfig:
 class _Remembered(Memo):
     """`Lexicon.suggest`'s recent answers (every word of every segment asks, and the same few thousand
     words ask most: ~30 % of the stage's time) and, in `context` and `candidates`, its recent context
-    scores and spellings to choose from, for the tables, config and total they were computed with. A copy of a lexicon given other tables
-    (nahawi.profile.overlay) or config starts a memo of its own."""
+    scores and spellings to choose from, for the tables, config and total they were computed with. A copy of
+    a lexicon given other tables (nahawi.profile.overlay) or config starts a memo of its own."""
 
     def __init__(self, tables, config: LexiconConfig, total: int):
         super().__init__(1 << 14)
@@ -155,8 +155,9 @@ class Lexicon:
         return memo.remember(word, self._suggest(word)) if found is memo else found
 
     def as_context(self, words: Sequence[str]) -> list[str]:
-        """words as the bigram context reads them: in their usual spelling (`ايران` → `إيران`, as this stage will
-        write it) and a Latin mark in its Arabic form (as the punctuation stage will); the corpus counts these."""
+        """words as the bigram context reads them: in their usual spelling (`ايران` → `إيران`, as this stage
+        will write it) and a Latin mark in its Arabic form (as the punctuation stage will): what the corpus
+        counts."""
         return [ARABIC_MARK.get(w) or self.suggest(w) or w for w in words]
 
     def _remembered(self) -> _Remembered:
@@ -225,7 +226,7 @@ class Lexicon:
 
     def _choose_in_context(self, word: str, usual: str, before: str, after: str) -> str | None:
         key, memo = fold_variants(word), self._remembered().candidates
-        if fold_variants(usual) != key:  # a repair or completion (`شئ` → `شيء`): no spelling of the word is better
+        if fold_variants(usual) != key:  # a repair or completion (`شئ` → `شيء`): no spelling of word is better
             candidates = [usual]
         else:
             candidates = memo.get(key)
