@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from nahawi.errors import ModelError
 from nahawi.tables import Memo
+from nahawi.text.punct import ARABIC_FORM
 
 if TYPE_CHECKING:
     from nahawi.lexicon_gate import LexiconGate
@@ -80,7 +81,6 @@ class LexiconConfig:
 
 
 SENTENCE_START, SENTENCE_END = "<s>", "</s>"
-ARABIC_MARK = {",": "،", "?": "؟", ";": "؛"}  # the Arabic form of a Latin mark (nahawi.punctuation.ARABIC_FORM)
 PROCLITICS = "وفبلك"  # the one-letter proclitics written joined to the next word
 
 
@@ -158,7 +158,7 @@ class Lexicon:
         """words as the bigram context reads them: in their usual spelling (`ايران` → `إيران`, as this stage
         will write it) and a Latin mark in its Arabic form (as the punctuation stage will): what the corpus
         counts."""
-        return [ARABIC_MARK.get(w) or self.suggest(w) or w for w in words]
+        return [ARABIC_FORM.get(w) or self.suggest(w) or w for w in words]
 
     def _remembered(self) -> _Remembered:
         memo = self._memo

@@ -25,17 +25,16 @@ import numpy as np
 
 from nahawi.errors import ModelError
 from nahawi.tables import Memo
-from nahawi.text.punct import is_punct_char
+from nahawi.text.punct import ARABIC_FORM, is_punct_char
 
 LABELS = ("", "،", ".", "؟", ":", "؛", "!")  # "" = no mark
 # Gaps training learns from: nothing, the model's own pausing marks and the Latin forms of its marks (a written
 # «؟» or «!» is the writer's choice).
 WRITTEN = frozenset({"", "،", ".", ":", "؛", ",", "?", ";"})
 # What the engine may change: it inserts a mark where the writer left none, and turns every Latin mark into its
-# Arabic form (QALB-2014 dev's reviewers made 171 of its 291 Latin commas «،», 63 «.»); a mark the writer wrote
-# is never moved or deleted (on QALB-2014 dev that cost F0.5 and made 9 of the stage's 11 false alarms on the
-# corrected side, «،» → «؛» the commonest).
-ARABIC_FORM = {",": "،", "?": "؟", ";": "؛"}
+# Arabic form (`ARABIC_FORM`; QALB-2014 dev's reviewers made 171 of its 291 Latin commas «،», 63 «.»); a mark
+# the writer wrote is never moved or deleted (on QALB-2014 dev that cost F0.5 and made 9 of the stage's 11 false
+# alarms on the corrected side, «،» → «؛» the commonest).
 FORMAT = "nahawi-punctuation/1"
 
 

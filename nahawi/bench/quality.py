@@ -17,7 +17,7 @@ from pathlib import Path
 from nahawi.errors import InputError, NahawiError
 from nahawi.m2.reader import M2Sentence, read_lines, read_m2
 from nahawi.m2.scorer import Score, score_corpus
-from nahawi.text.punct import strip_punct, tokenize_punct
+from nahawi.text.punct import LATIN_FORM, strip_punct, tokenize_punct
 
 GROUPS = ("hamza", "ta marbuta/ha", "alif maqsura/ya", "letter confusion", "spacing/split/merge",
           "punctuation", "other")
@@ -35,9 +35,6 @@ class Dataset:
     # side: 120 «,» in dev's source, 132 in its corrections): output is scored with its marks in that form,
     # as the dataset's own text was made
     latin_marks: bool = False
-
-
-LATIN_FORM = str.maketrans({"،": ",", "؟": "?", "؛": ";"})
 
 
 def in_dataset_marks(dataset: Dataset, text: str) -> str:

@@ -5,7 +5,7 @@ Runs per line (a paragraph), as the model was trained on whole documents: "how n
 of the paragraph, not of a segment the engine cut. A gap is left alone when another edit touches it, when a
 word beside it has no Arabic letter, or when it holds anything other than one mark. Inserted marks go right
 after the word, as users write them (`كلمة، كلمة`); a Latin mark is replaced by its Arabic form where it
-stands. The model never deletes or moves a mark the writer wrote (nahawi.punctuation.ARABIC_FORM).
+stands. The model never deletes or moves a mark the writer wrote (nahawi.text.punct.ARABIC_FORM).
 """
 from __future__ import annotations
 

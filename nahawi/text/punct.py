@@ -20,6 +20,10 @@ import unicodedata
 
 # Arabic marks that are not all P*/S* in every Unicode version; listed so the set never shrinks.
 _ARABIC_PUNCT = "،؛؟٪٫٬۔﴾﴿"
+# The Arabic form of each Latin mark Arabic text borrows (what the engine writes for it; `LATIN_FORM` undoes it
+# for a dataset that writes marks the Latin way).
+ARABIC_FORM = {",": "،", "?": "؟", ";": "؛"}
+LATIN_FORM = str.maketrans({arabic: latin for latin, arabic in ARABIC_FORM.items()})
 # Deleted by the nopnx protocol besides punctuation (see the module docstring).
 _NOPNX_EXTRA = frozenset("amp")
 _ENTITY = re.compile(r"&(?:[A-Za-z]+|#[0-9]+|#[xX][0-9A-Fa-f]+);")

@@ -126,7 +126,8 @@ def test_save_load_round_trip_and_corrupt_files(tmp_path, model):
 def _one_gap_at_a_time(model, words, written, threshold):
     """The decoding as the model's definition reads: `features_between` and `probabilities` for each gap,
     left to right, a placed mark resetting the distance."""
-    from nahawi.punctuation import ARABIC_FORM, Gap, LOOKAHEAD, features_between
+    from nahawi.punctuation import LOOKAHEAD, Gap, features_between
+    from nahawi.text.punct import ARABIC_FORM
 
     gaps, since = [], 0
     for index, (word, mark) in enumerate(zip(words, written)):
