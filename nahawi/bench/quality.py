@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -120,6 +121,26 @@ def kind_breakdown(score: Score, classify: Callable[[str, str], str] | None = No
             row[2] += 1
             row[3] += edit.matched
     return tuple(KindStat(g, *counts[g]) for g in GROUPS)
+
+
+def frequent_misses(score: Score, top: int, classify: Callable[[str, str], str] | None = None) -> dict:
+    """Where the points are: per report group, the `top` commonest gold edits the system missed and system
+    edits no gold edit matched, each as [original, correction, times], commonest first."""
+    if classify is None:
+        from nahawi.edits import classify_edit as classify
+    missed = {g: Counter() for g in GROUPS}
+    wrong = {g: Counter() for g in GROUPS}
+    for sentence in score.sentences:
+        for edit, found in zip(sentence.gold_edits, sentence.gold_matched, strict=True):
+            if not found:
+                change = edit.original, edit.corrections[0]
+                missed[KIND_GROUP.get(classify(*change), "other")][change] += 1
+        for edit in sentence.system_edits:
+            if not edit.matched:
+                change = edit.original, edit.correction
+                wrong[KIND_GROUP.get(classify(*change), "other")][change] += 1
+    return {g: {"missed": [[*change, n] for change, n in missed[g].most_common(top)],
+                "wrong": [[*change, n] for change, n in wrong[g].most_common(top)]} for g in GROUPS}
 
 
 def resolve_data_root(data_root: str | Path | None = None) -> Path:

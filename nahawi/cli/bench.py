@@ -60,6 +60,25 @@ def _print_quality(report) -> None:
                           "too large for the exact search; they were scored with the reduced search")
 
 
+def _print_misses(found: dict) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    for group, lists in found.items():
+        table = Table(title=f"{group}: commonest misses and unmatched edits")
+        for column in ("missed (gold)", "times", "unmatched (system)", "times"):
+            table.add_column(column, justify="right" if column == "times" else "left")
+        missed, wrong = lists["missed"], lists["wrong"]
+        for k in range(max(len(missed), len(wrong))):
+            row = []
+            for rows in (missed, wrong):
+                row += [f"{rows[k][0]} → {rows[k][1]}", str(rows[k][2])] if k < len(rows) else ["", ""]
+            table.add_row(*row)
+        if missed or wrong:
+            console.print(table)
+
+
 def _print_pairs(report) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -96,6 +115,8 @@ def quality(
                                                    "one line per pair.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="--dataset: the model's strict policy.")] = False,
+    misses: Annotated[int, typer.Option("--misses", min=0, help="Also list, per error kind, the N commonest "
+                                        "gold edits missed and system edits that matched none.")] = 0,
 ) -> None:
     """Score system output with MaxMatch (P, R, F0.5 with and without punctuation, recall and precision by
     error kind), or sentence accuracy and false alarms on a pair file.
@@ -118,7 +139,14 @@ def quality(
             if hyp is None or m2 is None:
                 raise InputError("--hyp and --m2 go together")
             report = q.score_file(hyp, m2, no_punct)
-        typer.echo(json.dumps(report.to_dict(), ensure_ascii=False)) if as_json else _print_quality(report)
+        scored = report.punct or report.nopunct
+        found = q.frequent_misses(scored, misses) if misses and scored is not None else None
+        if as_json:
+            typer.echo(json.dumps({**report.to_dict(), **({"misses": found} if found else {})}, ensure_ascii=False))
+        else:
+            _print_quality(report)
+            if found:
+                _print_misses(found)
 
     _guard(work)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from nahawi.bench.quality import GROUPS, kind_breakdown, score_dataset
+from nahawi.bench.quality import GROUPS, frequent_misses, kind_breakdown, score_dataset
 from nahawi.cli.bench import app
 from nahawi.m2 import read_lines, read_m2, score_corpus
 
@@ -87,6 +87,29 @@ def test_dataset_scores_the_source_as_a_system(shared_root):
     report = score_dataset("qalb14-test", shared_root / "data", correct=lambda texts: texts)
     assert (report.punct.correct, report.punct.proposed, report.punct.gold) == (0, 0, 16378)
     assert (report.nopunct.correct, report.nopunct.proposed, report.nopunct.gold) == (0, 0, 9562)
+
+
+def test_the_commonest_misses_say_where_the_points_are(shared_root):
+    """The identity system on QALB-2014 test misses every gold edit and makes none: its commonest misses are
+    the inserted comma and full stop, and `--misses` adds them to the JSON."""
+    report = score_dataset("qalb14-test", shared_root / "data", correct=lambda texts: texts)
+    found = frequent_misses(report.punct, 2)
+    assert list(found) == list(GROUPS) and all(not lists["wrong"] for lists in found.values())
+    (first, first_times), (second, _) = [(tuple(m[:2]), m[2]) for m in found["punctuation"]["missed"]]
+    assert first == ("", "،") and second == ("", ".") and first_times > 3000
+    hamza = {tuple(m[:2]) for m in frequent_misses(report.punct, 5)["hamza"]["missed"]}
+    assert ("الى", "إلى") in hamza
+    kinds = {k.group: k for k in report.kinds}
+    assert sum(m[2] for m in frequent_misses(report.punct, 10**6)["hamza"]["missed"]) == kinds["hamza"].gold
+
+
+def test_misses_flag_on_a_hypothesis_file():
+    result = run("quality", "--hyp", HYP, "--m2", CORPUS, "--json", "--misses", "3")
+    assert result.exit_code == 0, result.output
+    misses = json.loads(result.output)["misses"]
+    assert misses["other"]["missed"] == [["", "he then", 1]]
+    assert sorted(misses["other"]["wrong"]) == [["fine", "fines", 1], ["went", "he then went", 1]]
+    assert "commonest misses" in run("quality", "--hyp", HYP, "--m2", CORPUS, "--misses", "1").output
 
 
 def test_dataset_runs_the_model_end_to_end(shared_root, tiny_model_dir, tmp_path):
