@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from nahawi.contract import Edit
 from nahawi.edits import classify_edit, respacing_edits
 from nahawi.kinds import KIND_GROUP
-from nahawi.lexicon import Lexicon, fold_variants, neighbours
+from nahawi.lexicon import SENTENCE_END, SENTENCE_START, Lexicon, fold_variants, neighbours
 from nahawi.spacing import Spacing
 from nahawi.tables import Memo
 from nahawi.text.chars import ARABIC_LETTERS, DIACRITICS, TATWEEL, strip_diacritics
@@ -155,6 +155,7 @@ def spacing_edits(text: str, taken: list[Edit], spacing: Spacing, lexicon: Lexic
     `model_tokens`; `words`: their `bare` texts.)"""
     tokens = model_tokens(text) if tokens is None else tokens
     words = [bare(t.text) for t in tokens] if words is None else words
+    context = lexicon.as_context(words)
     edits, absorbed, index = [], [], 0
     while index < len(tokens):
         token = tokens[index]
@@ -171,7 +172,11 @@ def spacing_edits(text: str, taken: list[Edit], spacing: Spacing, lexicon: Lexic
             if (token.start, following.end) not in by_span and all(pair):
                 joined = pair[0] + pair[1]
             start, end = token.start, following.end
-            replacement = with_marks(joined, lexicon.suggest(bare(joined)) or bare(joined))
+            before = context[index - 1] if index else SENTENCE_START
+            after = context[index + 2] if index + 2 < len(tokens) else SENTENCE_END
+            word = bare(joined)  # spelt as its neighbours read it, else as usual
+            replacement = with_marks(joined, lexicon.suggest_in_context(word, before, after) or lexicon.suggest(word)
+                                     or word)
             absorbed += touching
         elif not (taken and any(_overlaps(e, token.start, token.end) for e in taken)):
             parts = spacing.split(words[index])

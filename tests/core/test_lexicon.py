@@ -229,3 +229,19 @@ def test_a_copy_with_the_writers_counts_does_not_reuse_the_corpus_suggestions():
     writer = with_overlay(corpus, {"الكره": 5}, {})  # the writer means «الكره» (hatred)
     assert writer.suggest("الكره") is None
     assert corpus.suggest("الكره") == "الكرة"
+
+
+def test_a_joined_word_takes_the_spelling_its_neighbours_want():
+    """`و ان كان`: the detached «و» is joined, and the joined word is spelt as its context reads it — «وإن»
+    before «كان» (the corpus's «وإن كان»), not the commoner «وأن»."""
+    from nahawi.engine.lexicon_stage import EditPolicy
+    from nahawi.spacing import Spacing
+
+    counts = {"وأن": 9000, "وإن": 3000, "وان": 20, "و": 50, "كان": 40_000, "الله": 60_000, "كريم": 3_000,
+              "والله": 8_000, "وكان": 9_000, "في": 2_000_000}
+    bigrams = {("وإن", "كان"): 900, ("وأن", "كان"): 20}
+    lexicon = Lexicon(counts, LexiconConfig(), bigrams)
+    text = "الله كريم و ان كان"
+    edits = refine(text, (), lexicon, EditPolicy(), Spacing(lexicon))
+    assert apply_edits(text, edits) == "الله كريم وإن كان"
+    assert lexicon.suggest("وان") == "وأن"  # alone, the commoner spelling
