@@ -92,13 +92,13 @@ def _overlaps(edit: Edit, start: int, end: int) -> bool:
 
 
 def lexicon_edits(text: str, taken: list[Edit], lexicon: Lexicon, tokens: list[Token] | None = None,
-                  words: list[str] | None = None) -> list[Edit]:
+                  words: list[str] | None = None, context: list[str] | None = None) -> list[Edit]:
     """Usual-spelling edits, and stretched words unstretched, for words outside every span in `taken`
-    (`tokens`: text's `model_tokens`; `words`: their `bare` texts)."""
+    (`tokens`: text's `model_tokens`; `words`: their `bare` texts; `context`: `lexicon.as_context(words)`)."""
     edits = []
     tokens = model_tokens(text) if tokens is None else tokens
     words = [bare(t.text) for t in tokens] if words is None else words  # the corpus counts words bare
-    context = lexicon.as_context(words)
+    context = lexicon.as_context(words) if context is None else context
     for index, token in enumerate(tokens):
         if taken and any(_overlaps(e, token.start, token.end) for e in taken):
             continue
@@ -147,15 +147,15 @@ def _absorbable(touching: list[Edit], token: Token, following: Token) -> bool:
     return all((e.start, e.end) in spans and " " not in e.replacement.strip() for e in touching)
 
 
-def spacing_edits(text: str, taken: list[Edit], spacing: Spacing, lexicon: Lexicon,
-                  tokens: list[Token] | None = None, words: list[str] | None = None) -> tuple[list[Edit], list[Edit]]:
+def spacing_edits(text: str, taken: list[Edit], spacing: Spacing, lexicon: Lexicon, tokens: list[Token] | None = None,
+                  words: list[str] | None = None, context: list[str] | None = None) -> tuple[list[Edit], list[Edit]]:
     """Joins and splits of words, and the edits in `taken` they absorb. A join may absorb an edit that
     rewrites exactly one of its two words (`و انا` with `انا` → `أنا` becomes `وأنا`); anything else in
-    `taken` blocks the words it touches. New words take their usual spelling. (`tokens`: text's
-    `model_tokens`; `words`: their `bare` texts.)"""
+    `taken` blocks the words it touches. New words take their usual spelling, a joined one as its neighbours
+    read it. (`tokens`: text's `model_tokens`; `words`: their `bare` texts; `context`: `lexicon.as_context(words)`.)"""
     tokens = model_tokens(text) if tokens is None else tokens
     words = [bare(t.text) for t in tokens] if words is None else words
-    context = lexicon.as_context(words)
+    context = lexicon.as_context(words) if context is None else context
     edits, absorbed, index = [], [], 0
     while index < len(tokens):
         token = tokens[index]
@@ -195,13 +195,14 @@ def refine(text: str, model_edits: tuple[Edit, ...], lexicon: Lexicon | None,
         return tuple(kept)
     tokens = model_tokens(text)  # once for every stage below
     words = [bare(t.text) for t in tokens]
+    context = lexicon.as_context(words)
     if policy.context_check:
         kept = [e for e in kept if context_agrees(tokens, e, lexicon)]
     if policy.prefer_lexicon:
-        suggested = lexicon_edits(text, [], lexicon, tokens, words)
+        suggested = lexicon_edits(text, [], lexicon, tokens, words, context)
         kept = [e for e in kept if not any(_overlaps(e, s.start, s.end) for s in suggested)]
     if spacing is not None:
-        joins, absorbed = spacing_edits(text, kept, spacing, lexicon, tokens, words)
+        joins, absorbed = spacing_edits(text, kept, spacing, lexicon, tokens, words, context)
         kept = [e for e in kept if not any(e is a for a in absorbed)] + joins
-    extra = lexicon_edits(text, kept, lexicon, tokens, words)
+    extra = lexicon_edits(text, kept, lexicon, tokens, words, context)
     return tuple(sorted(kept + extra, key=lambda e: (e.start, e.end)))
