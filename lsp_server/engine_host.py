@@ -36,25 +36,32 @@ class EngineStats:
     last: dict = field(default_factory=dict)  # the latest call: paragraphs and seconds
 
 
+@dataclass(frozen=True)
+class EngineKey:
+    """The settings an engine is loaded for: a change to any of them loads another."""
+    model_dir: str | None = None
+    device: str = "auto"
+    strict: bool = False
+    latin_marks: bool = False
+
+
 class EngineHost:
     def __init__(self):
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nahawi-engine")
         self._loading: dict[tuple[str | None, str], asyncio.Future] = {}  # loads in progress, by key
-        self.key: tuple[str | None, str, bool] | None = None  # (model_dir, device, strict) of the engine or failure
+        self.key: EngineKey | None = None  # what the engine (or the failure) was loaded for
         self.corrector = None
         self.error: str = ""  # why the engine for `key` could not be loaded
         self.stats = EngineStats()
 
-    async def ensure(self, model_dir: str | None, device: str, strict: bool = False):
-        """The Corrector for (model_dir, device, strict), loading it on the worker thread if a setting changed;
+    async def ensure(self, key: EngineKey):
+        """The Corrector for key's settings, loading it on the worker thread if a setting changed;
         None when it cannot be loaded (the reason is in `error`). A caller cancelled while waiting does not
         cancel the load: the next caller gets the same one."""
-        key = (model_dir, device, strict)
         if self.key == key:
             return self.corrector
         if key not in self._loading:
-            future = asyncio.get_running_loop().run_in_executor(self._executor, self._load, model_dir, device,
-                                                                strict)
+            future = asyncio.get_running_loop().run_in_executor(self._executor, self._load, key)
             self._loading[key] = future
 
             def loaded(done: asyncio.Future) -> None:
@@ -66,13 +73,13 @@ class EngineHost:
         await asyncio.shield(self._loading[key])
         return self.corrector if self.key == key else None
 
-    def _load(self, model_dir: str | None, device: str, strict: bool = False):
+    def _load(self, key: EngineKey):
         from nahawi.engine import Corrector, CorrectorOptions
 
         started = time.perf_counter()
         try:
-            options = CorrectorOptions(strict=strict, cache_size=CACHE_SENTENCES)
-            corrector = Corrector.from_dir(model_dir, device=device, options=options)
+            options = CorrectorOptions(strict=key.strict, latin_marks=key.latin_marks, cache_size=CACHE_SENTENCES)
+            corrector = Corrector.from_dir(key.model_dir, device=key.device, options=options)
         except NahawiError as error:
             log.error("model not loaded: %s", error)
             return None, str(error)

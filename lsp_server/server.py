@@ -30,7 +30,7 @@ from lsp_server.actions import ActionContext
 from lsp_server.diagnostics import DiagnosticJson, Finding, LineIndex, to_diagnostic, visible
 from lsp_server.dictionary import Dictionary, user_dictionary_path, workspace_dictionary_path
 from lsp_server.documents import DocumentState
-from lsp_server.engine_host import EngineHost
+from lsp_server.engine_host import EngineHost, EngineKey
 from lsp_server.fixall import FixedPoints, Rewrite, fixed_point
 from lsp_server.learning import Learning, refresh_profile
 from lsp_server.memory import FILE_NAME as MEMORY_FILE
@@ -55,6 +55,10 @@ PROGRESS_MIN_SEGMENTS = 8  # a first check with at least this many paragraphs to
 CHUNK_SEGMENTS = 8  # paragraphs per engine call: progress steps, and where a stale check stops
 SYNC_SEGMENTS = 16  # a code action checks at most this many new paragraphs before answering
 CONFIGURATION_TIMEOUT_S = 10.0  # a client that never answers workspace/configuration keeps the defaults
+
+
+def engine_key(settings: Settings) -> EngineKey:
+    return EngineKey(settings.model_dir, settings.device, settings.strict, settings.latin_marks)
 
 
 class NahawiServer(LanguageServer):
@@ -211,8 +215,7 @@ class NahawiServer(LanguageServer):
     async def settings_changed(self, pushed: Any = None) -> None:
         old = self.settings
         await self.load_settings(pushed)
-        engine_changed = ((old.model_dir, old.device, old.strict)
-                          != (self.settings.model_dir, self.settings.device, self.settings.strict))
+        engine_changed = engine_key(old) != engine_key(self.settings)
         for state in list(self.documents.values()):
             if engine_changed:
                 state.forget()
@@ -226,7 +229,7 @@ class NahawiServer(LanguageServer):
     async def engine(self):
         """The loaded Corrector, or None after reporting (once per setting) why it could not be loaded. A
         load (seconds) is shown as progress, or logged to the client when it has no progress bar."""
-        key = (self.settings.model_dir, self.settings.device, self.settings.strict)
+        key = engine_key(self.settings)
         token, shown_here = None, False
         if self.host.key != key and not self._loading_shown:
             self._loading_shown = shown_here = True
@@ -235,7 +238,7 @@ class NahawiServer(LanguageServer):
             if token is None:
                 self.window_log_message(types.LogMessageParams(type=types.MessageType.Info, message=f"Nahawi: {text}"))
         try:
-            corrector = await self.host.ensure(*key)
+            corrector = await self.host.ensure(key)
         finally:
             if shown_here:
                 self._loading_shown = False

@@ -54,6 +54,7 @@ class AppSettings:
     min_confidence: float = 0.0  # edits the engine scores below this are not shown
     model_dir: str = ""  # "" = the bundled default model
     strict: bool = False  # the model's strict policy: fewer false alarms, fewer corrections
+    latin_marks: bool = False  # the writer's marks are Latin (, ? ;): kept, and the marks added written so
     language: str = "ar"  # interface language: ar | en
     zoom: int = 0  # editor font size offset in points
     recent_files: tuple[str, ...] = ()  # most recent first
@@ -85,6 +86,7 @@ class SettingsStore:
             min_confidence=min(1.0, max(0.0, _float(q.value("check/min_confidence"), default.min_confidence))),
             model_dir=str(q.value("model/dir", default.model_dir) or ""),
             strict=_bool(q.value("model/strict"), default.strict),
+            latin_marks=_bool(q.value("model/latin_marks"), default.latin_marks),
             language=language if language in LANGUAGES else default.language,
             zoom=_clamp(_int(q.value("editor/zoom"), default.zoom), -8, 40),
             recent_files=_strings(q.value("files/recent"), ())[:MAX_RECENT],
@@ -113,6 +115,7 @@ class SettingsStore:
         q.setValue("check/min_confidence", settings.min_confidence)
         q.setValue("model/dir", settings.model_dir)
         q.setValue("model/strict", settings.strict)
+        q.setValue("model/latin_marks", settings.latin_marks)
         q.setValue("ui/language", settings.language)
         q.setValue("editor/zoom", settings.zoom)
         q.setValue("files/recent", "\n".join(settings.recent_files))
@@ -190,6 +193,7 @@ class _Fields:
     confidence: QDoubleSpinBox | None = None
     model_dir: QLineEdit | None = None
     strict: QCheckBox | None = None
+    latin_marks: QCheckBox | None = None
     language: QComboBox | None = None
     dictionary: QPlainTextEdit | None = None
 
@@ -239,6 +243,9 @@ class SettingsDialog(QDialog):
         f.strict = QCheckBox(s("set_strict"))
         f.strict.setChecked(self.settings.strict)
         form.addRow(f.strict)
+        f.latin_marks = QCheckBox(s("set_latin_marks"))
+        f.latin_marks.setChecked(self.settings.latin_marks)
+        form.addRow(f.latin_marks)
         f.language = QComboBox()
         for language in LANGUAGES:
             f.language.addItem(s(f"lang_{language}"), language)
@@ -281,6 +288,7 @@ class SettingsDialog(QDialog):
             min_confidence=round(f.confidence.value(), 4),
             model_dir=f.model_dir.text().strip(),
             strict=f.strict.isChecked(),
+            latin_marks=f.latin_marks.isChecked(),
             language=f.language.currentData(),
             dictionary=words,
         )

@@ -48,6 +48,11 @@ AUTOSAVE_MS = 2_000  # a draft is written this long after the first change since
 # loses at most this much typing (a 30 s clock lost up to 30 s)
 
 
+def _engine_settings(settings: AppSettings) -> dict:
+    """The settings the engine is loaded with: a change to any of them loads it again."""
+    return {"model_dir": settings.model_dir, "strict": settings.strict, "latin_marks": settings.latin_marks}
+
+
 def default_data_dir() -> Path:
     return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
 
@@ -84,7 +89,7 @@ class MainWindow(WriterLearning, DocumentFiles, QMainWindow):
         self.apply_settings(self.settings, initial=True)
         self._check_fonts()
         self.setup_learning()
-        self.controller.load_engine(engine or engine_factory(self.settings.model_dir, strict=self.settings.strict))
+        self.controller.load_engine(engine or engine_factory(**_engine_settings(self.settings)))
         if offer_recovery:
             self.offer_recovery()
 
@@ -179,8 +184,8 @@ class MainWindow(WriterLearning, DocumentFiles, QMainWindow):
         self.editor.set_zoom(new.zoom)
         if initial or new.language != old.language:
             self.retranslate(Strings(new.language))
-        if not initial and (new.model_dir, new.strict) != (old.model_dir, old.strict):
-            self.controller.load_engine(engine_factory(new.model_dir, strict=new.strict))
+        if not initial and _engine_settings(new) != _engine_settings(old):
+            self.controller.load_engine(engine_factory(**_engine_settings(new)))
         elif not initial and (new.enabled_kinds, new.dictionary, new.min_confidence) != (
                 old.enabled_kinds, old.dictionary, old.min_confidence):
             self.layer.refilter(self.visible)

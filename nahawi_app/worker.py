@@ -133,13 +133,15 @@ class CheckResult:
     words: int = 0  # words (whitespace-separated) in text, counted off the GUI thread
 
 
-def engine_factory(model_dir: str = "", device: str = "auto", strict: bool = False) -> EngineFactory:
-    """A loader for the engine on model_dir ("" = the bundled model), with the model's strict policy when
-    asked, run on the worker thread."""
+def engine_factory(model_dir: str = "", device: str = "auto", strict: bool = False,
+                   latin_marks: bool = False) -> EngineFactory:
+    """A loader for the engine on model_dir ("" = the bundled model), with the model's strict policy and
+    the writer's Latin marks when asked, run on the worker thread."""
     def load():
         from nahawi.engine import Corrector, CorrectorOptions
 
-        return Corrector.from_dir(model_dir or None, device=device, options=CorrectorOptions(strict=strict))
+        options = CorrectorOptions(strict=strict, latin_marks=latin_marks)
+        return Corrector.from_dir(model_dir or None, device=device, options=options)
     return load
 
 

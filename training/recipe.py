@@ -46,6 +46,11 @@ class Recipe:
         return cls(**values)
 
 
+class StageStopped(Exception):
+    """A training stage stopped before its last step (SIGTERM): the recipe stops there, the stage not marked
+    done, and the same command resumes it."""
+
+
 def _stage(out: Path, name: str, log) -> bool:
     """True when the stage still has to run."""
     if (out / name / "DONE").exists():
@@ -127,7 +132,10 @@ def _train_stage(out: Path, name: str, values: dict, data_dir: Path, spm_path: P
             from training.checkpoint import load_model
 
             model_config = load_model(init)[0].config
-        Trainer(config, model_config=model_config, dev=load_qalb14_dev(data_root, config.eval_docs)).train()
+        state = Trainer(config, model_config=model_config, dev=load_qalb14_dev(data_root, config.eval_docs)).train()
+        if state["step"] < config.max_steps:
+            raise StageStopped(f"[{name}] stopped at step {state['step']} of {config.max_steps}; "
+                               "the same command resumes the recipe there")
         _done(out, name)
     best = folder / "best.pt"
     return best if best.exists() else folder / "last.pt"

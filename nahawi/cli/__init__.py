@@ -26,6 +26,7 @@ ARABIC_KINDS = {EXIT_INPUT: "خطأ في المدخلات", EXIT_MODEL: "خطأ 
                 EXIT_USAGE: "خطأ في الخيارات", EXIT_EXTRA: "حزمة إضافية غير مثبتة",
                 EXIT_INTERRUPTED: "توقف بطلب المستخدم"}
 LANG_HELP = "Language of messages: en or ar."
+LATIN_MARKS_HELP = "Write marks the Latin way (, ? ;): yours are kept, and the marks added are written so."
 
 
 def error_line(code: int, message: str, arabic: bool = False) -> str:

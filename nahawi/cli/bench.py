@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from nahawi.cli import EXIT_INPUT, exit_code, fail
+from nahawi.cli import EXIT_INPUT, LATIN_MARKS_HELP, exit_code, fail
 from nahawi.errors import InputError, M2FormatError, NahawiError
 
 app = typer.Typer(help="Quality and speed benchmarks.", no_args_is_help=True, rich_markup_mode=None)
@@ -115,6 +115,7 @@ def quality(
                                                    "one line per pair.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="--dataset: the model's strict policy.")] = False,
+    latin_marks: Annotated[bool, typer.Option("--latin-marks", help=LATIN_MARKS_HELP)] = False,
     misses: Annotated[int, typer.Option("--misses", min=0, help="Also list, per error kind, the N commonest "
                                         "gold edits missed and system edits that matched none.")] = 0,
 ) -> None:
@@ -134,7 +135,8 @@ def quality(
             typer.echo(json.dumps(report.to_dict(), ensure_ascii=False)) if as_json else _print_pairs(report)
             return
         if dataset is not None:
-            report = q.score_dataset(dataset, data_root, model, hyp_out, limit, strict=strict)
+            report = q.score_dataset(dataset, data_root, model, hyp_out, limit, strict=strict,
+                                     latin_marks=latin_marks)
         else:
             if hyp is None or m2 is None:
                 raise InputError("--hyp and --m2 go together")
@@ -317,13 +319,15 @@ def false_alarms(
     data_root: Annotated[str | None, typer.Option("--data-root", help=DATA_HELP)] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="First N documents only.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="The model's strict policy.")] = False,
+    latin_marks: Annotated[bool, typer.Option("--latin-marks", help=LATIN_MARKS_HELP)] = False,
 ) -> None:
     """Edits proposed on already-correct text (the gold corrected side): edited words per 1,000 words (a join
     or split counts every word it touches), edits, and kinds."""
     from nahawi.bench.false_alarms import measure_false_alarms
 
     def work() -> None:
-        typer.echo(json.dumps(measure_false_alarms(dataset, data_root, model, limit, strict), ensure_ascii=False,
+        typer.echo(json.dumps(measure_false_alarms(dataset, data_root, model, limit, strict,
+                                                   latin_marks), ensure_ascii=False,
                               indent=2))
 
     _guard(work)

@@ -20,7 +20,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, BinaryIO, Self
 
@@ -33,6 +33,7 @@ from nahawi.cli import (
     EXIT_OK,
     EXIT_USAGE,
     LANG_HELP,
+    LATIN_MARKS_HELP,
     error_line,
     exit_code,
     root_lang,
@@ -74,6 +75,7 @@ def correct(
     no_guard: Annotated[bool, typer.Option("--no-guard", help="Keep corrections that drift far.")] = False,
     min_confidence: Annotated[float | None, typer.Option("--min-confidence", help=CONFIDENCE_HELP)] = None,
     strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
+    latin_marks: Annotated[bool, typer.Option("--latin-marks", help=LATIN_MARKS_HELP)] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here, atomically.")] = None,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help=PROGRESS_HELP)] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help=VERBOSE_HELP)] = False,
@@ -91,8 +93,8 @@ def correct(
             raise UsageError(f"--diff shows a text diff and cannot be used with --format {output_format}")
         call = {"beam": beam, "max_length": max_length, "guard": not no_guard,
                 "min_confidence": min_confidence}
-        run_correct(file, output_format, diff, model, device, output, progress, call, strict, verbose, arabic,
-                    profile)
+        run_correct(file, output_format, diff, model, device, output, progress, call, verbose, arabic,
+                    CorrectorChoices(strict, latin_marks, profile))
     except UsageError as error:
         _fail(EXIT_USAGE, str(error), arabic)
     except NahawiError as error:
@@ -119,9 +121,17 @@ def _check_choice(option: str, value: str, choices: tuple[str, ...]) -> None:
         raise UsageError(f"{option} must be one of {', '.join(choices)}, got {value!r}")
 
 
+@dataclass(frozen=True)
+class CorrectorChoices:
+    """The engine options the command line sets."""
+    strict: bool = False
+    latin_marks: bool = False
+    profile: Path | None = None
+
+
 def run_correct(file: str, output_format: str, diff: bool, model: Path | None, device: str,
-                output: Path | None, progress: bool | None, call: dict, strict: bool = False,
-                verbose: bool = False, arabic: bool = False, profile: Path | None = None) -> None:
+                output: Path | None, progress: bool | None, call: dict, verbose: bool = False,
+                arabic: bool = False, choices: CorrectorChoices = CorrectorChoices()) -> None:
     """Validate the input, load the engine, correct chunk by chunk, then publish the output."""
     from nahawi.engine import Corrector, CorrectorOptions
     from nahawi.engine.corrector import validate_call
@@ -131,6 +141,7 @@ def run_correct(file: str, output_format: str, diff: bool, model: Path | None, d
     except InputError as error:
         raise UsageError(str(error)) from None
     check_output(output)
+    profile = choices.profile
     if profile is not None and not profile.is_dir():
         raise InputError(f"--profile {profile}: no such profile folder (nahawi adapt --profile DIR makes one)")
     source, size = open_input(file)
@@ -140,7 +151,8 @@ def run_correct(file: str, output_format: str, diff: bool, model: Path | None, d
         if not bom:
             source.seek(0)
         _configure_logging(verbose, arabic)
-        corrector = Corrector.from_dir(model, device=device, options=CorrectorOptions(strict=strict, profile=profile))
+        options = CorrectorOptions(strict=choices.strict, profile=profile, latin_marks=choices.latin_marks)
+        corrector = Corrector.from_dir(model, device=device, options=options)
         if verbose:
             info = corrector.info
             logging.getLogger("nahawi").info("model %s (%s) on %s, %s, %d thread(s)", info.model_name,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from nahawi.cli import EXIT_INTERRUPTED
 from nahawi.cli.train import app
 from nahawi.errors import ConfigError, MissingExtraError
 
@@ -170,9 +171,13 @@ def train_recipe(
 ) -> None:
     """prepare -> tokenizer -> train -> LoRA -> lexicon -> export -> evaluate; writes OUT/eval.json."""
     _require_torch()
-    from training.recipe import Recipe, run_recipe
+    from training.recipe import Recipe, StageStopped, run_recipe
 
-    report = run_recipe(Recipe.load(name, smoke), out, data_root, corpus_root, log=typer.echo)
+    try:
+        report = run_recipe(Recipe.load(name, smoke), out, data_root, corpus_root, log=typer.echo)
+    except StageStopped as stopped:
+        typer.echo(str(stopped), err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     typer.echo(json.dumps(report, indent=2, ensure_ascii=False))
 
 

@@ -91,6 +91,7 @@ class CorrectorOptions:
     strict: bool = False  # model.json's strict policy (fewer false alarms, fewer corrections) when it has one
     tagger: bool = True  # use the model directory's edit tagger when it has one (the seq2seq is then not decoded)
     profile: str | Path | None = None  # a personal profile folder (nahawi.profile): the writer's adaptation
+    latin_marks: bool = False  # the writer writes marks the Latin way (, ? ;): kept, and added marks written so
 
 
 @dataclass(frozen=True)
@@ -140,7 +141,8 @@ class Corrector:
         if options.punctuation and policy.get("punctuation", True) and punctuation_path.is_file():
             threshold = policy.get("punctuation_threshold")
             punctuation = load_punctuation(punctuation_path, None if threshold is None else float(threshold))
-        self.base_stages = AfterModel(lexicon, None, EditPolicy.from_dict(policy), punctuation)
+        self.base_stages = AfterModel(lexicon, None, EditPolicy.from_dict(policy), punctuation,
+                                      latin_marks=options.latin_marks)
         self.tagger = None
         if options.tagger and model_info.tagger is not None and policy.get("tagger", True):
             self.tagger = _tagger_stage(model_info, device, options)
@@ -154,7 +156,8 @@ class Corrector:
         lexicon = writer.lexicon(base.lexicon) if writer is not None else base.lexicon
         punctuation = writer.punctuation(base.punctuation) if writer is not None else base.punctuation
         spacing = Spacing(lexicon) if lexicon is not None and self.options.spacing else None
-        self.stages = AfterModel(lexicon, spacing, base.policy, punctuation, writer=writer)
+        self.stages = AfterModel(lexicon, spacing, base.policy, punctuation, writer=writer,
+                                 latin_marks=base.latin_marks)
         self.tagger_adapter = writer.adapter_for(self.tagger) if writer is not None and self.tagger else None
         self.cache.clear()
 
@@ -422,6 +425,9 @@ def _validate_options(options: CorrectorOptions) -> None:
     for name, value in positive.items():
         if not _is_int(value) or value < 1:
             raise InputError(f"{name} must be a positive integer, got {value!r}")
+    for name in ("verify_hashes", "lexicon", "spacing", "policy", "punctuation", "strict", "tagger", "latin_marks"):
+        if not isinstance(getattr(options, name), bool):
+            raise InputError(f"{name} must be True or False, got {getattr(options, name)!r}")
     if not _is_int(options.cache_size) or options.cache_size < 0:
         raise InputError(f"cache_size must be a non-negative integer, got {options.cache_size!r}")
     if options.threads is not None and (not _is_int(options.threads) or options.threads < 1):

@@ -74,15 +74,15 @@ def plausible(edit: Edit, lexicon: Lexicon) -> bool:
     return all(lexicon.knows(bare(word)) for word in _words(edit.replacement))
 
 
-def context_agrees(tokens: list[Token], edit: Edit, lexicon: Lexicon) -> bool:
+def context_agrees(tokens: list[Token], edit: Edit, lexicon: Lexicon, context: list[str]) -> bool:
     """False for a model edit that respells one word (hamza, ta marbuta, alif maqsura) into a spelling the
     lexicon's bigram context scores lower than the written one; True for anything else. `tokens` are the
-    segment's `model_tokens`."""
+    segment's `model_tokens`, `context` the segment's `lexicon.as_context` of their bare words."""
     if not lexicon.bigrams or fold_variants(edit.original) != fold_variants(edit.replacement):
         return True
     for index, token in enumerate(tokens):
         if (token.start, token.end) == (edit.start, edit.end):
-            before, after = neighbours(lexicon.as_context([t.text for t in tokens]), index)
+            before, after = neighbours(context, index)
             return lexicon.context_score(edit.replacement, before, after) > lexicon.context_score(token.text, before, after)
     return True
 
@@ -197,7 +197,7 @@ def refine(text: str, model_edits: tuple[Edit, ...], lexicon: Lexicon | None,
     words = [bare(t.text) for t in tokens]
     context = lexicon.as_context(words)
     if policy.context_check:
-        kept = [e for e in kept if context_agrees(tokens, e, lexicon)]
+        kept = [e for e in kept if context_agrees(tokens, e, lexicon, context)]
     if policy.prefer_lexicon:
         suggested = lexicon_edits(text, [], lexicon, tokens, words, context)
         kept = [e for e in kept if not any(_overlaps(e, s.start, s.end) for s in suggested)]

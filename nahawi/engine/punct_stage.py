@@ -6,9 +6,12 @@ of the paragraph, not of a segment the engine cut. A gap is left alone when anot
 word beside it has no Arabic letter, or when it holds anything other than one mark. Inserted marks go right
 after the word, as users write them (`كلمة، كلمة`); a Latin mark is replaced by its Arabic form where it
 stands. The model never deletes or moves a mark the writer wrote (nahawi.text.punct.ARABIC_FORM).
+A writer who writes marks the Latin way (`, ? ;`) keeps them: `in_latin_marks` turns every edit into that
+convention.
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from bisect import bisect_left
 from collections import deque
@@ -18,10 +21,11 @@ from itertools import accumulate
 from nahawi.contract import Edit
 from nahawi.punctuation import READ_AHEAD, PunctuationModel
 from nahawi.text.chars import has_arabic, strip_diacritics
-from nahawi.text.punct import is_punct_char
+from nahawi.text.punct import ARABIC_FORM, LATIN_FORM, is_punct_char
 from nahawi.text.tokens import Token, model_tokens
 
 KIND = "punctuation"
+_ARABIC_MARKS = frozenset(ARABIC_FORM.values())
 _SPACE = re.compile(r"\s")
 
 
@@ -139,3 +143,19 @@ def _line_edits(line: str, offset: int, spans: TakenSpans, model: PunctuationMod
             continue
         edits.append(_gap_edit(left, marks, gap.proposed, gap.probability))
     return edits
+
+
+def in_latin_marks(text: str, edits: Sequence[Edit]) -> list[Edit]:
+    """edits for a writer who writes marks the Latin way: an edit that only gave Latin marks their Arabic
+    form is dropped, and the Arabic marks an edit adds are written in Latin form (`،` → `,`, `؟` → `?`,
+    `؛` → `;`). An edit over text holding an Arabic mark is left as it is: the writer chose that form there."""
+    kept = []
+    for edit in edits:
+        written = text[edit.start:edit.end]
+        latin = edit.replacement.translate(LATIN_FORM)
+        if latin == written:
+            continue
+        if latin != edit.replacement and not _ARABIC_MARKS.intersection(written):
+            edit = dataclasses.replace(edit, replacement=latin)
+        kept.append(edit)
+    return kept

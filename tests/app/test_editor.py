@@ -105,7 +105,8 @@ def test_settings_round_trip_through_qsettings(tmp_path):
     store = SettingsStore(tmp_path / "s.ini")
     assert store.load() == AppSettings()
     custom = AppSettings(enabled_kinds=("hamza",), check_while_typing=False, delay_ms=400, min_confidence=0.35,
-                         model_dir="/models/x", strict=True, language="en", zoom=3, recent_files=("/a.txt",),
+                         model_dir="/models/x", strict=True, latin_marks=True, language="en", zoom=3,
+                         recent_files=("/a.txt",),
                          dictionary=("مصطفي", "ان"))
     store.save(custom)
     assert SettingsStore(tmp_path / "s.ini").load() == custom
@@ -120,12 +121,13 @@ def test_settings_dialog_edits_a_copy(qtbot):
     dialog.fields.while_typing.setChecked(False)
     dialog.fields.confidence.setValue(0.5)
     dialog.fields.strict.setChecked(True)
+    dialog.fields.latin_marks.setChecked(True)
     dialog.fields.language.setCurrentIndex(1)
     dialog.fields.dictionary.setPlainText("كلمة\n\n  أخرى ")
     result = dialog.result_settings()
     assert "spacing" not in result.enabled_kinds and not result.check_while_typing
     assert result.min_confidence == 0.5 and result.language == "en" and result.dictionary == ("كلمة", "أخرى")
-    assert result.strict
+    assert result.strict and result.latin_marks
 
 
 def test_switching_the_interface_to_english(window):
@@ -153,6 +155,25 @@ def test_a_model_that_fails_to_load_leaves_a_working_editor(make_window, qtbot, 
     qtbot.waitUntil(lambda: window.info is not None, timeout=20000)
     assert window.notices.text("model") is None
     assert window.status_labels["model"].text() == window.strings("status_model", name=trained_model_dir.name)
+
+
+def test_latin_marks_setting_reloads_the_engine_and_keeps_the_writers_commas(make_window, qtbot):
+    """The shipped model turns a Latin comma between Arabic words into «،»; with the Latin-marks setting the
+    comma is no issue any more, and the other findings stay."""
+    from app_helpers import check
+
+    window = make_window(engine=None, settings=AppSettings(check_while_typing=False))
+    qtbot.waitUntil(lambda: window.info is not None, timeout=30000)
+    text = "كتبت الرسالة, ثم ذهبت الى البيت"
+    comma = text.index(",")
+    arabic = check(qtbot, window, text).correction.edits
+    assert [(e.original, e.replacement) for e in arabic if e.start == comma] == [(",", "،")]
+    window.apply_settings(dataclasses.replace(window.settings, latin_marks=True))
+    qtbot.waitUntil(lambda: window.controller.info is not None, timeout=30000)
+    latin = check(qtbot, window).correction.edits
+    assert not [e for e in latin if e.start == comma]
+    assert [e for e in latin if e.kind != "punctuation"] == [e for e in arabic if e.kind != "punctuation"] != []
+    assert window.store.load().latin_marks
 
 
 def imported_modules(path: Path) -> list[str]:

@@ -144,3 +144,28 @@ def test_strict_uses_the_default_models_strict_policy(shared_root):
     spans = lambda rows: {(i, e["start"], e["end"], e["replacement"])
                           for i, r in enumerate(rows) for e in r["edits"]}
     assert spans(strict) < spans(default)
+
+
+def test_latin_marks_keep_the_writers_marks_and_write_added_ones_the_latin_way(shared_root):
+    """--latin-marks on real QALB lines that hold Latin commas: the shipped model's other corrections are the
+    same (the marks it adds written «,» «?» «;»: the shipped threshold adds almost only «.», see
+    test_punctuation for the rest); its «,» → «،» edits are gone, and no Arabic mark appears."""
+    lines = [line for line in (QALB_DEV / "QALB-2014-L1-Dev.sent.no_ids").read_text(
+        encoding="utf-8").splitlines() if "," in line][:120]
+    text = "".join(line + "\n" for line in lines)
+    rows = lambda *args: [json.loads(line) for line in run("--format", "json", *args, stdin=text).stdout.splitlines()]
+    arabic, latin = rows(), rows("--latin-marks")
+    to_latin = str.maketrans("،؟؛", ",?;")
+    expected, dropped = set(), 0
+    for i, row in enumerate(arabic):
+        for e in row["edits"]:
+            if e["replacement"].translate(to_latin) == e["original"]:
+                dropped += 1
+                continue
+            replacement = e["replacement"] if set("،؟؛") & set(e["original"]) else e["replacement"].translate(to_latin)
+            expected.add((i, e["start"], e["end"], e["original"], replacement))
+    found = {(i, e["start"], e["end"], e["original"], e["replacement"]) for i, r in enumerate(latin) for e in r["edits"]}
+    assert found == expected and dropped >= 100
+    for row in latin:
+        assert row["corrected"].count(",") >= row["source"].count(",")
+        assert all(row["corrected"].count(mark) <= row["source"].count(mark) for mark in "،؟؛")

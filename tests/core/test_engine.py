@@ -98,6 +98,8 @@ def test_invalid_texts_and_options_are_input_errors(corrector, tiny_model_dir):
         corrector.correct_batch(["ذهب", 3])
     with pytest.raises(InputError, match="max_batch_size.*0"):
         Corrector.from_dir(tiny_model_dir, options=CorrectorOptions(max_batch_size=0))
+    with pytest.raises(InputError, match="latin_marks must be True or False, got 'yes'"):
+        Corrector.from_dir(tiny_model_dir, options=CorrectorOptions(latin_marks="yes"))
     with pytest.raises(InputError, match="'tpu'"):
         Corrector.from_dir(tiny_model_dir, device="tpu")
 

@@ -4,7 +4,7 @@ import gzip
 import pytest
 
 from nahawi.contract import Edit, apply_edits
-from nahawi.engine.punct_stage import punctuation_edits
+from nahawi.engine.punct_stage import in_latin_marks, punctuation_edits
 from nahawi.errors import ModelError
 from nahawi.punctuation import LABELS, PunctuationModel, gap_features, load_punctuation, save_punctuation
 
@@ -101,6 +101,21 @@ def test_the_writers_marks_stay_and_latin_ones_take_their_arabic_form_in_place()
         assert punctuation_edits(text, [], model) == []
     latin = PunctuationModel({**weights, "w=,": _row(comma=9.0)}, {}, threshold=0.5)
     assert apply_edits("كتبت,ثم ذهبت", punctuation_edits("كتبت,ثم ذهبت", [], latin)) == "كتبت،ثم ذهبت"
+
+
+def test_a_writer_of_latin_marks_keeps_them_and_gets_added_ones_in_latin_form(model):
+    text = "كتبت الرسالة, ثم ذهبت إلى السوق واشتريت الخبز والحليب ثم عدت وهل عدت ?"
+    arabic = punctuation_edits(text, [], model)
+    assert apply_edits(text, arabic) == "كتبت الرسالة، ثم ذهبت إلى السوق واشتريت الخبز، والحليب ثم عدت وهل عدت ؟"
+    latin = in_latin_marks(text, arabic)
+    assert apply_edits(text, latin) == "كتبت الرسالة, ثم ذهبت إلى السوق واشتريت الخبز, والحليب ثم عدت وهل عدت ?"
+    assert [(e.start, e.end, e.confidence) for e in latin] == [(e.start, e.end, e.confidence) for e in arabic
+                                                             if e.original == ""]
+    # a word edit keeps its letters; an edit over an Arabic mark the writer wrote keeps the Arabic form there
+    words = [Edit(5, 12, "الرسالة،", "hamza"), Edit(0, 4, "كتبتُ؟", "other")]
+    assert in_latin_marks("كتبت الرساله", words) == [Edit(5, 12, "الرسالة,", "hamza"), Edit(0, 4, "كتبتُ?", "other")]
+    kept = [Edit(4, 5, ".", "punctuation"), Edit(4, 5, "؛", "punctuation")]
+    assert in_latin_marks("كتبت، ثم", kept) == kept
 
 
 def test_save_load_round_trip_and_corrupt_files(tmp_path, model):

@@ -40,11 +40,11 @@ SEPARATED = ("ذهب الولد الى المدرسه\rو كتب الدرس في
              "قال المدير ان الاجتماع سيعقد غدا. اريد ان اتعلم اللغة العربية\n")
 
 
-def cli_edits(text: str, tmp_path) -> list:
-    """The edits `nahawi correct --format json` prints for text, in offsets of the whole text."""
+def cli_edits(text: str, tmp_path, *options: str) -> list:
+    """The edits `nahawi correct --format json [options]` prints for text, in offsets of the whole text."""
     source = tmp_path / "input.txt"
     source.write_bytes(text.encode("utf-8"))
-    result = CliRunner().invoke(app, ["correct", str(source), "--format", "json", "--device", "cpu"])
+    result = CliRunner().invoke(app, ["correct", str(source), "--format", "json", "--device", "cpu", *options])
     assert result.exit_code == 0, result.output
     starts, offset = [], 0
     for line in text.split("\n"):
@@ -174,5 +174,30 @@ async def test_punctuation_turned_off_and_on_again_comes_back(tmp_path):
         expected = [e for e in cli_edits(text, tmp_path) if e.kind in (*kinds, "punctuation")]
         assert any(e.kind == "punctuation" for e in expected)
         assert actual_diagnostics(on.diagnostics) == expected_diagnostics(text, expected, client.encoding)
+    finally:
+        await stop_server(client)
+
+
+async def test_latin_marks_setting_shows_what_the_cli_shows_with_latin_marks(tmp_path):
+    """latinMarks reloads the engine: the writer's Latin commas are no longer findings, and the diagnostics are
+    `nahawi correct --latin-marks`'s edits."""
+    from lsp_client import republished
+
+    text = "كتبت الرسالة, ثم ذهبت الى البيت\nهل قرات الكتاب, الذي اعطيتك اياه ?\n"
+    client = await start_server("visual-studio-code", tmp_path, {"device": "cpu"}, configuration={"debounceMs": 0})
+    try:
+        uri = (tmp_path / "workspace" / "latin.txt").as_uri()
+        open_document(client, uri, text)
+        arabic = await published(client, uri, 1)
+        expected = cli_edits(text, tmp_path)
+        assert sum(e.original in (",", "?") and e.kind == "punctuation" for e in expected) == 3
+        assert actual_diagnostics(arabic.diagnostics) == expected_diagnostics(text, expected, client.encoding)
+        count = len(client.published)
+        client.set_configuration({"debounceMs": 0, "latinMarks": True}, section="nahawi")
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        latin = await republished(client, uri, count)
+        expected = cli_edits(text, tmp_path, "--latin-marks")
+        assert expected and not any(e.original in (",", "?") and e.kind == "punctuation" for e in expected)
+        assert actual_diagnostics(latin.diagnostics) == expected_diagnostics(text, expected, client.encoding)
     finally:
         await stop_server(client)

@@ -227,3 +227,27 @@ def test_sigterm_to_one_ddp_rank_stops_every_rank_after_the_same_step(data_dir, 
     digests = [float((out / f"rank{r}.txt").read_text()) for r in range(2)]
     assert digests[0] == pytest.approx(digests[1], abs=1e-9)
     assert torch.load(out / "last.pt", weights_only=True)["trainer_state"]["step"] == 2
+
+
+def test_a_recipe_stage_stopped_by_sigterm_is_not_done_and_resumes(data_dir, tmp_path, monkeypatch, shared_root):
+    """A stopped stage once counted as done: the recipe went on to LoRA on an untrained base. Now it stops
+    the recipe, and the same call finishes the stage where it stopped."""
+    from training.recipe import StageStopped, _train_stage
+
+    values = dict(model="test", max_tokens=600, lr=3e-3, warmup_steps=2, max_steps=6, save_every=100,
+                  log_every=2, eval_every=1000, label_smoothing=0.0, seed=5)
+    after_step = Trainer.after_step
+
+    def terminate_at_step_3(self, *args):
+        after_step(self, *args)
+        if self.state["step"] == 3:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Trainer, "after_step", terminate_at_step_3)
+        with pytest.raises(StageStopped, match="stopped at step 3 of 6"):
+            _train_stage(tmp_path, "base", values, data_dir, data_dir / "spm.model", shared_root / "data", "", print)
+    assert not (tmp_path / "base" / "DONE").exists()
+    _train_stage(tmp_path, "base", values, data_dir, data_dir / "spm.model", shared_root / "data", "", print)
+    assert (tmp_path / "base" / "DONE").exists()
+    assert torch.load(tmp_path / "base" / "last.pt", weights_only=True)["trainer_state"]["step"] == 6
