@@ -76,8 +76,10 @@ def run_recipe(recipe: Recipe, out: Path, data_root: str | None = None, corpus_r
     data_dir, spm_path = out / "data", out / "data" / "spm.model"
     if _stage(out, "data", log):
         prepare(data_dir, PrepareConfig.from_dict(recipe.prepare), data, corpus, log=log)
-        if recipe.train.get("init_encoder"):  # a warm start reads with the encoder's own pieces
-            _copy_encoder_tokenizer(recipe.train["init_encoder"], spm_path, log)
+        # A warm start reads with the encoder's own pieces, a run continued from its snapshot with the run's.
+        started_from = recipe.train.get("init_encoder") or recipe.train.get("init_checkpoint")
+        if started_from:
+            _copy_tokenizer_of(started_from, spm_path, log)
         else:
             files = [corpus / name for name in PrepareConfig.from_dict(recipe.prepare).corpus_files]
             train_tokenizer(data_dir, spm_path, TokenizerConfig(**recipe.tokenizer), [f for f in files if f.exists()])
@@ -103,17 +105,17 @@ def run_recipe(recipe: Recipe, out: Path, data_root: str | None = None, corpus_r
     return report
 
 
-def _copy_encoder_tokenizer(encoder: str, spm_path: Path, log) -> None:
+def _copy_tokenizer_of(checkpoint: str, spm_path: Path, log) -> None:
     import shutil
 
     from training.warm_start import encoder_tokenizer
 
-    tokenizer = encoder_tokenizer(encoder)
+    tokenizer = encoder_tokenizer(checkpoint)
     if tokenizer is None:
-        raise ConfigError(f"no tokenizer beside {encoder} (config.json's tokenizer or spm.model): a warm start "
-                          "needs the encoder's")
+        raise ConfigError(f"no tokenizer beside {checkpoint} (config.json's tokenizer or spm.model): a run started "
+                          "from it reads with its pieces")
     shutil.copyfile(tokenizer, spm_path)
-    log(f"tokenizer: {tokenizer} (the warm-start encoder's), copied to {spm_path}")
+    log(f"tokenizer: {tokenizer} (the one {checkpoint} was trained with), copied to {spm_path}")
 
 
 def _train_stage(out: Path, name: str, values: dict, data_dir: Path, spm_path: Path, data_root: Path,

@@ -1,12 +1,14 @@
-"""A tagger run's weights kept small enough to commit, so that a run outlives the machine it trained on.
+"""A run's weights kept small enough to commit, so that a run outlives the machine it trained on.
 
 Training runs live under ignored folders and a machine can come back without them; the recipe reproduces
 them, but at hours of CPU. A snapshot is the run's weights in bf16 (half of fp32; the optimizer state, twice
-the weights again, is left out), its tag vocabulary and its tokenizer's file beside it, with a manifest of
-where it came from. A later run starts from it as a stage (`init_tagger` + `init_tags`, `schedule_offset` at
-the snapshot's step: a fresh optimizer with a short warm-up, the run's rate going on).
+the weights again, is left out), for a tagger its tag vocabulary, and its tokenizer's file beside it, with a
+manifest of where it came from. A later run starts from it: a tagger as a stage (`init_tagger` + `init_tags`,
+`schedule_offset` at the snapshot's step), a seq2seq run through `init_checkpoint` + `schedule_offset` (the
+data read on from where the snapshot stopped) — both with a fresh optimizer, a short warm-up and the run's
+rate going on.
 
-    python -m training.snapshot CHECKPOINT OUT_DIR     # writes OUT_DIR/tagger.pt, spm.model, manifest.json
+    python -m training.snapshot CHECKPOINT OUT_DIR     # OUT_DIR/tagger.pt or model.pt, spm.model, manifest.json
 """
 from __future__ import annotations
 
@@ -38,15 +40,19 @@ def write_snapshot(checkpoint: str | Path, out_dir: str | Path) -> dict:
     """OUT_DIR/tagger.pt (bf16 weights), OUT_DIR/spm.model (the run's tokenizer, byte for byte) and
     OUT_DIR/manifest.json; returns the manifest."""
     payload = safe_load(checkpoint)
-    if not isinstance(payload, dict) or not {"model_state_dict", "config", "tags", "tokenizer"} <= payload.keys():
-        raise ConfigError(f"{checkpoint}: not a tagger checkpoint (needs model_state_dict, config, tags, tokenizer)")
+    if not isinstance(payload, dict):
+        raise ConfigError(f"{checkpoint}: not a training checkpoint")
+    if {"model_state_dict", "config", "train_config", "trainer_state"} <= payload.keys():
+        return _seq2seq_snapshot(Path(checkpoint), payload, Path(out_dir))
+    if not {"model_state_dict", "config", "tags", "tokenizer"} <= payload.keys():
+        raise ConfigError(f"{checkpoint}: neither a tagger checkpoint (model_state_dict, config, tags, tokenizer) "
+                          "nor a seq2seq run's (model_state_dict, config, train_config, trainer_state)")
     tokenizer = Path(payload["tokenizer"])
     if not tokenizer.is_file():
         raise ConfigError(f"{checkpoint} was trained with {tokenizer}, which is not here: a snapshot needs it")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    state = {key: value.to(torch.bfloat16) if value.is_floating_point() and key != "pos_encoder.pe" else value
-             for key, value in payload["model_state_dict"].items()}
+    state = _bf16(payload["model_state_dict"])
     snapshot = {key: payload[key] for key in KEPT if key in payload}
     snapshot["step"] = run_step(Path(checkpoint), payload)
     snapshot["model_state_dict"] = state
@@ -57,6 +63,33 @@ def write_snapshot(checkpoint: str | Path, out_dir: str | Path) -> dict:
     manifest = {"from": str(checkpoint), "step": snapshot["step"], "dtype": "bfloat16",
                 "tagger.pt": _sha256(out / "tagger.pt"), "spm.model": _sha256(out / "spm.model"),
                 "dev": (payload.get("dev") or {}).get("with_punct", {}).get("f0.5")}
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+    return manifest
+
+
+def _bf16(state: dict) -> dict:
+    return {key: value.to(torch.bfloat16) if value.is_floating_point() and key != "pos_encoder.pe" else value
+            for key, value in state.items()}
+
+
+def _seq2seq_snapshot(checkpoint: Path, payload: dict, out: Path) -> dict:
+    """OUT/model.pt: a seq2seq run's weights (without LoRA adapters) in bf16, its config and the run's step;
+    its tokenizer beside it."""
+    tokenizer = Path(payload["train_config"]["tokenizer"])
+    if not tokenizer.is_file():
+        raise ConfigError(f"{checkpoint} was trained with {tokenizer}, which is not here: a snapshot needs it")
+    if any("lora_" in key for key in payload["model_state_dict"]):
+        raise ConfigError(f"{checkpoint} holds LoRA adapters: snapshot the merged best.pt or the base run")
+    out.mkdir(parents=True, exist_ok=True)
+    step = int(payload["trainer_state"]["step"])
+    torch.save({"model_state_dict": _bf16(payload["model_state_dict"]), "config": payload["config"],
+                "step": step, "tokenizer": "spm.model"}, out / "model.pt")
+    if not (out / "spm.model").exists() or not (out / "spm.model").samefile(tokenizer):
+        shutil.copyfile(tokenizer, out / "spm.model")
+    history = payload["trainer_state"].get("history") or []
+    manifest = {"from": str(checkpoint), "step": step, "dtype": "bfloat16",
+                "model.pt": _sha256(out / "model.pt"), "spm.model": _sha256(out / "spm.model"),
+                "dev": history[-1] if history else None}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
 

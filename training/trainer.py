@@ -37,6 +37,8 @@ class TrainConfig:
     model: str = "tiny"  # model preset name (training.config.PRESETS)
     init_checkpoint: str = ""  # start from these weights (e.g. for LoRA or continued training)
     init_encoder: str = ""  # warm start from a pretrained encoder.pt (training.warm_start); tokenizer = its own
+    schedule_offset: int = 0  # init_checkpoint is this run's snapshot at this step: schedule and data go on from it
+    stage_warmup: int = 0  # a continued run's fresh optimizer ramps up to the schedule's rate over these steps
     max_tokens: int = 6000  # padded tokens per micro-batch (source side)
     grad_accum: int = 1  # micro-batches per optimiser step
     lr: float = 1e-3  # peak learning rate
@@ -58,6 +60,14 @@ class TrainConfig:
     lora_alpha: float = 128.0  # LoRA scaling numerator (alpha / rank)
     lora_dropout: float = 0.05  # dropout on the adapter input
 
+    def __post_init__(self):
+        if self.schedule_offset < 0 or self.stage_warmup < 0:
+            raise ConfigError("schedule_offset and stage_warmup cannot be negative")
+        if self.schedule_offset and not self.init_checkpoint:
+            raise ConfigError("schedule_offset continues a run from its snapshot: init_checkpoint must name it")
+        if self.schedule_offset and self.schedule_offset >= self.max_steps:
+            raise ConfigError(f"schedule_offset {self.schedule_offset} is not before max_steps {self.max_steps}")
+
     @classmethod
     def from_dict(cls, values: dict) -> TrainConfig:
         check_keys(cls, values, "training config")
@@ -65,10 +75,14 @@ class TrainConfig:
 
 
 def learning_rate(config: TrainConfig, step: int) -> float:
+    """The rate at the run's `step` (a continued run counts from its snapshot's step, `schedule_offset`)."""
+    ramp = 1.0
+    if config.schedule_offset and step - config.schedule_offset < config.stage_warmup:
+        ramp = (step - config.schedule_offset + 1) / config.stage_warmup
     if step < config.warmup_steps:
-        return config.lr * (step + 1) / config.warmup_steps
+        return ramp * config.lr * (step + 1) / config.warmup_steps
     progress = (step - config.warmup_steps) / max(1, config.max_steps - config.warmup_steps)
-    return config.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+    return ramp * config.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
 
 
 class Logger:
@@ -142,6 +156,8 @@ class Trainer:
                  f"{self.model_config.max_seq_len} tokens (of {report['pairs']}); {report['cache']}")
         self.lengths = np.array([max(len(s), len(t)) + 2 for s, t in zip(self.sources, self.targets)])
         self.state = {"step": 0, "epoch": 0, "batch": 0, "best": -1.0, "history": []}
+        if config.schedule_offset:
+            self.state.update(self._position_after(config.schedule_offset))
         self.stop_requested = False  # set by SIGTERM: stop after the current step and save
         if self.rank == 0:
             (self.out / "config.json").write_text(json.dumps(
@@ -168,6 +184,18 @@ class Trainer:
         no_decay = [p for p in self.trainable() if p.dim() < 2]
         return torch.optim.AdamW([{"params": decay, "weight_decay": self.config.weight_decay},
                                   {"params": no_decay, "weight_decay": 0.0}], lr=self.config.lr, betas=(0.9, 0.98))
+
+    def _position_after(self, steps: int) -> dict:
+        """Where the data stands after `steps` optimiser steps of this run: a run continued from its snapshot
+        reads on from there, not the batches the snapshot already learned."""
+        epoch = 0
+        while True:
+            batches = len(epoch_batches(self.lengths, self.config.max_tokens, self.config.seed, epoch)[self.rank::self.world])
+            per_epoch = math.ceil(batches / self.config.grad_accum)
+            if steps < per_epoch:
+                return {"step": self.config.schedule_offset, "epoch": epoch, "batch": steps * self.config.grad_accum}
+            steps -= per_epoch
+            epoch += 1
 
     def resume(self, optimizer) -> None:
         path = self.out / "last.pt"

@@ -251,3 +251,27 @@ def test_a_recipe_stage_stopped_by_sigterm_is_not_done_and_resumes(data_dir, tmp
     _train_stage(tmp_path, "base", values, data_dir, data_dir / "spm.model", shared_root / "data", "", print)
     assert (tmp_path / "base" / "DONE").exists()
     assert torch.load(tmp_path / "base" / "last.pt", weights_only=True)["trainer_state"]["step"] == 6
+
+
+def test_a_run_continued_from_its_snapshot_reads_on_at_the_snapshots_step(data_dir, tmp_path):
+    """A seq2seq run's bf16 snapshot (what a session commits before its machine is lost) continues the run:
+    the schedule's step and the data position are the run's, a fresh optimizer ramps up over stage_warmup."""
+    from training.snapshot import write_snapshot
+
+    Trainer(_config(data_dir, tmp_path / "straight", max_steps=12, save_every=100)).train(stop_at=5)
+    straight = torch.load(tmp_path / "straight" / "last.pt", weights_only=True)["trainer_state"]
+    manifest = write_snapshot(tmp_path / "straight" / "last.pt", tmp_path / "snapshot")
+    snapshot = torch.load(tmp_path / "snapshot" / "model.pt", weights_only=True)
+    assert manifest["step"] == snapshot["step"] == 5 and (tmp_path / "snapshot" / "spm.model").is_file()
+    assert all(v.dtype == torch.bfloat16 for k, v in snapshot["model_state_dict"].items() if v.is_floating_point()
+               and k != "pos_encoder.pe")
+    config = _config(data_dir, tmp_path / "continued", max_steps=12, schedule_offset=5, stage_warmup=3,
+                     init_checkpoint=str(tmp_path / "snapshot" / "model.pt"))
+    continued, position = Trainer(config), ("step", "epoch", "batch")
+    assert {k: continued.state[k] for k in position} == {k: straight[k] for k in position}
+    plain = _config(data_dir, tmp_path, max_steps=12)
+    assert learning_rate(config, 5) == pytest.approx(learning_rate(plain, 5) / 3)
+    assert learning_rate(config, 8) == learning_rate(plain, 8)
+    assert continued.train()["step"] == 12
+    with pytest.raises(Exception, match="init_checkpoint must name it"):
+        _config(data_dir, tmp_path / "x", schedule_offset=3)
