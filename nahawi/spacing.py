@@ -48,12 +48,15 @@ class SpacingConfig:
     long_second_len: int = 3  # a part cut after word_final has at least this many letters (not `ها`, `كم`)
     article: str = "ال"
     long_max_len: int = 48  # longer letter runs are not words run together but noise: left alone
+    # A word one medial «ا» away from a word seen this often is that word misspelt, not two words (`لاكن`)
+    misspelt_min: int = 2_000
     # The counts above were measured on a lexicon of this many words (the third release's); a larger corpus's
     # lexicon scales them up with its total (`ضد` is seen 3,363 times there, 12,845 in the 37M-word one)
     reference_total: int = 7_025_477
 
 
-_COUNTS = ("join_min", "split_first_min", "split_first_min_whole", "split_second_min", "long_min")  # scaled
+_COUNTS = ("join_min", "split_first_min", "split_first_min_whole", "split_second_min", "long_min",
+           "misspelt_min")  # scaled
 
 
 def _arabic(word: str) -> bool:
@@ -104,6 +107,9 @@ class Spacing:
         if not _arabic(word) or len(word) < 4 or self._known(word):
             return None
         if word[0] in c.split_clitics and self._known(word[1:]):
+            return None
+        if any(word[k] == "ا" and self.count(word[:k] + word[k + 1:]) >= c.misspelt_min
+               for k in range(1, len(word) - 1)):
             return None
         return self._split_short(word) or self._split_long(word)
 

@@ -53,6 +53,14 @@ def test_proclitic_on_a_known_word_is_not_split():
     assert Spacing(Lexicon(counts), SpacingConfig(split_clitics="")).split("لاعب") == ("لا", "عب")
 
 
+def test_a_common_word_misspelt_with_an_extra_alif_is_not_split():
+    # «لاكن» is «لكن» with a long vowel written out (QALB-2014 dev: 13 times), not «لا كن»; «لايوجد» is no word.
+    counts = {**COUNTS, "كن": 3000, "لكن": 30000}
+    assert Spacing(Lexicon(counts)).split("لاكن") is None
+    assert Spacing(Lexicon(counts)).split("لايوجد") == ("لا", "يوجد")
+    assert Spacing(Lexicon({**counts, "لكن": 1000})).split("لاكن") == ("لا", "كن")
+
+
 def test_split_only_after_a_letter_that_does_not_join_the_next():
     # After «لا» the missing space is invisible; after «من» the words would have run together on screen.
     counts = {**COUNTS, "من": 50000, "صورة": 900, "في": 50000, "تحمل": 500}
