@@ -1,4 +1,4 @@
-"""The tagger snapshots committed under training/snapshots are whole and the recipes that continue them agree.
+"""The snapshots committed under training/snapshots are whole and the recipes that continue them agree.
 
 A snapshot is how a run outlives a machine that comes back bare: its files must match its manifest, load
 without unpickling code, fit its own tokenizer and tags, and the recipe that resumes it must go on at its step.
@@ -26,17 +26,21 @@ def _sha256(path: Path) -> str:
 def test_a_committed_snapshot_matches_its_manifest_and_loads_safely(manifest_path):
     folder = manifest_path.parent
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    assert _sha256(folder / "tagger.pt") == manifest["tagger.pt"]
+    weights = "tagger.pt" if "tagger.pt" in manifest else "model.pt"  # a tagger's or a seq2seq run's
+    assert _sha256(folder / weights) == manifest[weights]
     assert _sha256(folder / "spm.model") == manifest["spm.model"]
 
-    payload = torch.load(folder / "tagger.pt", weights_only=True, map_location="cpu")
+    payload = torch.load(folder / weights, weights_only=True, map_location="cpu")
     assert payload["step"] == manifest["step"] and "optimizer" not in payload
     state = payload["model_state_dict"]
     assert all(value.dtype == torch.bfloat16 for key, value in state.items()
                if value.is_floating_point() and key != "pos_encoder.pe")
-    vocab = TagVocab.from_json(payload["tags"])
-    assert state["word_head.weight"].shape[0] == len(vocab.word_tags)
-    assert state["mark_head.weight"].shape[0] == len(vocab.marks)
+    if weights == "tagger.pt":
+        vocab = TagVocab.from_json(payload["tags"])
+        assert state["word_head.weight"].shape[0] == len(vocab.word_tags)
+        assert state["mark_head.weight"].shape[0] == len(vocab.marks)
+    else:
+        assert state["embedding.weight"].shape[0] == payload["config"]["vocab_size"]
     pieces = spm.SentencePieceProcessor(model_file=str(folder / "spm.model"))
     assert payload["config"]["vocab_size"] == pieces.get_piece_size()
     assert pieces.encode("ذهب الطالب إلى المدرسة", out_type=str)  # the tokenizer reads Arabic
@@ -51,3 +55,12 @@ def test_each_recipe_that_continues_a_snapshot_goes_on_at_its_step():
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
         assert recipe["schedule_offset"] == manifest["step"], path.name
         assert Path(recipe["tokenizer"]).parent == Path(recipe["init_tagger"]).parent and recipe["init_tags"]
+
+
+def test_each_recipe_that_continues_a_seq2seq_snapshot_goes_on_at_its_step():
+    for path in (ROOT / "training" / "recipes").glob("*.json"):
+        train = json.loads(path.read_text(encoding="utf-8")).get("train")  # a tagger stage's is a data path
+        if not isinstance(train, dict) or "training/snapshots/" not in train.get("init_checkpoint", ""):
+            continue
+        manifest = json.loads((ROOT / Path(train["init_checkpoint"]).parent / "manifest.json").read_text(encoding="utf-8"))
+        assert train["schedule_offset"] == manifest["step"] and not train.get("init_encoder"), path.name
