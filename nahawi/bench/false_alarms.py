@@ -44,7 +44,8 @@ def alarms(dataset: Dataset, edits: Sequence) -> list:
 
 
 def measure_false_alarms(name: str, data_root: str | Path | None = None, model_dir: Path | None = None,
-                         limit: int | None = None, strict: bool = False, latin_marks: bool = False) -> dict:
+                         limit: int | None = None, strict: bool = False, latin_marks: bool = False,
+                         list_alarms: bool = False) -> dict:
     if name not in CORRECT_SIDES:
         raise InputError(f"unknown dataset {name!r} for false alarms; choose one of {', '.join(CORRECT_SIDES)}")
     from nahawi.engine import Corrector, CorrectorOptions
@@ -58,10 +59,22 @@ def measure_false_alarms(name: str, data_root: str | Path | None = None, model_d
     rules = Counter(edit.rule_id for _, edits in corrections for edit in edits)
     edits = sum(kinds.values())
     edited_words = sum(count_edited_words(source, edits) for source, edits in corrections)
-    return {"dataset": name, "input": "corrected side", "policy": "strict" if strict else "default",
+    report = {"dataset": name, "input": "corrected side", "policy": "strict" if strict else "default",
             "latin_marks": latin_marks,
             "documents": len(lines), "words": words, "edited_words": edited_words,
             "per_1000_words": round(1000 * edited_words / max(1, words), 3),
             "edits": edits, "edits_per_1000_words": round(1000 * edits / max(1, words), 3),
             "documents_changed": sum(bool(edits) for _, edits in corrections),
             "by_kind": dict(kinds.most_common()), "by_rule": dict(rules.most_common())}
+    if list_alarms:
+        report["alarms"] = [describe_alarm(index, source, edit)
+                            for index, (source, edits) in enumerate(corrections) for edit in edits]
+    return report
+
+
+def describe_alarm(document: int, source: str, edit, context_chars: int = 40) -> dict:
+    """One false alarm for review: where it is, what it changes, and the correct text around it."""
+    return {"document": document, "start": edit.start, "end": edit.end, "kind": edit.kind, "rule": edit.rule_id,
+            "original": edit.original, "replacement": edit.replacement,
+            "before": source[max(0, edit.start - context_chars):edit.start],
+            "after": source[edit.end:edit.end + context_chars]}

@@ -320,6 +320,8 @@ def false_alarms(
     limit: Annotated[int | None, typer.Option("--limit", help="First N documents only.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="The model's strict policy.")] = False,
     latin_marks: Annotated[bool, typer.Option("--latin-marks", help=LATIN_MARKS_HELP)] = False,
+    list_alarms: Annotated[bool, typer.Option("--list", help="Also list every false alarm with its "
+                                                             "document, kind, rule and context.")] = False,
 ) -> None:
     """Edits proposed on already-correct text (the gold corrected side): edited words per 1,000 words (a join
     or split counts every word it touches), edits, and kinds."""
@@ -327,7 +329,7 @@ def false_alarms(
 
     def work() -> None:
         typer.echo(json.dumps(measure_false_alarms(dataset, data_root, model, limit, strict,
-                                                   latin_marks), ensure_ascii=False,
+                                                   latin_marks, list_alarms), ensure_ascii=False,
                               indent=2))
 
     _guard(work)

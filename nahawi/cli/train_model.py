@@ -280,3 +280,48 @@ def train_score_tagger(
     sp = spm.SentencePieceProcessor(model_file=payload["tokenizer"])
     scores = evaluate_on_dev(TokenTagger(model, sp, vocab), load_qalb14_dev(data_root, docs), log=typer.echo)
     typer.echo(json.dumps({k: scores[k] for k in ("policy", "with_punct", "no_punct", "two_passes")}))
+
+
+@app.command("score-model")
+def train_score_model(
+    checkpoint: list[Path] = typer.Option(..., help="seq2seq checkpoint(s): a run's last.pt or best.pt, or a "
+                                                   "snapshot's model.pt (repeat the option for several)"),
+    tokenizer: Path = typer.Option(None, help="SentencePiece model (default: the one the run trained with, or "
+                                              "spm.model beside the checkpoint)"),
+    docs: int = typer.Option(120, help="leading QALB-2014 dev documents (all: 1017)"),
+    data_root: Path = typer.Option(Path("../shared/data"), help="QALB/ZAEBUC root"),
+    threads: int = typer.Option(1, help="torch CPU threads"),
+) -> None:
+    """A seq2seq checkpoint alone on QALB-2014 dev (never a test split), as its training run scores it (torch,
+    greedy): F0.5 with and without punctuation, one JSON line a checkpoint."""
+    _require_torch()
+    import time
+
+    import sentencepiece as spm
+    import torch
+
+    from training.checkpoint import load_model
+    from training.evaluate import load_qalb14_dev, score_dev
+
+    torch.set_num_threads(threads)
+    dev = load_qalb14_dev(data_root, docs)
+    for path in checkpoint:
+        started = time.perf_counter()
+        model, payload = load_model(path)
+        sp = spm.SentencePieceProcessor(model_file=str(_checkpoint_tokenizer(path, payload, tokenizer)))
+        with torch.no_grad():
+            scores = score_dev(model.eval(), sp, dev)
+        step = payload.get("trainer_state", {}).get("step", payload.get("step"))
+        typer.echo(json.dumps({"checkpoint": str(path), "step": step, "documents": dev.limit,
+                               **{name: {key: round(100 * value[key], 2) for key in ("precision", "recall", "f0.5")}
+                                  for name, value in scores.items()},
+                               "seconds": round(time.perf_counter() - started, 1)}))
+
+
+def _checkpoint_tokenizer(path: Path, payload: dict, given: Path | None) -> Path:
+    candidates = [given] if given else [Path(path).parent / "spm.model",
+                                        Path(str(payload.get("train_config", {}).get("tokenizer") or ""))]
+    for candidate in candidates:
+        if candidate and candidate.is_file():
+            return candidate
+    raise ConfigError(f"no tokenizer found for {path}: pass --tokenizer")

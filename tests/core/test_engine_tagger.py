@@ -146,7 +146,7 @@ def test_the_tags_own_alignment_is_the_full_alignment(corrector):
     from training.tagger_data import derive_tags
 
     cases = [derive_tags(source.split(), target.split()) for source, target in TAGGER_PAIRS]
-    words = "ذهب الى المدرسه و كتب الدرس في البيت".split()
+    words = ["ذهب", "الى", "المدرسه", "و", "كتب", "الدرس", "في", "البيت"]
     cases.append([TaggedToken(w, tag, mark) for w, tag, mark in zip(
         words, [KEEP, KEEP, JOIN, DELETE, KEEP, KEEP, JOIN, KEEP], ["", "", "", "", "،", "", "", "."])])
     for tagged in cases:

@@ -43,3 +43,21 @@ def test_a_mark_put_in_the_form_a_dataset_writes_it_is_no_change_there():
     assert alarms(qalb, correction.edits) == list(correction.edits)
     assert hypothesis(zaebuc, "قرأت الكتاب، ثم نمت؟") == "قرأت الكتاب , ثم نمت ?"
     assert hypothesis(qalb, "قرأت الكتاب، ثم نمت؟") == "قرأت الكتاب ، ثم نمت ؟"
+
+
+def test_the_list_names_each_false_alarm_on_real_correct_text(shared_root):
+    """`nahawi bench false-alarms --list`: every alarm counted is listed, with the correct text around it, and
+    the listed edit sits exactly where its context says."""
+    from nahawi.bench.false_alarms import CORRECT_SIDES, measure_false_alarms
+    from nahawi.m2.reader import read_lines
+
+    report = measure_false_alarms("qalb14-dev", shared_root / "data", limit=60, list_alarms=True)
+    listed = report["alarms"]
+    assert len(listed) == report["edits"] > 0
+    lines = read_lines(shared_root / "data" / CORRECT_SIDES["qalb14-dev"])
+    for alarm in listed:
+        source = lines[alarm["document"]]
+        assert source[alarm["start"]:alarm["end"]] == alarm["original"]
+        assert source[:alarm["start"]].endswith(alarm["before"]) and source[alarm["end"]:].startswith(alarm["after"])
+        assert alarm["replacement"] != alarm["original"] and alarm["kind"] in report["by_kind"]
+    assert "alarms" not in measure_false_alarms("qalb14-dev", shared_root / "data", limit=5)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from nahawi.errors import ConfigError
 from nahawi.tags import TagVocab
 
 torch = pytest.importorskip("torch")
@@ -64,3 +65,34 @@ def test_each_recipe_that_continues_a_seq2seq_snapshot_goes_on_at_its_step():
             continue
         manifest = json.loads((ROOT / Path(train["init_checkpoint"]).parent / "manifest.json").read_text(encoding="utf-8"))
         assert train["schedule_offset"] == manifest["step"] and not train.get("init_encoder"), path.name
+
+
+def test_score_model_scores_the_committed_seq2seq_snapshot_on_dev_as_its_run_does(shared_root, tmp_path):
+    """`nahawi train score-model`: the snapshot's own tokenizer is found beside it, the figures are the run's
+    evaluation (training.evaluate.score_dev), and a checkpoint with no tokenizer anywhere is a clear error."""
+    from typer.testing import CliRunner
+
+    from nahawi.cli import app
+    from training.checkpoint import load_model
+    from training.evaluate import load_qalb14_dev, score_dev
+
+    snapshot = ROOT / "training" / "snapshots" / "seq2seq-warm"
+    result = CliRunner().invoke(app, ["train", "score-model", "--checkpoint", str(snapshot / "model.pt"),
+                                      "--docs", "2", "--data-root", str(shared_root / "data")])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output.strip().splitlines()[-1])
+    manifest = json.loads((snapshot / "manifest.json").read_text(encoding="utf-8"))
+    assert report["step"] == manifest["step"] and report["documents"] == 2
+    torch.set_num_threads(1)
+    with torch.no_grad():
+        expected = score_dev(load_model(snapshot / "model.pt")[0].eval(),
+                             spm.SentencePieceProcessor(model_file=str(snapshot / "spm.model")),
+                             load_qalb14_dev(shared_root / "data", 2))
+    for name in ("with_punct", "no_punct"):
+        assert report[name]["f0.5"] == round(100 * expected[name]["f0.5"], 2)
+
+    alone = tmp_path / "model.pt"
+    alone.write_bytes((snapshot / "model.pt").read_bytes())
+    result = CliRunner().invoke(app, ["train", "score-model", "--checkpoint", str(alone),
+                                      "--data-root", str(shared_root / "data")])
+    assert isinstance(result.exception, ConfigError) and "--tokenizer" in str(result.exception)

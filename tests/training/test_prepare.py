@@ -157,7 +157,7 @@ def test_book_sentences_take_the_news_hamza_seats():
     assert seats and not set(words) & set(seats)
     assert sum(words[w] for w in set(seats.values())) > 0
     cairo = corpus_sentences(CORPUS, replace(books, news_hamza_seats=False), random.Random(0))
-    assert set(w for s in cairo for w in s.split()) & set(seats)  # the books do write them
+    assert {w for s in cairo for w in s.split()} & set(seats)  # the books do write them
 
 
 @needs_data
@@ -188,8 +188,8 @@ def test_real_restoration_pairs_put_back_the_annotators_marks(tmp_path):
     other token as the annotators wrote it."""
     from dataclasses import replace
 
-    from training.data.prepare import RESTORED_MARKS, SMOKE, load_real, prepare, real_restoration_pairs
     from training.data.align import segment_pairs
+    from training.data.prepare import RESTORED_MARKS, SMOKE, load_real, prepare, real_restoration_pairs
 
     config = replace(SMOKE, corpus_sentences=300, write_dev=False, real_upsample=1, real_restoration_upsample=3)
     real, _ = segment_pairs(load_real(DATA), config.max_words)

@@ -196,7 +196,7 @@ def _ddp_worker(rank: int, world: int, port: int, data_dir: str, out: str, termi
     if rank == terminated_rank:
         after_step = trainer.after_step
 
-        def terminate_at_step_2(*args):
+        def terminate_at_step_2(*args, trainer=trainer):
             after_step(*args)
             if trainer.state["step"] == 2:
                 os.kill(os.getpid(), signal.SIGTERM)
