@@ -55,6 +55,9 @@ class ExportRequest:
     dev_max_drop: float = 0.01  # largest accepted dev F0.5 drop (F0.5 on a 0-1 scale)
     parity_tolerance: float = 1e-4  # largest accepted |log p| difference between torch and ONNX fp32
     min_top1_agreement: float = 0.9  # fp16/int8: least accepted share of next-token argmaxes equal to fp32
+    independence_tolerance: float = 1e-6  # int8: largest accepted |log p| change of a sentence batched
+    calibration: Path | None = None  # int8: sentences (text lines, or JSONL with "source"); default built-in
+    calibration_lines: int = 512  # int8: first N sentences of the calibration file
     threads: int = 1  # ONNX Runtime intra-op threads while verifying
     opset: int = 20  # ONNX opset of the exported graphs
     data_root: Path | None = None  # folder holding qalb/ (default: NAHAWI_DATA_ROOT or ../shared/data)
@@ -308,20 +311,32 @@ def _metadata(request: ExportRequest, payload, provenance: dict, verification: d
                        "settings": settings, "versions": _versions(), "verification": verification}}
 
 
-def _make_variant(request: ExportRequest, config, tokenizer: Path, metadata: dict, fp32_dir: Path, reference,
+def _make_variant(request: ExportRequest, config, sp, tokenizer: Path, metadata: dict, fp32_dir: Path, reference,
                   samples, dev_scorer, log: Log) -> Path:
     """Convert the verified fp32 graphs, compare them with fp32, write the variant's model directory."""
     from export import quantize, verify
+    from export.calibration import calibration_texts
 
     target = fp32_dir.parent / request.precision
-    quantize.convert_graphs(fp32_dir, target, request.precision)
+    calibration, source = [], None
+    if request.precision == "int8":
+        texts, source = calibration_texts(request.calibration, request.calibration_lines)
+        calibration = verify.encode_sentences(sp, texts, config)
+    conversion = quantize.convert_graphs(fp32_dir, target, request.precision, calibration, config.bos_id)
+    metadata["export"]["quantization"] = {**conversion, **({"calibration": source} if source else {})}
     verify.check_graphs(target)
     report = verify.compare_variant(request.precision, reference, target, config, samples, request.threads)
     log(f"{request.precision} vs fp32: max |log p| diff {report.max_abs_log_prob:.3g}, top-1 agreement "
-        f"{report.top1_agreement:.3f}, greedy identical {report.greedy_identical:.2f} {report.note}".rstrip())
+        f"{report.top1_agreement:.3f}, greedy identical {report.greedy_identical:.2f}; a sentence batched vs "
+        f"alone {report.batch_independence_max_abs_log_prob:.3g} {report.note}".rstrip())
     if report.ran and not report.top1_agreement >= request.min_top1_agreement:
         raise ModelError(f"{request.precision} graphs pick the fp32 next token only {report.top1_agreement:.1%} "
                          f"of the time (minimum {request.min_top1_agreement:.0%}); not writing {request.out}")
+    if (report.ran and request.precision == "int8"
+            and not report.batch_independence_max_abs_log_prob <= request.independence_tolerance):
+        raise ModelError(f"int8 log-probs change with a sentence's batch neighbours by up to "
+                         f"{report.batch_independence_max_abs_log_prob:.3g} (tolerance "
+                         f"{request.independence_tolerance:g}); not writing {request.out}")
     verification = metadata["export"]["verification"]
     verification["variant"] = dataclasses.asdict(report)
     write_model_dir(target, request.precision, config, tokenizer, metadata, request.extras())  # dev check loads it
@@ -354,7 +369,7 @@ def export_model(request: ExportRequest, log: Log = lambda message: None, dev_sc
         write_model_dir(fp32_dir, "fp32", model.config, tokenizer, metadata, request.extras())
         final = fp32_dir
         if request.precision != "fp32":
-            final = _make_variant(request, model.config, tokenizer, metadata, fp32_dir, reference, samples,
+            final = _make_variant(request, model.config, sp, tokenizer, metadata, fp32_dir, reference, samples,
                                   dev_scorer, log)
         elif request.verify_dev > 0:
             log("--verify-dev compares fp16/int8 with fp32; nothing to compare for an fp32 export")

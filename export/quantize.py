@@ -1,27 +1,21 @@
-"""Reduced-precision variants of exported fp32 graphs: fp16 (for the CUDA provider) and dynamic int8 (CPU).
+"""Reduced-precision variants of exported fp32 graphs: fp16 (for the CUDA provider) and static int8 (CPU).
 
 fp16: onnxruntime's float16 converter with `keep_io_types=True`, so every precision has the same float32
 graph inputs and outputs and the engine needs no dtype switch (casts sit at the graph edges); nodes are
 re-sorted topologically because the converter appends the input casts after their consumers.
-int8: ONNX Runtime's basic graph optimizations (constant folding), then
-`onnxruntime.quantization.quantize_dynamic` on MatMul and Gather: MatMul weights int8 per output channel
-(activations are quantized per call at run time), Gather tables (the embedding, the position table) per
-tensor. The decoder keeps two int8 copies of the tied embedding: the lookup table and the folded,
-transposed output projection.
+int8: static QDQ with calibrated activation scales (`seq2seq_int8`): a line's tokens do not depend on its
+batch or on how many tokens a decoder call takes, which dynamic int8 could not promise.
 This module only converts files; it does not judge whether the result is accurate enough (see verify).
 """
 from __future__ import annotations
 
-import contextlib
-import logging
-import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from nahawi.engine.sessions import import_onnxruntime
 from nahawi.model_dir import DECODER_FILE, ENCODER_FILE
 
 GRAPH_FILES = (ENCODER_FILE, DECODER_FILE)
-INT8_OPS = ("MatMul", "Gather")
 
 
 def topological_sort(graph) -> None:
@@ -57,33 +51,15 @@ def to_fp16(source: Path, target: Path) -> None:
     onnx.save(model, str(target))
 
 
-def to_int8(source: Path, target: Path, per_channel: bool = True) -> None:
-    """Dynamic int8 quantization of one fp32 graph file, after ONNX Runtime's basic (portable) optimizations.
+def convert_graphs(source_dir: Path, target_dir: Path, precision: str,
+                   calibration: Sequence[Sequence[int]] = (), bos_id: int = 2) -> dict:
+    """Write encoder.onnx and decoder.onnx of source_dir (fp32) into target_dir at precision; int8 is calibrated
+    on `calibration` (source ids as the encoder takes them). Returns how the graphs were converted."""
+    if precision == "int8":
+        from export.seq2seq_int8 import quantize_seq2seq_int8
 
-    The pre-pass folds the exporter's run-time Slice/Transpose of `in_proj_weight` and of the tied output
-    projection into plain initializers, so those MatMuls are quantized too (tiny preset: 19 MB -> 13 MB).
-    ORT's symbolic shape inference cannot follow the dynamo graphs' shape arithmetic and is skipped.
-    """
-    import_onnxruntime()  # telemetry off before the library loads
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-
-    source, folded = Path(source).resolve(), target.with_name(f".{target.name}.folded").resolve()
-    logging.disable(logging.WARNING)  # "consider pre-processing" advice, printed for every graph
-    try:
-        # the pre-pass drops scratch files (sym_shape_infer_temp.onnx, <uuid>.data) into the working directory
-        with tempfile.TemporaryDirectory(prefix="nahawi-quant-") as scratch, contextlib.chdir(scratch):
-            quant_pre_process(source, folded, skip_symbolic_shape=True)
-        quantize_dynamic(folded, target, op_types_to_quantize=list(INT8_OPS), per_channel=per_channel, reduce_range=True,
-                         weight_type=QuantType.QInt8)
-    finally:
-        logging.disable(logging.NOTSET)
-        folded.unlink(missing_ok=True)
-
-
-def convert_graphs(source_dir: Path, target_dir: Path, precision: str) -> None:
-    """Write encoder.onnx and decoder.onnx of source_dir (fp32) into target_dir at precision."""
-    convert = {"fp16": to_fp16, "int8": to_int8}[precision]
+        return quantize_seq2seq_int8(source_dir, target_dir, calibration, bos_id)
     target_dir.mkdir(parents=True, exist_ok=True)
     for name in GRAPH_FILES:
-        convert(source_dir / name, target_dir / name)
+        to_fp16(source_dir / name, target_dir / name)
+    return {"method": "float16 weights and compute, float32 inputs and outputs"}

@@ -18,7 +18,6 @@ the int8 conversion itself is tagger_int8's.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import itertools
 import json
@@ -34,6 +33,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from export.calibration import calibration_texts
 from export.publish import publish
 from nahawi.engine.sessions import import_onnxruntime
 from nahawi.errors import ConfigError, InputError, ModelError
@@ -214,40 +214,6 @@ def sample_rows(codec, max_seq_len: int) -> list[Row]:
             *encode_rows(codec, [" ".join(SAMPLE_SENTENCES * 8)], max_seq_len, cut=True)]
 
 
-def calibration_texts(request: TaggerExportRequest) -> tuple[list[str], dict]:
-    """int8 calibration sentences and how model.json names them. Default: the built-in Arabic sentences,
-    alone and joined in pairs with punctuation (training-like lengths)."""
-    if request.calibration is None:
-        from export.fixtures import SENTENCES
-
-        texts = [*SENTENCES, *(f"{a} ، {b} ." for a, b in itertools.pairwise(SENTENCES))]
-        return texts, {"source": "built-in", "sentences": len(texts)}
-    texts = []
-    try:
-        with request.calibration.open(encoding="utf-8") as handle:
-            for line in handle:
-                text = _calibration_line(line.strip())
-                if text:
-                    texts.append(text)
-                if len(texts) >= request.calibration_lines:
-                    break
-    except (OSError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read the calibration file {request.calibration}: {error}") from error
-    if not texts:
-        raise InputError(f"{request.calibration}: no sentences to calibrate with")
-    return texts, {"source": request.calibration.name, "sha256": sha256_file(request.calibration),
-                   "sentences": len(texts)}
-
-
-def _calibration_line(line: str) -> str:
-    """A text line as is; a JSONL record (prepared training data) by its "source"."""
-    if line.startswith("{"):
-        with contextlib.suppress(ValueError):
-            record = json.loads(line)
-            return str(record.get("source", "")) if isinstance(record, dict) else line
-    return line
-
-
 def pad(rows: Sequence[Row], pad_id: int) -> np.ndarray:
     out = np.full((len(rows), max(len(r.ids) for r in rows)), pad_id, dtype=np.int64)
     for index, row in enumerate(rows):
@@ -345,7 +311,7 @@ def _make_int8(fp32: Path, codec, model, rows: Sequence[Row], checks: dict, requ
                log: Log) -> tuple[Path, dict]:
     from export.tagger_int8 import quantize_int8
 
-    texts, source = calibration_texts(request)
+    texts, source = calibration_texts(request.calibration, request.calibration_lines)
     calibration = encode_rows(codec, texts, model.config.max_seq_len)
     target = fp32.with_name("int8.onnx")
     quantization = {**quantize_int8(fp32, target, calibration), "calibration": source}

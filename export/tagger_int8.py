@@ -1,7 +1,7 @@
 """Static int8 of an exported edit tagger graph: rows stay independent of their batch, unlike dynamic int8.
 
-Dynamic int8 (`quantize.to_int8`) scales each MatMul's activations over the whole padded batch, so a
-sentence's tag probabilities would change with its neighbours. Here every scale is fixed at export:
+Dynamic int8 (`onnxruntime.quantization.quantize_dynamic`) scales each MatMul's activations over the whole
+padded batch, so a sentence's tag probabilities would change with its neighbours. Here every scale is fixed at export:
 
 - the encoder's q/k/v projections and feed-forward layers: QDQ int8, weights per output channel in 7 bits
   (`reduce_range`: CPUs without VNNI do not saturate), uint8 activations with one scale per tensor
@@ -24,7 +24,7 @@ import contextlib
 import logging
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -55,9 +55,10 @@ def int8_matmuls(fp32: Path, folded: Path) -> tuple[list[str], int]:
     return chosen, len(weighted)
 
 
-def int8_embedding(path: Path) -> int:
-    """Rewrite each Gather of a float table by `ids` as a Gather of int8 rows times each row's own scale
-    (symmetric, per row): exact per row, so no batch dependence. Returns the number of tables rewritten."""
+def int8_embedding(path: Path, ids_inputs: Collection[str] = TAGGER_INPUTS) -> int:
+    """Rewrite each Gather of a float table by one of `ids_inputs` as a Gather of int8 rows times each row's
+    own scale (symmetric, per row): exact per row, so no batch dependence. Returns the number of tables
+    rewritten."""
     import onnx
     from onnx import numpy_helper
 
@@ -68,7 +69,7 @@ def int8_embedding(path: Path) -> int:
     nodes, rewritten = [], 0
     for node in graph.node:
         name = node.input[0] if node.op_type == "Gather" else None
-        if name not in tables or node.input[1] != TAGGER_INPUTS[0] or uses.count(name) != 1:
+        if name not in tables or node.input[1] not in ids_inputs or uses.count(name) != 1:
             nodes.append(node)
             continue
         table = numpy_helper.to_array(tables[name]).astype(np.float32)  # (V, d)

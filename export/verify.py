@@ -73,6 +73,8 @@ class VariantReport:
     greedy_identical: float  # fraction of sample sentences decoded identically to fp32
     ran: bool  # False when this machine's ONNX Runtime cannot execute the variant (fp16 on some CPUs)
     note: str = ""
+    batch_independence_max_abs_log_prob: float = math.nan  # a sample sentence alone vs batched, one call
+    one_call_vs_steps_max_abs_log_prob: float = math.nan  # a whole target in one call vs step by step
 
 
 def session_options(threads: int = 1):
@@ -246,6 +248,7 @@ def compare_variant(precision: str, reference: OnnxSeq2Seq, variant_dir: Path, c
             total += ref.shape[0] * ref.shape[1]
         src = pad_batch(sources, config.pad_id)
         same = sum(a == b for a, b in zip(reference.greedy(src), variant.greedy(src)))
+        batched, one_call = call_independence(variant, sources, config)
     except ModelError:
         raise
     except Exception as error:  # onnxruntime raises its own exception types (NOT_IMPLEMENTED, ...)
@@ -253,7 +256,24 @@ def compare_variant(precision: str, reference: OnnxSeq2Seq, variant_dir: Path, c
             raise ModelError(f"{variant_dir}: {precision} graphs fail in ONNX Runtime: {error}") from error
         return VariantReport(precision, math.nan, math.nan, math.nan, ran=False,
                              note=f"not runnable here: {str(error).splitlines()[0][:200]}")
-    return VariantReport(precision, worst, agree / total, same / len(sources), ran=True)
+    return VariantReport(precision, worst, agree / total, same / len(sources), ran=True,
+                         batch_independence_max_abs_log_prob=batched, one_call_vs_steps_max_abs_log_prob=one_call)
+
+
+def call_independence(model: OnnxSeq2Seq, sources: Sequence[Sequence[int]], config) -> tuple[float, float]:
+    """(largest |log p| change of a sentence decoded alone vs padded in a batch with all the others, largest
+    change of its target fed in one call vs step by step), each source teacher-forced with itself as target."""
+    src = pad_batch(sources, config.pad_id)
+    targets = [[config.bos_id, *row[:-1]] for row in sources]
+    batched = model.parallel(src, pad_batch(targets, config.pad_id))
+    worst_batch = worst_steps = 0.0
+    for index, (row, target) in enumerate(zip(sources, targets)):
+        alone_src, alone_tgt = np.array([row], dtype=np.int64), np.array([target], dtype=np.int64)
+        alone = model.parallel(alone_src, alone_tgt)[0]
+        worst_batch = max(worst_batch, float(np.abs(alone - batched[index, :len(target)]).max()))
+        steps = model.teacher_forced(alone_src, alone_tgt)[0]
+        worst_steps = max(worst_steps, float(np.abs(alone - steps).max()))
+    return worst_batch, worst_steps
 
 
 def engine_dev_scorer(data_root: str | Path | None = None, threads: int = 1) -> tuple[DevScorer | None, str]:

@@ -74,7 +74,7 @@ def max_rss_mb() -> float:
 def _summary(latencies: list[float], words: int) -> dict:
     total = sum(latencies)
     ordered = sorted(latencies)
-    return {"p50_ms": 1000 * statistics.median(ordered),
+    return {"seconds": total, "p50_ms": 1000 * statistics.median(ordered),
             "p95_ms": 1000 * ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))],
             "sentences_per_s": len(latencies) / total if total else 0.0,
             "words_per_s": words / total if total else 0.0}
@@ -119,9 +119,16 @@ def measure_engine(model_dir: str, sentences: list[str], beam: int, device: str,
         limit = length_limits(np.array([len(row)]), engine.max_len_a, engine.max_len_b,
                               engine.model_info.max_seq_len - 1)
         ids.append(list(decode(engine.model, src, limit, engine.special)[0].ids))
-    info = engine.info
+    info, shape = engine.info, engine.model_info
+    output_tokens = sum(len(row) for row in ids)
     return {"system": "nahawi engine (ONNX Runtime, KV cache)", "search": search, "device": info.device,
-            "provider": info.provider, "threads": info.threads, "precision": info.precision, "single": single,
+            "provider": info.provider, "threads": info.threads, "precision": info.precision,
+            "layers": {"encoder": shape.num_encoder_layers, "decoder": shape.num_decoder_layers,
+                       "d_model": shape.d_model},
+            "output_tokens": output_tokens,
+            # the single calls' whole time (encoder, decoder, Python) over the pieces they wrote
+            "ms_per_output_token": 1000 * single["seconds"] / max(1, output_tokens),
+            "single": single,
             "batched": {"seconds": batched, "sentences_per_s": len(sentences) / batched,
                         "words_per_s": words / batched},
             "peak_rss_mb": max_rss_mb(), "model_rss_mb": max_rss_mb() - baseline, "greedy_ids": ids,
@@ -323,9 +330,11 @@ def _in_process(name: str, *args) -> dict:
 def run_speed_benchmark(model_dir: str | Path, checkpoint: str | Path | None = None,
                         sentences: list[str] | None = None, documents: int = 50, limit: int | None = 200,
                         beam: int = 1, device: str = "cpu", threads: int | None = None, warmup: int = 3,
-                        isolate: bool = True, data_root: str | Path | None = None) -> dict:
+                        isolate: bool = True, data_root: str | Path | None = None,
+                        against: str | Path | None = None) -> dict:
     """Benchmark the engine on model_dir and, given the checkpoint it was exported from, the naive
-    PyTorch decoder side by side. limit caps the number of sentences (None: all)."""
+    PyTorch decoder side by side; given `against`, another model directory's engine on the same sentences
+    (another decoder depth, say). limit caps the number of sentences (None: all)."""
     if sentences is None:
         sentences, origin = load_sentences(documents, data_root)
     else:
@@ -342,6 +351,12 @@ def run_speed_benchmark(model_dir: str | Path, checkpoint: str | Path | None = N
     results["engine"] = {k: v for k, v in engine.items() if k not in ("greedy_ids", "pieces")}
     if beam == 1:
         results.update(_aggressive_side_by_side(run, engine, str(model_dir), sentences, device, threads, warmup))
+    if against is not None:
+        other = run("engine", str(against), sentences, beam, device, threads, warmup)
+        results["against"] = {"model_dir": str(against),
+                              **{k: v for k, v in other.items() if k not in ("greedy_ids", "pieces")}}
+        results["against_speedup_sentences_per_s"] = (results["engine"]["single"]["sentences_per_s"]
+                                                      / max(other["single"]["sentences_per_s"], 1e-9))
     if checkpoint is not None:
         naive = run("naive_torch", str(checkpoint), str(model_dir), engine["pieces"], results["words"],
                     threads, warmup)

@@ -211,15 +211,19 @@ def speed(
                                           "and 800 KB of one unpunctuated document, 1 MB and 4 MB of lines and "
                                           "of one document, with the default policy (minutes).")] = False,
     repeats: Annotated[int, typer.Option("--repeats", help="Scaling: best of this many runs per size.")] = 3,
+    against: Annotated[Path | None, typer.Option("--against", help="Another model directory whose engine runs "
+                                                 "on the same sentences in the same run (another decoder depth, "
+                                                 "say).")] = None,
 ) -> None:
-    """Sentences/s, words/s, p50/p95 latency and peak memory of the engine (and the naive decoder); with
-    --scaling, how the time grows with the size of the text."""
+    """Sentences/s, words/s, p50/p95 latency and peak memory of the engine (and the naive decoder, or another
+    model's engine); with --scaling, how the time grows with the size of the text."""
     from nahawi.bench.speed import run_scaling_benchmark, run_speed_benchmark
     from nahawi.engine.corrector import DEFAULT_MODEL_DIR
 
     def work() -> None:
         report = run_speed_benchmark(model or DEFAULT_MODEL_DIR, checkpoint, documents=documents, limit=limit,
-                                     beam=beam, device=device, threads=threads, data_root=data_root)
+                                     beam=beam, device=device, threads=threads, data_root=data_root,
+                                     against=against)
         if scaling:
             report["scaling"] = run_scaling_benchmark(model or DEFAULT_MODEL_DIR, threads=threads,
                                                       repeats=repeats, data_root=data_root)
@@ -232,12 +236,19 @@ def speed(
                    f"per CPU second); one call a sentence "
                    f"{pipeline['single']['words_per_s']:.0f} words/s, p50 {pipeline['single']['p50_ms']:.1f} ms, "
                    f"p95 {pipeline['single']['p95_ms']:.1f} ms; peak {pipeline['peak_rss_mb']:.0f} MB")
-        for name in ("engine", "aggressive", "naive_torch"):
+        for name in ("engine", "aggressive", "against", "naive_torch"):
             if isinstance(report.get(name), dict):
                 single = report[name]["single"]
+                layers = report[name].get("layers")
+                shape = f"  {layers['encoder']}+{layers['decoder']} layers" if layers else ""
+                per_token = (f"  {report[name]['ms_per_output_token']:.2f} ms a piece"
+                             if "ms_per_output_token" in report[name] else "")
                 typer.echo(f"{name:12s} {single['sentences_per_s']:8.1f} sent/s  {single['words_per_s']:8.0f} "
                            f"words/s  p50 {single['p50_ms']:.1f} ms  p95 {single['p95_ms']:.1f} ms  "
-                           f"peak {report[name].get('peak_rss_mb', float('nan')):.0f} MB")
+                           f"peak {report[name].get('peak_rss_mb', float('nan')):.0f} MB{shape}{per_token}")
+        if "against_speedup_sentences_per_s" in report:
+            typer.echo(f"against {report['against']['model_dir']}: this model "
+                       f"{report['against_speedup_sentences_per_s']:.2f}x its sentences/s")
         if "aggressive_speedup_p50" in report:
             typer.echo(f"aggressive decoding: {report['aggressive_speedup_p50']:.2f}x p50, "
                        f"{report['aggressive_speedup_batched']:.2f}x batched; outputs identical to greedy "

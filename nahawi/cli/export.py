@@ -24,6 +24,10 @@ from nahawi.errors import InputError, MissingExtraError, NahawiError
 
 app = typer.Typer(no_args_is_help=False)  # the group's options and help are `export`'s (its callback)
 
+CALIBRATION_HELP = ('int8: sentences to calibrate on, one a line, or prepared JSONL (its "source" fields) '
+                    "(default: built-in Arabic sentences).")
+CALIBRATION_LINES_HELP = "int8: first N sentences of --calibration."
+
 
 def _require_train_extra() -> None:
     from nahawi.engine.sessions import import_onnxruntime
@@ -66,6 +70,8 @@ def export(
                                                       "lexicon-gate`, shipped as lexicon_gate.json.")] = None,
     recipe: Annotated[str | None, typer.Option("--recipe", help="How the inputs were made (a recipe file or "
                                                "script), recorded in model.json.")] = None,
+    calibration: Annotated[Path | None, typer.Option("--calibration", help=CALIBRATION_HELP)] = None,
+    calibration_lines: Annotated[int, typer.Option("--calibration-lines", help=CALIBRATION_LINES_HELP)] = 512,
 ) -> None:
     """Export a checkpoint to a self-describing, verified ONNX model directory (`nahawi export tagger --help`:
     add an edit tagger to one)."""
@@ -77,7 +83,7 @@ def export(
             raise InputError(f"--threads must be >= 1 and --verify-dev >= 0, got {threads} and {verify_dev}")
         _require_train_extra()
         return run_export(checkpoint, out, lora, lora_alpha, config, tokenizer, precision, force, verify_dev,
-                          threads, lexicon, punctuation, lexicon_gate, recipe)
+                          threads, lexicon, punctuation, lexicon_gate, recipe, calibration, calibration_lines)
 
     _run_reported(work, json_output)
 
@@ -112,7 +118,8 @@ def _own_options(ctx: typer.Context, checkpoint: Path | None, out: Path | None) 
 
 
 def run_export(checkpoint, out, lora, lora_alpha, config, tokenizer, precision, force, verify_dev, threads,
-               lexicon=None, punctuation=None, lexicon_gate=None, recipe=None):
+               lexicon=None, punctuation=None, lexicon_gate=None, recipe=None, calibration=None,
+               calibration_lines=512):
     import torch
 
     from export.exporter import ExportRequest, export_model
@@ -121,7 +128,7 @@ def run_export(checkpoint, out, lora, lora_alpha, config, tokenizer, precision, 
     request = ExportRequest(checkpoint=checkpoint, out=out, lora=lora, lora_alpha=lora_alpha, config=config,
                             tokenizer=tokenizer, precision=precision, force=force, verify_dev=verify_dev,
                             threads=threads, lexicon=lexicon, punctuation=punctuation, lexicon_gate=lexicon_gate,
-                            recipe=recipe)
+                            recipe=recipe, calibration=calibration, calibration_lines=calibration_lines)
     return export_model(request, log=lambda message: typer.echo(f"nahawi export: {message}", err=True))
 
 
@@ -136,11 +143,8 @@ def tagger(
     precision: Annotated[str, typer.Option("--precision", help="int8 (static, calibrated; rows independent of "
                                            "their batch) or fp32.")] = "int8",
     force: Annotated[bool, typer.Option("--force", help="Replace a tagger the directory already has.")] = False,
-    calibration: Annotated[Path | None, typer.Option("--calibration", help="int8: sentences to calibrate on, one "
-                                                     "a line, or prepared JSONL (its \"source\" fields) (default: "
-                                                     "built-in Arabic sentences).")] = None,
-    calibration_lines: Annotated[int, typer.Option("--calibration-lines", help="int8: first N sentences of "
-                                                   "--calibration.")] = 512,
+    calibration: Annotated[Path | None, typer.Option("--calibration", help=CALIBRATION_HELP)] = None,
+    calibration_lines: Annotated[int, typer.Option("--calibration-lines", help=CALIBRATION_LINES_HELP)] = 512,
     threads: Annotated[int, typer.Option("--threads", help="CPU threads for export and verification.")] = 1,
     tagger_only: Annotated[bool, typer.Option("--tagger-only", help="Remove the seq2seq's graphs from the "
                                               "directory: the tagger proposes every model edit.")] = False,

@@ -37,3 +37,23 @@ def test_naive_torch_decoder_agrees_with_the_engine(tmp_path):
                                  sentences=sample_sentences()[:4], threads=1, warmup=0)
     assert result["greedy_outputs_identical"] == 1.0  # same weights, same search: same ids
     assert result["naive_torch"]["single"]["p50_ms"] > 0 and result["speedup_p50"] > 0
+
+
+def test_another_model_runs_beside_on_the_same_sentences(trained_model_dir, tiny_model_dir):
+    """`--against`: a second model directory's engine on the same sentences in the same run, each with its
+    depth and what it wrote; the same directory on both sides writes the same pieces."""
+    from nahawi.model_dir import load_model_info
+
+    sentences = sample_sentences()[:6]
+    result = run_speed_benchmark(trained_model_dir, sentences=sentences, threads=1, warmup=0, isolate=False,
+                                 against=trained_model_dir)
+    engine, other = result["engine"], result["against"]
+    assert engine["output_tokens"] == other["output_tokens"] > 0
+    assert engine["ms_per_output_token"] > 0 and result["against_speedup_sentences_per_s"] > 0
+
+    result = run_speed_benchmark(trained_model_dir, sentences=sentences, threads=1, warmup=0, isolate=False,
+                                 against=tiny_model_dir)
+    info = load_model_info(tiny_model_dir, verify_hashes=False)
+    assert result["against"]["model_dir"] == str(tiny_model_dir)
+    assert result["against"]["layers"] == {"encoder": info.num_encoder_layers, "decoder": info.num_decoder_layers,
+                                           "d_model": info.d_model}

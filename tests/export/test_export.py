@@ -160,8 +160,13 @@ def test_cli_int8_export_runs_and_roughly_agrees(tiny_sources, tiny_model_dir, t
     assert report["variant"]["ran"] and report["variant"]["top1_agreement"] >= 0.9
     assert set(report["files"]) == {"encoder.onnx", "decoder.onnx", "spm.model", "model.json"}
     assert load_model_info(out).precision == "int8"
+    # static int8: activation scales fixed at export (QDQ), none computed per call from what the call holds
     ops = Counter(node.op_type for node in onnx.load(str(out / "decoder.onnx")).graph.node)
-    assert ops["MatMulInteger"] > 0 and ops["DynamicQuantizeLinear"] > 0
+    assert ops["QuantizeLinear"] > 0 and ops["DequantizeLinear"] > 0 and ops["DynamicQuantizeLinear"] == 0
+    assert report["variant"]["batch_independence_max_abs_log_prob"] <= 1e-6
+    quantization = load_model_info(out).export["quantization"]
+    assert quantization["method"] == "static QDQ" and quantization["calibration"]["source"] == "built-in"
+    assert all(graph["matmuls_int8"] > 0 for graph in quantization["graphs"].values())
     fp32_bytes = sum((tiny_model_dir / f).stat().st_size for f in ("encoder.onnx", "decoder.onnx"))
     assert sum(report["files"][f] for f in ("encoder.onnx", "decoder.onnx")) < fp32_bytes
     src, tgt = (t.numpy() for t in random_batch(TEST, 3, 10, 7, seed=5))  # past axis 0..6, batch 3
@@ -326,3 +331,21 @@ def test_export_ships_lexicon_and_punctuation_model_checked_by_hash(tiny_sources
     (out / "punctuation.json.gz").write_bytes(punctuation.read_bytes()[:-5])
     with pytest.raises(ModelError, match="punctuation.json.gz"):
         Corrector.from_dir(out, device="cpu")
+
+
+def test_an_int8_sentence_is_corrected_the_same_alone_and_among_others(tiny_sources, tmp_path):
+    """Static int8: a line's output never depends on which other lines share its batch, nor on how many tokens
+    one decoder call verifies (aggressive decoding), on real Arabic through the engine."""
+    from export.fixtures import SENTENCES
+    from nahawi.engine import Corrector, CorrectorOptions
+
+    out = tmp_path / "int8"
+    export_model(ExportRequest(tiny_sources.checkpoint, out, precision="int8"))
+    lines = list(SENTENCES)
+    for search in ("greedy", "aggressive"):
+        engine = Corrector.from_dir(out, device="cpu",
+                                    options=CorrectorOptions(threads=1, cache_size=0, policy=False, search=search))
+        batched = [c.corrected for c in engine.correct_batch(lines)]
+        assert batched == [engine.correct(line).corrected for line in lines]
+        assert batched == [engine.correct_batch([line, *reversed(lines)])[0].corrected for line in lines]
+
