@@ -3,8 +3,8 @@
 fp16: onnxruntime's float16 converter with `keep_io_types=True`, so every precision has the same float32
 graph inputs and outputs and the engine needs no dtype switch (casts sit at the graph edges); nodes are
 re-sorted topologically because the converter appends the input casts after their consumers.
-int8: static QDQ with calibrated activation scales (`seq2seq_int8`): a line's tokens do not depend on its
-batch or on how many tokens a decoder call takes, which dynamic int8 could not promise.
+int8: static QDQ with calibrated activation scales (`seq2seq_int8`): a line's log-probs do not depend on the
+other lines of its batch, which dynamic int8 could not promise.
 This module only converts files; it does not judge whether the result is accurate enough (see verify).
 """
 from __future__ import annotations
