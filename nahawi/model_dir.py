@@ -38,7 +38,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from nahawi.errors import ModelError
-from nahawi.kinds import KIND_GROUPS
+from nahawi.kinds import KIND_GROUPS, KINDS
 
 log = logging.getLogger(__name__)
 
@@ -193,8 +193,8 @@ def _number(value) -> bool:
 # A policy's keys the engine reads, and what each must be (other keys, such as tuned_on, are notes).
 POLICY_CHECKS = MappingProxyType({
     "min_confidence": ("a number from 0 to 1", lambda v: _number(v) and 0 <= v <= 1),
-    "kinds": ("null or a list of kind names",
-              lambda v: v is None or (isinstance(v, list) and all(isinstance(k, str) for k in v))),
+    "kinds": (f"null or a list of kind names ({', '.join(KINDS)})",
+              lambda v: v is None or (isinstance(v, list) and all(isinstance(k, str) and k in KINDS for k in v))),
     "prefer_lexicon": ("true or false", lambda v: isinstance(v, bool)),
     "context_check": ("true or false", lambda v: isinstance(v, bool)),
     "lexicon_ratio": ("null or a positive number", lambda v: v is None or (_number(v) and v > 0)),
