@@ -64,6 +64,16 @@ def _never(log_probs: np.ndarray, special: SpecialIds) -> np.ndarray:
     return log_probs
 
 
+def _best(log_probs: np.ndarray, special: SpecialIds) -> tuple[np.ndarray, np.ndarray]:
+    """Argmax over the last axis of log_probs (..., V) with pad and bos never chosen, and its log-prob —
+    what _never then argmax give, without copying the whole (..., V) array unless a row's argmax is one
+    of them (rare: they are inputs, never outputs)."""
+    best = log_probs.argmax(-1)
+    if np.isin(best, (special.pad, special.bos)).any():
+        best = _never(log_probs.reshape(-1, log_probs.shape[-1]), special).argmax(-1).reshape(best.shape)
+    return best, np.take_along_axis(log_probs, best[..., None], -1)[..., 0].astype(np.float64)
+
+
 def _empty_past(cross_k: np.ndarray) -> np.ndarray:
     layers, batch, heads, _, head_dim = cross_k.shape
     return np.zeros((layers, batch, heads, 0, head_dim), dtype=cross_k.dtype)
@@ -87,9 +97,7 @@ def greedy_search(model: StepModel, src_ids: np.ndarray, limits: np.ndarray,
     results: list[Hypothesis | None] = [None] * len(rows)
     for step in range(int(limits.max()) + 1):
         log_probs, past_k, past_v = model.step(tokens, step, src_ids, cross_k, cross_v, past_k, past_v)
-        log_probs = _never(log_probs, special)
-        best = log_probs.argmax(-1)
-        best_lp = log_probs[np.arange(len(rows)), best]
+        best, best_lp = _best(log_probs, special)
         keep = np.ones(len(rows), dtype=bool)
         for r, (row, token, lp) in enumerate(zip(rows, best.tolist(), best_lp.tolist())):
             if token == special.eos or len(ids[row]) >= limits[row]:
@@ -242,10 +250,8 @@ def _aggressive_row(model: ParallelStepModel, src: np.ndarray, cross: tuple[np.n
         draft = source[cursor:cursor + min(span, limit - position)]
         inputs = np.array([[pending, *draft]], dtype=np.int64)
         log_probs, past_k, past_v = model.verify(inputs, position, src, *cross, past_k, past_v)
-        log_probs = _never(log_probs[0], special)  # (N, V)
-        best = log_probs.argmax(-1).tolist()
-        for i, token in enumerate(best):
-            lp = float(log_probs[i, token])
+        best, best_lp = _best(log_probs[0], special)  # (N,) each
+        for i, (token, lp) in enumerate(zip(best.tolist(), best_lp.tolist())):
             if token == special.eos or len(ids) >= limit:
                 return _finish(ids, lps, lp if token == special.eos else None, 1.0)
             ids.append(token)
