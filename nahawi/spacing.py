@@ -50,13 +50,17 @@ class SpacingConfig:
     long_max_len: int = 48  # longer letter runs are not words run together but noise: left alone
     # A word one medial «ا» away from a word seen this often is that word misspelt, not two words (`لاكن`)
     misspelt_min: int = 2_000
+    # A known word is two words run together when the corpus writes its parts apart (seen at least
+    # known_split_min times) this many times more often than together (`يارب`: `يا رب`); 0 turns it off
+    known_split_ratio: float = 20.0
+    known_split_min: int = 20
     # The counts above were measured on a lexicon of this many words (the third release's); a larger corpus's
     # lexicon scales them up with its total (`ضد` is seen 3,363 times there, 12,845 in the 37M-word one)
     reference_total: int = 7_025_477
 
 
 _COUNTS = ("join_min", "split_first_min", "split_first_min_whole", "split_second_min", "long_min",
-           "misspelt_min")  # scaled
+           "misspelt_min", "known_split_min")  # scaled
 
 
 def _arabic(word: str) -> bool:
@@ -68,7 +72,7 @@ NOT_ARABIC, RARE, KNOWN = 0, 1, 2  # what `Spacing._kind` says of a word: not al
 
 class Spacing:
     def __init__(self, lexicon: Lexicon, config: SpacingConfig = SpacingConfig()):
-        self.count = lexicon.tables.count
+        self.count, self.bigram = lexicon.tables.count, lexicon.tables.bigram
         scale = max(1.0, lexicon.total / config.reference_total) if config.reference_total else 1.0
         self.config = dataclasses.replace(config, **{name: round(getattr(config, name) * scale) for name in _COUNTS})
         attached = {letter: lexicon.count_with_prefix(letter) for letter in config.proclitics}
@@ -98,14 +102,16 @@ class Spacing:
         return first + second if self.count(first + second) >= self.config.join_min else None
 
     def split(self, word: str) -> tuple[str, ...] | None:
-        """The words (two or more) an unknown `word` should be, or None."""
+        """The words (two or more) `word` should be, or None."""
         found = self.splits.get(word, self.splits)  # the memo itself: not asked yet (None is an answer)
         return self.splits.remember(word, self._split(word)) if found is self.splits else found
 
     def _split(self, word: str) -> tuple[str, ...] | None:
         c = self.config
-        if not _arabic(word) or len(word) < 4 or self._known(word):
+        if not _arabic(word) or len(word) < 4:
             return None
+        if self._known(word):
+            return self._split_known(word)
         if word[0] in c.split_clitics and self._known(word[1:]):
             return None
         if any(word[k] == "ا" and self.count(word[:k] + word[k + 1:]) >= c.misspelt_min
@@ -126,6 +132,23 @@ class Spacing:
                                                 and not (first[0] in c.split_clitics and self._known(first[1:])))
             if common and b >= c.split_second_min and (best is None or min(a, b) > best[0]):
                 best = (min(a, b), first, second)
+        return None if best is None else (best[1], best[2])
+
+    def _split_known(self, word: str) -> tuple[str, str] | None:
+        """A known word the corpus mostly writes as two (`يارب`, `ماهو`, `الحمدلله`), cut where the missing space
+        is invisible (after a non-joining letter); never a proclitic + a known word (`ولابد`). Needs the pair
+        counts `training.lexicon` keeps for pairs that are also written as one word."""
+        c = self.config
+        if not c.known_split_ratio:
+            return None
+        together, best = self.count(word), None
+        for cut in range(2, len(word) - 1):
+            first, second = word[:cut], word[cut:]
+            if first[-1] not in c.split_after or first[0] in c.split_clitics and self._known(first[1:]):
+                continue
+            apart = self.bigram(first, second)
+            if apart >= c.known_split_min and apart >= c.known_split_ratio * together and (best is None or apart > best[0]):
+                best = (apart, first, second)
         return None if best is None else (best[1], best[2])
 
     def _split_long(self, word: str) -> tuple[str, ...] | None:

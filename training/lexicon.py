@@ -1,13 +1,14 @@
 """Build the spelling-variant lexicon (nahawi.lexicon) from clean text: benchmark-tokenised word counts.
 No torch needed. Only words that share a fold key with another word, or contain a foldable letter, matter
 for suggestions, but every word is kept (with min_count) so the engine can also ask whether a word is known.
-Bigram counts are kept only for pairs touching a word that has other spellings: what context scoring needs.
+Bigram counts are kept only for pairs touching a word that has other spellings (what context scoring needs)
+and for pairs that are also written as one counted word (`يا رب` / `يارب`: what the spacing stage weighs).
 """
 from __future__ import annotations
 
 import gzip
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from itertools import pairwise
 from pathlib import Path
 
@@ -60,17 +61,22 @@ def ambiguous_words(counts: dict[str, int]) -> frozenset[str]:
     return frozenset(w for group in groups.values() if len(group) > 1 for w in group)
 
 
-def count_bigrams(lines: Iterable[str], words: frozenset[str], min_count: int = 2) -> dict[tuple[str, str], int]:
-    """Counts of the adjacent token pairs (marks and line ends included) that touch one of `words`."""
+def count_bigrams(lines: Iterable[str], words: frozenset[str], min_count: int = 2,
+                  joined: Container[str] = frozenset()) -> dict[tuple[str, str], int]:
+    """Counts of the adjacent token pairs (marks and line ends included) that touch one of `words`, or that
+    make one of `joined` when written together."""
     counts: Counter = Counter()
     for line in lines:
         tokens = [SENTENCE_START, *tokenize_punct(line).split(), SENTENCE_END]
-        counts.update(pair for pair in pairwise(tokens) if pair[0] in words or pair[1] in words)
+        counts.update(pair for pair in pairwise(tokens)
+                      if pair[0] in words or pair[1] in words or pair[0] + pair[1] in joined)
     return {pair: c for pair, c in counts.items() if c >= min_count}
 
 
 def build_lexicon(paths: list[Path], min_count: int = 2, bigrams: bool = True, seats: dict[str, str] | None = None):
-    """Word counts and (with bigrams) the context counts of the words that have other spellings."""
+    """Word counts and (with bigrams) the context counts of the words that have other spellings, and the
+    counts of word pairs that are also written as one counted word."""
     counts = count_words(read_lines(paths, seats), min_count)
-    pairs = count_bigrams(read_lines(paths, seats), ambiguous_words(counts), min_count) if bigrams else {}
+    pairs = (count_bigrams(read_lines(paths, seats), ambiguous_words(counts), min_count, joined=counts)
+             if bigrams else {})
     return counts, pairs

@@ -56,3 +56,15 @@ def test_a_missing_file_is_named(corpus, tmp_path):
     result = CliRunner().invoke(app, ["lexicon", "--out", str(tmp_path / "x.tsv.gz"), "--corpus-root", str(corpus),
                                       "--files", "news.txt.gz,absent.txt.gz"])
     assert result.exit_code != 0 and "absent.txt.gz" in str(result.output) + str(result.exception)
+
+
+def test_pairs_also_written_as_one_word_are_counted(tmp_path):
+    # The spacing stage weighs «يا رب» against «يارب»: the pair is kept because its joined form is a counted
+    # word, though neither word has other spellings; a pair whose joined form is never written is not.
+    root = tmp_path / "corpus"
+    root.mkdir()
+    with gzip.open(root / "news.txt.gz", "wt", encoding="utf-8") as handle:
+        handle.write("يا رب احفظ البلد .\nيا رب ارحمنا .\nيارب ارحمنا .\nيا قوم اسمعوا .\n")
+    lexicon = _lexicon(root, tmp_path)
+    assert lexicon.counts["يارب"] == 1 and lexicon.bigrams[("يا", "رب")] == 2
+    assert ("يا", "قوم") not in lexicon.bigrams and ("رب", "احفظ") not in lexicon.bigrams
