@@ -99,12 +99,14 @@ def test_a_less_common_short_word_is_split_only_before_a_whole_word():
 def test_a_known_word_the_corpus_writes_apart_is_split():
     # «يارب» is a word the corpus knows, but it writes «يا رب» far more often: the pair count decides (the
     # lexicon keeps the counts of pairs that are also written as one word).
-    counts = {**COUNTS, "يا": 2000, "رب": 900, "يارب": 20, "لابد": 400, "بد": 3000, "ولابد": 100}
-    bigrams = {("يا", "رب"): 1000, ("لا", "بد"): 2000, ("و", "لابد"): 30, ("ولا", "بد"): 900}
+    counts = {**COUNTS, "يا": 2000, "رب": 900, "يارب": 20, "لابد": 400, "بد": 3000, "ولابد": 100, "ا": 50,
+              "لايوجد": 10}
+    bigrams = {("يا", "رب"): 1000, ("لا", "بد"): 2000, ("و", "لابد"): 30, ("ولا", "بد"): 900, ("لا", "يوجد"): 2000}
     spacing = Spacing(Lexicon(counts, bigrams=bigrams))
     assert spacing.split("يارب") == ("يا", "رب")  # apart 50 times as often
     assert spacing.split("لابد") is None  # apart only 5 times as often: the joined spelling is usual too
     assert spacing.split("ولابد") is None  # a proclitic on a known word
+    assert spacing.split("لايوجد") == ("لا", "يوجد")  # «لا» is a word, not ل + «ا»
     assert Spacing(Lexicon(counts, bigrams=bigrams), SpacingConfig(known_split_ratio=4)).split("لابد") == ("لا", "بد")
     assert Spacing(Lexicon(counts, bigrams=bigrams), SpacingConfig(known_split_ratio=0)).split("يارب") is None
     assert Spacing(Lexicon(counts)).split("يارب") is None  # no pair counts: nothing to weigh
