@@ -68,10 +68,12 @@ def _best(log_probs: np.ndarray, special: SpecialIds) -> tuple[np.ndarray, np.nd
     """Argmax over the last axis of log_probs (..., V) with pad and bos never chosen, and its log-prob —
     what _never then argmax give, without copying the whole (..., V) array unless a row's argmax is one
     of them (rare: they are inputs, never outputs)."""
-    best = log_probs.argmax(-1)
-    if np.isin(best, (special.pad, special.bos)).any():
-        best = _never(log_probs.reshape(-1, log_probs.shape[-1]), special).argmax(-1).reshape(best.shape)
-    return best, np.take_along_axis(log_probs, best[..., None], -1)[..., 0].astype(np.float64)
+    flat = log_probs.reshape(-1, log_probs.shape[-1])  # (rows, V): a view
+    best = flat.argmax(-1)
+    if ((best == special.pad) | (best == special.bos)).any():  # not np.isin: its overhead is a step's cost
+        best = _never(flat, special).argmax(-1)
+    chosen = flat[np.arange(len(best)), best].astype(np.float64)
+    return best.reshape(log_probs.shape[:-1]), chosen.reshape(log_probs.shape[:-1])
 
 
 def _empty_past(cross_k: np.ndarray) -> np.ndarray:
