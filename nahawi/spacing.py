@@ -17,8 +17,9 @@ Five rules, each read off the clean corpus's word counts (nahawi.lexicon), none 
   more often than together (`يارب`: `يا رب` 505 times, `يارب` 22), from the pair counts the lexicon keeps.
 On QALB-2014 dev (no punctuation) they added +3.4 F0.5 to the engine, and make 12 of its false alarms on
 the 58,903 words of the dev corrected side (0.20 per 1,000, most of them reviewers' misses;
-docs/RESULTS.md); the last two rules added +0.24 / +0.31 more (+69 correct splits of +83) for one more
-false alarm (2026-12-06). Works on word strings; knows nothing of offsets.
+docs/RESULTS.md); the third and fourth rules added +0.24 / +0.31 more (+69 correct splits of +83) for one
+more false alarm, the fifth +0.04 / +0.04 (+11 correct of +12) for three (2026-12-06). Works on word strings;
+knows nothing of offsets.
 """
 from __future__ import annotations
 
