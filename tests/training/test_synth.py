@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from training.data.stats import ErrorStats, measure
-from training.data.synth import OP_KIND, OPS, build_error_model, corrupt, corrupt_hamza
+from training.data.synth import (
+    BASE_OPS,
+    OP_KIND,
+    OPS,
+    build_error_model,
+    corrupt,
+    corrupt_hamza,
+    inflected_forms,
+)
 
 DATA = Path(os.environ.get("NAHAWI_SHARED", Path(__file__).resolve().parents[2] / ".." / "shared")) / "data"
 needs_data = pytest.mark.skipif(not (DATA / "qalb").exists(), reason=f"shared GEC data not found at {DATA}")
@@ -104,7 +112,7 @@ def test_primary_operations_follow_the_requested_weights(model):
         if result is not None:
             drawn[result.ops[0]] += 1
     total = sum(drawn.values())
-    distance = sum(abs(drawn[op] / total - model.op_weights[op]) for op in OPS) / 2
+    distance = sum(abs(drawn[op] / total - weight) for op, weight in model.op_weights.items()) / 2
     assert distance < 0.1, (drawn, model.op_weights)
 
 
@@ -118,7 +126,41 @@ def test_hamza_augmentation_only_touches_hamza(model):
 
 def test_no_error_model_weights_are_zero():
     model = build_error_model(ErrorStats())
-    assert set(model.op_weights) == set(OPS) and abs(sum(model.op_weights.values()) - 1) < 1e-9
+    assert set(model.op_weights) == set(BASE_OPS) and abs(sum(model.op_weights.values()) - 1) < 1e-9
+    counted = build_error_model(ErrorStats(), word_counts={"عام": 9})
+    assert set(counted.op_weights) == set(OPS) and abs(sum(counted.op_weights.values()) - 1) < 1e-9
+
+
+COUNTS = {"عام": 900, "عاما": 120, "سوري": 40, "سوريا": 700, "المسلمين": 300, "المسلمون": 90, "يقتلون": 30,
+          "يقتلوا": 25, "موجود": 200, "موجودة": 150, "ليس": 5000, "ليست": 900, "كتابنا": 50, "كتاب": 3000,
+          "الدنيا": 400, "الدني": 6}
+
+
+def test_inflection_errors_are_word_forms_the_corpus_holds():
+    forms = lambda word: {form for form, _ in inflected_forms(word, COUNTS)}
+    assert forms("عاما") == {"عام"}  # a tanween alif dropped
+    assert forms("سوريا") == set()  # سوري is rarer than سوريا: a name, no tanween
+    assert forms("كانوا") == {"كانو"}  # the silent alif: the one error that is no word
+    assert forms("المسلمون") == {"المسلمين"} and forms("المسلمين") == {"المسلمون"}  # the plural's case
+    assert forms("يقتلون") == {"يقتلوا"}  # the verb's mood
+    assert forms("موجودة") == {"موجود"} and forms("ليست") == {"ليس"}  # agreement
+    assert forms("الدين") == set()  # «الدون» is no word
+    assert forms("كتابنا") == set() and forms("الدنيا") == set()  # a pronoun's alif, a definite word's
+
+
+def test_inflection_op_changes_one_word_into_a_morphology_error():
+    model = build_error_model(measure(REAL), word_counts={**COUNTS, "كثير": 2000, "كثيرا": 600, "المقبل": 50})
+    sentences = ["قال إن الناس كانوا يعملون كثيرا في العام الماضي", "المسلمون في سوريا يقتلون كل عام"]
+    rng, seen = random.Random(4), 0
+    for sentence in sentences * 10:
+        result = corrupt(sentence.split(), rng, model, "inflection", rate_scale=0.0)
+        assert result is not None and result.ops == ("inflection",) and result.target == sentence
+        changed = [(a, b) for a, b in zip(result.source.split(), sentence.split()) if a != b]
+        assert len(changed) == 1 and result.kinds == ("morphology",)
+        assert set(measure([(result.source, result.target)]).kinds) == {"morphology"}
+        seen += 1
+    assert seen == 20
+    assert corrupt(["ذهب", "الطالب", "إلى", "المدرسة"], rng, model, "inflection", rate_scale=0.0) is None
 
 
 @needs_data

@@ -65,6 +65,8 @@ class PrepareConfig:
     punct_share: float = 0.0  # share of clean corpus sentences whose marks are to be restored (source: no marks)
     qalb_commas: bool = False  # those targets also get commas before و-words at the rates of the real pairs'
     # corrected side (`comma_convention`): the corpus writes one before ~2% of them, QALB's annotators ~46%
+    inflection_errors: bool = False  # synthetic errors also drop a tanween alif, swap a plural's case or a
+    # verb's mood (`synth.INFLECTIONS`), judged against word counts of the corpus sentences read
     error_rate_scale: float = 0.5  # synthetic errors per word = scale × real rate (real L2 data is dense)
     max_errors: int = 3  # at most this many errors per synthetic sentence (real sentences: mostly 0-3)
     suspect_ratio: float = 10.0  # drop sentences holding a word whose hamza spelling is this much commoner
@@ -346,6 +348,13 @@ def read_dev(data_root: Path) -> list[dict]:
             for i, s, p in zip(ids, sources, gold)]
 
 
+def error_model(real, sentences: list[str], config: PrepareConfig):
+    """`synth.build_error_model` on the real statistics; with `inflection_errors`, given the word counts of
+    the corpus sentences read."""
+    counts = Counter(w for s in sentences for w in drop_punct(s)) if config.inflection_errors else None
+    return build_error_model(real, config.min_op_share, word_counts=counts and dict(counts))
+
+
 def calibrated_model(model, sentences: list[str], real, config: PrepareConfig):
     """`synth.calibrate` on the last `calibration_sentences` corpus sentences (the generators consume the
     list from the front; the pilot pairs are thrown away)."""
@@ -363,9 +372,8 @@ def synth_sample(n: int, config: PrepareConfig, hamza: bool = False, data_root=N
     data, corpus = resolve_roots(data_root and str(data_root), corpus_root and str(corpus_root))
     rng = random.Random(config.seed)
     real = measure(load_real(data))
-    model = build_error_model(real, config.min_op_share)
     sentences = corpus_sentences(corpus, replace(config, corpus_sentences=n), rng)
-    model = calibrated_model(model, sentences, real, config)
+    model = calibrated_model(error_model(real, sentences, config), sentences, real, config)
     counts = {"identity": 0, "hamza": n if hamza else 0, "synth": 0 if hamza else n}
     pairs, _ = make_corpus_pairs(sentences, counts, model, config, rng)
     return pairs, real, measure(pairs)
@@ -394,14 +402,13 @@ def prepare(out_dir: str | Path, config: PrepareConfig = PrepareConfig(), data_r
     rng = random.Random(config.seed)
     real_docs = load_real(data)
     stats = measure(real_docs)
-    model = build_error_model(stats, config.min_op_share)
     report = SegmentReport()
     real, report = segment_pairs(real_docs, config.max_words, report)
     real = [replace(p, kind=main_kind(p.source, p.target)) for p in real]
     log(f"real: {len(real_docs)} documents → {len(real)} segments ({report.as_dict()})")
     filtered: Counter = Counter()
     sentences = corpus_sentences(corpus, config, rng, filtered)
-    model = calibrated_model(model, sentences, stats, config)
+    model = calibrated_model(error_model(stats, sentences, config), sentences, stats, config)
     counts = _counts(config, len(real) * config.real_upsample, config.corpus_sentences)
     commas = CommaRates.measure(p.target for p in real) if config.qalb_commas else None
     if commas is not None:

@@ -3,8 +3,9 @@
 An `ErrorModel` is built from the real error statistics (`stats.measure` on QALB-2015 train + ZAEBUC
 train): the relative weight of every corruption operation, the per-kind character patterns
 (clean → error, with their position in the word) and the word→word confusions seen in real pairs.
-`calibrate` then reweights the operations on a pilot run so the generated kind shares approach the
-real ones. `corrupt` draws a primary operation (so data can be stratified by kind) plus a truncated
+With corpus word counts it also makes inflection errors (`INFLECTIONS`: a dropped tanween alif, a sound
+plural's case, a verb's mood), the agreement errors no word-level pattern shows. `calibrate` then reweights
+the operations on a pilot run so the generated kind shares approach the real ones. `corrupt` draws a primary operation (so data can be stratified by kind) plus a truncated
 Poisson number of extra ones; `corrupt_hamza` is the separate hamza-focused augmentation. Both are
 deterministic given a `random.Random`, never touch a word twice, and report what they changed. Knows
 nothing about punctuation (callers drop it first) or files.
@@ -14,7 +15,7 @@ from __future__ import annotations
 import math
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from training.data.stats import LETTER_PAIRS, PREFIXES, ErrorStats, classifier, is_punct_token
 
@@ -22,8 +23,9 @@ from training.data.stats import LETTER_PAIRS, PREFIXES, ErrorStats, classifier, 
 OP_KIND = {"hamza": "hamza", "ta_marbuta": "ta_marbuta", "alif_maqsura": "alif_maqsura",
            "letter_confusion": "letter_confusion", "split": "spacing", "merge": "spacing",
            "char_noise": "other", "word_delete": "word_choice", "word_duplicate": "word_choice",
-           "confusion": ""}
+           "confusion": "", "inflection": "morphology"}
 OPS = tuple(OP_KIND)
+BASE_OPS = OPS[:-1]  # every error model has these; "inflection" only one built with corpus word counts
 PATTERN_OPS = ("hamza", "ta_marbuta", "alif_maqsura", "letter_confusion")
 
 # Prior patterns (clean, error, where, pseudo-count) so that rare but real confusions always exist.
@@ -45,6 +47,14 @@ FUNCTION_WORDS = frozenset({"في", "من", "على", "إلى", "عن", "أن", 
                             "هذا", "هذه", "و", "ثم", "مع", "كان", "بل", "حتى"})
 ARABIC_LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
 HAMZA_CHARS = frozenset("أإآؤئء")
+# Word endings writers get wrong (clean ending, written ending, weight), weighted roughly as QALB-2014 dev's
+# reviewers fix them: a dropped tanween alif (عاما → عام), the silent alif of a plural verb (كانوا → كانو), the
+# sound plural's case (المسلمون ↔ المسلمين), the verb's mood (يقتلون ↔ يقتلوا), a dropped feminine ة or ت
+# (موجودة → موجود, ليست → ليس). Only the silent alif makes a non-word; every other written form must be a word
+# the corpus holds, so that the error is one of agreement that only the context shows.
+INFLECTIONS = (("ا", "", 3.0), ("وا", "و", 2.0), ("ون", "ين", 1.0), ("ين", "ون", 1.0), ("ون", "وا", 0.5),
+               ("وا", "ون", 0.5), ("ة", "", 0.5), ("ت", "", 0.5))
+MIN_FORM_COUNT = 5  # a written form seen fewer times in the corpus is no word
 
 
 _ARABIC_WORD = re.compile(r"^[\u0621-\u064a\u064b-\u0652\u0670\u0640]+$")
@@ -62,25 +72,30 @@ class ErrorModel:
     patterns: dict[str, tuple[tuple[str, str, str, float], ...]]  # kind -> (clean, error, where, weight)
     confusions: dict[str, tuple[tuple[str, ...], tuple[float, ...], tuple[str, ...], float]]  # clean ->
     # errors, their cumulative weights, their kinds, and how often the clean word was miswritten (0..1)
+    word_counts: dict[str, int] = field(default_factory=dict)  # corpus words: which inflected forms are words
 
     def describe(self) -> dict:
         return {"op_weights": {k: round(v, 4) for k, v in self.op_weights.items()},
                 "rate_per_word": round(self.rate_per_word, 4),
                 "patterns": {k: len(v) for k, v in self.patterns.items()},
-                "confusion_words": len(self.confusions)}
+                "confusion_words": len(self.confusions), "counted_words": len(self.word_counts)}
 
 
-def build_error_model(stats: ErrorStats, min_share: float = 0.02, min_confusion_count: int = 1) -> ErrorModel:
-    """Calibrate operation weights, character patterns and confusions on measured real statistics."""
+def build_error_model(stats: ErrorStats, min_share: float = 0.02, min_confusion_count: int = 1,
+                      word_counts: dict[str, int] | None = None) -> ErrorModel:
+    """Calibrate operation weights, character patterns and confusions on measured real statistics. With
+    corpus `word_counts` the model also makes inflection errors, as often as the real data's morphology."""
     raw = {op: stats.kinds[op] for op in PATTERN_OPS}
     raw.update(split=stats.ops["split"], merge=stats.ops["merge"], char_noise=stats.kinds["other"] * 0.5,
                word_delete=stats.ops["missing_word"], word_duplicate=stats.ops["extra_word"],
                confusion=stats.kinds["morphology"] + stats.kinds["other"] * 0.5
                + max(0, stats.kinds["word_choice"] - stats.ops["missing_word"] - stats.ops["extra_word"]))
+    if word_counts:
+        raw["inflection"] = stats.kinds["morphology"]
     weights = _normalise(raw, min_share)
     errors = sum(v for k, v in stats.kinds.items() if k != "punctuation")
     return ErrorModel(weights, errors / max(stats.words, 1), _patterns(stats),
-                      _confusions(stats, min_confusion_count))
+                      _confusions(stats, min_confusion_count), dict(word_counts or {}))
 
 
 def _patterns(stats: ErrorStats) -> dict:
@@ -254,6 +269,38 @@ def _word_duplicate(slots: _Slots, rng: random.Random) -> bool:
     return True
 
 
+def inflected_forms(word: str, counts: dict[str, int]) -> list[tuple[str, float]]:
+    """(written form, weight) of each inflection error `INFLECTIONS` allows on the clean `word`."""
+    forms = []
+    for clean, error, weight in INFLECTIONS:
+        stem = word[:-len(clean)]
+        if not word.endswith(clean) or len(stem) < 3:
+            continue
+        written = stem + error
+        if clean == "وا" and error == "و":  # the silent alif left out: the written form is no word
+            forms.append((written, weight))
+            continue
+        if counts.get(written, 0) < MIN_FORM_COUNT:
+            continue
+        # A tanween alif: not a plural verb's, a pronoun's (كتابنا, كتابها) or a definite word's (الدنيا), and
+        # the bare form the commoner one (عام beside عاما; not سوري beside سوريا)
+        if clean == "ا" and (word.endswith(("وا", "نا", "ها")) or word.startswith("ال")
+                             or counts[written] < counts.get(word, 0)):
+            continue
+        forms.append((written, weight))
+    return forms
+
+
+def _inflection(slots: _Slots, rng: random.Random, model: ErrorModel) -> bool:
+    options = [(i, form, weight) for i in slots.free()
+               for form, weight in inflected_forms(slots.words[i], model.word_counts)]
+    if not options:
+        return False
+    i, form, _ = rng.choices(options, weights=[weight for _, _, weight in options])[0]
+    slots.set(i, form)
+    return True
+
+
 def _confusion(slots: _Slots, rng: random.Random, model: ErrorModel) -> str | None:
     candidates = [i for i in slots.free() if slots.words[i] in model.confusions]
     if not candidates:
@@ -277,6 +324,8 @@ def apply_op(op: str, slots: _Slots, rng: random.Random, model: ErrorModel) -> s
         return OP_KIND[op] if _apply_pattern(slots, rng, model.patterns[op]) else None
     if op == "confusion":
         return _confusion(slots, rng, model)
+    if op == "inflection":
+        return OP_KIND[op] if _inflection(slots, rng, model) else None
     simple = {"split": _split, "merge": _merge, "char_noise": _char_noise,
               "word_delete": _word_delete, "word_duplicate": _word_duplicate}[op]
     return OP_KIND[op] if simple(slots, rng) else None
@@ -361,7 +410,7 @@ def calibrate(model: ErrorModel, sentences: list[list[str]], real: ErrorStats, s
         generated = _kind_shares(measure([(c.source, c.target) for c in pilot if c is not None]))
         weights = {}
         for op, weight in model.op_weights.items():
-            kind = OP_KIND[op] or "morphology"  # mined confusions are the only source of morphology
+            kind = OP_KIND[op] or "morphology"  # mined confusions make morphology (as inflection does)
             ratio = target.get(kind, 0.0) / max(generated.get(kind, 0.0), 1e-3)
             weights[op] = weight * min(max(ratio, 1 / 3), 3.0)
         model = replace(model, op_weights=_normalise(weights, min_share, max_share))
@@ -377,7 +426,7 @@ def _kind_shares(stats: ErrorStats) -> dict[str, float]:
 def _normalise(raw: dict[str, float], min_share: float, max_share: float = 1.0) -> dict[str, float]:
     """Shares summing to 1 with every operation between min_share and max_share (a few clip rounds)."""
     total = sum(raw.values()) or 1.0
-    shares = {op: raw.get(op, 0.0) / total for op in OPS}
+    shares = {op: raw.get(op, 0.0) / total for op in OPS if op in BASE_OPS or op in raw}
     for _ in range(5):
         shares = {op: min(max(w, min_share), max_share) for op, w in shares.items()}
         norm = sum(shares.values())
