@@ -143,8 +143,11 @@ def test_inflection_errors_are_word_forms_the_corpus_holds():
     assert forms("كانوا") == {"كانو"}  # the silent alif: the one error that is no word
     assert forms("المسلمون") == {"المسلمين"} and forms("المسلمين") == {"المسلمون"}  # the plural's case
     assert forms("يقتلون") == {"يقتلوا"}  # the verb's mood
-    assert forms("موجودة") == {"موجود"} and forms("ليست") == {"ليس"}  # agreement
+    assert forms("موجودة") == set() and forms("ليست") == {"ليس"}  # a verb's ت
+    # an adjective's ة only after a feminine noun: agreement, not one noun for another
+    assert {form for form, _ in inflected_forms("موجودة", COUNTS, before="المدرسة")} == {"موجود"}
     assert forms("الدين") == set()  # «الدون» is no word
+    assert {f for f, _ in inflected_forms("الدين", {"الدين": 90_000, "الدون": 12})} == set()  # another word
     assert forms("كتابنا") == set() and forms("الدنيا") == set()  # a pronoun's alif, a definite word's
 
 

@@ -49,12 +49,13 @@ ARABIC_LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
 HAMZA_CHARS = frozenset("أإآؤئء")
 # Word endings writers get wrong (clean ending, written ending, weight), weighted roughly as QALB-2014 dev's
 # reviewers fix them: a dropped tanween alif (عاما → عام), the silent alif of a plural verb (كانوا → كانو), the
-# sound plural's case (المسلمون ↔ المسلمين), the verb's mood (يقتلون ↔ يقتلوا), a dropped feminine ة or ت
-# (موجودة → موجود, ليست → ليس). Only the silent alif makes a non-word; every other written form must be a word
-# the corpus holds, so that the error is one of agreement that only the context shows.
+# sound plural's case (المسلمون ↔ المسلمين), the verb's mood (يقتلون ↔ يقتلوا), an adjective's ة after a
+# feminine noun (الدولة الإسلامية → الإسلامي), a verb's ت (ليست → ليس). Only the silent alif makes a non-word;
+# every other written form must be a word the corpus holds, so that the error is one only the context shows.
 INFLECTIONS = (("ا", "", 3.0), ("وا", "و", 2.0), ("ون", "ين", 1.0), ("ين", "ون", 1.0), ("ون", "وا", 0.5),
                ("وا", "ون", 0.5), ("ة", "", 0.5), ("ت", "", 0.5))
 MIN_FORM_COUNT = 5  # a written form seen fewer times in the corpus is no word
+MIN_FORM_SHARE = 0.02  # ... and a case or mood form this much rarer than the clean one another word (الدين/الدون)
 
 
 _ARABIC_WORD = re.compile(r"^[\u0621-\u064a\u064b-\u0652\u0670\u0640]+$")
@@ -269,34 +270,47 @@ def _word_duplicate(slots: _Slots, rng: random.Random) -> bool:
     return True
 
 
-def inflected_forms(word: str, counts: dict[str, int]) -> list[tuple[str, float]]:
-    """(written form, weight) of each inflection error `INFLECTIONS` allows on the clean `word`."""
+def inflected_forms(word: str, counts: dict[str, int], before: str = "") -> list[tuple[str, tuple]]:
+    """(written form, its `INFLECTIONS` row) of each inflection error allowed on the clean `word`, the word
+    `before` it in the sentence."""
     forms = []
-    for clean, error, weight in INFLECTIONS:
+    for row in INFLECTIONS:
+        clean, error, _ = row
         stem = word[:-len(clean)]
         if not word.endswith(clean) or len(stem) < 3:
             continue
         written = stem + error
         if clean == "وا" and error == "و":  # the silent alif left out: the written form is no word
-            forms.append((written, weight))
+            forms.append((written, row))
             continue
-        if counts.get(written, 0) < MIN_FORM_COUNT:
+        found = counts.get(written, 0)
+        if found < MIN_FORM_COUNT:
             continue
-        # A tanween alif: not a plural verb's, a pronoun's (كتابنا, كتابها) or a definite word's (الدنيا), and
-        # the bare form the commoner one (عام beside عاما; not سوري beside سوريا)
-        if clean == "ا" and (word.endswith(("وا", "نا", "ها")) or word.startswith("ال")
-                             or counts[written] < counts.get(word, 0)):
+        if clean == "ا":  # a tanween alif: not a plural verb's, a pronoun's (كتابنا, كتابها) or a definite
+            # word's (الدنيا), and the bare form the commoner one (عام beside عاما; not سوري beside سوريا)
+            if word.endswith(("وا", "نا", "ها")) or word.startswith("ال") or found < counts.get(word, 0):
+                continue
+        elif clean == "ة":  # agreement: an adjective after a feminine noun, not one noun for another
+            if not before.endswith("ة"):
+                continue
+        elif clean != "ت" and found < MIN_FORM_SHARE * counts.get(word, 0):
             continue
-        forms.append((written, weight))
+        forms.append((written, row))
     return forms
 
 
 def _inflection(slots: _Slots, rng: random.Random, model: ErrorModel) -> bool:
-    options = [(i, form, weight) for i in slots.free()
-               for form, weight in inflected_forms(slots.words[i], model.word_counts)]
+    """One inflection error: its `INFLECTIONS` row drawn by weight among those the sentence allows (not by
+    how many words allow each: most words end in ة), then one of its words."""
+    options: dict[tuple, list[tuple[int, str]]] = {}
+    for i in slots.free():
+        before = slots.words[i - 1] if i else ""
+        for form, row in inflected_forms(slots.words[i], model.word_counts, before):
+            options.setdefault(row, []).append((i, form))
     if not options:
         return False
-    i, form, _ = rng.choices(options, weights=[weight for _, _, weight in options])[0]
+    row = rng.choices(list(options), weights=[row[2] for row in options])[0]
+    i, form = rng.choice(options[row])
     slots.set(i, form)
     return True
 
