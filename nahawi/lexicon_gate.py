@@ -4,9 +4,9 @@ respelled into a more frequent one (`إنا` → `أنا`, `آمين` → `أم�
 The gate is a logistic regression over a few general features of one suggestion — how much more frequent
 the suggestion is, how common the written word is, how strongly the neighbouring words prefer it, which
 letters change and where (`ا>أ@I`: a bare alif becomes hamza-on-alif at the word's start), whether it is a
-repair of an unknown word — never the identity of the word itself. `training/lexicon_gate.py` fits it on the
-real train pairs. This module owns the features, the probability and the file format; it knows nothing of
-how the weights were fitted or which threshold a policy picks.
+repair of an unknown word and what it supplies (a ذ, a ء, the alif of a final «وا») — never the identity of
+the word itself. `training/lexicon_gate.py` fits it on the real train pairs. This module owns the features, the
+probability and the file format; it knows nothing of how the weights were fitted or which threshold a policy picks.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from nahawi.lexicon import PROCLITICS, SENTENCE_START, Lexicon, fold_variants
 
 FORMAT = "nahawi-lexicon-gate"
 FEATURES_VERSION = 1  # bump when gate_features changes meaning: weights of another version are refused
+# (a new feature name is no change of meaning: older weights give it none, so their probabilities stand)
 
 
 def _bucket(value: float, step: float, low: int, high: int) -> int:
@@ -42,6 +43,15 @@ def letter_changes(word: str, usual: str) -> list[str]:
     return [f"{a}>{b}@{_position(word, i)}" for i, (a, b) in enumerate(zip(word, usual)) if a != b]
 
 
+def supplied(word: str, usual: str) -> list[str]:
+    """What a repair supplies that the writer left out: a ذ, ظ or ء, or the silent alif of a final «وا»
+    (`ضربو` → `ضربوا`). Each is a feature of its own: reviewers supply them at very different rates."""
+    found = [mark for mark in "ذظء" if usual.count(mark) > word.count(mark)]
+    if word.endswith("و") and usual == word + "ا":
+        found.append("وا")
+    return found
+
+
 def gate_features(lexicon: Lexicon, word: str, usual: str, before: str, after: str) -> list[str]:
     """The feature names of one suggestion `word` → `usual` between the tokens `before` and `after`."""
     written, frequent = lexicon.tables.count(word), lexicon.tables.count(usual)
@@ -53,6 +63,7 @@ def gate_features(lexicon: Lexicon, word: str, usual: str, before: str, after: s
     changes = letter_changes(word, usual)
     if not changes or fold_variants(word) != fold_variants(usual):
         features.append("repair")
+        features += [f"supplies={mark}" for mark in supplied(word, usual)]
     for change in changes:
         features += [f"change={change}", f"letters={change.split('@')[0]}"]
     if before == SENTENCE_START:

@@ -28,6 +28,8 @@ class GateTrainConfig:
     context_ratio: float = 12.0  # the ratio the neighbours are read with (`Lexicon.as_context`): the shipped policy's
     l2: float = 1e-3  # weight decay on every weight but the bias
     max_iter: int = 200  # L-BFGS iterations
+    supplies: bool = False  # also fit the `supplies=` features (what a repair supplies); off, the gate is the one
+    # shipped: on, the simulated writer's adaptation (`nahawi bench adapt`) no longer adds on ZAEBUC (RESULTS)
 
 
 def aligned_targets(source: list[str], target: list[str]) -> dict[int, str]:
@@ -92,6 +94,8 @@ def train_lexicon_gate(out: Path, data_root: Path, lexicon_path: Path,
     pairs = load_real(data_root)
     examples = [e for pair in pairs for e in suggestion_examples(lexicon, pair.source, pair.target, reader)]
     examples += [e for pair in pairs for e in suggestion_examples(lexicon, pair.target, pair.target, reader)]
+    if not config.supplies:
+        examples = [([f for f in features if not f.startswith("supplies=")], label) for features, label in examples]
     weights = fit_gate(examples, config)
     report = {"documents": len(pairs), "examples": len(examples), "positives": sum(label for _, label in examples),
               "features": len(weights), "config": asdict(config)}

@@ -129,12 +129,14 @@ def train_lexicon_gate(
     out: Path = typer.Option(..., help="output .json (shipped in the model directory as lexicon_gate.json)"),
     lexicon: Path = typer.Option(..., help="the lexicon.tsv.gz that ships beside the gate"),
     data_root: Path = typer.Option(Path("../shared/data"), help="GEC data root (QALB-2015 train, ZAEBUC train)"),
+    supplies: bool = typer.Option(False, help="also weigh what a repair supplies (a ذ, a ء, the alif of «وا»)"),
 ) -> None:
     """Fit the check on lexicon suggestions on the real train pairs (never a dev or test split)."""
     _require_torch()
+    from training.lexicon_gate import GateTrainConfig
     from training.lexicon_gate import train_lexicon_gate as train
 
-    typer.echo(json.dumps(train(out, data_root, lexicon), ensure_ascii=False))
+    typer.echo(json.dumps(train(out, data_root, lexicon, GateTrainConfig(supplies=supplies)), ensure_ascii=False))
 
 
 @app.command("lexicon")

@@ -7,7 +7,15 @@ import pytest
 from nahawi.contract import Edit, apply_edits
 from nahawi.engine.lexicon_stage import lexicon_edits, plausible, refine
 from nahawi.errors import ModelError
-from nahawi.lexicon import Lexicon, LexiconConfig, fold_variants, lexicon_config, load_lexicon, save_lexicon
+from nahawi.lexicon import (
+    Lexicon,
+    LexiconConfig,
+    fold_variants,
+    lexicon_config,
+    load_lexicon,
+    only_supplies,
+    save_lexicon,
+)
 
 COUNTS = {"إلى": 900, "الى": 40, "أن": 800, "ان": 30, "إن": 200, "مدرسة": 50, "مدرسه": 2, "ذهب": 70,
           "الطالب": 60, "في": 1000, "المسؤول": 9, "المسئول": 4}
@@ -206,6 +214,20 @@ def test_a_spelling_far_more_frequent_than_the_written_one_passes_the_gate():
     found = sure.suggestion_in_context("هذة")
     assert found is not None and found[0] == "هذه" and found[1] < 0.5  # 10,000 times: made, with the gate's doubt
     assert sure.suggest_in_context("فية") is None  # 400 times: the gate decides
+
+
+def test_a_known_word_is_repaired_only_into_a_spelling_sure_ratio_times_more_frequent():
+    counts = {"هذا": 177_541, "هدا": 23, "هدأ": 159, "الدين": 2100, "الذين": 6400, "منذ": 32_364, "مند": 24}
+    plain = Lexicon(counts)
+    assert plain.suggest("هدا") is None  # known (23 > unknown_below), and no sure ratio set
+    sure = Lexicon(counts, lexicon_config({"lexicon_sure_ratio": 1000}))
+    assert sure.suggest("هدا") == "هذا" and sure.suggest("مند") == "منذ"  # 7,719x, 1,349x
+    assert sure.suggest("الدين") is None  # 3x: both are words
+    assert sure.suggest("هدأ") is None  # 1,117x, but the writer's hamza would be taken away
+    off = Lexicon(counts, lexicon_config({"lexicon_sure_ratio": 1000, "lexicon_repair": False}))
+    assert off.suggest("هدا") is None  # repairs off: none, however sure
+    assert only_supplies("دلك", "ذلك") and only_supplies("ضربو", "ضربوا") and only_supplies("شي", "شيء")
+    assert not only_supplies("هدأ", "هذا") and not only_supplies("حتي", "حتى")
 
 
 def test_a_repair_never_takes_away_a_mark_the_writer_made():

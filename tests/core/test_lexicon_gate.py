@@ -5,7 +5,7 @@ import pytest
 
 from nahawi.errors import ModelError
 from nahawi.lexicon import SENTENCE_END, SENTENCE_START, Lexicon, LexiconConfig
-from nahawi.lexicon_gate import LexiconGate, gate_features, letter_changes, load_gate, save_gate
+from nahawi.lexicon_gate import LexiconGate, gate_features, letter_changes, load_gate, save_gate, supplied
 
 COUNTS = {"أنا": 5000, "انا": 40, "إنا": 300, "المدرسة": 3000, "المدرسه": 2, "ذهبت": 800, "إلى": 9000}
 
@@ -28,6 +28,26 @@ def test_features_describe_the_suggestion_never_the_word(lexicon):
     assert {"bias", "change=إ>أ@I", "letters=إ>أ", "sentence_start", "length=3"} <= set(features)
     assert not any("إنا" in f or "أنا" in f for f in features)
     assert "repair" in gate_features(lexicon, "دهبت", "ذهبت", "أنا", SENTENCE_END)
+
+
+def test_a_repair_names_what_it_supplies():
+    lexicon = Lexicon({"ضربوا": 80, "شيء": 500, "ذلك": 900, "الظلم": 300})
+    assert lexicon.suggest("ضربو") == "ضربوا"  # the silent alif of a plural verb, left out
+    features = gate_features(lexicon, "ضربو", "ضربوا", "هم", SENTENCE_END)
+    assert {"repair", "supplies=وا"} <= set(features)
+    assert "supplies=ء" in gate_features(lexicon, "شي", "شيء", "أي", SENTENCE_END)
+    assert supplied("دلك", "ذلك") == ["ذ"] and supplied("الضلم", "الظلم") == ["ظ"]
+    assert supplied("ابو", "ابوا") == ["وا"] and supplied("انا", "أنا") == []
+    assert not any(f.startswith("supplies=") for f in gate_features(lexicon, "انا", "أنا", SENTENCE_START, "ذهبت"))
+
+
+def test_older_weights_give_the_new_features_nothing():
+    """A gate fitted before a feature existed scores a suggestion as it always did."""
+    lexicon = Lexicon({"ضربوا": 80})
+    gate = LexiconGate({"bias": 0.2, "repair": 0.5})
+    features = gate_features(lexicon, "ضربو", "ضربوا", "هم", SENTENCE_END)
+    assert gate.probability(features) == pytest.approx(gate.probability([f for f in features
+                                                                          if not f.startswith("supplies=")]))
 
 
 def test_gate_vetoes_suggestions_below_its_threshold(lexicon):
