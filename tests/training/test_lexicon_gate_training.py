@@ -51,3 +51,10 @@ def test_train_command_on_the_real_train_pairs(shared_root, tmp_path):
     gate = load_gate(out)
     # Reviewers nearly always add a hamza to a bare initial alif; they rarely move one the writer wrote.
     assert gate.weights["change=ا>أ@I"] > gate.weights["change=إ>أ@I"]
+    assert not any(name.startswith("supplies=") for name in gate.weights)  # the shipped gate's features
+    supplied = tmp_path / "supplied.json"
+    result = CliRunner().invoke(app, ["train", "lexicon-gate", "--out", str(supplied), "--data-root",
+                                      str(shared_root / "data"), "--lexicon", str(DEFAULT_MODEL_DIR / LEXICON_FILE),
+                                      "--supplies"])
+    assert result.exit_code == 0, result.output
+    assert {"supplies=ء", "supplies=وا"} <= set(load_gate(supplied).weights)  # both occur in the real pairs
