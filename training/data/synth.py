@@ -5,10 +5,10 @@ train): the relative weight of every corruption operation, the per-kind characte
 (clean → error, with their position in the word) and the word→word confusions seen in real pairs.
 With corpus word counts it also makes inflection errors (`INFLECTIONS`: a dropped tanween alif, a sound
 plural's case, a verb's mood), the agreement errors no word-level pattern shows. `calibrate` then reweights
-the operations on a pilot run so the generated kind shares approach the real ones. `corrupt` draws a primary operation (so data can be stratified by kind) plus a truncated
-Poisson number of extra ones; `corrupt_hamza` is the separate hamza-focused augmentation. Both are
-deterministic given a `random.Random`, never touch a word twice, and report what they changed. Knows
-nothing about punctuation (callers drop it first) or files.
+the operations on a pilot run so the generated kind shares approach the real ones. `corrupt` draws a primary
+operation (so data can be stratified by kind) plus a truncated Poisson number of extra ones; `corrupt_hamza`
+is the separate hamza-focused augmentation. Both are deterministic given a `random.Random`, never touch a
+word twice, and report what they changed. Knows nothing about punctuation (callers drop it first) or files.
 """
 from __future__ import annotations
 
@@ -309,8 +309,8 @@ def _inflection(slots: _Slots, rng: random.Random, model: ErrorModel) -> bool:
             options.setdefault(row, []).append((i, form))
     if not options:
         return False
-    row = rng.choices(list(options), weights=[row[2] for row in options])[0]
-    i, form = rng.choice(options[row])
+    drawn = rng.choices(list(options), weights=[weight for _, _, weight in options])[0]
+    i, form = rng.choice(options[drawn])
     slots.set(i, form)
     return True
 
