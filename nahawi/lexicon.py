@@ -8,12 +8,13 @@ ratio 3 gives F0.5 75.9 but 8.8 false alarms per 1,000 words of correct text (إ
 3.4. A word the corpus does not know may also be repaired into a common word that differs only by letters
 writers confuse (`fold_confusable`: `دلك` → `ذلك`), supplying a distinction but never removing one the writer
 made (`adds_marks_only`); a word it knows, only into one far more frequent that differs by nothing else
-(`only_supplies`: `هدا` → `هذا`). When the lexicon file also holds corpus bigram counts (for the words that have other
-spellings), the neighbours decide between the spellings: a bigram model (Dirichlet-smoothed, previous and next
-word) may pick another spelling than the most frequent one (`قال ان` → `قال إن`), or keep the written word when
-the context prefers it over the suggestion; on QALB-2014 dev this adds +1.0 F0.5 and cuts false alarms by 15 %
-(docs/RESULTS.md). A lexicon may carry a gate (nahawi.lexicon_gate), a learned check that vetoes the suggestions
-reviewers would not make; with it the policy tunes the ratio and the gate's threshold together.
+(`only_supplies`: `هدا` → `هذا`). When the lexicon file also holds corpus bigram counts (for the words that
+have other spellings), the neighbours decide between the spellings: a bigram model (Dirichlet-smoothed,
+previous and next word) may pick another spelling than the most frequent one (`قال ان` → `قال إن`), or keep
+the written word when the context prefers it over the suggestion; on QALB-2014 dev this adds +1.0 F0.5 and
+cuts false alarms by 15 % (docs/RESULTS.md). A lexicon may carry a gate (nahawi.lexicon_gate), a learned check
+that vetoes the suggestions reviewers would not make; with it the policy tunes the ratio and the gate's
+threshold together.
 Works on benchmark-tokenised words and knows nothing of models or user spacing.
 """
 from __future__ import annotations
@@ -50,6 +51,15 @@ def adds_marks_only(word: str, repaired: str) -> bool:
     if word.endswith("وا") and not repaired.endswith("وا"):
         return False
     return all(repaired.count(mark) >= word.count(mark) for mark in "ذظء")
+
+
+def supplied(word: str, repaired: str) -> list[str]:
+    """What a repair supplies that the writer left out: a ذ, ظ or ء, or the silent alif of a final «وا»
+    (`ضربو` → `ضربوا`). The lexicon gate weighs each apart: reviewers supply them at very different rates."""
+    found = [mark for mark in "ذظء" if repaired.count(mark) > word.count(mark)]
+    if word.endswith("و") and repaired == word + "ا":
+        found.append("وا")
+    return found
 
 
 def only_supplies(word: str, repaired: str) -> bool:

@@ -15,7 +15,7 @@ import math
 from pathlib import Path
 
 from nahawi.errors import ModelError
-from nahawi.lexicon import PROCLITICS, SENTENCE_START, Lexicon, fold_variants
+from nahawi.lexicon import PROCLITICS, SENTENCE_START, Lexicon, fold_variants, supplied
 
 FORMAT = "nahawi-lexicon-gate"
 FEATURES_VERSION = 1  # bump when gate_features changes meaning: weights of another version are refused
@@ -41,15 +41,6 @@ def letter_changes(word: str, usual: str) -> list[str]:
     if len(word) != len(usual):
         return []
     return [f"{a}>{b}@{_position(word, i)}" for i, (a, b) in enumerate(zip(word, usual)) if a != b]
-
-
-def supplied(word: str, usual: str) -> list[str]:
-    """What a repair supplies that the writer left out: a ذ, ظ or ء, or the silent alif of a final «وا»
-    (`ضربو` → `ضربوا`). Each is a feature of its own: reviewers supply them at very different rates."""
-    found = [mark for mark in "ذظء" if usual.count(mark) > word.count(mark)]
-    if word.endswith("و") and usual == word + "ا":
-        found.append("وا")
-    return found
 
 
 def gate_features(lexicon: Lexicon, word: str, usual: str, before: str, after: str) -> list[str]:

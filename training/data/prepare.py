@@ -352,7 +352,7 @@ def error_model(real, sentences: list[str], config: PrepareConfig):
     """`synth.build_error_model` on the real statistics; with `inflection_errors`, given the word counts of
     the corpus sentences read."""
     counts = Counter(w for s in sentences for w in drop_punct(s)) if config.inflection_errors else None
-    return build_error_model(real, config.min_op_share, word_counts=counts and dict(counts))
+    return build_error_model(real, config.min_op_share, word_counts=counts)
 
 
 def calibrated_model(model, sentences: list[str], real, config: PrepareConfig):
