@@ -109,6 +109,10 @@ def test_config_rejects_unknown_keys_and_bad_shares():
     with pytest.raises(ConfigError):
         PrepareConfig(identity_share=0.6, hamza_share=0.5)
     assert PrepareConfig.from_dict({"corpus_files": ["a.gz"]}).corpus_files == ("a.gz",)
+    assert PrepareConfig.from_dict({"calibrate_on": ["zaebuc"]}).calibrate_on == ("zaebuc",)
+    for sets in ([], ["qalb14"]):
+        with pytest.raises(ConfigError, match="calibrate_on"):
+            PrepareConfig.from_dict({"calibrate_on": sets})
 
 
 def test_restoration_pairs_keep_only_the_marks_the_tagger_restores():

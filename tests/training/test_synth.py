@@ -181,3 +181,26 @@ def test_generated_distribution_is_close_to_real():
         assert abs(share["real"][kind] - share["generated"][kind]) < 0.1, (kind, share)
     per_sentence = generated.errors_per_sentence
     assert sum(per_sentence[k] for k in (1, 2, 3)) / sum(per_sentence.values()) > 0.7
+
+
+@needs_data
+def test_errors_calibrated_on_the_native_writers_follow_their_kinds():
+    """ZAEBUC's native students misspell (hamza, ta marbuta, spacing) where QALB-2015's learners rewrite words:
+    calibrated on ZAEBUC alone, the synthetic errors follow ZAEBUC's shares, not both sets'."""
+    from training.data.prepare import PrepareConfig, synth_sample
+
+    def shares(stats):
+        errors = sum(v for k, v in stats.kinds.items() if k != "punctuation")
+        return {k: stats.kinds[k] / errors for k in ("hamza", "ta_marbuta", "morphology", "word_choice")}
+
+    corpus = DATA.parent / "corpus"
+    _, real_both, generated_both = synth_sample(600, PrepareConfig(max_paragraphs=600), data_root=DATA,
+                                                corpus_root=corpus)
+    _, real_native, generated_native = synth_sample(600, PrepareConfig(max_paragraphs=600, calibrate_on=("zaebuc",)),
+                                                    data_root=DATA, corpus_root=corpus)
+    both, native = shares(real_both), shares(real_native)
+    assert native["ta_marbuta"] > 1.5 * both["ta_marbuta"] and native["word_choice"] < both["word_choice"]
+    made_both, made_native = shares(generated_both), shares(generated_native)
+    for kind in ("hamza", "ta_marbuta", "word_choice"):
+        assert abs(made_native[kind] - native[kind]) < 0.1, (kind, made_native, native)
+    assert made_native["ta_marbuta"] > made_both["ta_marbuta"] and made_native["hamza"] > made_both["hamza"]

@@ -35,6 +35,7 @@ from training.data.synth import HAMZA_CHARS, OPS, build_error_model, calibrate, 
 
 QALB_TRAIN_M2 = "qalb/2015/train/QALB-2015-L2-Train.m2"
 ZAEBUC_ROOT = "zaebuc"
+REAL_SETS = ("qalb15", "zaebuc")  # the real train sets: QALB-2015 (L2 learners) and ZAEBUC (native students)
 QALB_DEV_SENT = "qalb/2014/dev/QALB-2014-L1-Dev.sent"
 QALB_DEV_M2 = "qalb/2014/dev/QALB-2014-L1-Dev.m2"
 ORIGINS = ("real", "synth", "hamza", "identity", "punct")
@@ -67,6 +68,9 @@ class PrepareConfig:
     # corrected side (`comma_convention`): the corpus writes one before ~2% of them, QALB's annotators ~46%
     inflection_errors: bool = False  # synthetic errors also drop a tanween alif, swap a plural's case or a
     # verb's mood (`synth.INFLECTIONS`), judged against word counts of the corpus sentences read
+    calibrate_on: tuple[str, ...] = REAL_SETS  # the real train sets whose error kinds and rates the synthetic
+    # errors follow: ZAEBUC's native writers alone err like QALB-2014's (hamza, spacing, ta marbuta), QALB-2015's
+    # learners mostly rewrite words (morphology and word choice 131 per 1,000 words, ta marbuta 1.2)
     error_rate_scale: float = 0.5  # synthetic errors per word = scale × real rate (real L2 data is dense)
     max_errors: int = 3  # at most this many errors per synthetic sentence (real sentences: mostly 0-3)
     suspect_ratio: float = 10.0  # drop sentences holding a word whose hamza spelling is this much commoner
@@ -86,6 +90,8 @@ class PrepareConfig:
                               "real_restoration_upsample >= 0 and corpus_sentences >= 0 are required")
         if not 0 < self.real_restoration_drop <= 1:
             raise ConfigError("real_restoration_drop must be in (0, 1]")
+        if not self.calibrate_on or not set(self.calibrate_on) <= set(REAL_SETS):
+            raise ConfigError(f"calibrate_on must name some of {', '.join(REAL_SETS)}, got {list(self.calibrate_on)}")
 
     @classmethod
     def from_dict(cls, data: dict) -> PrepareConfig:
@@ -93,8 +99,7 @@ class PrepareConfig:
         unknown = set(data) - known
         if unknown:
             raise ConfigError(f"unknown PrepareConfig keys: {sorted(unknown)}")
-        if "corpus_files" in data:
-            data = {**data, "corpus_files": tuple(data["corpus_files"])}
+        data = {**data, **{name: tuple(data[name]) for name in ("corpus_files", "calibrate_on") if name in data}}
         return cls(**data)
 
 
@@ -110,9 +115,11 @@ def resolve_roots(data_root: str | None = None, corpus_root: str | None = None) 
     return Path(data).resolve(), Path(corpus).resolve()
 
 
-def load_real(data_root: Path) -> list[Pair]:
-    """QALB-2015 train (m2 applied, annotator 0) and ZAEBUC train, whole documents."""
-    return read_m2_pairs(data_root / QALB_TRAIN_M2) + read_zaebuc_pairs(data_root / ZAEBUC_ROOT, "train")
+def load_real(data_root: Path, sets: tuple[str, ...] = REAL_SETS) -> list[Pair]:
+    """QALB-2015 train (m2 applied, annotator 0) and ZAEBUC train, whole documents (those of `sets`)."""
+    readers = {"qalb15": lambda: read_m2_pairs(data_root / QALB_TRAIN_M2),
+               "zaebuc": lambda: read_zaebuc_pairs(data_root / ZAEBUC_ROOT, "train")}
+    return [pair for name in REAL_SETS if name in sets for pair in readers[name]()]
 
 
 def main_kind(source: str, target: str) -> str:
@@ -371,7 +378,7 @@ def synth_sample(n: int, config: PrepareConfig, hamza: bool = False, data_root=N
     (or the hamza augmentation), measured with the same procedure as the real data."""
     data, corpus = resolve_roots(data_root and str(data_root), corpus_root and str(corpus_root))
     rng = random.Random(config.seed)
-    real = measure(load_real(data))
+    real = measure(load_real(data, config.calibrate_on))
     sentences = corpus_sentences(corpus, replace(config, corpus_sentences=n), rng)
     model = calibrated_model(error_model(real, sentences, config), sentences, real, config)
     counts = {"identity": 0, "hamza": n if hamza else 0, "synth": 0 if hamza else n}
@@ -401,7 +408,7 @@ def prepare(out_dir: str | Path, config: PrepareConfig = PrepareConfig(), data_r
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(config.seed)
     real_docs = load_real(data)
-    stats = measure(real_docs)
+    stats = measure(real_docs if config.calibrate_on == REAL_SETS else load_real(data, config.calibrate_on))
     report = SegmentReport()
     real, report = segment_pairs(real_docs, config.max_words, report)
     real = [replace(p, kind=main_kind(p.source, p.target)) for p in real]
