@@ -407,8 +407,9 @@ def prepare(out_dir: str | Path, config: PrepareConfig = PrepareConfig(), data_r
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(config.seed)
-    real_docs = load_real(data)
-    stats = measure(real_docs if config.calibrate_on == REAL_SETS else load_real(data, config.calibrate_on))
+    by_set = {name: load_real(data, (name,)) for name in REAL_SETS}
+    real_docs = [pair for name in REAL_SETS for pair in by_set[name]]
+    stats = measure([pair for name in REAL_SETS if name in config.calibrate_on for pair in by_set[name]])
     report = SegmentReport()
     real, report = segment_pairs(real_docs, config.max_words, report)
     real = [replace(p, kind=main_kind(p.source, p.target)) for p in real]
