@@ -1,8 +1,8 @@
 """Static QDQ int8 of one exported ONNX graph, the machinery the tagger's and the seq2seq's exports share:
 every activation scale calibrated at export (never computed per call from what a call holds, so a row's
 output does not depend on its batch), the MatMuls a caller chooses by the module that made them, embedding
-tables int8 per row (a tied one looked up in its output projection's int8 weight). What to quantize and what
-to calibrate on are the callers' (`tagger_int8`, `seq2seq_int8`)."""
+tables int8 per row. What to quantize and what to calibrate on are the callers' (`tagger_int8`,
+`seq2seq_int8`)."""
 from __future__ import annotations
 
 import ast
@@ -80,9 +80,8 @@ def quantize_static_graph(fp32: Path, target: Path, feeds: Iterable[dict], choos
 
 def int8_embedding(path: Path, ids_inputs: Collection[str]) -> int:
     """Rewrite each Gather of a float table by one of `ids_inputs` as a Gather of int8 rows times each row's
-    own scale (symmetric, per row): exact per row, so no batch dependence. A table the graph also holds
-    quantized as a tied output projection is looked up in that int8 weight instead (one copy, not two: 4 MB
-    of a 16,000 × 256 table). Returns the number of tables rewritten."""
+    own scale (symmetric, per row): exact per row, so no batch dependence. Returns the number of tables
+    rewritten."""
     import onnx
     from onnx import numpy_helper
 
@@ -97,13 +96,6 @@ def int8_embedding(path: Path, ids_inputs: Collection[str]) -> int:
             nodes.append(node)
             continue
         table = numpy_helper.to_array(tables[name]).astype(np.float32)  # (V, d)
-        tied = _tied_projection(graph, table)
-        if tied is not None:
-            graph.initializer.remove(tables[name])
-            graph.initializer.append(numpy_helper.from_array(np.array([-1], dtype=np.int64), f"{name}_axes"))
-            nodes += _lookup_in_columns(node, name, *tied)
-            rewritten += 1
-            continue
         scale = np.abs(table).max(axis=1, keepdims=True) / 127.0
         scale = np.where(scale > 0, scale, 1.0).astype(np.float32)  # (V, 1)
         graph.initializer.remove(tables[name])
@@ -115,41 +107,6 @@ def int8_embedding(path: Path, ids_inputs: Collection[str]) -> int:
     graph.node.extend(nodes)
     onnx.save(model, str(path))
     return rewritten
-
-
-def _tied_projection(graph, table: np.ndarray) -> tuple[str, str] | None:
-    """(weight, scale) of the int8 weight a DequantizeLinear holds as `table` transposed — a tied output
-    projection quantized per vocabulary column (axis 1, zero points 0) — or None when the graph has none."""
-    from onnx import numpy_helper
-
-    constants = {init.name: init for init in graph.initializer}
-    for node in graph.node:
-        if node.op_type != "DequantizeLinear" or len(node.input) < 3 or node.input[0] not in constants:
-            continue
-        weight, scale, zero = (constants.get(name) for name in node.input[:3])
-        axis = next((a.i for a in node.attribute if a.name == "axis"), 1)
-        if scale is None or zero is None or axis != 1 or list(weight.dims) != [table.shape[1], table.shape[0]]:
-            continue
-        columns, steps = numpy_helper.to_array(weight).astype(np.float32).T, numpy_helper.to_array(scale)
-        if numpy_helper.to_array(zero).any() or steps.shape != (table.shape[0],):
-            continue
-        if (np.abs(columns * steps[:, None] - table) <= steps[:, None]).all():  # within one step of each value
-            return node.input[0], node.input[1]
-    return None
-
-
-def _lookup_in_columns(node, table: str, weight: str, scale: str) -> list:
-    """Gather the ids' columns of the int8 (d, V) weight and their scales; Transpose, Cast and Mul give node's
-    float output (B, T, d), as `_rescaled_lookup` does from rows."""
-    from onnx import TensorProto, helper
-
-    ids, out, base = node.input[1], node.output[0], node.name
-    return [helper.make_node("Gather", [weight, ids], [f"{out}_columns"], name=f"{base}_columns", axis=1),
-            helper.make_node("Transpose", [f"{out}_columns"], [f"{out}_int8"], name=f"{base}_int8", perm=[1, 2, 0]),
-            helper.make_node("Gather", [scale, ids], [f"{out}_steps"], name=f"{base}_steps"),
-            helper.make_node("Unsqueeze", [f"{out}_steps", f"{table}_axes"], [f"{out}_scale"], name=f"{base}_scale"),
-            helper.make_node("Cast", [f"{out}_int8"], [f"{out}_float"], name=f"{base}_cast", to=TensorProto.FLOAT),
-            helper.make_node("Mul", [f"{out}_float", f"{out}_scale"], [out], name=f"{base}_rescale")]
 
 
 def _rescaled_lookup(node, table: str) -> list:

@@ -167,10 +167,6 @@ def test_cli_int8_export_runs_and_roughly_agrees(tiny_sources, tiny_model_dir, t
     quantization = load_model_info(out).export["quantization"]
     assert quantization["method"] == "static QDQ" and quantization["calibration"]["source"] == "built-in"
     assert all(graph["matmuls_int8"] > 0 for graph in quantization["graphs"].values())
-    # the decoder's tied table is held once: its lookup reads the output projection's int8 weight
-    decoder = onnx.load(str(out / "decoder.onnx")).graph
-    table = max(int(np.prod(init.dims)) for init in decoder.initializer)
-    assert [init.data_type for init in decoder.initializer if int(np.prod(init.dims)) == table] == [onnx.TensorProto.INT8]
     fp32_bytes = sum((tiny_model_dir / f).stat().st_size for f in ("encoder.onnx", "decoder.onnx"))
     assert sum(report["files"][f] for f in ("encoder.onnx", "decoder.onnx")) < fp32_bytes
     src, tgt = (t.numpy() for t in random_batch(TEST, 3, 10, 7, seed=5))  # past axis 0..6, batch 3
