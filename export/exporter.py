@@ -32,6 +32,7 @@ from nahawi.model_dir import (
     MODEL_JSON,
     PRECISIONS,
     PUNCTUATION_FILE,
+    TIED_TABLE_FILE,
     TOKENIZER_FILE,
     file_record,
     sha256_file,
@@ -234,6 +235,8 @@ def write_model_dir(directory: Path, precision: str, config, tokenizer: Path, me
 
     shutil.copyfile(tokenizer, directory / TOKENIZER_FILE)
     files = (ENCODER_FILE, DECODER_FILE, TOKENIZER_FILE)
+    if (directory / TIED_TABLE_FILE).is_file():  # the graphs' shared int8 table (export/tied_table.py)
+        files += (TIED_TABLE_FILE,)
     for name, path in (extras or {}).items():
         shutil.copyfile(path, directory / name)
         files += (name,)

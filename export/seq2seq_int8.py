@@ -14,6 +14,8 @@ is fixed at export, as for the tagger (`tagger_int8`):
   weights per output channel in 7 bits, uint8 activations with one calibrated scale per tensor; the decoder's
   output projection over the vocabulary (a step's largest MatMul) included;
 - the embedding tables looked up by ids: int8 rows, each with its own scale;
+- the tied table stored once, in `tied_table.bin`: the output projection a QGemm over its rows, both lookups
+  reading them (`tied_table`);
 - attention products, softmax, layer norms and positions stay float.
 
 Calibration runs real sentences one at a time, unpadded: the encoder on each source, the decoder on the same
@@ -28,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from export.static_int8 import Scopes, quantize_static_graph
+from export.tied_table import tie_tables
 from nahawi.engine.sessions import import_onnxruntime
 from nahawi.errors import ModelError
 from nahawi.model_dir import DECODER_FILE, DECODER_INPUTS, ENCODER_FILE
@@ -70,5 +73,6 @@ def quantize_seq2seq_int8(fp32_dir: Path, target_dir: Path, sources: Sequence[Se
     graphs = {name: quantize_static_graph(fp32_dir / name, target_dir / name, feeds, is_int8_matmul, (ids,))
               for name, feeds, ids in ((ENCODER_FILE, encoder_feeds, "src_ids"),
                                        (DECODER_FILE, decoder_feeds, "input_ids"))}
-    return {"method": "static QDQ", "graphs": graphs, "weights": "int8 per output channel, 7-bit range",
+    tied = tie_tables(target_dir)
+    return {"method": "static QDQ", "graphs": graphs, "tied_table": tied, "weights": "int8 per output channel, 7-bit range",
             "activations": "uint8, one calibrated scale per tensor", "calibration_rows": len(sources)}

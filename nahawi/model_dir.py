@@ -6,6 +6,8 @@ A model directory is what `nahawi export` writes and what the engine loads:
     decoder.onnx   input_ids int64 (B, 1), step int64 (), src_ids int64 (B, S),
                    cross_k, cross_v float32 (L_dec, B, H, S, d/H), past_k, past_v float32 (L_dec, B, H, T, d/H)
                    -> log_probs float32 (B, V), present_k, present_v float32 (L_dec, B, H, T+1, d/H)
+    tied_table.bin optional: the int8 rows of the table an int8 seq2seq ties (its lookups and output projection),
+                   ONNX external data of both graphs (export/tied_table.py); checked with the graphs
     spm.model      the SentencePiece tokenizer (pad 0, unk 1, bos 2, eos 3); model.json's tokenizer.source_bos
                    says whether the encoder reads bos + pieces + eos (original checkpoints) or pieces + eos
     lexicon.tsv.gz optional corpus word counts for the lexicon stage (checked when model.json records it)
@@ -54,6 +56,7 @@ GATE_FILE = "lexicon_gate.json"  # optional: the learned check on lexicon sugges
 LEXICON_TABLES_FILE = "lexicon.tables"  # optional: lexicon.tsv.gz as mapped tables (nahawi.lexicon_tables)
 PUNCTUATION_TABLES_FILE = "punctuation.tables"  # optional: punctuation.json.gz as mapped tables
 TABLES_SOURCES = MappingProxyType({LEXICON_TABLES_FILE: LEXICON_FILE, PUNCTUATION_TABLES_FILE: PUNCTUATION_FILE})
+TIED_TABLE_FILE = "tied_table.bin"  # optional: an int8 seq2seq's tied table, read by both graphs (external data)
 TAGGER_FILE = "tagger.onnx"
 TAGGER_TOKENIZER_FILE = "tagger_spm.model"
 TAGGER_TAGS_FILE = "tagger_tags.json"
@@ -378,6 +381,8 @@ def load_model_info(path: str | Path, verify_hashes: bool = True) -> ModelInfo:
     elif not seq2seq:
         raise ModelError(f"{where}: seq2seq is false but there is no tagger: the directory has no model")
     graphs = [encoder.file, decoder.file] if encoder is not None and decoder is not None else []
+    if graphs and TIED_TABLE_FILE in records:
+        graphs.append(TIED_TABLE_FILE)
     check_files(directory, [*graphs, tokenizer_file, *optional], records, verify_hashes)
     _check_tables_sources(directory, records)
     training = values.get("training") if isinstance(values.get("training"), dict) else {}

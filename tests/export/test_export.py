@@ -28,6 +28,7 @@ from nahawi.model_dir import (
     DECODER_ALL_LOG_PROBS,
     DECODER_INPUTS,
     DECODER_OUTPUTS,
+    file_record,
     load_model_info,
     sha256_file,
 )
@@ -158,7 +159,7 @@ def test_cli_int8_export_runs_and_roughly_agrees(tiny_sources, tiny_model_dir, t
     assert report["precision"] == "int8" and report["out"] == str(out)
     assert report["parity"]["max_abs_log_prob"] < 1e-4 and report["greedy"]["mismatches"] == 0
     assert report["variant"]["ran"] and report["variant"]["top1_agreement"] >= 0.9
-    assert set(report["files"]) == {"encoder.onnx", "decoder.onnx", "spm.model", "model.json"}
+    assert set(report["files"]) == {"encoder.onnx", "decoder.onnx", "spm.model", "model.json", "tied_table.bin"}
     assert load_model_info(out).precision == "int8"
     # static int8: activation scales fixed at export (QDQ), none computed per call from what the call holds
     ops = Counter(node.op_type for node in onnx.load(str(out / "decoder.onnx")).graph.node)
@@ -174,6 +175,58 @@ def test_cli_int8_export_runs_and_roughly_agrees(tiny_sources, tiny_model_dir, t
     assert np.isfinite(quantized).all() and np.abs(reference - quantized).max() < 0.5
     assert (reference.argmax(-1) == quantized.argmax(-1)).mean() >= 0.9
     assert "nahawi export:" in result.stderr
+
+
+def _external_files(graph_file) -> set[str]:
+    model = onnx.load(str(graph_file), load_external_data=False)
+    return {entry.value for init in model.graph.initializer for entry in init.external_data if entry.key == "location"}
+
+
+def test_int8_export_stores_the_tied_table_once(tiny_sources, tmp_path):
+    """The tied embedding / output projection is one int8 table in tied_table.bin that both graphs read (the
+    projection a QGemm over its rows), checked like every model file: a changed byte is a corrupt model."""
+    from nahawi.engine import Corrector, CorrectorOptions
+
+    out = tmp_path / "int8"
+    export_model(ExportRequest(tiny_sources.checkpoint, out, precision="int8"))
+    vocab, width = TEST.vocab_size, TEST.d_model
+    table = out / "tied_table.bin"
+    assert table.stat().st_size >= vocab * width
+    for graph in ("encoder.onnx", "decoder.onnx"):
+        assert _external_files(out / graph) == {"tied_table.bin"}
+        inline = onnx.load(str(out / graph), load_external_data=False).graph.initializer
+        assert not [init.name for init in inline if sorted(init.dims) == sorted([vocab, width]) and init.raw_data]
+    ops = Counter(node.op_type for node in onnx.load(str(out / "decoder.onnx")).graph.node)
+    assert ops["QGemm"] == 1
+    assert load_model_info(out).export["quantization"]["tied_table"]["read_by"] == ["encoder.onnx", "decoder.onnx"]
+    engine = Corrector.from_dir(out, device="cpu", options=CorrectorOptions(threads=1, policy=False))
+    assert engine.correct("ذهب الولد الى المدرسة").source == "ذهب الولد الى المدرسة"
+    data = bytearray(table.read_bytes())
+    data[7] ^= 0x55
+    table.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="tied_table.bin: corrupt"):
+        Corrector.from_dir(out, device="cpu", options=CorrectorOptions(threads=1, policy=False))
+
+
+def test_a_graph_reading_data_outside_its_directory_is_refused(tiny_sources, tmp_path):
+    """A hostile graph whose external data names a file outside the model directory does not load."""
+    from nahawi.engine import Corrector, CorrectorOptions
+
+    out = tmp_path / "int8"
+    export_model(ExportRequest(tiny_sources.checkpoint, out, precision="int8"))
+    outside = tmp_path / "secret.bin"
+    outside.write_bytes((out / "tied_table.bin").read_bytes())
+    model = onnx.load(str(out / "decoder.onnx"), load_external_data=False)
+    for init in model.graph.initializer:
+        for entry in init.external_data:
+            if entry.key == "location":
+                entry.value = "../secret.bin"
+    onnx.save(model, str(out / "decoder.onnx"))
+    document = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    document["files"]["decoder.onnx"] = file_record(out / "decoder.onnx")  # an attacker writes model.json too
+    (out / "model.json").write_text(json.dumps(document), encoding="utf-8")
+    with pytest.raises(ModelError, match="decoder.onnx: cannot load"):
+        Corrector.from_dir(out, device="cpu", options=CorrectorOptions(threads=1, policy=False))
 
 
 def test_refuses_to_overwrite_without_force(tiny_sources, tiny_model_dir, tmp_path):
