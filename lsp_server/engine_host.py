@@ -43,6 +43,7 @@ class EngineKey:
     device: str = "auto"
     strict: bool = False
     latin_marks: bool = False
+    learner: bool = False
 
 
 class EngineHost:
@@ -78,7 +79,8 @@ class EngineHost:
 
         started = time.perf_counter()
         try:
-            options = CorrectorOptions(strict=key.strict, latin_marks=key.latin_marks, cache_size=CACHE_SENTENCES)
+            options = CorrectorOptions(strict=key.strict, learner=key.learner and not key.strict,
+                                       latin_marks=key.latin_marks, cache_size=CACHE_SENTENCES)
             corrector = Corrector.from_dir(key.model_dir, device=key.device, options=options)
         except NahawiError as error:
             log.error("model not loaded: %s", error)

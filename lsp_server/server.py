@@ -58,7 +58,7 @@ CONFIGURATION_TIMEOUT_S = 10.0  # a client that never answers workspace/configur
 
 
 def engine_key(settings: Settings) -> EngineKey:
-    return EngineKey(settings.model_dir, settings.device, settings.strict, settings.latin_marks)
+    return EngineKey(settings.model_dir, settings.device, settings.strict, settings.latin_marks, settings.learner)
 
 
 class NahawiServer(LanguageServer):

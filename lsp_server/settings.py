@@ -40,6 +40,7 @@ class Settings:
     model_dir: str | None = None  # model directory; None: the default model shipped with nahawi
     device: str = "auto"  # auto | cpu | cuda
     strict: bool = False  # the model's strict policy: fewer false alarms, fewer corrections
+    learner: bool = False  # the model's learner policy (a writer learning Arabic): grammar corrections too
     latin_marks: bool = False  # the writer's marks are Latin (, ? ;): kept, and the marks added written so
     message_language: str = "ar"  # ar | en
     debounce_ms: int = 300  # quiet time after the last keystroke before a check starts (0..MAX_DEBOUNCE_MS)
@@ -148,6 +149,7 @@ _PARSERS: dict[str, Callable[[Any], Any]] = {
     "model_dir": _optional_path,
     "device": _choice(DEVICES),
     "strict": _bool,
+    "learner": _bool,
     "latin_marks": _bool,
     "message_language": _choice(MESSAGE_LANGUAGES),
     "debounce_ms": _debounce,

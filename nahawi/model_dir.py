@@ -121,6 +121,8 @@ class ModelInfo:
     export: Mapping[str, object]  # export settings, versions and verification results as written
     policy: Mapping[str, object]  # which model edits to show (nahawi.engine.lexicon_stage.EditPolicy)
     strict_policy: Mapping[str, object]  # the same under a tighter false-alarm budget ({} when not tuned)
+    learner_policy: Mapping[str, object] = field(default_factory=dict)  # for writers learning Arabic: tuned on
+    # learners' text (QALB-2015 dev), the seq2seq's grammar edits shown ({} when not tuned)
     tagger: TaggerSpec | None = None  # the edit tagger, when the directory has one
     source_bos: bool = False  # the encoder's source is bos + pieces + eos (original checkpoints), not pieces + eos
     recorded: Mapping[str, str] = field(default_factory=dict)  # files model.json records (checked): name -> sha256
@@ -210,6 +212,7 @@ POLICY_CHECKS = MappingProxyType({
     "tagger": ("true or false", lambda v: isinstance(v, bool)),
     "tagger_word_threshold": ("a number from 0 to 1.01", lambda v: _number(v) and 0 <= v <= 1.01),
     "tagger_mark_threshold": ("a number from 0 to 1.01", lambda v: _number(v) and 0 <= v <= 1.01),
+    "model_fills_gaps": ("true or false", lambda v: isinstance(v, bool)),
     "tagger_passes": ("1 or 2", lambda v: v in (1, 2) and not isinstance(v, bool)),
     "tagger_kind_thresholds": (f"an object of kind groups ({', '.join(KIND_GROUPS)}) to numbers from 0 to 1.01",
                                lambda v: isinstance(v, dict) and all(
@@ -388,13 +391,15 @@ def load_model_info(path: str | Path, verify_hashes: bool = True) -> ModelInfo:
     training = values.get("training") if isinstance(values.get("training"), dict) else {}
     decoding = _decoding(values, where)
     policy, strict_policy = _policy(values, "policy", where), _policy(values, "strict_policy", where)
+    learner_policy = _policy(values, "learner_policy", where)
     return ModelInfo(
         path=directory, format_version=version, precision=precision, **arch,
         pad_id=ids["pad"], unk_id=ids["unk"], bos_id=ids["bos"], eos_id=ids["eos"],
         encoder=encoder, decoder=decoder, tokenizer_file=tokenizer_file,
         nahawi_version=str(_optional(values, "nahawi_version", "unknown", where)),
         training_manifest_sha256=training.get("manifest_sha256"),
-        policy=MappingProxyType(policy), strict_policy=MappingProxyType(strict_policy), tagger=tagger,
+        policy=MappingProxyType(policy), strict_policy=MappingProxyType(strict_policy),
+        learner_policy=MappingProxyType(learner_policy), tagger=tagger,
         source_bos=source_bos,
         recorded=MappingProxyType({name: str(record.get("sha256", "")) for name, record in records.items()
                                    if isinstance(record, dict)}),

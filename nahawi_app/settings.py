@@ -54,6 +54,7 @@ class AppSettings:
     min_confidence: float = 0.0  # edits the engine scores below this are not shown
     model_dir: str = ""  # "" = the bundled default model
     strict: bool = False  # the model's strict policy: fewer false alarms, fewer corrections
+    learner: bool = False  # the model's learner policy (a writer learning Arabic): grammar corrections too
     latin_marks: bool = False  # the writer's marks are Latin (, ? ;): kept, and the marks added written so
     language: str = "ar"  # interface language: ar | en
     zoom: int = 0  # editor font size offset in points
@@ -86,6 +87,7 @@ class SettingsStore:
             min_confidence=min(1.0, max(0.0, _float(q.value("check/min_confidence"), default.min_confidence))),
             model_dir=str(q.value("model/dir", default.model_dir) or ""),
             strict=_bool(q.value("model/strict"), default.strict),
+            learner=_bool(q.value("model/learner"), default.learner) and not _bool(q.value("model/strict"), False),
             latin_marks=_bool(q.value("model/latin_marks"), default.latin_marks),
             language=language if language in LANGUAGES else default.language,
             zoom=_clamp(_int(q.value("editor/zoom"), default.zoom), -8, 40),
@@ -115,6 +117,7 @@ class SettingsStore:
         q.setValue("check/min_confidence", settings.min_confidence)
         q.setValue("model/dir", settings.model_dir)
         q.setValue("model/strict", settings.strict)
+        q.setValue("model/learner", settings.learner)
         q.setValue("model/latin_marks", settings.latin_marks)
         q.setValue("ui/language", settings.language)
         q.setValue("editor/zoom", settings.zoom)
@@ -193,6 +196,7 @@ class _Fields:
     confidence: QDoubleSpinBox | None = None
     model_dir: QLineEdit | None = None
     strict: QCheckBox | None = None
+    learner: QCheckBox | None = None
     latin_marks: QCheckBox | None = None
     language: QComboBox | None = None
     dictionary: QPlainTextEdit | None = None
@@ -243,6 +247,12 @@ class SettingsDialog(QDialog):
         f.strict = QCheckBox(s("set_strict"))
         f.strict.setChecked(self.settings.strict)
         form.addRow(f.strict)
+        f.learner = QCheckBox(s("set_learner"))
+        f.learner.setChecked(self.settings.learner and not self.settings.strict)
+        form.addRow(f.learner)
+        # two policies, one at a time: choosing one clears the other
+        f.strict.toggled.connect(lambda on: on and f.learner.setChecked(False))
+        f.learner.toggled.connect(lambda on: on and f.strict.setChecked(False))
         f.latin_marks = QCheckBox(s("set_latin_marks"))
         f.latin_marks.setChecked(self.settings.latin_marks)
         form.addRow(f.latin_marks)
@@ -288,6 +298,7 @@ class SettingsDialog(QDialog):
             min_confidence=round(f.confidence.value(), 4),
             model_dir=f.model_dir.text().strip(),
             strict=f.strict.isChecked(),
+            learner=f.learner.isChecked(),
             latin_marks=f.latin_marks.isChecked(),
             language=f.language.currentData(),
             dictionary=words,

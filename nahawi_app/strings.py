@@ -175,6 +175,8 @@ _TABLE: dict[str, tuple[str, str]] = {
     "set_delay": ("مهلة التدقيق بعد التوقف عن الكتابة (مللي ثانية)", "Delay after typing stops (ms)"),
     "set_confidence": ("أدنى ثقة", "Minimum confidence"),
     "set_strict": ("وضع صارم: تنبيهات خاطئة أقل وتصحيحات أقل", "Strict mode: fewer false alarms, fewer corrections"),
+    "set_learner": ("أتعلّم العربية: تصحيحات نحوية وصرفية أيضًا، مع تنبيهات خاطئة أكثر",
+                    "I am learning Arabic: grammar and word-form corrections too, with more false alarms"),
     "set_latin_marks": ("علامات ترقيم لاتينية (, ? ;): تبقى كما كتبتها، وتُكتب المضافة بالشكل نفسه",
                         "Latin punctuation (, ? ;): yours stay as written, added marks are written the same way"),
     "set_model": ("مجلد النموذج (فارغ: النموذج المرفق)", "Model folder (empty: the bundled model)"),

@@ -50,7 +50,8 @@ AUTOSAVE_MS = 2_000  # a draft is written this long after the first change since
 
 def _engine_settings(settings: AppSettings) -> dict:
     """The settings the engine is loaded with: a change to any of them loads it again."""
-    return {"model_dir": settings.model_dir, "strict": settings.strict, "latin_marks": settings.latin_marks}
+    return {"model_dir": settings.model_dir, "strict": settings.strict, "learner": settings.learner,
+            "latin_marks": settings.latin_marks}
 
 
 def default_data_dir() -> Path:

@@ -134,13 +134,13 @@ class CheckResult:
 
 
 def engine_factory(model_dir: str = "", device: str = "auto", strict: bool = False,
-                   latin_marks: bool = False) -> EngineFactory:
-    """A loader for the engine on model_dir ("" = the bundled model), with the model's strict policy and
-    the writer's Latin marks when asked, run on the worker thread."""
+                   latin_marks: bool = False, learner: bool = False) -> EngineFactory:
+    """A loader for the engine on model_dir ("" = the bundled model), with the model's strict or learner policy
+    and the writer's Latin marks when asked, run on the worker thread."""
     def load():
         from nahawi.engine import Corrector, CorrectorOptions
 
-        options = CorrectorOptions(strict=strict, latin_marks=latin_marks)
+        options = CorrectorOptions(strict=strict, learner=learner and not strict, latin_marks=latin_marks)
         return Corrector.from_dir(model_dir or None, device=device, options=options)
     return load
 

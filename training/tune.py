@@ -21,14 +21,18 @@ from nahawi.bench.false_alarms import count_edited_words
 from nahawi.contract import Edit, apply_edits
 from nahawi.engine.lexicon_stage import EditPolicy
 from nahawi.engine.stages import AfterModel
-from nahawi.kinds import KIND_GROUPS
+from nahawi.kinds import KIND_GROUPS, KINDS
 from nahawi.lexicon import Lexicon, LexiconConfig, lexicon_config
 from nahawi.spacing import Spacing
 from nahawi.text.segment import Segment
 
 SPELLING = ("hamza", "ta_marbuta", "alif_maqsura", "letter_confusion")
+WORDS = frozenset(KINDS) - {"punctuation"}
 KIND_SETS = {
     "all": None,
+    "words": WORDS,
+    "words-but-choice": WORDS - {"word_choice"},
+    "morphology+other": frozenset({"morphology", "other"}),
     "spelling+spacing+punct": frozenset({*SPELLING, "spacing", "punctuation"}),
     "spelling+spacing": frozenset({*SPELLING, "spacing"}),
     "spelling": frozenset(SPELLING),
@@ -38,6 +42,7 @@ GRID = {
     "kinds": tuple(KIND_SETS),
     "min_confidence": (0.0, 0.5, 0.7, 0.8, 0.9, 0.95),
     "prefer_lexicon": (False, True),
+    "model_fills_gaps": (False, True),
     "context_check": (False, True),
     "lexicon_ratio": (1.5, 3.0, 5.0, 8.0, 12.0, 20.0, 40.0),
     "lexicon_gate": (None, 0.35, 0.4, 0.45, 0.475, 0.5, 0.55, 0.6, 0.65, 0.7),  # None: no gate
@@ -51,9 +56,11 @@ GRID = {
 }
 TAGGER_GROUP_FIELDS = {f"tagger_{group}": group for group in KIND_GROUPS}  # search coordinates in Setting.tagger_kinds
 TAGGER_FIELDS = ("tagger_word_threshold", "tagger_mark_threshold", *TAGGER_GROUP_FIELDS)
-SEGMENT_FIELDS = ("kinds", "min_confidence", "prefer_lexicon", "context_check", "lexicon_ratio", "lexicon_repair",
+MODEL_FIELDS = ("kinds", "min_confidence", "prefer_lexicon", "context_check", "model_fills_gaps")  # the learner's
+SEGMENT_FIELDS = ("kinds", "min_confidence", "prefer_lexicon", "context_check", "model_fills_gaps", "lexicon_ratio", "lexicon_repair",
                   "lexicon_gate", "lexicon_sure_ratio", *TAGGER_FIELDS)  # all but the punctuation stage's
-CORRECTED_SIDE = "qalb/2014/dev/QALB-2014-L1-Dev.cor.no_ids"
+TUNING_SETS = ("qalb14-dev", "qalb15-dev")  # dev splits only; their marks are the engine's (not ZAEBUC's Latin)
+LEARNER_BUDGET = 3.0  # false alarms per 1,000 words on QALB-2015 dev's corrected side (the default's own: 2.2)
 
 
 @dataclass(frozen=True)
@@ -62,6 +69,7 @@ class Setting:
     min_confidence: float = 0.0
     prefer_lexicon: bool = False
     context_check: bool = False
+    model_fills_gaps: bool = False  # the model's edits only where the corpus stages make none
     lexicon_ratio: float = LexiconConfig.ratio
     lexicon_repair: bool = True  # repair words the corpus does not know (nahawi.lexicon.fold_confusable)
     lexicon_gate: float | None = None  # least gate probability of a lexicon suggestion (nahawi.lexicon_gate)
@@ -86,6 +94,7 @@ class Setting:
         return cls(kinds=names[0], min_confidence=float(policy.get("min_confidence", 0.0)),
                    prefer_lexicon=bool(policy.get("prefer_lexicon", False)),
                    context_check=bool(policy.get("context_check", False)),
+                   model_fills_gaps=bool(policy.get("model_fills_gaps", False)),
                    lexicon_ratio=float(policy.get("lexicon_ratio") or LexiconConfig.ratio),
                    lexicon_repair=bool(policy.get("lexicon_repair", True)), lexicon_gate=policy.get("lexicon_gate"),
                    lexicon_sure_ratio=policy.get("lexicon_sure_ratio"), punctuation_threshold=threshold,
@@ -120,7 +129,7 @@ class Setting:
     def policy(self) -> dict:
         kinds = KIND_SETS[self.kinds]
         return {"min_confidence": self.min_confidence, "prefer_lexicon": self.prefer_lexicon,
-                "context_check": self.context_check,
+                "context_check": self.context_check, "model_fills_gaps": self.model_fills_gaps,
                 "kinds": None if kinds is None else sorted(kinds), "lexicon_ratio": self.lexicon_ratio,
                 "lexicon_repair": self.lexicon_repair, "lexicon_gate": self.lexicon_gate,
                 "lexicon_sure_ratio": self.lexicon_sure_ratio, "punctuation": self.punctuation_threshold is not None,
@@ -285,15 +294,31 @@ def _better(row: dict, best: dict | None, max_false_alarms: float) -> bool:
     return best is None or value(row, max_false_alarms) > value(best, max_false_alarms)
 
 
-def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, max_false_alarms: float = 2.0,
-                rounds: int = 3, log=print, strict_false_alarms: float | None = None) -> dict:
-    """The policy within `max_false_alarms` and, with `strict_false_alarms`, a strict policy within that."""
-    from nahawi.engine import Corrector, CorrectorOptions
+def load_tuning_set(data_root: Path, dataset: str, docs: int | None):
+    """(the dev set, its corrected side) of one of TUNING_SETS."""
+    from nahawi.bench.false_alarms import CORRECT_SIDES
+    from nahawi.bench.quality import DATASETS
     from nahawi.m2.reader import read_lines
-    from training.evaluate import load_qalb14_dev
+    from training.evaluate import DevSet
 
-    dev = load_qalb14_dev(data_root, docs or 10**9)
-    corrected = read_lines(Path(data_root) / CORRECTED_SIDE)[:dev.limit]
+    if dataset not in TUNING_SETS:
+        raise ValueError(f"policies are tuned on {' or '.join(TUNING_SETS)}, not {dataset!r}")
+    spec, root = DATASETS[dataset], Path(data_root)
+    sources = read_lines(root / spec.source)
+    dev = DevSet(sources=sources, m2_path=root / spec.m2, nopnx_m2_path=root / spec.nopnx_m2,
+                 limit=min(docs or 10**9, len(sources)))
+    return dev, read_lines(root / CORRECT_SIDES[dataset])[:dev.limit]
+
+
+def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, max_false_alarms: float = 2.0,
+                rounds: int = 3, log=print, strict_false_alarms: float | None = None, dataset: str = "qalb14-dev",
+                fields: tuple[str, ...] | None = None, starts: tuple[dict, ...] = ()) -> dict:
+    """The policy within `max_false_alarms` and, with `strict_false_alarms`, a strict policy within that, tuned
+    on `dataset` (a dev split) over the search coordinates `fields` (None: all), from the directory's written
+    policy and the policy changes in `starts`."""
+    from nahawi.engine import Corrector, CorrectorOptions
+
+    dev, corrected = load_tuning_set(data_root, dataset, docs)
     raw = Corrector.from_dir(model_dir, device="cpu",
                              options=CorrectorOptions(lexicon=False, policy=False, punctuation=False))
     source_raw, corrected_raw = raw_documents(raw, dev.sources[:dev.limit]), raw_documents(raw, corrected)
@@ -312,10 +337,13 @@ def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, max_f
             if field not in ("lexicon_gate", "lexicon_sure_ratio") or stages.gate is not None}
     if raw.tagger is None:
         grid = {field: values for field, values in grid.items() if field not in TAGGER_FIELDS}
+    if fields is not None:
+        grid = {field: values for field, values in grid.items() if field in fields}
 
     written = json.loads((Path(model_dir) / "model.json").read_text(encoding="utf-8")).get("policy") or {}
     starts = [dataclasses.replace(start, tagger_passes=1)  # raw edits are one pass; a second is tried last
-              for start in (Setting(), *filter(None, [Setting.from_policy(written)]))]
+              for start in (*([Setting()] if fields is None else []),
+                            *filter(None, [Setting.from_policy({**written, **change}) for change in ({}, *starts)]))]
     if raw.tagger is not None:  # the lexicon winning where both edit a word changes nothing while the tagger is
         # off, so a greedy search would never turn it on for the tagger's sake: start from it too (ties go to it)
         starts.append(dataclasses.replace(starts[-1], prefer_lexicon=True, context_check=True))
@@ -343,7 +371,7 @@ def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, max_f
                     "alarms / 1k words (through the engine)")
             if _better(seen[two], best, budget):
                 best, current = seen[two], two
-        return {**current.policy(), "tuned_on": f"qalb14-dev first {dev.limit} documents (source and corrected side)",
+        return {**current.policy(), "tuned_on": f"{dataset} first {dev.limit} documents (source and corrected side)",
                 "objective": f"mean F0.5 with at most {budget} false alarms per 1,000 words",
                 "dev_with_punct": best["with_punct"], "dev_no_punct": best["no_punct"],
                 "dev_false_alarms_per_1000_words": best["false_alarms_per_1000_words"]}
@@ -358,10 +386,24 @@ def tune_policy(model_dir: Path, data_root: Path, docs: int | None = None, max_f
     return {**result, "grid": list(seen.values())}
 
 
-def write_policy(model_dir: Path, policy: dict, strict_policy: dict | None = None) -> None:
+def tune_learner_policy(model_dir: Path, data_root: Path, docs: int | None = None,
+                        max_false_alarms: float = LEARNER_BUDGET, log=print) -> dict:
+    """The learner policy: the written policy's corpus stages as they are, and which of the seq2seq's edits
+    to add (kinds, confidence, whether they only fill the corpus stages' gaps), tuned on learners' text
+    (QALB-2015 dev) within its own false-alarm budget."""
+    learner_start = {"kinds": sorted(WORDS), "min_confidence": 0.7, "model_fills_gaps": True}
+    return tune_policy(model_dir, data_root, docs, max_false_alarms, log=log, dataset="qalb15-dev",
+                       fields=MODEL_FIELDS, starts=(learner_start,))
+
+
+def write_policy(model_dir: Path, policy: dict | None, strict_policy: dict | None = None,
+                 learner_policy: dict | None = None) -> None:
     path = model_dir / "model.json"
     document = json.loads(path.read_text(encoding="utf-8"))
-    document["policy"] = policy
+    if policy is not None:
+        document["policy"] = policy
     if strict_policy is not None:
         document["strict_policy"] = strict_policy
+    if learner_policy is not None:
+        document["learner_policy"] = learner_policy
     path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

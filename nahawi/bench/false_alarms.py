@@ -45,13 +45,13 @@ def alarms(dataset: Dataset, edits: Sequence) -> list:
 
 def measure_false_alarms(name: str, data_root: str | Path | None = None, model_dir: Path | None = None,
                          limit: int | None = None, strict: bool = False, latin_marks: bool = False,
-                         list_alarms: bool = False) -> dict:
+                         list_alarms: bool = False, learner: bool = False) -> dict:
     if name not in CORRECT_SIDES:
         raise InputError(f"unknown dataset {name!r} for false alarms; choose one of {', '.join(CORRECT_SIDES)}")
     from nahawi.engine import Corrector, CorrectorOptions
 
     lines = read_lines(resolve_data_root(data_root) / CORRECT_SIDES[name])[:limit]
-    options = CorrectorOptions(strict=strict, latin_marks=latin_marks)
+    options = CorrectorOptions(strict=strict, learner=learner, latin_marks=latin_marks)
     corrector = Corrector.from_dir(model_dir, device="cpu", options=options)
     corrections = [(c.source, alarms(DATASETS[name], c.edits)) for c in corrector.correct_batch(lines)]
     words = sum(len(line.split()) for line in lines)
@@ -59,7 +59,7 @@ def measure_false_alarms(name: str, data_root: str | Path | None = None, model_d
     rules = Counter(edit.rule_id for _, edits in corrections for edit in edits)
     edits = sum(kinds.values())
     edited_words = sum(count_edited_words(source, edits) for source, edits in corrections)
-    report = {"dataset": name, "input": "corrected side", "policy": "strict" if strict else "default",
+    report = {"dataset": name, "input": "corrected side", "policy": "strict" if strict else "learner" if learner else "default",
             "latin_marks": latin_marks,
             "documents": len(lines), "words": words, "edited_words": edited_words,
             "per_1000_words": round(1000 * edited_words / max(1, words), 3),

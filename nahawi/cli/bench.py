@@ -115,6 +115,7 @@ def quality(
                                                    "one line per pair.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="--dataset: the model's strict policy.")] = False,
+    learner: Annotated[bool, typer.Option("--learner", help="--dataset: the model's learner policy.")] = False,
     latin_marks: Annotated[bool, typer.Option("--latin-marks", help=LATIN_MARKS_HELP)] = False,
     misses: Annotated[int, typer.Option("--misses", min=0, help="Also list, per error kind, the N commonest "
                                         "gold edits missed and system edits that matched none.")] = 0,
@@ -136,7 +137,7 @@ def quality(
             return
         if dataset is not None:
             report = q.score_dataset(dataset, data_root, model, hyp_out, limit, strict=strict,
-                                     latin_marks=latin_marks)
+                                     latin_marks=latin_marks, learner=learner)
         else:
             if hyp is None or m2 is None:
                 raise InputError("--hyp and --m2 go together")
@@ -330,6 +331,7 @@ def false_alarms(
     data_root: Annotated[str | None, typer.Option("--data-root", help=DATA_HELP)] = None,
     limit: Annotated[int | None, typer.Option("--limit", help="First N documents only.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="The model's strict policy.")] = False,
+    learner: Annotated[bool, typer.Option("--learner", help="The model's learner policy.")] = False,
     latin_marks: Annotated[bool, typer.Option("--latin-marks", help=LATIN_MARKS_HELP)] = False,
     list_alarms: Annotated[bool, typer.Option("--list", help="Also list every false alarm with its "
                                                              "document, kind, rule and context.")] = False,
@@ -340,7 +342,7 @@ def false_alarms(
 
     def work() -> None:
         typer.echo(json.dumps(measure_false_alarms(dataset, data_root, model, limit, strict,
-                                                   latin_marks, list_alarms), ensure_ascii=False,
+                                                   latin_marks, list_alarms, learner), ensure_ascii=False,
                               indent=2))
 
     _guard(work)

@@ -49,6 +49,8 @@ PROGRESS_BYTES = 256 << 10  # inputs at least this large get a progress bar on a
 MAX_LENGTH_HELP = "Hard cap on generated tokens per segment (a segment needing more is left as is)."
 CONFIDENCE_HELP = "Drop edits whose confidence (0-1) is below this; edits without a score (spacing) stay."
 STRICT_HELP = "The model's strict policy: fewer false alarms on correct text, fewer corrections."
+LEARNER_HELP = ("The model's learner policy, for writers learning Arabic: its grammar corrections too (word forms, "
+                "agreement), at more false alarms.")
 PROGRESS_HELP = "Progress bar on stderr (default: for large input on a terminal)."
 VERBOSE_HELP = "Say which device and provider run the model, and why CUDA is not used."
 PROFILE_HELP = "A personal profile folder (nahawi adapt; docs/profile.md): correct for that writer."
@@ -75,6 +77,7 @@ def correct(
     no_guard: Annotated[bool, typer.Option("--no-guard", help="Keep corrections that drift far.")] = False,
     min_confidence: Annotated[float | None, typer.Option("--min-confidence", help=CONFIDENCE_HELP)] = None,
     strict: Annotated[bool, typer.Option("--strict", help=STRICT_HELP)] = False,
+    learner: Annotated[bool, typer.Option("--learner", help=LEARNER_HELP)] = False,
     latin_marks: Annotated[bool, typer.Option("--latin-marks", help=LATIN_MARKS_HELP)] = False,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write here, atomically.")] = None,
     progress: Annotated[bool | None, typer.Option("--progress/--no-progress", help=PROGRESS_HELP)] = None,
@@ -91,10 +94,12 @@ def correct(
         _check_choice("--device", device, ("auto", "cpu", "cuda"))
         if diff and output_format != "text":
             raise UsageError(f"--diff shows a text diff and cannot be used with --format {output_format}")
+        if strict and learner:
+            raise UsageError("--strict and --learner are two policies: choose one")
         call = {"beam": beam, "max_length": max_length, "guard": not no_guard,
                 "min_confidence": min_confidence}
         run_correct(file, output_format, diff, model, device, output, progress, call, verbose, arabic,
-                    CorrectorChoices(strict, latin_marks, profile))
+                    CorrectorChoices(strict, latin_marks, profile, learner))
     except UsageError as error:
         _fail(EXIT_USAGE, str(error), arabic)
     except NahawiError as error:
@@ -127,6 +132,7 @@ class CorrectorChoices:
     strict: bool = False
     latin_marks: bool = False
     profile: Path | None = None
+    learner: bool = False
 
 
 def run_correct(file: str, output_format: str, diff: bool, model: Path | None, device: str,
@@ -151,7 +157,8 @@ def run_correct(file: str, output_format: str, diff: bool, model: Path | None, d
         if not bom:
             source.seek(0)
         _configure_logging(verbose, arabic)
-        options = CorrectorOptions(strict=choices.strict, profile=profile, latin_marks=choices.latin_marks)
+        options = CorrectorOptions(strict=choices.strict, learner=choices.learner, profile=profile,
+                                   latin_marks=choices.latin_marks)
         corrector = Corrector.from_dir(model, device=device, options=options)
         if verbose:
             info = corrector.info

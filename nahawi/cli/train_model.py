@@ -189,18 +189,29 @@ def train_tune_policy(
     docs: int = typer.Option(None, help="leading QALB-2014 dev documents (default: all 1,017)"),
     data_root: Path = typer.Option(Path("../shared/data"), help="QALB/ZAEBUC root"),
     write: bool = typer.Option(False, help="record the best policy in MODEL/model.json"),
-    max_false_alarms: float = typer.Option(2.0, help="most edits per 1,000 words of correct text (dev corrected side)"),
+    max_false_alarms: float = typer.Option(None, help="most edited words per 1,000 words of correct text (the dev "
+                                           "set's corrected side; default 2.0, the learner policy's 3.0)"),
     strict_false_alarms: float = typer.Option(None, help="also tune a strict policy (`nahawi correct --strict`) "
                                               "within this many false alarms per 1,000 words"),
+    learner: bool = typer.Option(False, help="tune the learner policy instead (`nahawi correct --learner`): the "
+                                 "policy's corpus stages kept, the seq2seq's edits chosen on QALB-2015 dev within "
+                                 "--max-false-alarms (default for it 3.0) on its corrected side"),
 ) -> None:
     """Pick the stages' settings (model edit kinds and confidence, lexicon ratio, punctuation threshold) that
     maximise dev F0.5 within a false-alarm budget (never the test split)."""
-    from training.tune import tune_policy, write_policy
+    from training.tune import LEARNER_BUDGET, tune_learner_policy, tune_policy, write_policy
 
-    result = tune_policy(model, data_root, docs, max_false_alarms, log=typer.echo,
-                         strict_false_alarms=strict_false_alarms)
+    if learner:
+        budget = LEARNER_BUDGET if max_false_alarms is None else max_false_alarms
+        result = tune_learner_policy(model, data_root, docs, budget, log=typer.echo)
+    else:
+        result = tune_policy(model, data_root, docs, 2.0 if max_false_alarms is None else max_false_alarms,
+                             log=typer.echo, strict_false_alarms=strict_false_alarms)
     typer.echo(json.dumps({k: v for k, v in result.items() if k != "grid"}, ensure_ascii=False))
-    if write:
+    if write and learner:
+        write_policy(model, None, learner_policy=result["policy"])
+        typer.echo(f"learner policy written to {model / 'model.json'}")
+    elif write:
         write_policy(model, result["policy"], result.get("strict_policy"))
         typer.echo(f"policy written to {model / 'model.json'}")
 

@@ -89,6 +89,7 @@ class CorrectorOptions:
     policy: bool = True  # apply model.json's edit policy (model edit kinds and minimum confidence)
     punctuation: bool = True  # use the model directory's punctuation.json.gz (marks between words)
     strict: bool = False  # model.json's strict policy (fewer false alarms, fewer corrections) when it has one
+    learner: bool = False  # model.json's learner policy (for writers learning Arabic: grammar edits too) when it has one
     tagger: bool = True  # use the model directory's edit tagger when it has one (the seq2seq is then not decoded)
     profile: str | Path | None = None  # a personal profile folder (nahawi.profile): the writer's adaptation
     latin_marks: bool = False  # the writer writes marks the Latin way (, ? ;): kept, and added marks written so
@@ -133,9 +134,7 @@ class Corrector:
         fit = math.floor((model_info.max_seq_len - 1 - self.max_len_b) / max(self.max_len_a, 1e-6))
         self.max_source = max(4, min(model_info.max_seq_len, fit))
         self.cache = LRUCache(options.cache_size)
-        policy = {}
-        if options.policy:
-            policy = model_info.strict_policy if options.strict and model_info.strict_policy else model_info.policy
+        policy = _chosen_policy(model_info, options) if options.policy else {}
         lexicon = _lexicon(model_info, policy) if options.lexicon else None
         punctuation_path, punctuation = _stats_path(model_info, PUNCTUATION_FILE), None
         if options.punctuation and policy.get("punctuation", True) and punctuation_path.is_file():
@@ -361,6 +360,17 @@ class Corrector:
         return Correction(text, apply_edits(text, edits), edits)
 
 
+def _chosen_policy(info: ModelInfo, options: CorrectorOptions) -> dict:
+    """model.json's policy, or its strict or learner one when asked for and tuned (else, with a note, its policy)."""
+    for asked, name, policy in (("strict", "strict_policy", info.strict_policy),
+                                ("learner", "learner_policy", info.learner_policy)):
+        if getattr(options, asked):
+            if policy:
+                return dict(policy)
+            log.warning("%s has no %s; correcting with its policy", info.path.name, name)
+    return dict(info.policy)
+
+
 def _tagger_stage(info: ModelInfo, device: str, options: CorrectorOptions) -> TaggerStage:
     """The directory's edit tagger. It proposes every tag from TAGGER_FLOOR up; the edit policy's thresholds
     then choose which are shown (as `training.tune` does)."""
@@ -425,9 +435,12 @@ def _validate_options(options: CorrectorOptions) -> None:
     for name, value in positive.items():
         if not _is_int(value) or value < 1:
             raise InputError(f"{name} must be a positive integer, got {value!r}")
-    for name in ("verify_hashes", "lexicon", "spacing", "policy", "punctuation", "strict", "tagger", "latin_marks"):
+    for name in ("verify_hashes", "lexicon", "spacing", "policy", "punctuation", "strict", "learner", "tagger",
+                 "latin_marks"):
         if not isinstance(getattr(options, name), bool):
             raise InputError(f"{name} must be True or False, got {getattr(options, name)!r}")
+    if options.strict and options.learner:
+        raise InputError("strict and learner are two policies: choose one")
     if not _is_int(options.cache_size) or options.cache_size < 0:
         raise InputError(f"cache_size must be a non-negative integer, got {options.cache_size!r}")
     if options.threads is not None and (not _is_int(options.threads) or options.threads < 1):

@@ -33,6 +33,9 @@ class EditPolicy:
     tagger_mark_threshold: float = 0.5  # least probability of a tagger punctuation edit
     tagger_kind_thresholds: tuple[tuple[str, float], ...] = ()  # (group, threshold): overrides the word threshold
     tagger_passes: int = 1  # 2: the tagger reads again what its edits above these thresholds wrote
+    # the model's edits only on words the corpus stages (lexicon, spacing) leave alone: the learner policy's
+    # seq2seq adds its grammar where the word lists see nothing, never overruling their spellings
+    model_fills_gaps: bool = False
 
     @classmethod
     def from_dict(cls, values) -> EditPolicy:
@@ -43,7 +46,7 @@ class EditPolicy:
                    float(values.get("tagger_mark_threshold", cls.tagger_mark_threshold)),
                    tuple(sorted((group, float(least))
                                 for group, least in (values.get("tagger_kind_thresholds") or {}).items())),
-                   int(values.get("tagger_passes", 1)))
+                   int(values.get("tagger_passes", 1)), bool(values.get("model_fills_gaps", False)))
 
     def tagger_threshold(self, kind: str) -> float:
         """The least probability of a tagger edit of `kind`."""
@@ -201,8 +204,18 @@ def refine(text: str, model_edits: tuple[Edit, ...], lexicon: Lexicon | None,
     if policy.prefer_lexicon:
         suggested = lexicon_edits(text, [], lexicon, tokens, words, context)
         kept = [e for e in kept if not any(_overlaps(e, s.start, s.end) for s in suggested)]
+    if policy.model_fills_gaps:
+        corpus = _corpus_edits(text, [], lexicon, spacing, tokens, words, context)
+        kept = [e for e in kept if not any(_overlaps(e, c.start, c.end) for c in corpus)]
+        return tuple(sorted(corpus + kept, key=lambda e: (e.start, e.end)))
+    return tuple(sorted(_corpus_edits(text, kept, lexicon, spacing, tokens, words, context),
+                        key=lambda e: (e.start, e.end)))
+
+
+def _corpus_edits(text: str, kept: list[Edit], lexicon: Lexicon, spacing: Spacing | None, tokens: list[Token],
+                  words: list[str], context: list[str]) -> list[Edit]:
+    """kept (model edits), less those a join absorbed, with the spacing and lexicon edits around them."""
     if spacing is not None:
         joins, absorbed = spacing_edits(text, kept, spacing, lexicon, tokens, words, context)
         kept = [e for e in kept if not any(e is a for a in absorbed)] + joins
-    extra = lexicon_edits(text, kept, lexicon, tokens, words, context)
-    return tuple(sorted(kept + extra, key=lambda e: (e.start, e.end)))
+    return kept + lexicon_edits(text, kept, lexicon, tokens, words, context)

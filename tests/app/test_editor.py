@@ -130,6 +130,25 @@ def test_settings_dialog_edits_a_copy(qtbot):
     assert result.strict and result.latin_marks
 
 
+def test_strict_and_learner_are_one_choice_in_the_settings(qtbot, tmp_path):
+    """Two policies of the model, one at a time: ticking one (a real Space key on the focused box) clears the
+    other, and the choice is saved and read back."""
+    dialog = SettingsDialog(AppSettings(strict=True), Strings("ar"))
+    qtbot.addWidget(dialog)
+    learner, strict = dialog.fields.learner, dialog.fields.strict
+    assert learner.text() == Strings("ar")("set_learner") and not learner.isChecked()
+    learner.setFocus()
+    qtbot.keyClick(learner, Qt.Key.Key_Space)
+    assert learner.isChecked() and not strict.isChecked()
+    result = dialog.result_settings()
+    assert result.learner and not result.strict
+    store = SettingsStore(tmp_path / "s.ini")
+    store.save(result)
+    assert store.load().learner
+    qtbot.keyClick(strict, Qt.Key.Key_Space)
+    assert strict.isChecked() and not learner.isChecked()
+
+
 def test_switching_the_interface_to_english(window):
     assert window.actions_.menus["file"].title() == "&ملف" and window.layoutDirection() == RTL
     window.apply_settings(dataclasses.replace(window.settings, language="en"))

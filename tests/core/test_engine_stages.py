@@ -42,14 +42,31 @@ def test_strict_policy_is_used_only_when_asked(model_with_lexicon):
     assert strict.correct(text).corrected == "ذهبت الى المدرسة"  # 900 < 100 x 40: «الى» stays
 
 
+def test_learner_policy_is_used_only_when_asked_and_never_with_strict(model_with_lexicon, caplog):
+    from nahawi.errors import InputError
+
+    assert not Corrector.from_dir(model_with_lexicon, device="cpu", options=CorrectorOptions(learner=True)).uses_model
+    assert "has no learner_policy; correcting with its policy" in caplog.text  # none tuned: the policy, said
+    _set_policy(model_with_lexicon, learner={"kinds": ["morphology", "other"], "min_confidence": 0.7,
+                                             "lexicon_ratio": 8.0, "model_fills_gaps": True})
+    learner = Corrector.from_dir(model_with_lexicon, device="cpu", options=CorrectorOptions(learner=True))
+    assert learner.uses_model and learner.stages.policy.model_fills_gaps  # the seq2seq runs for a learner
+    assert learner.stages.policy.kinds == frozenset({"morphology", "other"})
+    assert not Corrector.from_dir(model_with_lexicon, device="cpu").uses_model
+    with pytest.raises(InputError, match="strict and learner"):
+        Corrector.from_dir(model_with_lexicon, device="cpu", options=CorrectorOptions(strict=True, learner=True))
+
+
 def test_model_is_decoded_when_the_policy_shows_its_edits(model_with_lexicon):
     corrector = Corrector.from_dir(model_with_lexicon, device="cpu", options=CorrectorOptions(policy=False))
     assert corrector.uses_model
 
 
-def _set_policy(model, **policy):
+def _set_policy(model, learner=None, **policy):
     document = json.loads((model / "model.json").read_text(encoding="utf-8"))
     document["policy"].update(policy)
+    if learner is not None:
+        document["learner_policy"] = learner
     (model / "model.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
 
 

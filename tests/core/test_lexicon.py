@@ -121,6 +121,23 @@ def test_policy_filters_model_edits_by_kind_and_confidence_and_can_prefer_the_le
         EditPolicy(0.7, frozenset({"hamza"}), True)
 
 
+def test_a_learner_policy_adds_the_model_edits_only_where_the_corpus_stages_make_none():
+    """model_fills_gaps: the corpus stages run as without the model, and the model's edits fill the words they
+    leave alone (its hamza on «الى» gives way to the lexicon's; its other edits stay)."""
+    from nahawi.engine.lexicon_stage import EditPolicy
+
+    lexicon = Lexicon({**COUNTS, "البيت": 50, "البيوت": 40})
+    text = "ذهب الى في البيت"
+    model = (Edit(4, 7, "إن", "hamza", original="الى", confidence=0.9),
+             Edit(11, 16, "البيوت", "morphology", original="البيت", confidence=0.9))
+    first = refine(text, model, lexicon, EditPolicy())
+    assert [(e.replacement, e.rule_id) for e in first] == [("إن", "model"), ("البيوت", "model")]
+    filled = refine(text, model, lexicon, EditPolicy(model_fills_gaps=True))
+    assert [(e.replacement, e.rule_id) for e in filled] == [("إلى", "lexicon"), ("البيوت", "model")]
+    assert refine(text, (), lexicon, EditPolicy(model_fills_gaps=True)) == refine(text, (), lexicon, EditPolicy())
+    assert EditPolicy.from_dict({"model_fills_gaps": True}).model_fills_gaps
+
+
 def _context_lexicon():
     counts = {"أن": 8000, "إن": 1500, "ان": 300, "قال": 900, "يجب": 700, "علي": 300, "على": 9000, "بن": 400,
               "الأرض": 600, "في": 2_000_000}  # a corpus-sized total, so the prior weighs as on real counts

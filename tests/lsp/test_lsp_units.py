@@ -115,6 +115,8 @@ def test_settings_fall_back_per_key_and_name_the_bad_ones():
     assert parse_settings({"strict": True}) == (Settings(strict=True), [])
     assert parse_settings({"strict": "yes"}) == (Settings(), ["nahawi.strict"])
     assert parse_settings({"latinMarks": True}) == (Settings(latin_marks=True), [])
+    assert parse_settings({"learner": True}) == (Settings(learner=True), [])
+    assert parse_settings({"learner": "on"}) == (Settings(), ["nahawi.learner"])
     assert parse_settings({"latinMarks": 1}) == (Settings(), ["nahawi.latinMarks"])
     page = "https://example.org/nahawi/kinds.html"
     assert parse_settings({"kindsDocumentation": page}) == (Settings(kinds_documentation=page), [])

@@ -58,12 +58,12 @@ def test_the_tuned_figures_are_what_the_engine_scores_with_that_policy(trained_m
     exactly the edits the tuner scored — on the dev documents and on the corrected side's false alarms."""
     import shutil
 
+    from nahawi.bench.false_alarms import CORRECT_SIDES
     from nahawi.engine import Corrector
     from nahawi.engine.corrector import DEFAULT_MODEL_DIR
     from nahawi.m2.reader import read_lines
     from nahawi.model_dir import GATE_FILE, LEXICON_FILE, PUNCTUATION_FILE
     from training.evaluate import load_qalb14_dev, score_dev_hypotheses
-    from training.tune import CORRECTED_SIDE
 
     model = tmp_path / "model"
     shutil.copytree(trained_model_dir, model)
@@ -77,7 +77,7 @@ def test_the_tuned_figures_are_what_the_engine_scores_with_that_policy(trained_m
     scores = score_dev_hypotheses([c.corrected for c in engine.correct_batch(dev.sources[:6])], dev)
     assert (scores["with_punct"]["f0.5"], scores["no_punct"]["f0.5"]) == (policy["dev_with_punct"],
                                                                           policy["dev_no_punct"])
-    corrected = read_lines(shared_root / "data" / CORRECTED_SIDE)[:6]
+    corrected = read_lines(shared_root / "data" / CORRECT_SIDES["qalb14-dev"])[:6]
     alarms = sum(len(c.edits) for c in engine.correct_batch(corrected))
     words = sum(len(line.split()) for line in corrected)
     assert 1000 * alarms / words == pytest.approx(policy["dev_false_alarms_per_1000_words"])
@@ -114,16 +114,16 @@ def test_a_second_tagger_pass_is_scored_through_the_engine_as_written(tagger_mod
     figures are those of an engine loading that policy from model.json."""
     import shutil
 
-    from nahawi.bench.false_alarms import count_edited_words
+    from nahawi.bench.false_alarms import CORRECT_SIDES, count_edited_words
     from nahawi.engine import Corrector, CorrectorOptions
     from nahawi.m2.reader import read_lines
     from training.evaluate import load_qalb14_dev, score_dev_hypotheses
-    from training.tune import CORRECTED_SIDE, DevScorer, Stages, engine_row
+    from training.tune import DevScorer, Stages, engine_row
 
     model = tmp_path / "model"
     shutil.copytree(tagger_model_dir, model)
     dev = load_qalb14_dev(shared_root / "data", 6)
-    sources, corrected = dev.sources[:6], read_lines(shared_root / "data" / CORRECTED_SIDE)[:6]
+    sources, corrected = dev.sources[:6], read_lines(shared_root / "data" / CORRECT_SIDES["qalb14-dev"])[:6]
     words = sum(len(line.split()) for line in corrected)
     setting = Setting(kinds="none", tagger_word_threshold=0.3, tagger_mark_threshold=0.3, tagger_passes=2)
     engine = Corrector.from_dir(model, device="cpu", options=CorrectorOptions(cache_size=0))
@@ -135,3 +135,42 @@ def test_a_second_tagger_pass_is_scored_through_the_engine_as_written(tagger_mod
     assert (row["with_punct"], row["no_punct"]) == (scores["with_punct"]["f0.5"], scores["no_punct"]["f0.5"])
     alarms = sum(count_edited_words(c.source, c.edits) for c in written.correct_batch(corrected))
     assert row["false_alarms_per_1000_words"] == pytest.approx(1000 * alarms / words)
+
+
+def test_the_learner_policy_is_tuned_on_learners_text_and_the_engine_shows_what_it_scored(trained_model_dir,
+                                                                                          shared_root, tmp_path):
+    """`tune_learner_policy` keeps the written policy's corpus stages and chooses the model's edits on QALB-2015
+    dev; written as model.json's learner_policy, an engine asked for it (learner=True) scores exactly the tuned
+    figures there, and one not asked for it keeps the policy."""
+    import shutil
+
+    from nahawi.bench.false_alarms import count_edited_words
+    from nahawi.engine import Corrector, CorrectorOptions
+    from nahawi.engine.corrector import DEFAULT_MODEL_DIR
+    from nahawi.model_dir import GATE_FILE, LEXICON_FILE, PUNCTUATION_FILE
+    from training.evaluate import score_dev_hypotheses
+    from training.tune import MODEL_FIELDS, load_tuning_set, tune_learner_policy
+
+    model = tmp_path / "model"
+    shutil.copytree(trained_model_dir, model)
+    for name in (LEXICON_FILE, GATE_FILE, PUNCTUATION_FILE):
+        shutil.copy(DEFAULT_MODEL_DIR / name, model / name)
+    written = json.loads((DEFAULT_MODEL_DIR / "model.json").read_text(encoding="utf-8"))["policy"]
+    write_policy(model, written)
+    learner = tune_learner_policy(model, shared_root / "data", docs=4, max_false_alarms=50.0,
+                                  log=lambda m: None)["policy"]
+    assert learner["tuned_on"].startswith("qalb15-dev first 4 documents")
+    corpus_fields = set(Setting().policy()) - set(MODEL_FIELDS) - {"punctuation"}
+    assert {k: learner[k] for k in corpus_fields if not k.startswith("tagger")} == \
+           {k: Setting.from_policy(written).policy()[k] for k in corpus_fields if not k.startswith("tagger")}
+    write_policy(model, None, learner_policy=learner)
+    dev, corrected = load_tuning_set(shared_root / "data", "qalb15-dev", 4)
+    engine = Corrector.from_dir(model, device="cpu", options=CorrectorOptions(learner=True, cache_size=0))
+    assert engine.stages.policy.model_fills_gaps == learner["model_fills_gaps"]
+    scores = score_dev_hypotheses([c.corrected for c in engine.correct_batch(dev.sources[:4])], dev)
+    assert (scores["with_punct"]["f0.5"], scores["no_punct"]["f0.5"]) == (learner["dev_with_punct"],
+                                                                          learner["dev_no_punct"])
+    alarms = sum(count_edited_words(c.source, c.edits) for c in engine.correct_batch(corrected))
+    words = sum(len(line.split()) for line in corrected)
+    assert 1000 * alarms / words == pytest.approx(learner["dev_false_alarms_per_1000_words"])
+    assert Corrector.from_dir(model, device="cpu").stages.policy.kinds == frozenset(written["kinds"])
