@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from nahawi.errors import InputError, MissingExtraError, NahawiError
+from nahawi.model_dir import DECODER_ALL_LOG_PROBS, load_model_info
 
 QALB_DEV_SOURCE = Path("qalb/2014/dev/QALB-2014-L1-Dev.sent.no_ids")
 SAMPLE = Path(__file__).resolve().parent.parent / "resources" / "sample.txt"
@@ -135,13 +136,16 @@ def measure_engine(model_dir: str, sentences: list[str], beam: int, device: str,
             "pieces": pieces}
 
 
-def measure_pipeline(model_dir: str, sentences: list[str], device: str, threads: int | None, warmup: int) -> dict:
-    """What a user gets: the model directory's shipped pipeline (its policy and every stage it keeps, the
-    tagger where it has one), cache off — one call a sentence, and all sentences in one batched call."""
+def measure_pipeline(model_dir: str, sentences: list[str], device: str, threads: int | None, warmup: int,
+                     learner: bool = False, search: str = "auto") -> dict:
+    """What a user gets: the model directory's shipped pipeline (its policy, or its learner policy, and every
+    stage it keeps, the tagger where it has one), cache off — one call a sentence, and all sentences in one
+    batched call."""
     from nahawi.engine import Corrector, CorrectorOptions
 
     baseline = max_rss_mb()
-    engine = Corrector.from_dir(model_dir, device=device, options=CorrectorOptions(threads=threads, cache_size=0))
+    options = CorrectorOptions(threads=threads, cache_size=0, learner=learner, search=search)
+    engine = Corrector.from_dir(model_dir, device=device, options=options)
     for sentence in sentences[:warmup]:
         engine.correct(sentence)
     words = sum(len(s.split()) for s in sentences)
@@ -153,7 +157,8 @@ def measure_pipeline(model_dir: str, sentences: list[str], device: str, threads:
     stages = [name for name, on in (("tagger", engine.tagger is not None), ("seq2seq", engine.uses_model),
                                     ("lexicon", engine.stages.lexicon is not None),
                                     ("punctuation", engine.stages.punctuation is not None)) if on]
-    return {"system": "nahawi pipeline (shipped policy)", "stages": stages, "device": info.device,
+    return {"system": f"nahawi pipeline ({'learner' if learner else 'shipped'} policy)", "stages": stages,
+            "search": search, "device": info.device,
             "threads": info.threads, "single": single,
             "batched": {"seconds": batched, "sentences_per_s": len(sentences) / batched, "words_per_s": words / batched,
                         # CPU seconds of this process: on a shared machine, what the pipeline costs itself
@@ -347,6 +352,11 @@ def run_speed_benchmark(model_dir: str | Path, checkpoint: str | Path | None = N
                "source": origin, "beam": beam, "model_dir": str(model_dir), "machine": platform.machine(),
                "cpus": os.cpu_count(), "isolated_processes": isolate}
     results["pipeline"] = run("pipeline", str(model_dir), sentences, device, threads, warmup)
+    info = load_model_info(model_dir, verify_hashes=False)
+    if info.learner_policy and info.has_seq2seq:  # the seq2seq runs for a learner: both searches, side by side
+        searches = ("greedy", "aggressive") if DECODER_ALL_LOG_PROBS in info.decoder.outputs else ("greedy",)
+        results["learner_pipeline"] = {search: run("pipeline", str(model_dir), sentences, device, threads, warmup,
+                                                   True, search) for search in searches}
     engine = run("engine", str(model_dir), sentences, beam, device, threads, warmup)
     results["engine"] = {k: v for k, v in engine.items() if k not in ("greedy_ids", "pieces")}
     if beam == 1:
@@ -373,7 +383,6 @@ def _aggressive_side_by_side(run, greedy: dict, model_dir: str, sentences: list[
                               threads: int | None, warmup: int) -> dict:
     """The same engine with aggressive decoding (when the decoder takes several tokens per call): its
     numbers, its speed-up over greedy and whether its ids are greedy's."""
-    from nahawi.model_dir import DECODER_ALL_LOG_PROBS, load_model_info
 
     if DECODER_ALL_LOG_PROBS not in load_model_info(model_dir, verify_hashes=False).decoder.outputs:
         return {"aggressive": "not measured: this decoder takes one token per call (export the model again)"}

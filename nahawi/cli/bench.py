@@ -232,11 +232,14 @@ def speed(
             typer.echo(json.dumps(report, ensure_ascii=False, indent=2))
             return
         pipeline = report["pipeline"]
-        typer.echo(f"pipeline ({'+'.join(pipeline['stages']) or 'no stage'}): batched "
-                   f"{pipeline['batched']['words_per_s']:.0f} words/s ({pipeline['batched']['words_per_cpu_s']:.0f} "
-                   f"per CPU second); one call a sentence "
-                   f"{pipeline['single']['words_per_s']:.0f} words/s, p50 {pipeline['single']['p50_ms']:.1f} ms, "
-                   f"p95 {pipeline['single']['p95_ms']:.1f} ms; peak {pipeline['peak_rss_mb']:.0f} MB")
+        pipelines = [("pipeline", pipeline), *((f"learner pipeline, {search} search", measured) for search, measured
+                                               in report.get("learner_pipeline", {}).items())]
+        for title, measured in pipelines:
+            typer.echo(f"{title} ({'+'.join(measured['stages']) or 'no stage'}): batched "
+                       f"{measured['batched']['words_per_s']:.0f} words/s "
+                       f"({measured['batched']['words_per_cpu_s']:.0f} per CPU second); one call a sentence "
+                       f"{measured['single']['words_per_s']:.0f} words/s, p50 {measured['single']['p50_ms']:.1f} ms, "
+                       f"p95 {measured['single']['p95_ms']:.1f} ms; peak {measured['peak_rss_mb']:.0f} MB")
         for name in ("engine", "aggressive", "against", "naive_torch"):
             if isinstance(report.get(name), dict):
                 single = report[name]["single"]

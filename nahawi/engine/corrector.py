@@ -67,7 +67,7 @@ log = logging.getLogger("nahawi.engine")
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent.parent / "resources" / "default_model"
 MAX_BEAM = 64
-SEARCHES = ("greedy", "aggressive")
+SEARCHES = ("auto", "greedy", "aggressive")
 TAGGER_FLOOR = 0.2  # tags below this probability are never proposed (the policy's thresholds sit above)
 
 
@@ -79,7 +79,9 @@ class CorrectorOptions:
     max_len_a: float | None = None  # output length limit a · src_len + b; None: model.json's value
     max_len_b: int | None = None
     length_penalty: float = 1.0  # beam search: hypothesis score = log-prob / length ** length_penalty
-    search: str = "greedy"  # beam 1: greedy | aggressive (the source as a draft verified in one call; same ids)
+    # beam 1: greedy | aggressive (the source as a draft verified in one call; the same ids, twice as fast a
+    # sentence on the warm seq2seq) | auto (aggressive where the decoder takes several tokens a call, else greedy)
+    search: str = "auto"
     segment_words: int = 64  # longest segment in words before it is cut at a comma or word boundary
     cache_size: int = 4096  # decoded segments remembered across calls (0 disables the cache)
     guard: GuardConfig = field(default_factory=GuardConfig)  # when a correction drifts too far to keep
@@ -134,6 +136,9 @@ class Corrector:
         fit = math.floor((model_info.max_seq_len - 1 - self.max_len_b) / max(self.max_len_a, 1e-6))
         self.max_source = max(4, min(model_info.max_seq_len, fit))
         self.cache = LRUCache(options.cache_size)
+        self.aggressive = options.search == "aggressive" or (
+            options.search == "auto" and model_info.has_seq2seq
+            and DECODER_ALL_LOG_PROBS in model_info.decoder.outputs)
         policy = _chosen_policy(model_info, options) if options.policy else {}
         lexicon = _lexicon(model_info, policy) if options.lexicon else None
         punctuation_path, punctuation = _stats_path(model_info, PUNCTUATION_FILE), None
@@ -318,7 +323,7 @@ class Corrector:
         if settings.max_length is not None:
             cap = min(cap, settings.max_length)
         limits = length_limits(np.array([len(r) for r in rows]), self.max_len_a, self.max_len_b, cap)
-        if settings.beam == 1 and self.options.search == "aggressive":
+        if settings.beam == 1 and self.aggressive:
             return aggressive_search(self.model, src, limits, self.special)
         if settings.beam == 1:
             return greedy_search(self.model, src, limits, self.special)

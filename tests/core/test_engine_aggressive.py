@@ -113,7 +113,7 @@ def test_realign_follows_deletions_insertions_and_substitutions():
 
 
 def test_unknown_search_is_refused_by_name(trained_model_dir):
-    with pytest.raises(InputError, match="search must be one of greedy, aggressive, got 'fast'"):
+    with pytest.raises(InputError, match="search must be one of auto, greedy, aggressive, got 'fast'"):
         Corrector.from_dir(trained_model_dir, options=CorrectorOptions(search="fast"))
 
 
