@@ -1,7 +1,7 @@
 """Aggressive decoding (the source as a draft, verified in one decoder call) on the trained tiny model's real
 ONNX sessions: the same ids as greedy search on real Arabic lines, corrected and copied, under tight length
 limits and in batches; fewer decoder calls than tokens; the same corrections through the Corrector; a model
-directory whose decoder takes one token per call (the shipped default) refuses the option clearly."""
+directory whose decoder takes one token per call (exported before it) refuses the option clearly."""
 import numpy as np
 import pytest
 
@@ -117,16 +117,43 @@ def test_unknown_search_is_refused_by_name(trained_model_dir):
         Corrector.from_dir(trained_model_dir, options=CorrectorOptions(search="fast"))
 
 
-@pytest.mark.skipif(not (DEFAULT_MODEL_DIR / "model.json").is_file(), reason="the default model is not installed")
-def test_a_decoder_of_one_token_per_call_refuses_aggressive_but_still_loads():
+def _one_token_decoder(model_dir, target):
+    """A copy of model_dir as exports before aggressive decoding wrote it: the decoder without its
+    all_log_probs output (one token per call), recorded so in model.json."""
+    import json
+    import shutil
+
+    import onnx
+
+    from nahawi.model_dir import DECODER_ALL_LOG_PROBS, file_record
+
+    shutil.copytree(model_dir, target)
+    graph = onnx.load(str(target / "decoder.onnx"))
+    for output in [o for o in graph.graph.output if o.name == DECODER_ALL_LOG_PROBS]:
+        graph.graph.output.remove(output)
+    onnx.save(graph, str(target / "decoder.onnx"))
+    document = json.loads((target / "model.json").read_text(encoding="utf-8"))
+    outputs = document["graphs"]["decoder"]["outputs"]
+    document["graphs"]["decoder"]["outputs"] = [o for o in outputs if o["name"] != DECODER_ALL_LOG_PROBS]
+    document["files"]["decoder.onnx"] = file_record(target / "decoder.onnx")
+    (target / "model.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+    return target
+
+
+def test_a_decoder_of_one_token_per_call_refuses_aggressive_but_still_loads(trained_model_dir, tmp_path):
+    older = _one_token_decoder(trained_model_dir, tmp_path / "older")
     with pytest.raises(ModelError, match="takes one token per call"):
-        Corrector.from_dir(options=CorrectorOptions(search="aggressive", threads=1))
-    model = open_model(DEFAULT_MODEL_DIR, "cpu", threads=1)
+        Corrector.from_dir(older, options=CorrectorOptions(search="aggressive", threads=1))
+    model = open_model(older, "cpu", threads=1)
     assert not model.parallel
     with pytest.raises(ModelError, match="one token per call"):
         model.verify(np.array([[2, 5]]), 0, np.array([[5, 3]]), *model.encode(np.array([[5, 3]])),
                      np.zeros((1,)), np.zeros((1,)))
-    assert Corrector.from_dir(options=CorrectorOptions(threads=1)).correct("ذهب الطالب الى المدرسة").source
+    auto = Corrector.from_dir(older, options=CorrectorOptions(threads=1, policy=False, cache_size=0))
+    assert not auto.aggressive  # search "auto" decodes it greedily, as before
+    newer = Corrector.from_dir(trained_model_dir, options=CorrectorOptions(threads=1, policy=False, cache_size=0))
+    assert newer.aggressive
+    assert [c.corrected for c in auto.correct_batch(LINES)] == [c.corrected for c in newer.correct_batch(LINES)]
 
 
 def test_bench_speed_puts_aggressive_beside_greedy_with_the_same_outputs(trained_model_dir):
