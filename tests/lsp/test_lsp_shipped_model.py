@@ -201,3 +201,29 @@ async def test_latin_marks_setting_shows_what_the_cli_shows_with_latin_marks(tmp
         assert actual_diagnostics(latin.diagnostics) == expected_diagnostics(text, expected, client.encoding)
     finally:
         await stop_server(client)
+
+
+async def test_learner_setting_shows_the_seq2seq_corrections_the_cli_shows_with_learner(tmp_path):
+    """learner reloads the engine with the shipped model's learner policy: the seq2seq runs and its edits on
+    the words the corpus stages leave alone (a learner's «كانو» for «كانوا») join the diagnostics, which are
+    `nahawi correct --learner`'s edits."""
+    from lsp_client import republished
+
+    text = "الطلاب كانو في المدرسة و المسؤل عنهم غائب\n"
+    client = await start_server("visual-studio-code", tmp_path, {"device": "cpu"}, configuration={"debounceMs": 0})
+    try:
+        uri = (tmp_path / "workspace" / "learner.txt").as_uri()
+        open_document(client, uri, text)
+        native = await published(client, uri, 1)
+        expected = cli_edits(text, tmp_path)
+        assert not any(e.original == "كانو" for e in expected)
+        assert actual_diagnostics(native.diagnostics) == expected_diagnostics(text, expected, client.encoding)
+        count = len(client.published)
+        client.set_configuration({"debounceMs": 0, "learner": True}, section="nahawi")
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        learner = await republished(client, uri, count)
+        expected = cli_edits(text, tmp_path, "--learner")
+        assert any(e.original == "كانو" and e.replacement == "كانوا" and e.rule_id == "model" for e in expected)
+        assert actual_diagnostics(learner.diagnostics) == expected_diagnostics(text, expected, client.encoding)
+    finally:
+        await stop_server(client)
