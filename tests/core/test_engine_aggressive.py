@@ -167,9 +167,9 @@ def test_bench_speed_puts_aggressive_beside_greedy_with_the_same_outputs(trained
 
 
 @pytest.mark.skipif(not (DEFAULT_MODEL_DIR / "model.json").is_file(), reason="the default model is not installed")
-def test_bench_speed_says_why_a_one_token_decoder_has_no_aggressive_numbers():
+def test_bench_speed_says_why_a_one_token_decoder_has_no_aggressive_numbers(trained_model_dir, tmp_path):
     from nahawi.bench.speed import run_speed_benchmark, sample_sentences
 
-    result = run_speed_benchmark(DEFAULT_MODEL_DIR, sentences=sample_sentences()[:2], threads=1, warmup=0,
-                                 isolate=False)
+    older = _one_token_decoder(trained_model_dir, tmp_path / "older")
+    result = run_speed_benchmark(older, sentences=sample_sentences()[:2], threads=1, warmup=0, isolate=False)
     assert result["aggressive"].startswith("not measured: this decoder takes one token per call")

@@ -63,14 +63,17 @@ def test_original_checkpoint_decodes_through_nahawi_correct_as_the_original(orig
     assert load_model_info(out).source_bos is True
     assert json.loads((out / "model.json").read_text(encoding="utf-8"))["tokenizer"]["source_bos"] is True
     seen = []
-    search = corrector_module.greedy_search
 
-    def recording(model, src, limits, special):
-        hypotheses = search(model, src, limits, special)
-        seen.extend(([int(i) for i in row if i != PAD], h) for row, h in zip(src, hypotheses, strict=True))
-        return hypotheses
+    def recording(search):
+        def run(model, src, limits, special):
+            hypotheses = search(model, src, limits, special)
+            seen.extend(([int(i) for i in row if i != PAD], h) for row, h in zip(src, hypotheses, strict=True))
+            return hypotheses
+        return run
 
-    monkeypatch.setattr(corrector_module, "greedy_search", recording)
+    # the engine's search "auto" decodes aggressively where the decoder takes several tokens: the same ids
+    for name in ("greedy_search", "aggressive_search"):
+        monkeypatch.setattr(corrector_module, name, recording(getattr(corrector_module, name)))
     text = tmp_path / "input.txt"
     text.write_text("\n".join(_sample_lines()) + "\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["correct", str(text), "--model", str(out), "--device", "cpu",
