@@ -89,9 +89,10 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 
 def run_lsp_benchmark(model_dir: str | Path | None, words: int = 2000, edits: int = 20,
-                      timeout_s: float = 300.0) -> dict[str, Any]:
-    """Drive the real server over stdio; see the module docstring. model_dir None: the default model."""
-    return asyncio.run(_benchmark(model_dir, words, edits, timeout_s))
+                      timeout_s: float = 300.0, learner: bool = False) -> dict[str, Any]:
+    """Drive the real server over stdio; see the module docstring. model_dir None: the default model;
+    learner: the server set to the model's learner policy (`nahawi.learner`: the seq2seq runs)."""
+    return asyncio.run(_benchmark(model_dir, words, edits, timeout_s, learner))
 
 
 # What VS Code and Neovim 0.10+ announce for code actions: fixes of many findings are resolved when chosen.
@@ -172,7 +173,7 @@ class _Session:
         return await self.request("workspace/executeCommand", {"command": "nahawi.stats", "arguments": []})
 
 
-async def _benchmark(model_dir, words: int, edits: int, timeout_s: float) -> dict[str, Any]:
+async def _benchmark(model_dir, words: int, edits: int, timeout_s: float, learner: bool = False) -> dict[str, Any]:
     started = time.perf_counter()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).resolve().parents[1]),
                                                                      os.environ.get("PYTHONPATH")]))}
@@ -181,13 +182,13 @@ async def _benchmark(model_dir, words: int, edits: int, timeout_s: float) -> dic
                                                    limit=1 << 26)
     session = _Session(process)
     try:
-        options = {"debounceMs": 0, "modelDir": str(model_dir) if model_dir else None}
+        options = {"debounceMs": 0, "modelDir": str(model_dir) if model_dir else None, "learner": learner}
         await session.request("initialize", {"processId": os.getpid(), "rootUri": None, "capabilities": CAPABILITIES,
                                              "initializationOptions": options})
         session.notify("initialized", {})
         engine = await _wait_for_engine(session, timeout_s)
         startup_s = time.perf_counter() - started
-        return {"model_dir": engine.get("modelDir"), "device": engine.get("device"),
+        return {"model_dir": engine.get("modelDir"), "device": engine.get("device"), "learner": learner,
                 "engine_load_s": engine.get("loadSeconds"), "startup_s": round(startup_s, 3),
                 **await _measure(session, benchmark_document(words), edits, timeout_s)}
     finally:

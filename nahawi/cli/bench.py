@@ -292,13 +292,16 @@ def lsp(
     model: Annotated[Path | None, typer.Option("--model", help="Model directory [the embedded model].")] = None,
     words: Annotated[int, typer.Option("--words", help="Words in the benchmark document.")] = 2000,
     edits: Annotated[int, typer.Option("--edits", help="One-word edits to time.")] = 20,
+    learner: Annotated[bool, typer.Option("--learner", help="The server set to the model's learner policy "
+                                          "(nahawi.learner: the seq2seq runs).")] = False,
 ) -> None:
     """Language server: first full check of a document, then diagnostics latency after one-word edits."""
     def work() -> None:
         _require("pygls", "lsp")
         from lsp_server.bench import run_lsp_benchmark
 
-        typer.echo(json.dumps(run_lsp_benchmark(model, words=words, edits=edits), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(run_lsp_benchmark(model, words=words, edits=edits, learner=learner),
+                              ensure_ascii=False, indent=2))
 
     _guard(work)
 
