@@ -195,6 +195,24 @@ def test_latin_marks_setting_reloads_the_engine_and_keeps_the_writers_commas(mak
     assert window.store.load().latin_marks
 
 
+def test_learner_setting_reloads_the_engine_and_underlines_the_seq2seqs_corrections_too(make_window, qtbot):
+    """With "I am learning Arabic" the shipped model's learner policy runs its seq2seq: a learner's «كانو» is
+    underlined («كانوا»), and every finding of the default policy stays."""
+    from app_helpers import check
+
+    window = make_window(engine=None, settings=AppSettings(check_while_typing=False))
+    qtbot.waitUntil(lambda: window.info is not None, timeout=30000)
+    text = "الطلاب كانو في المدرسة و المسؤل عنهم غائب"
+    native = check(qtbot, window, text).correction.edits
+    assert not [e for e in native if e.original == "كانو"]
+    window.apply_settings(dataclasses.replace(window.settings, learner=True))
+    qtbot.waitUntil(lambda: window.controller.info is not None, timeout=30000)
+    learner = check(qtbot, window).correction.edits
+    assert [(e.replacement, e.rule_id) for e in learner if e.original == "كانو"] == [("كانوا", "model")]
+    assert set(native) < set(learner)
+    assert window.store.load().learner
+
+
 def imported_modules(path: Path) -> list[str]:
     names = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

@@ -146,6 +146,21 @@ def test_strict_uses_the_default_models_strict_policy(shared_root):
     assert spans(strict) < spans(default)
 
 
+def test_learner_adds_the_seq2seqs_corrections_to_the_default_ones_and_excludes_strict():
+    """--learner: the shipped model's learner policy keeps every edit of the default policy and adds the
+    seq2seq's where the corpus stages make none (a learner's «كانو» for «كانوا»); with --strict it is a usage
+    error (exit 4), both policies named."""
+    text = "الطلاب كانو في المدرسة و المسؤل عنهم غائب\nذهب الولد الى المدرسه\n"
+    default = [json.loads(line) for line in run("--format", "json", stdin=text).stdout.splitlines()]
+    learner = [json.loads(line) for line in run("--format", "json", "--learner", stdin=text).stdout.splitlines()]
+    spans = lambda rows: {(i, e["start"], e["end"], e["replacement"]) for i, r in enumerate(rows) for e in r["edits"]}
+    assert spans(default) < spans(learner)
+    added = [e for r in learner for e in r["edits"] if e["rule_id"] == "model"]
+    assert [(e["original"], e["replacement"], e["kind"]) for e in added] == [("كانو", "كانوا", "morphology")]
+    both = run("--strict", "--learner", stdin=text)
+    assert both.exit_code == 4 and "--strict and --learner" in both.output
+
+
 def test_latin_marks_keep_the_writers_marks_and_write_added_ones_the_latin_way(shared_root):
     """--latin-marks on real QALB lines that hold Latin commas: the shipped model's other corrections are the
     same (the marks it adds written «,» «?» «;»: the shipped threshold adds almost only «.», see
