@@ -178,52 +178,47 @@ async def test_punctuation_turned_off_and_on_again_comes_back(tmp_path):
         await stop_server(client)
 
 
+async def _before_and_after(tmp_path, name: str, text: str, setting: dict) -> tuple[list, list, str]:
+    """The diagnostics the shipped model's server publishes for text, then again after the client's `nahawi`
+    section turns `setting` on (the engine reloaded), and the position encoding they are in."""
+    from lsp_client import republished
+
+    client = await start_server("visual-studio-code", tmp_path, {"device": "cpu"}, configuration={"debounceMs": 0})
+    try:
+        uri = (tmp_path / "workspace" / name).as_uri()
+        open_document(client, uri, text)
+        before = await published(client, uri, 1)
+        count = len(client.published)
+        client.set_configuration({"debounceMs": 0, **setting}, section="nahawi")
+        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
+        after = await republished(client, uri, count)
+        return before.diagnostics, after.diagnostics, client.encoding
+    finally:
+        await stop_server(client)
+
+
 async def test_latin_marks_setting_shows_what_the_cli_shows_with_latin_marks(tmp_path):
     """latinMarks reloads the engine: the writer's Latin commas are no longer findings, and the diagnostics are
     `nahawi correct --latin-marks`'s edits."""
-    from lsp_client import republished
-
     text = "كتبت الرسالة, ثم ذهبت الى البيت\nهل قرات الكتاب, الذي اعطيتك اياه ?\n"
-    client = await start_server("visual-studio-code", tmp_path, {"device": "cpu"}, configuration={"debounceMs": 0})
-    try:
-        uri = (tmp_path / "workspace" / "latin.txt").as_uri()
-        open_document(client, uri, text)
-        arabic = await published(client, uri, 1)
-        expected = cli_edits(text, tmp_path)
-        assert sum(e.original in (",", "?") and e.kind == "punctuation" for e in expected) == 3
-        assert actual_diagnostics(arabic.diagnostics) == expected_diagnostics(text, expected, client.encoding)
-        count = len(client.published)
-        client.set_configuration({"debounceMs": 0, "latinMarks": True}, section="nahawi")
-        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-        latin = await republished(client, uri, count)
-        expected = cli_edits(text, tmp_path, "--latin-marks")
-        assert expected and not any(e.original in (",", "?") and e.kind == "punctuation" for e in expected)
-        assert actual_diagnostics(latin.diagnostics) == expected_diagnostics(text, expected, client.encoding)
-    finally:
-        await stop_server(client)
+    arabic, latin, encoding = await _before_and_after(tmp_path, "latin.txt", text, {"latinMarks": True})
+    expected = cli_edits(text, tmp_path)
+    assert sum(e.original in (",", "?") and e.kind == "punctuation" for e in expected) == 3
+    assert actual_diagnostics(arabic) == expected_diagnostics(text, expected, encoding)
+    expected = cli_edits(text, tmp_path, "--latin-marks")
+    assert expected and not any(e.original in (",", "?") and e.kind == "punctuation" for e in expected)
+    assert actual_diagnostics(latin) == expected_diagnostics(text, expected, encoding)
 
 
 async def test_learner_setting_shows_the_seq2seq_corrections_the_cli_shows_with_learner(tmp_path):
     """learner reloads the engine with the shipped model's learner policy: the seq2seq runs and its edits on
     the words the corpus stages leave alone (a learner's «كانو» for «كانوا») join the diagnostics, which are
     `nahawi correct --learner`'s edits."""
-    from lsp_client import republished
-
     text = "الطلاب كانو في المدرسة و المسؤل عنهم غائب\n"
-    client = await start_server("visual-studio-code", tmp_path, {"device": "cpu"}, configuration={"debounceMs": 0})
-    try:
-        uri = (tmp_path / "workspace" / "learner.txt").as_uri()
-        open_document(client, uri, text)
-        native = await published(client, uri, 1)
-        expected = cli_edits(text, tmp_path)
-        assert not any(e.original == "كانو" for e in expected)
-        assert actual_diagnostics(native.diagnostics) == expected_diagnostics(text, expected, client.encoding)
-        count = len(client.published)
-        client.set_configuration({"debounceMs": 0, "learner": True}, section="nahawi")
-        client.workspace_did_change_configuration(types.DidChangeConfigurationParams(settings=None))
-        learner = await republished(client, uri, count)
-        expected = cli_edits(text, tmp_path, "--learner")
-        assert any(e.original == "كانو" and e.replacement == "كانوا" and e.rule_id == "model" for e in expected)
-        assert actual_diagnostics(learner.diagnostics) == expected_diagnostics(text, expected, client.encoding)
-    finally:
-        await stop_server(client)
+    native, learner, encoding = await _before_and_after(tmp_path, "learner.txt", text, {"learner": True})
+    expected = cli_edits(text, tmp_path)
+    assert not any(e.original == "كانو" for e in expected)
+    assert actual_diagnostics(native) == expected_diagnostics(text, expected, encoding)
+    expected = cli_edits(text, tmp_path, "--learner")
+    assert any(e.original == "كانو" and e.replacement == "كانوا" and e.rule_id == "model" for e in expected)
+    assert actual_diagnostics(learner) == expected_diagnostics(text, expected, encoding)
