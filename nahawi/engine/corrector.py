@@ -91,7 +91,7 @@ class CorrectorOptions:
     policy: bool = True  # apply model.json's edit policy (model edit kinds and minimum confidence)
     punctuation: bool = True  # use the model directory's punctuation.json.gz (marks between words)
     strict: bool = False  # model.json's strict policy (fewer false alarms, fewer corrections) when it has one
-    learner: bool = False  # model.json's learner policy (for writers learning Arabic: grammar edits too) when it has one
+    learner: bool = False  # model.json's learner policy (writers learning Arabic: the seq2seq's edits too) if tuned
     tagger: bool = True  # use the model directory's edit tagger when it has one (the seq2seq is then not decoded)
     profile: str | Path | None = None  # a personal profile folder (nahawi.profile): the writer's adaptation
     latin_marks: bool = False  # the writer writes marks the Latin way (, ? ;): kept, and added marks written so

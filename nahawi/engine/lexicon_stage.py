@@ -34,7 +34,7 @@ class EditPolicy:
     tagger_kind_thresholds: tuple[tuple[str, float], ...] = ()  # (group, threshold): overrides the word threshold
     tagger_passes: int = 1  # 2: the tagger reads again what its edits above these thresholds wrote
     # the model's edits only on words the corpus stages (lexicon, spacing) leave alone: the learner policy's
-    # seq2seq adds its grammar where the word lists see nothing, never overruling their spellings
+    # seq2seq adds what the word lists cannot see, never overruling their spellings or joins
     model_fills_gaps: bool = False
 
     @classmethod
