@@ -58,6 +58,9 @@ CASES = [
     ("policy.punctuation", "yes", "policy.punctuation must be true or false"),
     ("strict_policy.punctuation_threshold", "0.8", "strict_policy.punctuation_threshold must be"),
     ("strict_policy.lexicon_gate", 2, "strict_policy.lexicon_gate must be null or a number from 0 to 1"),
+    ("learner_policy.model_fills_gaps", "yes", "learner_policy.model_fills_gaps must be true or false"),
+    ("learner_policy.min_confidence", 1.5, "learner_policy.min_confidence must be a number from 0 to 1"),
+    ("learner_policy", ["morphology"], "learner_policy must be an object"),
 ]
 
 
