@@ -59,14 +59,14 @@ def _tie_decoder(model, ids: str) -> tuple[str, np.ndarray, np.ndarray]:
         raise ModelError("decoder.onnx: no int8 lookup of input_ids to tie")
     base = lookup.input[0].removesuffix("_int8")
     vocab = initializers[lookup.input[0]].dims[0]
-    weights = [node for node in graph.node if node.op_type == "DequantizeLinear" and node.input[0] in initializers
-               and list(initializers[node.input[0]].dims)[-1:] == [vocab] and len(initializers[node.input[0]].dims) == 2]
-    matmuls = [node for node in graph.node if node.op_type == "MatMul" and weights
-               and node.input[1] == weights[0].output[0]]
-    if len(weights) != 1 or len(matmuls) != 1 or producer.get(matmuls[0].input[0], None) is None \
-            or producer[matmuls[0].input[0]].op_type != "DequantizeLinear":
+    over_vocabulary = [node for node in graph.node if node.op_type == "DequantizeLinear"
+                       and node.input[0] in initializers and list(initializers[node.input[0]].dims)[1:] == [vocab]]
+    matmuls = [node for node in graph.node if node.op_type == "MatMul"
+               and node.input[1] in {weight.output[0] for weight in over_vocabulary}]
+    activation = producer.get(matmuls[0].input[0]) if len(matmuls) == 1 else None
+    if len(over_vocabulary) != 1 or activation is None or activation.op_type != "DequantizeLinear":
         raise ModelError("decoder.onnx: no quantized output projection over the vocabulary to tie")
-    weight, matmul, activation = weights[0], matmuls[0], producer[matmuls[0].input[0]]
+    weight, matmul = over_vocabulary[0], matmuls[0]
     projection = numpy_helper.to_array(initializers[weight.input[0]])  # (d, V) int8, per column
     column_scale = numpy_helper.to_array(initializers[weight.input[1]]).astype(np.float32)  # (V,)
     zero_point = numpy_helper.to_array(initializers[weight.input[2]])
