@@ -188,7 +188,8 @@ async def _benchmark(model_dir, words: int, edits: int, timeout_s: float, learne
         session.notify("initialized", {})
         engine = await _wait_for_engine(session, timeout_s)
         startup_s = time.perf_counter() - started
-        return {"model_dir": engine.get("modelDir"), "device": engine.get("device"), "learner": learner,
+        return {"model_dir": engine.get("modelDir"), "device": engine.get("device"), "policy": engine.get("policy"),
+                "seq2seq": engine.get("seq2seq"),
                 "engine_load_s": engine.get("loadSeconds"), "startup_s": round(startup_s, 3),
                 **await _measure(session, benchmark_document(words), edits, timeout_s)}
     finally:

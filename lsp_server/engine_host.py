@@ -127,7 +127,14 @@ class EngineHost:
         return {"loaded": self.corrector is not None, "error": self.error,
                 "modelDir": info.model_dir if info else None, "device": info.device if info else None,
                 "provider": info.provider if info else None, "loadSeconds": round(self.stats.load_seconds, 3),
+                "policy": _policy_name(self.corrector.options) if self.corrector is not None else None,
+                "seq2seq": self.corrector.uses_model if self.corrector is not None else None,
                 "cache": vars(self.corrector.cache_stats()) if self.corrector is not None else None}
 
     def shutdown(self) -> None:
         self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _policy_name(options) -> str:
+    """Which of the model's policies the engine corrects with (as asked for: nahawi.strict, nahawi.learner)."""
+    return "strict" if options.strict else "learner" if options.learner else "default"

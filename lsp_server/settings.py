@@ -40,7 +40,7 @@ class Settings:
     model_dir: str | None = None  # model directory; None: the default model shipped with nahawi
     device: str = "auto"  # auto | cpu | cuda
     strict: bool = False  # the model's strict policy: fewer false alarms, fewer corrections
-    learner: bool = False  # the model's learner policy (a writer learning Arabic): grammar corrections too
+    learner: bool = False  # the model's learner policy (a writer learning Arabic): the seq2seq's corrections too
     latin_marks: bool = False  # the writer's marks are Latin (, ? ;): kept, and the marks added written so
     message_language: str = "ar"  # ar | en
     debounce_ms: int = 300  # quiet time after the last keystroke before a check starts (0..MAX_DEBOUNCE_MS)

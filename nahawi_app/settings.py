@@ -54,7 +54,7 @@ class AppSettings:
     min_confidence: float = 0.0  # edits the engine scores below this are not shown
     model_dir: str = ""  # "" = the bundled default model
     strict: bool = False  # the model's strict policy: fewer false alarms, fewer corrections
-    learner: bool = False  # the model's learner policy (a writer learning Arabic): grammar corrections too
+    learner: bool = False  # the model's learner policy (a writer learning Arabic): the seq2seq's corrections too
     latin_marks: bool = False  # the writer's marks are Latin (, ? ;): kept, and the marks added written so
     language: str = "ar"  # interface language: ar | en
     zoom: int = 0  # editor font size offset in points
