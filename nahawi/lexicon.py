@@ -2,9 +2,10 @@
 spelling of a word.
 
 Words are grouped by a fold that erases exactly those distinctions; within a group the most frequent spelling
-replaces the written one when it is `ratio` times more frequent; a final hamza the writer left out (`شي` →
-`شيء`) is added when the completed word is `repair_ratio` times more frequent. On QALB-2014 dev (no punctuation)
-ratio 3 gives F0.5 75.9 but 8.8 false alarms per 1,000 words of correct text (إن → أن); ratio 8 gives 76.5 and
+replaces the written one when it is `ratio` times more frequent (`initial_hamza_ratio` for a bare initial
+alif where no verb with a bare alif can stand: after the article, a preposition, لم or أنا); a final hamza the
+writer left out (`شي` → `شيء`) is added when the completed word is `repair_ratio` times more frequent. On
+QALB-2014 dev (no punctuation) ratio 3 gives F0.5 75.9 but 8.8 false alarms per 1,000 words of correct text (إن → أن); ratio 8 gives 76.5 and
 3.4. A word the corpus does not know may also be repaired into a common word that differs only by letters
 writers confuse (`fold_confusable`: `دلك` → `ذلك`), supplying a distinction but never removing one the writer
 made (`adds_marks_only`); a word it knows, only into one far more frequent that differs by nothing else
@@ -22,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,10 +101,25 @@ class LexiconConfig:
     # the gate's letter features veto every ة → ه, its ratio feature saturates long before; dev-tuned); a
     # known word is repaired by the wider key only into a spelling this many times more frequent (`هدا` → `هذا`)
     sure_ratio: float = math.inf
+    # A bare initial alif where no verb with a bare alif can stand takes the corpus' hamza spelling when that is
+    # this many times more frequent (None: `ratio`). The ratio guards the hamza-less words that are words too,
+    # and those are verbs (`اعتقد` "he believed" beside `أعتقد` "I believe"); after the article, «ب» or a
+    # preposition a noun follows, after لم، لن، سوف، أنا a verb whose first person's alif is a hamza. A word
+    # written with a bare alif there (`الاستقلال`, `باسم`) has no more frequent hamza spelling to take.
+    initial_hamza_ratio: float | None = None
 
 
 SENTENCE_START, SENTENCE_END = "<s>", "</s>"
 PROCLITICS = "وفبلك"  # the one-letter proclitics written joined to the next word
+# A word's bare initial alif where no verb can stand: after the article (`الاكراد`, `للاجئين`) or «ب» joined to it
+NOUN_ALIF = re.compile(r"^[وف]?(?:[بك]?ال|لل|ب)(?=ا)")
+# Words after which a bare initial alif is no verb's: prepositions and the adverbs used as them (a noun follows;
+# not «من»: also "who", before any verb), the particles of the imperfect and «أنا» (its first person: `أعتقد`)
+INITIAL_HAMZA_AFTER = frozenset(["في", "على", "الى", "إلى", "عن", "مع", "حول", "ضد", "بين", "عند", "لدى", "منذ",
+                                 "نحو", "خلال", "بعد", "قبل", "دون", "عبر",
+                                 *(prefix + particle for prefix in ("", "و", "ف")
+                                   for particle in ("لا", "لم", "لن", "سوف", "انا", "أنا"))])
+HAMZA_ALIFS = "أإآ"
 
 
 def neighbours(words: Sequence[str], index: int) -> tuple[str, str]:
@@ -114,12 +131,14 @@ def neighbours(words: Sequence[str], index: int) -> tuple[str, str]:
 
 def lexicon_config(policy) -> LexiconConfig:
     """The lexicon settings a model.json policy chooses (`lexicon_ratio`, `lexicon_repair`, `lexicon_gate`,
-    `lexicon_sure_ratio`)."""
+    `lexicon_sure_ratio`, `lexicon_initial_hamza_ratio`)."""
     config = LexiconConfig(ratio=float(policy.get("lexicon_ratio") or LexiconConfig.ratio))
     if policy.get("lexicon_gate") is not None:
         config = dataclasses.replace(config, gate_threshold=float(policy["lexicon_gate"]))
     if policy.get("lexicon_sure_ratio") is not None:
         config = dataclasses.replace(config, sure_ratio=float(policy["lexicon_sure_ratio"]))
+    if policy.get("lexicon_initial_hamza_ratio") is not None:
+        config = dataclasses.replace(config, initial_hamza_ratio=float(policy["lexicon_initial_hamza_ratio"]))
     if not policy.get("lexicon_repair", True):
         config = dataclasses.replace(config, repair_ratio=math.inf)
     return config
@@ -192,6 +211,9 @@ class Lexicon:
             return None
         written = self.tables.count(word)
         usual = self._frequent(self.tables.usual(fold_variants(word)), word, self.config.ratio * written)
+        prefix = NOUN_ALIF.match(word)
+        if usual is None and prefix is not None:
+            usual = self._initial_hamza(word, prefix.end())
         # A final hamza left out is no variant of the word (nor of its usual spelling: `شئ` → `شي` → `شيء`):
         # the repair ratio decides
         base = usual or word
@@ -209,6 +231,15 @@ class Lexicon:
             if usual is not None and not (adds_marks_only if unknown else only_supplies)(word, usual):
                 usual = None
         return usual
+
+    def _initial_hamza(self, word: str, at: int) -> str | None:
+        """The usual spelling of `word` with a hamza on its bare alif at `at`, at the initial hamza ratio; None
+        when the config has none, or the usual spelling keeps the bare alif (`الاستقلال`)."""
+        if self.config.initial_hamza_ratio is None:
+            return None
+        usual = self._frequent(self.tables.usual(fold_variants(word)), word,
+                               self.config.initial_hamza_ratio * self.tables.count(word))
+        return usual if usual is not None and usual[at] in HAMZA_ALIFS else None
 
     def _frequent(self, candidate: str | None, word: str, at_least: float) -> str | None:
         if candidate is None or candidate == word:
@@ -241,6 +272,8 @@ class Lexicon:
                               after: str = SENTENCE_END) -> tuple[str, float] | None:
         """`suggest_in_context` with its `confidence`, computed once (the gate's features are not free)."""
         best = self.suggest(word)
+        if best is None and before in INITIAL_HAMZA_AFTER and word[:1] == "ا" and len(word) >= self.config.min_length:
+            best = self._initial_hamza(word, 0)
         if best is not None and self.tables.bigrams:
             best = self._choose_in_context(word, best, before, after)
         if best is None:

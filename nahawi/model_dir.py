@@ -206,6 +206,7 @@ POLICY_CHECKS = MappingProxyType({
     "lexicon_repair": ("true or false", lambda v: isinstance(v, bool)),
     "lexicon_gate": ("null or a number from 0 to 1", lambda v: v is None or (_number(v) and 0 <= v <= 1)),
     "lexicon_sure_ratio": ("null or a positive number", lambda v: v is None or (_number(v) and v > 0)),
+    "lexicon_initial_hamza_ratio": ("null or a positive number", lambda v: v is None or (_number(v) and v > 0)),
     "punctuation": ("true or false", lambda v: isinstance(v, bool)),
     "punctuation_threshold": ("null or a number from 0 to 1",
                               lambda v: v is None or (_number(v) and 0 <= v <= 1)),

@@ -53,6 +53,7 @@ GRID = {
     "lexicon_gate": (None, 0.35, 0.4, 0.45, 0.475, 0.5, 0.55, 0.6, 0.65, 0.7),  # None: no gate
     "lexicon_repair": (False, True),
     "lexicon_sure_ratio": (None, 300.0, 1000.0, 3000.0),  # None: the gate vetoes whatever the counts say
+    "lexicon_initial_hamza_ratio": (None, 1.5, 4.0, 8.0),  # None: lexicon_ratio (nahawi.lexicon.INITIAL_HAMZA_AFTER)
     "punctuation_threshold": (0.7, 0.75, 0.8, 0.9, 0.95, 0.98, None),  # None: no punctuation stage
     "tagger_word_threshold": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01),  # 1.01: no tagger word edits
     "tagger_mark_threshold": (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.01),  # 1.01: no tagger marks
@@ -63,7 +64,7 @@ TAGGER_GROUP_FIELDS = {f"tagger_{group}": group for group in KIND_GROUPS}  # sea
 TAGGER_FIELDS = ("tagger_word_threshold", "tagger_mark_threshold", *TAGGER_GROUP_FIELDS)
 MODEL_FIELDS = ("kinds", "min_confidence", "prefer_lexicon", "context_check", "model_fills_gaps")  # the learner's
 SEGMENT_FIELDS = (*MODEL_FIELDS, "lexicon_ratio", "lexicon_repair", "lexicon_gate", "lexicon_sure_ratio",
-                  *TAGGER_FIELDS)  # all but the punctuation stage's
+                  "lexicon_initial_hamza_ratio", *TAGGER_FIELDS)  # all but the punctuation stage's
 TUNING_SETS = ("qalb14-dev", "qalb15-dev")  # dev splits only; their marks are the engine's (not ZAEBUC's Latin)
 LEARNER_BUDGET = 3.0  # false alarms per 1,000 words on QALB-2015 dev's corrected side (the default's own: 2.2)
 
@@ -79,6 +80,7 @@ class Setting:
     lexicon_repair: bool = True  # repair words the corpus does not know (nahawi.lexicon.fold_confusable)
     lexicon_gate: float | None = None  # least gate probability of a lexicon suggestion (nahawi.lexicon_gate)
     lexicon_sure_ratio: float | None = None  # a suggestion this much more frequent passes the gate (None: never)
+    lexicon_initial_hamza_ratio: float | None = None  # where no bare-alif verb can stand (None: lexicon_ratio)
     punctuation_threshold: float | None = 0.8
     tagger_word_threshold: float = 0.5  # least probability of a shown tagger word edit
     tagger_mark_threshold: float = 0.5  # least probability of a shown tagger mark
@@ -102,7 +104,9 @@ class Setting:
                    model_fills_gaps=bool(policy.get("model_fills_gaps", False)),
                    lexicon_ratio=float(policy.get("lexicon_ratio") or LexiconConfig.ratio),
                    lexicon_repair=bool(policy.get("lexicon_repair", True)), lexicon_gate=policy.get("lexicon_gate"),
-                   lexicon_sure_ratio=policy.get("lexicon_sure_ratio"), punctuation_threshold=threshold,
+                   lexicon_sure_ratio=policy.get("lexicon_sure_ratio"),
+                   lexicon_initial_hamza_ratio=policy.get("lexicon_initial_hamza_ratio"),
+                   punctuation_threshold=threshold,
                    tagger_word_threshold=float(policy.get("tagger_word_threshold", 1.01)),
                    tagger_mark_threshold=float(policy.get("tagger_mark_threshold", 1.01)),
                    tagger_kinds=tuple(sorted((group, float(least)) for group, least in groups.items())),
@@ -137,7 +141,9 @@ class Setting:
                 "context_check": self.context_check, "model_fills_gaps": self.model_fills_gaps,
                 "kinds": None if kinds is None else sorted(kinds), "lexicon_ratio": self.lexicon_ratio,
                 "lexicon_repair": self.lexicon_repair, "lexicon_gate": self.lexicon_gate,
-                "lexicon_sure_ratio": self.lexicon_sure_ratio, "punctuation": self.punctuation_threshold is not None,
+                "lexicon_sure_ratio": self.lexicon_sure_ratio,
+                "lexicon_initial_hamza_ratio": self.lexicon_initial_hamza_ratio,
+                "punctuation": self.punctuation_threshold is not None,
                 "punctuation_threshold": self.punctuation_threshold,
                 "tagger_word_threshold": self.tagger_word_threshold,
                 "tagger_mark_threshold": self.tagger_mark_threshold,
@@ -164,10 +170,12 @@ class Stages:
         if self.lexicon is None:
             return None, None
         gate = setting.lexicon_gate if self.gate is not None else None
-        key = (setting.lexicon_ratio, setting.lexicon_repair, gate, setting.lexicon_sure_ratio)
+        key = (setting.lexicon_ratio, setting.lexicon_repair, gate, setting.lexicon_sure_ratio,
+               setting.lexicon_initial_hamza_ratio)
         if key not in self._lexicons:
             config = lexicon_config({"lexicon_ratio": setting.lexicon_ratio, "lexicon_repair": setting.lexicon_repair,
-                                     "lexicon_gate": gate, "lexicon_sure_ratio": setting.lexicon_sure_ratio})
+                                     "lexicon_gate": gate, "lexicon_sure_ratio": setting.lexicon_sure_ratio,
+                                     "lexicon_initial_hamza_ratio": setting.lexicon_initial_hamza_ratio})
             lexicon = Lexicon(self.lexicon.counts, config, self.lexicon.bigrams, None if gate is None else self.gate)
             self._lexicons[key] = (lexicon, Spacing(lexicon))
         return self._lexicons[key]
