@@ -53,6 +53,28 @@ def test_tune_on_dev_documents_writes_a_policy_the_engine_loads(trained_model_di
     assert Corrector.from_dir(model, device="cpu").correct("ذهبت الى المدرسه").source == "ذهبت الى المدرسه"
 
 
+def test_the_strict_search_starts_from_the_written_strict_policy(trained_model_dir, shared_root, tmp_path):
+    """The default's policy is far over the strict budget; one coordinate at a time the search may not get
+    within it, so it also starts from the strict policy the directory already has."""
+    import shutil
+
+    from nahawi.engine.corrector import DEFAULT_MODEL_DIR
+    from nahawi.model_dir import GATE_FILE, LEXICON_FILE, PUNCTUATION_FILE
+
+    model = tmp_path / "model"
+    shutil.copytree(trained_model_dir, model)
+    for name in (LEXICON_FILE, GATE_FILE, PUNCTUATION_FILE):
+        shutil.copy(DEFAULT_MODEL_DIR / name, model / name)
+    quiet = Setting(kinds="none", lexicon_ratio=1e9, lexicon_repair=False, punctuation_threshold=None).policy()
+    write_policy(model, Setting(kinds="spelling+spacing", lexicon_ratio=1.5).policy(), quiet)
+    result = tune_policy(model, shared_root / "data", docs=6, max_false_alarms=50.0, rounds=0,
+                         log=lambda m: None, strict_false_alarms=3.0)  # the quiet one: 2.6, the others 10.4
+    strict = result["strict_policy"]
+    assert strict["dev_false_alarms_per_1000_words"] <= 3.0
+    assert (strict["kinds"], strict["lexicon_ratio"], strict["punctuation"]) == ([], 1e9, False)
+    assert result["policy"]["dev_false_alarms_per_1000_words"] > 0  # the written policy itself edits correct text
+
+
 def test_the_tuned_figures_are_what_the_engine_scores_with_that_policy(trained_model_dir, shared_root, tmp_path):
     """Tuning replays the stages after the model offline; the engine, loading the written policy, must show
     exactly the edits the tuner scored — on the dev documents and on the corrected side's false alarms."""
