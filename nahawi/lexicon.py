@@ -122,11 +122,35 @@ INITIAL_HAMZA_AFTER = frozenset(["في", "على", "الى", "إلى", "عن", "
 HAMZA_ALIFS = "أإآ"
 
 
+class SplitWord(str):
+    """A context word that will be written as several (the spacing stage splits it): the word before it reads
+    its first part, the word after it its last (`ان شاءالله` is read `ان شاء`, so it becomes `إن`)."""
+
+    def __new__(cls, word: str, parts: Sequence[str]):
+        self = super().__new__(cls, word)
+        self.first, self.last = parts[0], parts[-1]
+        return self
+
+
+def word_before(words: Sequence[str], index: int) -> str:
+    """The word before words[index] as the bigram table reads it (SENTENCE_START at the start)."""
+    if index <= 0:
+        return SENTENCE_START
+    word = words[index - 1]
+    return word.last if isinstance(word, SplitWord) else word
+
+
+def word_after(words: Sequence[str], index: int) -> str:
+    """The word after words[index] as the bigram table reads it (SENTENCE_END at the end)."""
+    if index + 1 >= len(words):
+        return SENTENCE_END
+    word = words[index + 1]
+    return word.first if isinstance(word, SplitWord) else word
+
+
 def neighbours(words: Sequence[str], index: int) -> tuple[str, str]:
     """The words either side of words[index], with the sentence boundaries as the bigram table names them."""
-    before = words[index - 1] if index else SENTENCE_START
-    after = words[index + 1] if index + 1 < len(words) else SENTENCE_END
-    return before, after
+    return word_before(words, index), word_after(words, index)
 
 
 def lexicon_config(policy) -> LexiconConfig:

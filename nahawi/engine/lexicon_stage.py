@@ -11,7 +11,14 @@ from dataclasses import dataclass
 from nahawi.contract import Edit
 from nahawi.edits import classify_edit, respacing_edits
 from nahawi.kinds import KIND_GROUP
-from nahawi.lexicon import SENTENCE_END, SENTENCE_START, Lexicon, fold_variants, neighbours
+from nahawi.lexicon import (
+    Lexicon,
+    SplitWord,
+    fold_variants,
+    neighbours,
+    word_after,
+    word_before,
+)
 from nahawi.spacing import Spacing
 from nahawi.tables import Memo
 from nahawi.text.chars import ARABIC_LETTERS, DIACRITICS, TATWEEL, strip_diacritics
@@ -175,8 +182,7 @@ def spacing_edits(text: str, taken: list[Edit], spacing: Spacing, lexicon: Lexic
             if (token.start, following.end) not in by_span and all(pair):
                 joined = pair[0] + pair[1]
             start, end = token.start, following.end
-            before = context[index - 1] if index else SENTENCE_START
-            after = context[index + 2] if index + 2 < len(tokens) else SENTENCE_END
+            before, after = word_before(context, index), word_after(context, index + 1)
             word = bare(joined)  # spelt as its neighbours read it, else as usual
             replacement = with_marks(joined, lexicon.suggest_in_context(word, before, after) or lexicon.suggest(word)
                                      or word)
@@ -191,6 +197,19 @@ def spacing_edits(text: str, taken: list[Edit], spacing: Spacing, lexicon: Lexic
     return edits, absorbed
 
 
+def read_context(lexicon: Lexicon, spacing: Spacing | None, words: list[str]) -> list[str]:
+    """`lexicon.as_context(words)`, a word the spacing stage will split read by each neighbour as the part
+    beside it (`SplitWord`)."""
+    context = lexicon.as_context(words)
+    if spacing is None:
+        return context
+    for index, word in enumerate(words):
+        parts = spacing.split(word)
+        if parts:
+            context[index] = SplitWord(context[index], [lexicon.suggest(part) or part for part in parts])
+    return context
+
+
 def refine(text: str, model_edits: tuple[Edit, ...], lexicon: Lexicon | None,
            policy: EditPolicy = EditPolicy(), spacing: Spacing | None = None) -> tuple[Edit, ...]:
     kept = [e for e in model_edits if policy.allows(e) and (lexicon is None or plausible(e, lexicon))]
@@ -198,7 +217,7 @@ def refine(text: str, model_edits: tuple[Edit, ...], lexicon: Lexicon | None,
         return tuple(kept)
     tokens = model_tokens(text)  # once for every stage below
     words = [bare(t.text) for t in tokens]
-    context = lexicon.as_context(words)
+    context = read_context(lexicon, spacing, words)
     if policy.context_check:
         kept = [e for e in kept if context_agrees(tokens, e, lexicon, context)]
     if policy.prefer_lexicon:

@@ -265,6 +265,14 @@ def test_the_shipped_default_writes_the_hamza_of_a_noun_and_keeps_the_verb(defau
     assert sorted(edit.original for edit in fixed.edits) == ["افغانستان", "الاكراد", "انه"]
 
 
+def test_a_neighbour_the_spacing_splits_is_read_as_the_part_beside_the_word(default_engine):
+    # `شاءالله` is written `شاء الله`: the word before reads `شاء`, so `ان` is the «إن» of `إن شاء الله`,
+    # not the «أن» the unsplit word left to the counts
+    fixed = default_engine.correct("سننتصر ان شاءالله قريبا")
+    assert fixed.corrected == "سننتصر إن شاء الله قريبا."
+    assert [edit.original for edit in fixed.edits if edit.original] == ["ان", "شاءالله"]
+
+
 def test_a_known_word_is_repaired_only_into_a_spelling_sure_ratio_times_more_frequent():
     counts = {"هذا": 177_541, "هدا": 23, "هدأ": 159, "الدين": 2100, "الذين": 6400, "منذ": 32_364, "مند": 24}
     plain = Lexicon(counts)
