@@ -2,20 +2,19 @@
 spelling of a word.
 
 Words are grouped by a fold that erases exactly those distinctions; within a group the most frequent spelling
-replaces the written one when it is `ratio` times more frequent (`initial_hamza_ratio` for a bare initial
-alif where no verb with a bare alif can stand: after the article, a preposition, لم or أنا); a final hamza the
-writer left out (`شي` → `شيء`) is added when the completed word is `repair_ratio` times more frequent. On
-QALB-2014 dev (no punctuation) ratio 3 gives F0.5 75.9 but 8.8 false alarms per 1,000 words of correct text (إن → أن); ratio 8 gives 76.5 and
-3.4. A word the corpus does not know may also be repaired into a common word that differs only by letters
-writers confuse (`fold_confusable`: `دلك` → `ذلك`), supplying a distinction but never removing one the writer
-made (`adds_marks_only`); a word it knows, only into one far more frequent that differs by nothing else
-(`only_supplies`: `هدا` → `هذا`). When the lexicon file also holds corpus bigram counts (for the words that
-have other spellings), the neighbours decide between the spellings: a bigram model (Dirichlet-smoothed,
-previous and next word) may pick another spelling than the most frequent one (`قال ان` → `قال إن`), or keep
-the written word when the context prefers it over the suggestion; on QALB-2014 dev this adds +1.0 F0.5 and
-cuts false alarms by 15 % (docs/RESULTS.md). A lexicon may carry a gate (nahawi.lexicon_gate), a learned check
-that vetoes the suggestions reviewers would not make; with it the policy tunes the ratio and the gate's
-threshold together.
+replaces the written one when it is `ratio` times more frequent (`initial_hamza_ratio` for a bare initial alif
+where no verb with a bare alif can stand: after the article, a preposition, لم or أنا); a final hamza the writer
+left out (`شي` → `شيء`) is added when the completed word is `repair_ratio` times more frequent. On QALB-2014 dev
+(no punctuation) ratio 3 gives F0.5 75.9 but 8.8 false alarms per 1,000 words of correct text (إن → أن); ratio 8
+gives 76.5 and 3.4. A word the corpus does not know may also be repaired into a common word that differs only by
+letters writers confuse (`fold_confusable`: `دلك` → `ذلك`), supplying a distinction but never removing one the
+writer made (`adds_marks_only`); a word it knows, only into one far more frequent that differs by nothing else
+(`only_supplies`: `هدا` → `هذا`). When the lexicon file also holds corpus bigram counts (for the words that have
+other spellings), the neighbours decide between the spellings: a bigram model (Dirichlet-smoothed, previous and
+next word) may pick another spelling than the most frequent one (`قال ان` → `قال إن`), or keep the written word
+when the context prefers it over the suggestion; on QALB-2014 dev this adds +1.0 F0.5 and cuts false alarms
+by 15 % (docs/RESULTS.md). A lexicon may carry a gate (nahawi.lexicon_gate), a learned check that vetoes the
+suggestions reviewers would not make; with it the policy tunes the ratio and the gate's threshold together.
 Works on benchmark-tokenised words and knows nothing of models or user spacing.
 """
 from __future__ import annotations
