@@ -82,9 +82,9 @@ running into the window from before it: an unclosed comment or ignore region, a 
     delta = new_end - old_end
     old_b = b - delta
     if local_window(old_text, a, old_b, plan.markdown) is None or (a > 0 and overlaps(plan.prose.skipped, a - 1, a)) \
-            or prose(old_text[a:old_b], plan.markdown).text != plan.prose.text[a:old_b]:
+            or prose(old_text[a:old_b], plan.markdown, front_matter=a == 0).text != plan.prose.text[a:old_b]:
         return plan_document(text, "markdown" if plan.markdown else "plaintext", plan.segment_words)
-    piece = prose(text[a:b], plan.markdown)
+    piece = prose(text[a:b], plan.markdown, front_matter=a == 0)
     prose_text = plan.prose.text[:a] + piece.text + plan.prose.text[old_b:]
     lo = prose_text.rfind("\n", 0, a) + 1
     hi = prose_text.find("\n", b)

@@ -58,12 +58,13 @@ class Prose:
     skipped: tuple[Span, ...]  # sorted, non-overlapping spans that are not prose
 
 
-def prose(text: str, markdown: bool = False) -> Prose:
-    """The prose of a document (Markdown rules when markdown is True, else plain text rules)."""
+def prose(text: str, markdown: bool = False, front_matter: bool = True) -> Prose:
+    """The prose of a document (Markdown rules when markdown is True, else plain text rules); front_matter
+    False for a piece that does not start the document (only a document's first line opens front matter)."""
     chars = list(text)
     spans = _mask(chars, [m.span() for m in IGNORE_REGION.finditer(text)])
     if markdown:
-        spans += _mask(chars, _block_spans(text))
+        spans += _mask(chars, _block_spans(text, front_matter))
         current = "".join(chars)
         spans += _mask(chars, [m.span() for m in _HTML_COMMENT.finditer(current)])
         spans += _mask(chars, _code_spans("".join(chars)))
@@ -111,6 +112,8 @@ def local_window(text: str, start: int, end: int, markdown: bool) -> Span | None
         return None
     if markdown and not _markdown_local(text, a, b):
         return None
+    if markdown and a == 0 and _front_matter_opener(text[:b]):
+        return None  # front matter may close in a later paragraph
     return a, b
 
 
@@ -206,6 +209,11 @@ def _lines(text: str) -> Iterator[tuple[int, int, str]]:
         yield match.start(), match.end(), match.group()
 
 
+def _front_matter_opener(text: str) -> bool:
+    first = next(_lines(text), None)
+    return first is not None and first[2].strip() in ("---", "+++")
+
+
 def _front_matter(lines: list[tuple[int, int, str]]) -> int:
     """Number of lines of a leading `---`/`+++` front matter block (0 when there is none)."""
     if not lines or lines[0][2].strip() not in ("---", "+++"):
@@ -218,11 +226,11 @@ def _front_matter(lines: list[tuple[int, int, str]]) -> int:
     return 0
 
 
-def _block_spans(text: str) -> list[Span]:
-    """Front matter, fenced code blocks (to the closing fence or the end) and indented code blocks (after
-    a blank line, outside lists)."""
+def _block_spans(text: str, front_matter: bool = True) -> list[Span]:
+    """Front matter (when text starts the document), fenced code blocks (to the closing fence or the end)
+    and indented code blocks (after a blank line, outside lists)."""
     lines = list(_lines(text))
-    skip = _front_matter(lines)
+    skip = _front_matter(lines) if front_matter else 0
     spans = [(0, lines[skip - 1][1])] if skip else []
     fence, prev_blank, prev_code, in_list = "", True, False, False
     for start, end, line in lines[skip:]:

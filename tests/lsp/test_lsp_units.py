@@ -176,6 +176,22 @@ def test_a_plan_updated_for_an_edit_is_the_plan_of_the_new_text(text, inserted, 
         [k for k in range(len(new_text)) if overlaps(fresh.prose.skipped, k, k + 1)]
 
 
+def test_a_paragraph_read_again_is_no_front_matter_unless_it_starts_the_document():
+    # hypothesis found it: `---` then `---` read alone is a front matter block (the newline between them
+    # hidden too); in the document, after a paragraph, they are two rules
+    text = "ذهب الطالب الى المدرسة\n\n---"
+    for inserted in ("\n---", "\n---\r"):
+        new_text = text + inserted
+        plan = update_plan(plan_document(text, "markdown", 4), text, new_text, len(text), len(text), len(new_text))
+        fresh = plan_document(new_text, "markdown", 4)
+        assert (plan.prose.text, plan.prose.skipped) == (fresh.prose.text, fresh.prose.skipped)
+    # an edit in a document's first paragraph that opens front matter closing further on: read whole
+    text = "--\ntitle: x\n\nكلمة\n---\n\nذهب الطالب"
+    new_text = "-" + text
+    plan = update_plan(plan_document(text, "markdown", 4), text, new_text, 0, 0, 1)
+    assert plan.prose == plan_document(new_text, "markdown", 4).prose and "كلمة" not in plan.prose.text
+
+
 def test_an_insertion_is_shown_on_the_word_before_it():
     text = "العلم نور\nوالجهل ظلام 😀\n\nكلمة"
     end = text.index("نور") + 3
