@@ -180,24 +180,33 @@ def score_file(hyp: Path, m2: Path, no_punct: bool = False) -> QualityReport:
     return score_hypotheses(hyp.name, lines, m2, None)
 
 
+# The seq2seq alone: every edit it makes, no corpus stage, no tagger (issue 19 measures the model so).
+SEQ2SEQ_ALONE = dict(lexicon=False, spacing=False, punctuation=False, policy=False, tagger=False)
+
+
 def correct_lines(texts: list[str], model_dir: Path | None, strict: bool = False,
-                  latin_marks: bool = False, learner: bool = False) -> list[str]:
-    """Run the engine on texts (with the model's strict or learner policy, or for a writer of Latin marks, when
-    asked); the corrected text of each."""
+                  latin_marks: bool = False, learner: bool = False, seq2seq_alone: bool = False,
+                  beam: int = 1) -> list[str]:
+    """Run the engine on texts (with the model's strict or learner policy, or for a writer of Latin marks, or
+    its seq2seq alone, when asked; `beam` for the seq2seq's search); the corrected text of each."""
     try:
         from nahawi.engine import Corrector, CorrectorOptions
     except ImportError as error:
         raise NahawiError(f"the correction engine is not available ({error}); score a hypothesis file "
                           "with --hyp instead") from None
-    options = CorrectorOptions(strict=strict, learner=learner, latin_marks=latin_marks)
+    if seq2seq_alone and (strict or learner):
+        raise InputError("--seq2seq-alone shows every edit of the seq2seq: it has no strict or learner policy")
+    options = CorrectorOptions(strict=strict, learner=learner, latin_marks=latin_marks,
+                               **(SEQ2SEQ_ALONE if seq2seq_alone else {}))
     corrector = Corrector.from_dir(model_dir, device="cpu", options=options)
-    return [result.corrected for result in corrector.correct_batch(texts)]
+    return [result.corrected for result in corrector.correct_batch(texts, beam=beam)]
 
 
 def score_dataset(name: str, data_root: str | Path | None = None, model_dir: Path | None = None,
                   hyp_out: Path | None = None, limit: int | None = None,
                   correct: Callable[[list[str]], list[str]] | None = None, strict: bool = False,
-                  latin_marks: bool = False, learner: bool = False) -> QualityReport:
+                  latin_marks: bool = False, learner: bool = False, seq2seq_alone: bool = False,
+                  beam: int = 1) -> QualityReport:
     """Correct a dataset's source side with the model and score it with and without punctuation.
     `limit` keeps the first documents only; `correct` replaces the engine (texts → corrected texts)."""
     if name not in DATASETS:
@@ -209,7 +218,8 @@ def score_dataset(name: str, data_root: str | Path | None = None, model_dir: Pat
     if not source_path.is_file():
         raise InputError(f"source file {source_path} not found")
     sources = read_lines(source_path)[:limit]
-    corrected = correct(sources) if correct else correct_lines(sources, model_dir, strict, latin_marks, learner)
+    corrected = correct(sources) if correct else correct_lines(sources, model_dir, strict, latin_marks, learner,
+                                                               seq2seq_alone, beam)
     hypotheses = [hypothesis(files, text) for text in corrected]
     if hyp_out is not None:
         Path(hyp_out).write_text("".join(h + "\n" for h in hypotheses), encoding="utf-8")

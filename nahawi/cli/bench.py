@@ -116,6 +116,11 @@ def quality(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")] = False,
     strict: Annotated[bool, typer.Option("--strict", help="--dataset: the model's strict policy.")] = False,
     learner: Annotated[bool, typer.Option("--learner", help="--dataset: the model's learner policy.")] = False,
+    seq2seq_alone: Annotated[bool, typer.Option("--seq2seq-alone", help="--dataset: the model's seq2seq "
+                                                "alone, every edit it makes (no lexicon, spacing, punctuation "
+                                                "model, tagger or policy).")] = False,
+    beam: Annotated[int, typer.Option("--beam", min=1, help="--dataset: beam size of the seq2seq's search "
+                                      "(1: greedy or aggressive decoding).")] = 1,
     latin_marks: Annotated[bool, typer.Option("--latin-marks", help=LATIN_MARKS_HELP)] = False,
     misses: Annotated[int, typer.Option("--misses", min=0, help="Also list, per error kind, the N commonest "
                                         "gold edits missed and system edits that matched none.")] = 0,
@@ -131,13 +136,16 @@ def quality(
         modes = [hyp is not None or m2 is not None, dataset is not None, pairs is not None]
         if sum(modes) != 1:
             raise InputError("choose one of --hyp/--m2, --dataset or --pairs")
+        if (seq2seq_alone or beam != 1) and dataset is None:
+            raise InputError("--seq2seq-alone and --beam run the model on a dataset: they go with --dataset")
         if pairs is not None:
             report = q.run_pairs(pairs, pairs_hyp, model)
             typer.echo(json.dumps(report.to_dict(), ensure_ascii=False)) if as_json else _print_pairs(report)
             return
         if dataset is not None:
             report = q.score_dataset(dataset, data_root, model, hyp_out, limit, strict=strict,
-                                     latin_marks=latin_marks, learner=learner)
+                                     latin_marks=latin_marks, learner=learner, seq2seq_alone=seq2seq_alone,
+                                     beam=beam)
         else:
             if hyp is None or m2 is None:
                 raise InputError("--hyp and --m2 go together")

@@ -177,3 +177,36 @@ def test_scorer_command_checks_expected_counts(tmp_path):
 def test_scorer_command_reports_a_difference(tmp_path):
     result = run("scorer", "--reference", _reference_folder(tmp_path, 4))
     assert result.exit_code == 1 and "DIFFERS" in result.output and "1 of 1 files differ" in result.output
+
+
+def test_the_seq2seq_alone_is_the_shipped_graphs_with_nothing_else(shared_root, tmp_path):
+    """`--seq2seq-alone` scores what a directory holding only the default's seq2seq graphs corrects (every edit
+    of the model shown, no corpus stage): issue 19 measures the model so. The default policy shows none of
+    the seq2seq's edits, so its own output differs; `--beam` runs the beam search; both need --dataset."""
+    from nahawi.engine.corrector import DEFAULT_MODEL_DIR
+
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    document = json.loads((DEFAULT_MODEL_DIR / "model.json").read_text(encoding="utf-8"))
+    kept = {name: entry for name, entry in document["files"].items()
+            if name.endswith((".onnx", ".bin")) or name == "spm.model"}
+    for name in kept:
+        shutil.copy(DEFAULT_MODEL_DIR / name, alone / name)
+    for name in ("strict_policy", "learner_policy"):
+        document.pop(name, None)
+    document.update(files=kept, policy={"kinds": None, "min_confidence": 0.0, "punctuation": False})
+    (alone / "model.json").write_text(json.dumps(document, ensure_ascii=False), encoding="utf-8")
+
+    data, outputs = shared_root / "data", {}
+    for name, args in {"flag": ["--seq2seq-alone"], "directory": ["--model", alone], "default": [],
+                       "beam": ["--seq2seq-alone", "--beam", "3"]}.items():
+        out = tmp_path / f"{name}.txt"
+        result = run("quality", "--dataset", "qalb14-dev", "--data-root", data, "--limit", "4", "--hyp-out", out,
+                     "--json", *args)
+        assert result.exit_code == 0, result.output
+        outputs[name] = read_lines(out)
+    assert outputs["flag"] == outputs["directory"] != outputs["default"]
+    assert len(outputs["beam"]) == 4 and outputs["beam"] != outputs["default"]
+    _fails_cleanly(run("quality", "--dataset", "qalb14-dev", "--data-root", data, "--seq2seq-alone", "--strict"),
+                   1, "--seq2seq-alone")
+    _fails_cleanly(run("quality", "--hyp", HYP, "--m2", CORPUS, "--beam", "2"), 1, "--dataset")
