@@ -210,3 +210,5 @@ def test_the_seq2seq_alone_is_the_shipped_graphs_with_nothing_else(shared_root, 
     _fails_cleanly(run("quality", "--dataset", "qalb14-dev", "--data-root", data, "--seq2seq-alone", "--strict"),
                    1, "--seq2seq-alone")
     _fails_cleanly(run("quality", "--hyp", HYP, "--m2", CORPUS, "--beam", "2"), 1, "--dataset")
+    _fails_cleanly(run("quality", "--dataset", "qalb14-dev", "--data-root", data, "--limit", "1", "--seq2seq-alone",
+                       "--beam", "65"), 1, "beam must be")  # the size reaches the engine's search
