@@ -25,6 +25,7 @@ URL = re.compile(r"\b(?:(?:https?|ftp|file)://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!
                  r"|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")  # LSP line breaks: \r\n, \r, \n
 _FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_FRONT_MATTER_FENCES = ("---", "+++")  # a document's first line opening front matter
 _FENCE_CLOSE = re.compile(r" {0,3}(`{3,}|~{3,})[ \t]*(?:\r\n|\r|\n)?\Z")
 _INDENTED = re.compile(r"(?: {4}|\t)")
 _LIST_ITEM = re.compile(r" {0,3}(?:[-+*]|\d{1,9}[.)])(?:[ \t]|$)")
@@ -166,7 +167,8 @@ def _markdown_local(text: str, a: int, b: int) -> bool:
     lines = text[a:b].splitlines()
     if any(_indented(line) for line in lines) or _indented(_LEADING_BLANK.sub("", text[b:b + 512], count=1)):
         return False
-    if text.startswith(("---", "+++")) and (a == 0 or any(line.strip() in ("---", "+++", "...") for line in lines)):
+    if text.startswith(_FRONT_MATTER_FENCES) and (a == 0 or any(line.strip() in (*_FRONT_MATTER_FENCES, "...")
+                                                              for line in lines)):
         return False
     return a == 0 or text[a - 1] == "\n"
 
@@ -211,12 +213,12 @@ def _lines(text: str) -> Iterator[tuple[int, int, str]]:
 
 def _front_matter_opener(text: str) -> bool:
     first = next(_lines(text), None)
-    return first is not None and first[2].strip() in ("---", "+++")
+    return first is not None and first[2].strip() in _FRONT_MATTER_FENCES
 
 
 def _front_matter(lines: list[tuple[int, int, str]]) -> int:
     """Number of lines of a leading `---`/`+++` front matter block (0 when there is none)."""
-    if not lines or lines[0][2].strip() not in ("---", "+++"):
+    if not lines or not _front_matter_opener(lines[0][2]):
         return 0
     marker = lines[0][2].strip()
     closers = (marker, "...") if marker == "---" else (marker,)
