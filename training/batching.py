@@ -19,19 +19,22 @@ from training.checkpoint import safe_load, save_atomically
 CACHE_FORMAT = 2  # 2: flat int32 tensors + lengths (1: lists of numpy arrays, which need unpickling code)
 
 
-def cache_key(jsonl: Path, sp, max_len: int) -> str:
+def cache_key(jsonl: Path, sp, max_len: int, copy_joins: bool = False) -> str:
     """sha256 over the pairs file, the tokenizer model and the settings that change the encoding."""
     digest = hashlib.sha256()
     digest.update(jsonl.read_bytes())
     digest.update(sp.serialized_model_proto())
-    digest.update(json.dumps({"format": CACHE_FORMAT, "max_len": max_len}).encode())
+    settings = {"format": CACHE_FORMAT, "max_len": max_len, **({"copy_joins": True} if copy_joins else {})}
+    digest.update(json.dumps(settings).encode())  # without copy_joins the keys of older caches
     return digest.hexdigest()
 
 
-def encode_pairs(jsonl: Path, sp, max_len: int, cache_dir: Path) -> tuple[list[np.ndarray], list[np.ndarray], dict]:
+def encode_pairs(jsonl: Path, sp, max_len: int, cache_dir: Path,
+                 copy_joins: bool = False) -> tuple[list[np.ndarray], list[np.ndarray], dict]:
     """Encode `source`/`target` of every record once (cached by content and configuration); skip over-long
-    pairs and count them. report["cache"] says whether the cache was used, written, or rebuilt and why."""
-    key = cache_key(jsonl, sp, max_len)
+    pairs and count them. report["cache"] says whether the cache was used, written, or rebuilt and why.
+    copy_joins: a target word that joins two source words keeps their pieces (training.segmentation)."""
+    key = cache_key(jsonl, sp, max_len, copy_joins)
     cache = cache_dir / f"encoded-{key[:16]}.pt"
     note = f"encoded and cached in {cache.name}"
     if cache.exists():
@@ -40,7 +43,7 @@ def encode_pairs(jsonl: Path, sp, max_len: int, cache_dir: Path) -> tuple[list[n
             return sources, targets, dict(report, cache=f"read from {cache.name}")
         except ModelError as error:
             note = f"re-encoded: {error}"
-    sources, targets, report = _encode(jsonl, sp, max_len)
+    sources, targets, report = _encode(jsonl, sp, max_len, copy_joins)
     save_atomically({"key": key, **_flat("src", sources), **_flat("tgt", targets), "report": report}, cache)
     return sources, targets, dict(report, cache=note)
 
@@ -60,13 +63,16 @@ def read_cache(path: Path, key: str) -> tuple[list[np.ndarray], list[np.ndarray]
         raise ModelError(f"{path}: malformed encoding cache ({error})") from None
 
 
-def _encode(jsonl: Path, sp, max_len: int) -> tuple[list[np.ndarray], list[np.ndarray], dict]:
+def _encode(jsonl: Path, sp, max_len: int, copy_joins: bool) -> tuple[list[np.ndarray], list[np.ndarray], dict]:
+    from training.segmentation import JoinEncoder
+
+    encode_target = JoinEncoder(sp).encode if copy_joins else (lambda source, target: sp.encode(target))
     sources, targets, report = [], [], {"pairs": 0, "too_long": 0}
     with jsonl.open(encoding="utf-8") as handle:
         for line in handle:
             record = json.loads(line)
             report["pairs"] += 1
-            src, tgt = sp.encode(record["source"]), sp.encode(record["target"])
+            src, tgt = sp.encode(record["source"]), encode_target(record["source"], record["target"])
             if len(src) + 1 > max_len or len(tgt) + 2 > max_len:
                 report["too_long"] += 1  # prepare segments to fit; anything left is reported, not cut
                 continue

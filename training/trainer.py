@@ -46,6 +46,7 @@ class TrainConfig:
     max_steps: int = 20000  # total optimiser steps (inverse-sqrt decay after warmup, cosine to 0 at the end)
     weight_decay: float = 0.01
     label_smoothing: float = 0.1
+    copy_joins: bool = False  # a target word joining two source words keeps their pieces (training.segmentation)
     clip_norm: float = 1.0
     eval_every: int = 1000  # steps between dev evaluations
     eval_docs: int = 150  # leading QALB-2014 dev documents used for selection
@@ -151,7 +152,8 @@ class Trainer:
             self.model.to(self.device)
             self.log(f"LoRA rank {self.lora.rank} alpha {self.lora.alpha} on {len(wrapped)} linears; base frozen")
         self.sources, self.targets, report = encode_pairs(Path(config.data_dir) / "train.jsonl", self.sp,
-                                                          self.model_config.max_seq_len, self.out)
+                                                          self.model_config.max_seq_len, self.out,
+                                                          config.copy_joins)
         self.log(f"data: {len(self.sources)} pairs used, {report['too_long']} skipped as longer than "
                  f"{self.model_config.max_seq_len} tokens (of {report['pairs']}); {report['cache']}")
         self.lengths = np.array([max(len(s), len(t)) + 2 for s, t in zip(self.sources, self.targets)])
