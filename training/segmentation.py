@@ -12,6 +12,7 @@ Knows nothing of training loops or files.
 from __future__ import annotations
 
 from difflib import SequenceMatcher
+from itertools import pairwise
 
 WORD_START = "\u2581"  # SentencePiece's mark of a piece that begins a word
 SHORT_WORD = 2  # a word this long or shorter may join a respelt neighbour (و, ف, يا, ما, لا)
@@ -57,8 +58,8 @@ class JoinEncoder:
     def _joins(source: list[str], target: list[str]) -> dict[int, tuple[str, str]]:
         """target index → (first source word, rest of the target word) for the words that join two source words."""
         known = set(source)
-        exact = {a + b: a for a, b in zip(source, source[1:])}
-        short = [(a, b) for a, b in zip(source, source[1:]) if len(a) <= SHORT_WORD]
+        exact = {a + b: a for a, b in pairwise(source)}
+        short = [(a, b) for a, b in pairwise(source) if len(a) <= SHORT_WORD]
         joins = {}
         for k, word in enumerate(target):
             if word in known:
