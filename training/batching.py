@@ -19,22 +19,24 @@ from training.checkpoint import safe_load, save_atomically
 CACHE_FORMAT = 2  # 2: flat int32 tensors + lengths (1: lists of numpy arrays, which need unpickling code)
 
 
-def cache_key(jsonl: Path, sp, max_len: int, copy_joins: bool = False) -> str:
+def cache_key(jsonl: Path, sp, max_len: int, target_pieces: str = "sentencepiece") -> str:
     """sha256 over the pairs file, the tokenizer model and the settings that change the encoding."""
     digest = hashlib.sha256()
     digest.update(jsonl.read_bytes())
     digest.update(sp.serialized_model_proto())
-    settings = {"format": CACHE_FORMAT, "max_len": max_len, **({"copy_joins": True} if copy_joins else {})}
-    digest.update(json.dumps(settings).encode())  # without copy_joins the keys of older caches
+    settings = {"format": CACHE_FORMAT, "max_len": max_len}
+    if target_pieces != "sentencepiece":  # the default leaves the keys of older caches as they were
+        settings["target_pieces"] = target_pieces
+    digest.update(json.dumps(settings).encode())
     return digest.hexdigest()
 
 
 def encode_pairs(jsonl: Path, sp, max_len: int, cache_dir: Path,
-                 copy_joins: bool = False) -> tuple[list[np.ndarray], list[np.ndarray], dict]:
+                 target_pieces: str = "sentencepiece") -> tuple[list[np.ndarray], list[np.ndarray], dict]:
     """Encode `source`/`target` of every record once (cached by content and configuration); skip over-long
     pairs and count them. report["cache"] says whether the cache was used, written, or rebuilt and why.
-    copy_joins: a target word that joins two source words keeps their pieces (training.segmentation)."""
-    key = cache_key(jsonl, sp, max_len, copy_joins)
+    target_pieces: how targets are cut into pieces (training.segmentation)."""
+    key = cache_key(jsonl, sp, max_len, target_pieces)
     cache = cache_dir / f"encoded-{key[:16]}.pt"
     note = f"encoded and cached in {cache.name}"
     if cache.exists():
@@ -43,7 +45,7 @@ def encode_pairs(jsonl: Path, sp, max_len: int, cache_dir: Path,
             return sources, targets, dict(report, cache=f"read from {cache.name}")
         except ModelError as error:
             note = f"re-encoded: {error}"
-    sources, targets, report = _encode(jsonl, sp, max_len, copy_joins)
+    sources, targets, report = _encode(jsonl, sp, max_len, target_pieces)
     save_atomically({"key": key, **_flat("src", sources), **_flat("tgt", targets), "report": report}, cache)
     return sources, targets, dict(report, cache=note)
 
@@ -63,10 +65,10 @@ def read_cache(path: Path, key: str) -> tuple[list[np.ndarray], list[np.ndarray]
         raise ModelError(f"{path}: malformed encoding cache ({error})") from None
 
 
-def _encode(jsonl: Path, sp, max_len: int, copy_joins: bool) -> tuple[list[np.ndarray], list[np.ndarray], dict]:
-    from training.segmentation import JoinEncoder
+def _encode(jsonl: Path, sp, max_len: int, target_pieces: str) -> tuple[list[np.ndarray], list[np.ndarray], dict]:
+    from training.segmentation import TargetPieces
 
-    encode_target = JoinEncoder(sp).encode if copy_joins else (lambda source, target: sp.encode(target))
+    encode_target = TargetPieces(sp, target_pieces).encode
     sources, targets, report = [], [], {"pairs": 0, "too_long": 0}
     with jsonl.open(encoding="utf-8") as handle:
         for line in handle:

@@ -1,13 +1,18 @@
-"""Target pieces that keep a joined word close to its source: what `TrainConfig.copy_joins` encodes.
+"""Target pieces that follow the source's: what `TrainConfig.target_pieces` chooses for the seq2seq's targets.
 
-SentencePiece writes `والنظام` as one piece (`▁والنظام`) and `و النظام` as two (`▁و ▁النظام`), so a seq2seq that
-joins the two words must spell a piece its source never shows, and the small one does it badly: `و البنت` →
-`وات`, `و يأخذوا` → `وي يأخذوا` (docs/RESULTS.md, 2026-12-07 sixth session). Encoded here, a target word that
-joins two adjacent source words — exactly, or a one- or two-letter word with a respelt neighbour (`و الحمايه` →
-`والحماية`) — is the first word's pieces followed by the rest of the word as pieces that start no word: the
-join is one word-start mark dropped, the rest a copy. Any sequence of pieces decodes to the same text, so
-decoding needs nothing new; the pieces are checked to decode to the target, else the plain ones are kept.
-Knows nothing of training loops or files.
+SentencePiece segments a misspelt word and its correction independently, often into nothing alike:
+`الارمن` is `▁ال ار من` and `الأرمن` one piece `▁الأرمن`; `و النظام` is `▁و ▁النظام` and `والنظام` one piece. A
+small seq2seq must then spell, from memory, a piece its source never shows, and on rare words it misspells
+(`الارمن` → `الأمن`, `و البنت` → `وات`, `و يأخذوا` → `وي يأخذوا`: docs/RESULTS.md, 2026-12-07 sixth session).
+Any sequence of pieces decodes to the same text, so the targets can be cut otherwise at no cost to decoding:
+
+- "joins": a target word that joins two source words (exactly, or a one- or two-letter word with a respelt
+  neighbour: `و الحمايه` → `والحماية`) is the first word's pieces and then the rest as pieces that start no word;
+- "aligned": the joins, and a word corrected in place (`الارمن` → `الأرمن`) cut where the source word's pieces
+  are cut (`▁ال أر من`): the correction changes one piece and copies the others.
+
+Pieces are checked to decode to the target word; where no such cut exists the plain pieces stay. Knows nothing
+of training loops or files.
 """
 from __future__ import annotations
 
@@ -15,33 +20,39 @@ from difflib import SequenceMatcher
 from itertools import pairwise
 
 WORD_START = "\u2581"  # SentencePiece's mark of a piece that begins a word
+TARGET_PIECES = ("sentencepiece", "joins", "aligned")
 SHORT_WORD = 2  # a word this long or shorter may join a respelt neighbour (و, ف, يا, ما, لا)
-RESPELT_MIN = 0.75  # similarity of the rest of the joined word to the source neighbour
+RESPELT_MIN = 0.75  # similarity of the rest of a joined word to the source neighbour
+ALIGNED_MIN = 0.5  # similarity of a word corrected in place to its source word (below: a word choice)
 
 
-class JoinEncoder:
-    """`encode(source, target)` → target ids, with the joined words' pieces source-aligned."""
+class TargetPieces:
+    """`encode(source, target)` → target ids, the words' pieces following the source's as `mode` says."""
 
-    def __init__(self, sp):
-        self.sp = sp
-        self.unk = sp.unk_id()
+    def __init__(self, sp, mode: str = "aligned"):
+        if mode not in TARGET_PIECES:
+            raise ValueError(f"target pieces {mode!r}: one of {', '.join(TARGET_PIECES)}")
+        self.sp, self.mode = sp, mode
         size = sp.get_piece_size()
-        self.inner = {p: i for i in range(size) if not (p := sp.id_to_piece(i)).startswith(WORD_START)
-                      and not sp.is_control(i) and not sp.is_unknown(i)}
+        pieces = [(i, sp.id_to_piece(i)) for i in range(size) if not (sp.is_control(i) or sp.is_unknown(i))]
+        self.inner = {p: i for i, p in pieces if not p.startswith(WORD_START)}
+        self.start = {p: i for i, p in pieces if p.startswith(WORD_START)}
         self.longest = max(map(len, self.inner), default=1)
 
     def encode(self, source: str, target: str) -> list[int]:
         plain = self.sp.encode(target)
+        if self.mode == "sentencepiece":
+            return plain
         words = target.split()
         groups = self._word_groups(plain)
         if len(groups) != len(words):  # a word the normaliser splits or drops: keep SentencePiece's pieces
             return plain
-        joins = self._joins(source.split(), words)
-        if not joins:
+        rewrites = self._rewrites(source.split(), words)
+        if not rewrites:
             return plain
         ids: list[int] = []
-        for k, (word, group) in enumerate(zip(words, groups)):
-            pieces = self._joined(*joins[k]) if k in joins else None
+        for k, group in enumerate(groups):
+            pieces = rewrites[k]() if k in rewrites else None
             ids.extend(pieces if pieces is not None else group)
         return ids if self.sp.decode(ids) == self.sp.decode(plain) else plain
 
@@ -54,40 +65,45 @@ class JoinEncoder:
                 groups[-1].append(piece)
         return groups
 
-    @staticmethod
-    def _joins(source: list[str], target: list[str]) -> dict[int, tuple[str, str]]:
-        """target index → (first source word, rest of the target word) for the words that join two source words."""
-        known = set(source)
-        exact = {a + b: a for a, b in pairwise(source)}
-        short = [(a, b) for a, b in pairwise(source) if len(a) <= SHORT_WORD]
-        joins = {}
-        for k, word in enumerate(target):
-            if word in known:
-                continue
-            first = exact.get(word)
-            if first is None:
-                first = next((a for a, b in short if word.startswith(a) and len(word) > len(a)
-                              and SequenceMatcher(None, word[len(a):], b).ratio() >= RESPELT_MIN), None)
-            if first is not None:
-                joins[k] = (first, word[len(first):])
-        return joins
+    def _rewrites(self, source: list[str], target: list[str]) -> dict:
+        """target index → a function giving that word's pieces (None: keep the plain ones)."""
+        rewrites = {}
+        for k, (first, second) in word_pairs(source, target).items():
+            if second is not None:
+                rewrites[k] = lambda a=first, b=second, t=target[k]: self._joined(a, b, t)
+            elif self.mode == "aligned":
+                rewrites[k] = lambda a=first, t=target[k]: self._ids(self._cut_like(a, t), word_start=True)
+        return rewrites
 
-    def _joined(self, first: str, rest: str) -> list[int] | None:
-        inner = self._inner_pieces(rest)
+    def _joined(self, first: str, second: str, word: str) -> list[int] | None:
+        """`word` = `first` + the rest, which is cut like `second` (aligned mode) or as SentencePiece cuts it."""
+        rest = word[len(first):]
+        parts = self._cut_like(second, rest) if self.mode == "aligned" else [rest]
+        inner = self._ids(parts, word_start=False)
         return None if inner is None else self.sp.encode(first) + inner
 
-    def _inner_pieces(self, text: str) -> list[int] | None:
-        """`text` as pieces that start no word: SentencePiece's own pieces with the first one's mark removed,
-        that piece cut by longest match where it has no unmarked twin; None if a letter has no piece."""
-        pieces = self.sp.encode(text, out_type=str)
-        head = pieces[0][len(WORD_START):] if pieces and pieces[0].startswith(WORD_START) else None
-        if head is None:
-            return None
-        ids = self._longest_match(head) if head else []
-        if ids is None:
-            return None
-        tail = [self.inner.get(p) for p in pieces[1:]]
-        return None if None in tail else ids + tail
+    def _cut_like(self, written: str, word: str) -> list[str]:
+        """`word` cut where the source's `written` is cut, the cuts carried over the letters both share."""
+        carried = (_carry(end, written, word) for end in _piece_ends(self.sp, written))
+        cuts = sorted({c for c in carried if c and c < len(word)})
+        return [word[a:b] for a, b in pairwise([0, *cuts, len(word)])]
+
+    def _ids(self, parts: list[str], word_start: bool) -> list[int] | None:
+        """Pieces spelling the parts in order, a word-start mark on the first one only if `word_start`; a part
+        with no piece of its own is spelt SentencePiece's way (the first) or by longest match; None if a
+        letter has no piece."""
+        ids: list[int] = []
+        for k, part in enumerate(parts):
+            if k == 0 and word_start:
+                piece = self.start.get(WORD_START + part)
+                ids.extend([piece] if piece is not None else self.sp.encode(part))
+                continue
+            piece = self.inner.get(part)
+            more = [piece] if piece is not None else self._longest_match(part)
+            if more is None:
+                return None
+            ids.extend(more)
+        return ids
 
     def _longest_match(self, text: str) -> list[int] | None:
         ids, start = [], 0
@@ -100,3 +116,58 @@ class JoinEncoder:
             else:
                 return None
         return ids
+
+
+def word_pairs(source: list[str], target: list[str]) -> dict[int, tuple[str, str | None]]:
+    """target index → (source word, None) for a word corrected in place, (first, second) for a word that joins
+    two adjacent source words, within the runs difflib finds changed, matched left to right."""
+    found: dict[int, tuple[str, str | None]] = {}
+    matcher = SequenceMatcher(None, source, target, autojunk=False)
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op != "replace":
+            continue
+        i = a0
+        for k in range(b0, b1):
+            word = target[k]
+            if i + 1 < a1 and _joins(source[i], source[i + 1], word):
+                found[k] = (source[i], source[i + 1])
+                i += 2
+                continue
+            scores = [(_alike(source[j], word), j) for j in range(i, min(a1, i + 3))]
+            if scores and max(scores)[0] >= ALIGNED_MIN:
+                j = max(scores)[1]
+                found[k] = (source[j], None)
+                i = j + 1
+    return found
+
+
+def _joins(first: str, second: str, word: str) -> bool:
+    """`word` is `first` + `second`, or a short `first` + a respelt `second` (`و الحمايه` → `والحماية`)."""
+    if word == first + second:
+        return True
+    return (len(first) <= SHORT_WORD and word.startswith(first) and len(word) > len(first)
+            and _alike(second, word[len(first):]) >= RESPELT_MIN)
+
+
+def _alike(a: str, b: str) -> float:
+    return SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+def _piece_ends(sp, word: str) -> list[int]:
+    """Letter offsets in `word` where its SentencePiece pieces end (the last one excluded)."""
+    ends, position = [], 0
+    for piece in sp.encode(word, out_type=str):
+        position += len(piece) - piece.startswith(WORD_START)
+        ends.append(position)
+    return [e for e in ends[:-1] if 0 < e < len(word)]
+
+
+def _carry(cut: int, written: str, word: str) -> int | None:
+    """Where a cut between written[cut - 1] and written[cut] falls in `word`: beside the letter on either side
+    if the alignment of the two words keeps it; None if both letters were changed."""
+    for a, b, size in SequenceMatcher(None, written, word, autojunk=False).get_matching_blocks():
+        if a < cut <= a + size:  # written[cut - 1] is kept
+            return b + cut - a
+        if a <= cut < a + size:  # written[cut] is kept
+            return b + cut - a
+    return None

@@ -27,6 +27,7 @@ from training.checkpoint import load_weights, safe_load, save_checkpoint
 from training.config import ModelConfig, check_keys, preset
 from training.heap import map_large_blocks
 from training.model import Seq2SeqTransformer
+from training.segmentation import TARGET_PIECES
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class TrainConfig:
     max_steps: int = 20000  # total optimiser steps (inverse-sqrt decay after warmup, cosine to 0 at the end)
     weight_decay: float = 0.01
     label_smoothing: float = 0.1
-    copy_joins: bool = False  # a target word joining two source words keeps their pieces (training.segmentation)
+    target_pieces: str = "sentencepiece"  # sentencepiece | joins | aligned: targets cut like their sources (training.segmentation)
     clip_norm: float = 1.0
     eval_every: int = 1000  # steps between dev evaluations
     eval_docs: int = 150  # leading QALB-2014 dev documents used for selection
@@ -68,6 +69,8 @@ class TrainConfig:
             raise ConfigError("schedule_offset continues a run from its snapshot: init_checkpoint must name it")
         if self.schedule_offset and self.schedule_offset >= self.max_steps:
             raise ConfigError(f"schedule_offset {self.schedule_offset} is not before max_steps {self.max_steps}")
+        if self.target_pieces not in TARGET_PIECES:
+            raise ConfigError(f"target_pieces {self.target_pieces!r}: one of {', '.join(TARGET_PIECES)}")
 
     @classmethod
     def from_dict(cls, values: dict) -> TrainConfig:
@@ -153,7 +156,7 @@ class Trainer:
             self.log(f"LoRA rank {self.lora.rank} alpha {self.lora.alpha} on {len(wrapped)} linears; base frozen")
         self.sources, self.targets, report = encode_pairs(Path(config.data_dir) / "train.jsonl", self.sp,
                                                           self.model_config.max_seq_len, self.out,
-                                                          config.copy_joins)
+                                                          config.target_pieces)
         self.log(f"data: {len(self.sources)} pairs used, {report['too_long']} skipped as longer than "
                  f"{self.model_config.max_seq_len} tokens (of {report['pairs']}); {report['cache']}")
         self.lengths = np.array([max(len(s), len(t)) + 2 for s, t in zip(self.sources, self.targets)])

@@ -1,6 +1,6 @@
-"""Source-aligned target pieces for joined words (training.segmentation), on the shipped tokenizer and real
-Arabic: the pieces decode to the target, only joined words change, and the join is the source's first word
-plus unmarked pieces."""
+"""Target pieces that follow the source's (training.segmentation), on the shipped tokenizer and real Arabic: the
+pieces decode to the target, only joined and corrected words change, a join is the source's first word plus
+pieces that start no word, and a word corrected in place is cut where its source word is cut."""
 import json
 from pathlib import Path
 
@@ -9,7 +9,7 @@ import pytest
 spm = pytest.importorskip("sentencepiece")
 
 from training.batching import cache_key, encode_pairs
-from training.segmentation import WORD_START, JoinEncoder
+from training.segmentation import TARGET_PIECES, WORD_START, TargetPieces
 
 TOKENIZER = Path(__file__).resolve().parents[2] / "training/snapshots/seq2seq-warm/spm.model"
 
@@ -19,9 +19,14 @@ def sp():
     return spm.SentencePieceProcessor(model_file=str(TOKENIZER))
 
 
+@pytest.fixture(scope="module", params=["joins", "aligned"])
+def joins(sp, request):
+    return TargetPieces(sp, request.param)
+
+
 @pytest.fixture(scope="module")
-def joins(sp):
-    return JoinEncoder(sp)
+def aligned(sp):
+    return TargetPieces(sp, "aligned")
 
 
 def _pieces(sp, ids):
@@ -63,14 +68,38 @@ def test_without_a_join_the_pieces_are_sentencepieces(sp, joins, source, target)
     assert joins.encode(source, target) == sp.encode(target)
 
 
-def test_copy_joins_is_part_of_the_cache_key_and_changes_only_targets(sp, tmp_path):
+@pytest.mark.parametrize("source, target, pieces", [
+    ("نظام الاسدية", "نظام الأسدية", "▁ال أس دية"),  # SentencePiece: ▁الأسد ية
+    ("في امريكا", "في أمريكا", "▁أ مر يكا"),  # SentencePiece: ▁أمريكا
+    ("من اظافرهم", "من أظافرهم", "▁أ ظ ا فر هم"),
+])
+def test_a_word_corrected_in_place_is_cut_like_its_source(sp, aligned, source, target, pieces):
+    ids = aligned.encode(source, target)
+    assert sp.decode(ids) == target
+    assert " ".join(_pieces(sp, ids)[1:]) == pieces
+
+
+def test_a_joined_word_follows_its_respelt_neighbours_pieces(sp, aligned):
+    ids = aligned.encode("من و الارمن", "من والأرمن")  # the neighbour: ▁ال ار من
+    assert sp.decode(ids) == "من والأرمن"
+    assert _pieces(sp, ids)[1:3] == [WORD_START + "و", "ال"] and _pieces(sp, ids)[-1] == "من"
+
+
+def test_sentencepiece_mode_is_sentencepiece_and_an_unknown_mode_is_refused(sp):
+    assert TargetPieces(sp, "sentencepiece").encode("و البنت", "والبنت") == sp.encode("والبنت")
+    with pytest.raises(ValueError, match="one of"):
+        TargetPieces(sp, "bpe-dropout")
+    assert TARGET_PIECES[0] == "sentencepiece"  # TrainConfig's default
+
+
+def test_target_pieces_is_part_of_the_cache_key_and_changes_only_targets(sp, tmp_path):
     jsonl = tmp_path / "train.jsonl"
     rows = [{"source": "المال و يأخذوا حقوقهم", "target": "المال ويأخذوا حقوقهم"},
             {"source": "كتب الولد الدرس", "target": "كتب الولد الدرس"}]
     jsonl.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
-    assert cache_key(jsonl, sp, 64) != cache_key(jsonl, sp, 64, copy_joins=True)
+    assert cache_key(jsonl, sp, 64) != cache_key(jsonl, sp, 64, "aligned") != cache_key(jsonl, sp, 64, "joins")
     plain_src, plain_tgt, _ = encode_pairs(jsonl, sp, 64, tmp_path)
-    src, tgt, report = encode_pairs(jsonl, sp, 64, tmp_path, copy_joins=True)
+    src, tgt, report = encode_pairs(jsonl, sp, 64, tmp_path, "aligned")
     assert report["cache"].startswith("encoded")  # not the plain encoding's cache
     assert [s.tolist() for s in src] == [s.tolist() for s in plain_src]
     assert tgt[0].tolist() != plain_tgt[0].tolist() and tgt[1].tolist() == plain_tgt[1].tolist()

@@ -49,6 +49,8 @@ def test_unknown_config_key_is_an_error():
 
     with pytest.raises(ConfigError, match="max_stepz"):
         TrainConfig.from_dict({"max_stepz": 3})
+    with pytest.raises(ConfigError, match="target_pieces 'bpe'"):
+        TrainConfig.from_dict({"target_pieces": "bpe"})
 
 
 def test_schedule_warms_up_then_decays_to_zero():
@@ -67,6 +69,15 @@ def test_loss_goes_down(data_dir, tmp_path):
     assert last < first - 0.5
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
     assert saved["train"]["max_steps"] == 30 and saved["model"]["d_model"] == 32
+
+
+def test_aligned_target_pieces_train_and_cache_apart(data_dir, tmp_path):
+    out = tmp_path / "run"
+    Trainer(_config(data_dir, out, max_steps=4, target_pieces="aligned")).train()
+    assert "encoded and cached" in (out / "train.log").read_text()
+    assert len(list(out.glob("encoded-*.pt"))) == 1
+    Trainer(_config(data_dir, out / "plain", max_steps=1))  # the default encodes apart, by its own key
+    assert (out / "plain" / "train.log").read_text().count("encoded and cached") == 1
 
 
 def test_killed_then_resumed_run_matches_an_uninterrupted_one(data_dir, tmp_path):
