@@ -11,8 +11,8 @@ Any sequence of pieces decodes to the same text, so the targets can be cut other
 - "aligned": the joins, and a word corrected in place (`الارمن` → `الأرمن`) cut where the source word's pieces
   are cut (`▁ال أر من`): the correction changes one piece and copies the others.
 
-Pieces are checked to decode to the target word; where no such cut exists the plain pieces stay. Knows nothing
-of training loops or files.
+A word keeps SentencePiece's pieces where no such cut exists (a letter without a piece of its own), and a whole
+target keeps them if the new pieces would not decode to the same text. Knows nothing of training loops or files.
 """
 from __future__ import annotations
 
