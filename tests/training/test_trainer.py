@@ -71,13 +71,19 @@ def test_loss_goes_down(data_dir, tmp_path):
     assert saved["train"]["max_steps"] == 30 and saved["model"]["d_model"] == 32
 
 
-def test_aligned_target_pieces_train_and_cache_apart(data_dir, tmp_path):
+def test_a_run_with_aligned_target_pieces_trains_on_the_same_texts_cut_otherwise(data_dir, tmp_path):
+    import sentencepiece as spm
+
+    from training.batching import read_cache
+
     out = tmp_path / "run"
     Trainer(_config(data_dir, out, max_steps=4, target_pieces="aligned")).train()
-    assert "encoded and cached" in (out / "train.log").read_text()
-    assert len(list(out.glob("encoded-*.pt"))) == 1
-    Trainer(_config(data_dir, out / "plain", max_steps=1))  # the default encodes apart, by its own key
-    assert (out / "plain" / "train.log").read_text().count("encoded and cached") == 1
+    sp = spm.SentencePieceProcessor(model_file=str(data_dir / "spm.model"))
+    records = [json.loads(line) for line in (data_dir / "train.jsonl").read_text(encoding="utf-8").splitlines()]
+    cache = next(out.glob("encoded-*.pt"))
+    _, targets, _ = read_cache(cache, torch.load(cache, weights_only=True)["key"])
+    assert [sp.decode(t.tolist()) for t in targets] == [r["target"] for r in records]
+    assert any(t.tolist() != sp.encode(r["target"]) for t, r in zip(targets, records))
 
 
 def test_killed_then_resumed_run_matches_an_uninterrupted_one(data_dir, tmp_path):
