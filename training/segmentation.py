@@ -52,7 +52,7 @@ class TargetPieces:
             return plain
         ids: list[int] = []
         for k, group in enumerate(groups):
-            pieces = rewrites[k]() if k in rewrites else None
+            pieces = rewrites.get(k)
             ids.extend(pieces if pieces is not None else group)
         return ids if self.sp.decode(ids) == self.sp.decode(plain) else plain
 
@@ -66,13 +66,13 @@ class TargetPieces:
         return groups
 
     def _rewrites(self, source: list[str], target: list[str]) -> dict:
-        """target index → a function giving that word's pieces (None: keep the plain ones)."""
+        """target index → that word's pieces (None: keep the plain ones)."""
         rewrites = {}
         for k, (first, second) in word_pairs(source, target).items():
             if second is not None:
-                rewrites[k] = lambda a=first, b=second, t=target[k]: self._joined(a, b, t)
+                rewrites[k] = self._joined(first, second, target[k])
             elif self.mode == "aligned":
-                rewrites[k] = lambda a=first, t=target[k]: self._ids(self._cut_like(a, t), word_start=True)
+                rewrites[k] = self._ids(self._cut_like(first, target[k]), word_start=True)
         return rewrites
 
     def _joined(self, first: str, second: str, word: str) -> list[int] | None:
