@@ -86,10 +86,11 @@ def _seq2seq_snapshot(checkpoint: Path, payload: dict, out: Path) -> dict:
                 "step": step, "tokenizer": "spm.model"}, out / "model.pt")
     if not (out / "spm.model").exists() or not (out / "spm.model").samefile(tokenizer):
         shutil.copyfile(tokenizer, out / "spm.model")
-    history = payload["trainer_state"].get("history") or []
+    # the run's own dev check, only when it scored these weights (checks are every eval_every steps)
+    checks = [entry for entry in payload["trainer_state"].get("history") or [] if entry.get("step") == step]
     manifest = {"from": str(checkpoint), "step": step, "dtype": "bfloat16",
                 "model.pt": _sha256(out / "model.pt"), "spm.model": _sha256(out / "spm.model"),
-                "dev": history[-1] if history else None}
+                "dev": checks[-1] if checks else None}
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
 

@@ -282,6 +282,13 @@ def test_a_run_continued_from_its_snapshot_reads_on_at_the_snapshots_step(data_d
     assert manifest["step"] == snapshot["step"] == 5 and (tmp_path / "snapshot" / "spm.model").is_file()
     assert all(v.dtype == torch.bfloat16 for k, v in snapshot["model_state_dict"].items() if v.is_floating_point()
                and k != "pos_encoder.pe")
+    # the manifest's dev score is the run's check of these weights, never an earlier step's
+    payload = torch.load(tmp_path / "straight" / "last.pt", weights_only=True)
+    for checked_step in (4, 5):
+        payload["trainer_state"]["history"] = [{"step": checked_step, "no_punct": {"f0.5": 0.5}}]
+        torch.save(payload, tmp_path / "checked.pt")
+        dev = write_snapshot(tmp_path / "checked.pt", tmp_path / f"checked{checked_step}")["dev"]
+        assert dev == (None if checked_step == 4 else {"step": 5, "no_punct": {"f0.5": 0.5}})
     config = _config(data_dir, tmp_path / "continued", max_steps=12, schedule_offset=5, stage_warmup=3,
                      init_checkpoint=str(tmp_path / "snapshot" / "model.pt"))
     continued, position = Trainer(config), ("step", "epoch", "batch")
